@@ -1,0 +1,1 @@
+"""PTune Studio engine: parameter-efficient fine-tuning of encoder classifiers."""

@@ -1,0 +1,33 @@
+"""Domain exceptions raised by the engine. Only ``app/`` turns them into UI messages."""
+
+
+class PTuneError(Exception):
+    """Base class for every error the engine reports to a person."""
+
+
+class ConfigError(PTuneError, ValueError):
+    """A training setting is out of range or inconsistent; the message lists every problem."""
+
+
+class DataError(PTuneError, ValueError):
+    """The dataset cannot be read or is unusable for training."""
+
+
+class ModelLoadError(PTuneError):
+    """The base model cannot be loaded (missing folder, offline hub id, unsupported format)."""
+
+
+class UnsupportedModelError(PTuneError):
+    """The chosen method does not support this model architecture."""
+
+
+class AdapterLoadError(PTuneError):
+    """A saved adapter folder is missing, incomplete or does not match its base model."""
+
+
+class BusyError(PTuneError):
+    """Another run already occupies this device."""
+
+
+class CheckpointError(PTuneError):
+    """A resumable checkpoint is missing or does not match the run."""
