@@ -1,0 +1,165 @@
+"""Adapter folders (what is shared and predicted with) and resumable checkpoints.
+
+An adapter folder holds the method's weights plus ``ptune_adapter.json`` with the method, its
+settings, the base model, the label names and the training config:
+
+* prompt tuning, P-Tuning v1, LoRA: peft's own ``adapter_config.json`` and
+  ``adapter_model.safetensors``, so ``PeftModel.from_pretrained`` loads them directly;
+* P-Tuning v2, bottleneck adapter, head only: ``adapter_model.safetensors`` holding the
+  trainable tensors, loaded by :func:`load_adapter`;
+* full fine-tuning: a complete ``save_pretrained`` model folder.
+
+A checkpoint folder holds every trainable tensor (the P-Tuning v1 encoder too, which peft's
+adapter format drops), the optimizer and scheduler states and the loop position.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+from transformers import PreTrainedTokenizerBase
+
+from core.config import TrainConfig
+from core.errors import AdapterLoadError, CheckpointError
+from core.methods import get_method
+from core.methods.base import write_json
+from core.modeling import load_base, load_tokenizer
+
+META_FILE = "ptune_adapter.json"
+FORMAT = "ptune-studio-adapter"
+FORMAT_VERSION = 1
+
+
+def save_adapter(
+    folder: Path,
+    wrapped: nn.Module,
+    config: TrainConfig,
+    label_names: list[str],
+    max_length: int,
+    metrics: dict[str, Any] | None = None,
+) -> int:
+    """Write the adapter folder; returns its size in bytes."""
+    folder.mkdir(parents=True, exist_ok=True)
+    method = get_method(config.method)
+    method.save(wrapped, folder)
+    write_json(
+        folder / META_FILE,
+        {
+            "format": FORMAT,
+            "version": FORMAT_VERSION,
+            "method": config.method,
+            "base_model": config.model,
+            "label_names": label_names,
+            "max_length": max_length,
+            "method_options": config.method_options,
+            "train_config": config.to_dict(),
+            "metrics": metrics or {},
+        },
+    )
+    return folder_bytes(folder)
+
+
+def folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def read_meta(folder: Path) -> dict[str, Any]:
+    path = Path(folder) / META_FILE
+    if not path.is_file():
+        raise AdapterLoadError(
+            f"{folder} is not a PTune Studio adapter folder (no {META_FILE}); "
+            "pick the 'adapter' folder a training run wrote"
+        )
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise AdapterLoadError(f"{path} is unreadable: {exc}") from exc
+    if meta.get("format") != FORMAT or int(meta.get("version", 0)) > FORMAT_VERSION:
+        raise AdapterLoadError(
+            f"{path} has format {meta.get('format')!r} version {meta.get('version')!r}; "
+            f"this version of PTune Studio reads {FORMAT!r} up to version {FORMAT_VERSION}"
+        )
+    return meta
+
+
+@dataclass
+class LoadedAdapter:
+    """A ready-to-predict classifier (inference mode) and what it was trained for."""
+
+    model: nn.Module
+    tokenizer: PreTrainedTokenizerBase
+    label_names: list[str]
+    max_length: int
+    meta: dict[str, Any]
+
+
+def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAdapter:
+    """Rebuild a trained classifier from its adapter folder, in inference mode.
+
+    ``base`` may be a freshly loaded base classifier with the right number of labels, to
+    avoid reading the base weights again; it is modified in place.
+    """
+    folder = Path(folder)
+    meta = read_meta(folder)
+    method = get_method(meta["method"])
+    cfg = method.config_cls.from_dict(meta.get("method_options", {}))
+    labels = list(meta["label_names"])
+    if meta["method"] == "full":
+        model = method.load(None, folder, cfg)
+        tokenizer = load_tokenizer(meta["base_model"])
+    else:
+        if base is None:
+            loaded = load_base(meta["base_model"], labels)
+            base, tokenizer = loaded.model, loaded.tokenizer
+        else:
+            tokenizer = load_tokenizer(meta["base_model"])
+        model = method.load(base, folder, cfg)
+    model.requires_grad_(False)
+    return LoadedAdapter(model.eval(), tokenizer, labels, int(meta["max_length"]), meta)
+
+
+def save_checkpoint(
+    folder: Path,
+    trainable: dict[str, torch.Tensor],
+    optimizer: torch.optim.Optimizer,
+    scheduler: Any,
+    state: dict[str, Any],
+) -> None:
+    """Write a resumable checkpoint atomically (a half-written one never replaces a good one)."""
+    tmp = folder.with_name(folder.name + ".tmp")
+    tmp.mkdir(parents=True, exist_ok=True)
+    save_file(trainable, str(tmp / "trainable.safetensors"))
+    torch.save(
+        {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
+        tmp / "optimizer.pt",
+    )
+    write_json(tmp / "trainer_state.json", state)
+    old = folder.with_name(folder.name + ".old")
+    if folder.exists():
+        folder.rename(old)
+    tmp.rename(folder)
+    if old.exists():
+        for p in sorted(old.rglob("*"), reverse=True):
+            p.unlink() if p.is_file() else p.rmdir()
+        old.rmdir()
+
+
+def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any], dict[str, Any]]:
+    """(trainable tensors, optimizer+scheduler states, loop state) of a checkpoint folder."""
+    folder = Path(folder)
+    needed = ["trainable.safetensors", "optimizer.pt", "trainer_state.json"]
+    missing = [n for n in needed if not (folder / n).is_file()]
+    if missing:
+        raise CheckpointError(
+            f"checkpoint {folder} is missing {', '.join(missing)}; start the run again instead"
+        )
+    trainable = load_file(str(folder / "trainable.safetensors"))
+    states = torch.load(folder / "optimizer.pt", weights_only=True)
+    state = json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
+    return trainable, states, state

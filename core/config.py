@@ -1,0 +1,272 @@
+"""Config dataclasses with help text and ranges that the app's forms read.
+
+Every field is declared with :func:`param`, which stores a help text and a range (or a list of
+choices) in the field's metadata. ``validate()`` checks them all and returns every problem at
+once, so a form can list them together.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+from core.errors import ConfigError
+
+
+def param(
+    default: Any,
+    help: str,
+    *,
+    min: float | None = None,
+    max: float | None = None,
+    choices: tuple[Any, ...] | None = None,
+    label: str | None = None,
+    advanced: bool = False,
+) -> Any:
+    """Declare a config field with its help text and allowed range."""
+    meta = {"help": help, "min": min, "max": max, "choices": choices, "label": label}
+    meta["advanced"] = advanced
+    return field(default=default, metadata=meta)
+
+
+def _field_problems(name: str, value: Any, meta: dict) -> list[str]:
+    if value is None:
+        return []
+    choices, lo, hi = meta.get("choices"), meta.get("min"), meta.get("max")
+    if choices is not None and value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        return [f"{name}={value!r} is not one of {options}"]
+    if lo is None and hi is None:
+        return []
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return [f"{name}={value!r} must be a number"]
+    if (lo is not None and value < lo) or (hi is not None and value > hi):
+        return [f"{name}={value!r} is out of range; use a value from {lo} to {hi}"]
+    return []
+
+
+@dataclass
+class ConfigBase:
+    """Base for config dataclasses: range checks, dict round trip, field descriptions."""
+
+    def __post_init__(self) -> None:
+        problems = self.problems()
+        if problems:
+            raise ConfigError(f"{type(self).__name__}: " + "; ".join(problems))
+
+    def problems(self) -> list[str]:
+        """Every range or choice violation, as sentences naming the field and the fix."""
+        found: list[str] = []
+        for f in dataclasses.fields(self):
+            found += _field_problems(f.name, getattr(self, f.name), dict(f.metadata))
+        return found
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, values: dict[str, Any]) -> ConfigBase:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ConfigError(
+                f"{cls.__name__}: unknown setting(s) {', '.join(unknown)}; "
+                f"known settings are {', '.join(sorted(names))}"
+            )
+        return cls(**values)
+
+    @classmethod
+    def describe(cls) -> list[dict[str, Any]]:
+        """Field name, type, default, help and range for each field (what a form shows)."""
+        rows = []
+        for f in dataclasses.fields(cls):
+            default = f.default if f.default is not dataclasses.MISSING else None
+            rows.append({"name": f.name, "type": str(f.type), "default": default, **f.metadata})
+        return rows
+
+
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass
+class TrainConfig(ConfigBase):
+    """One training run: data, model, method and the loop's settings.
+
+    ``lr`` and ``epochs`` left empty take the chosen method's defaults; method-specific settings
+    (prompt length, LoRA rank, ...) go in ``method_options``.
+    """
+
+    data: str = param(
+        "", "Dataset: a file, a folder with train/dev/test files, or a hub id.", label="Dataset"
+    )
+    method: str = param("ptuning_v2", "Training method.", label="Method")
+    model: str = param(
+        "all-MiniLM-L6-v2",
+        "Base model: the built-in MiniLM, a local folder or a Hugging Face model id.",
+        label="Base model",
+    )
+    method_options: dict = field(
+        default_factory=dict,
+        metadata={
+            "help": "Settings of the chosen method (see its own fields).",
+            "label": "Method settings",
+        },
+    )
+    text_column: str | None = param(
+        None, "Column holding the text; guessed when empty.", label="Text column", advanced=True
+    )
+    label_column: str | None = param(
+        None, "Column holding the label; guessed when empty.", label="Label column", advanced=True
+    )
+    validation_fraction: float = param(
+        0.1,
+        "Share of the training rows held out for validation when the data has no validation file.",
+        min=0.01,
+        max=0.5,
+        label="Validation share",
+        advanced=True,
+    )
+    max_train_rows: int | None = param(
+        None,
+        "Use at most this many training rows (a stratified sample); empty uses all.",
+        min=8,
+        max=10_000_000,
+        label="Training rows cap",
+        advanced=True,
+    )
+    epochs: float | None = param(
+        None,
+        "Passes over the training data; empty takes the method's default.",
+        min=0.01,
+        max=1000,
+        label="Epochs",
+    )
+    max_steps: int | None = param(
+        None,
+        "Stop after this many optimizer steps (overrides epochs).",
+        min=1,
+        max=10_000_000,
+        label="Max steps",
+    )
+    time_budget_minutes: float | None = param(
+        None,
+        "Fit the run into this many minutes: after a short warm-up the step count is "
+        "cut to what the measured speed allows, and the schedule follows.",
+        min=0.1,
+        max=10_000,
+        label="Time budget (minutes)",
+    )
+    batch_size: int = param(32, "Examples per optimizer step.", min=1, max=4096, label="Batch size")
+    lr: float | None = param(
+        None,
+        "Peak learning rate; empty takes the method's default.",
+        min=1e-7,
+        max=1.0,
+        label="Learning rate",
+    )
+    weight_decay: float = param(
+        0.01, "AdamW weight decay.", min=0.0, max=1.0, label="Weight decay", advanced=True
+    )
+    warmup_ratio: float = param(
+        0.06,
+        "Share of steps spent warming the learning rate up before linear decay.",
+        min=0.0,
+        max=0.5,
+        label="Warm-up share",
+        advanced=True,
+    )
+    max_grad_norm: float = param(
+        1.0,
+        "Clip gradients to this norm; 0 turns clipping off.",
+        min=0.0,
+        max=1000.0,
+        label="Gradient clipping",
+        advanced=True,
+    )
+    max_length: int = param(
+        128,
+        "Longest input in tokens; longer texts are truncated (prompt "
+        "tokens are taken off this when the model needs the room).",
+        min=8,
+        max=8192,
+        label="Max length",
+    )
+    precision: str = param(
+        "auto",
+        "Numeric precision: auto uses bf16 on CPUs and GPUs that "
+        "support it, fp16 on older GPUs, fp32 otherwise.",
+        choices=PRECISIONS,
+        label="Precision",
+        advanced=True,
+    )
+    eval_every: int | None = param(
+        None,
+        "Evaluate every N steps; empty evaluates about ten times per run.",
+        min=1,
+        max=10_000_000,
+        label="Eval every",
+        advanced=True,
+    )
+    max_eval_rows: int = param(
+        2000,
+        "Rows of the validation set used for evaluations during "
+        "training; the final evaluation uses all of it.",
+        min=10,
+        max=10_000_000,
+        label="Eval rows",
+        advanced=True,
+    )
+    log_every: int = param(
+        10,
+        "Record the training loss every N steps.",
+        min=1,
+        max=100_000,
+        label="Log every",
+        advanced=True,
+    )
+    early_stopping_patience: int = param(
+        0,
+        "Stop when this many evaluations in a row bring no better accuracy; 0 is off.",
+        min=0,
+        max=1000,
+        label="Early-stopping patience",
+        advanced=True,
+    )
+    keep_best: bool = param(
+        True,
+        "Keep the weights of the best evaluation, not the last.",
+        label="Keep best",
+        advanced=True,
+    )
+    seed: int = param(
+        42,
+        "Random seed for data order and initialisation.",
+        min=0,
+        max=2**31 - 1,
+        label="Seed",
+        advanced=True,
+    )
+    num_threads: int | None = param(
+        None,
+        "CPU threads for training; empty uses the physical cores.",
+        min=1,
+        max=1024,
+        label="CPU threads",
+        advanced=True,
+    )
+    out: str | None = param(
+        None,
+        "Folder for the adapter and checkpoint; empty makes one under ./runs.",
+        label="Output folder",
+        advanced=True,
+    )
+    name: str | None = param(None, "A name for the run.", label="Run name")
+
+    def problems(self) -> list[str]:
+        found = super().problems()
+        if not str(self.data).strip():
+            found.append("data is empty; give a file, a folder or a hub dataset id")
+        if not isinstance(self.method_options, dict):
+            found.append("method_options must be a mapping of setting names to values")
+        return found

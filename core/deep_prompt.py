@@ -1,0 +1,90 @@
+"""Deep prompts for encoders: per-layer key/value prefixes through transformers' attention API.
+
+peft's prefix tuning cannot drive encoder classifiers on transformers 5 (it passes the renamed
+``past_key_values`` argument, and DistilBERT has no cache at all). Instead, an attention
+function registered with :class:`transformers.AttentionInterface` receives the prefix as a
+keyword argument that transformers forwards untouched from the model call down to every
+attention layer, prepends it to that layer's keys and values, and widens the attention mask so
+every query may attend to it. Real tokens keep their positions, and the classifier pools the
+real first token, as in the P-Tuning v2 reference implementation.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+from transformers import AttentionInterface
+from transformers.integrations.sdpa_attention import sdpa_attention_forward
+from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
+
+ATTENTION_NAME = "ptune_prefix"
+LAYER_ATTR = "_ptune_layer"
+PROJECTION_NAMES = (("query", "key", "value"), ("q_lin", "k_lin", "v_lin"))
+
+Prefix = tuple[tuple[torch.Tensor, torch.Tensor], ...]
+
+
+def _widen_mask(mask: torch.Tensor | None, prefix_len: int) -> torch.Tensor | None:
+    if mask is None:
+        return None  # no padding anywhere: every key, prefix included, is visible
+    shape = (*mask.shape[:-1], prefix_len)
+    # Boolean masks mark visible keys with True; additive masks with 0.
+    pad = mask.new_ones(shape) if mask.dtype == torch.bool else mask.new_zeros(shape)
+    return torch.cat([pad, mask], dim=-1)
+
+
+def prefix_attention(
+    module: nn.Module,
+    query: torch.Tensor,
+    key: torch.Tensor,
+    value: torch.Tensor,
+    attention_mask: torch.Tensor | None,
+    ptune_prefix: Prefix | None = None,
+    ptune_capture: dict | None = None,
+    **kwargs,
+) -> tuple[torch.Tensor, None]:
+    """SDPA attention with this layer's prefix keys/values prepended, when one is given."""
+    layer = getattr(module, LAYER_ATTR, None)
+    if ptune_capture is not None and layer is not None:
+        ptune_capture[layer] = (key.detach(), value.detach())
+    if ptune_prefix is not None:
+        if layer is None:
+            raise RuntimeError("deep prompts were not attached to this model")
+        prefix_key, prefix_value = ptune_prefix[layer]
+        batch = key.shape[0]
+        key = torch.cat([prefix_key.expand(batch, -1, -1, -1).to(key.dtype), key], dim=2)
+        value = torch.cat([prefix_value.expand(batch, -1, -1, -1).to(value.dtype), value], dim=2)
+        attention_mask = _widen_mask(attention_mask, prefix_key.shape[2])
+    return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
+
+
+AttentionInterface.register(ATTENTION_NAME, prefix_attention)
+AttentionMaskInterface.register(ATTENTION_NAME, sdpa_mask)
+
+
+def attention_modules(model: nn.Module) -> list[nn.Module]:
+    """Self-attention modules in layer order (those owning query/key/value projections)."""
+    found = []
+    for module in model.modules():
+        for names in PROJECTION_NAMES:
+            if all(isinstance(getattr(module, n, None), nn.Linear) for n in names):
+                found.append(module)
+                break
+    return found
+
+
+def attach(model: nn.Module) -> int:
+    """Route the model's attention through :func:`prefix_attention`; returns the layer count.
+
+    Without a prefix argument the function is plain SDPA, so the model behaves as before.
+    """
+    modules = attention_modules(model)
+    layers = int(model.config.num_hidden_layers)
+    if len(modules) != layers:
+        raise ValueError(
+            f"found {len(modules)} self-attention modules but the config has {layers} layers"
+        )
+    for index, module in enumerate(modules):
+        setattr(module, LAYER_ATTR, index)
+    model.set_attn_implementation(ATTENTION_NAME)
+    return layers

@@ -1,0 +1,103 @@
+"""Bottleneck adapter (Houlsby et al. 2019) after each layer's attention and feed-forward output."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from torch import nn
+
+from core.config import ConfigBase, param
+from core.methods.base import Method, classifier_head, freeze
+
+# Output projections (before residual + LayerNorm) that adapters follow, per architecture.
+TARGETS = {
+    "bert": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "roberta": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "xlm-roberta": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "electra": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "distilbert": r"layer\.\d+\.(attention\.out_lin|ffn\.lin2)$",
+}
+
+
+@dataclass
+class AdapterSettings(ConfigBase):
+    bottleneck: int = param(
+        64, "Width of each adapter's bottleneck.", min=1, max=2048, label="Bottleneck size"
+    )
+    train_layernorm: bool = param(
+        True,
+        "Also train the encoder's LayerNorm weights, as in Houlsby et al.",
+        label="Train LayerNorms",
+        advanced=True,
+    )
+
+
+class Bottleneck(nn.Module):
+    """x + up(gelu(down(x))), with ``up`` zero-initialised so training starts from the base."""
+
+    def __init__(self, width: int, bottleneck: int) -> None:
+        super().__init__()
+        self.down = nn.Linear(width, bottleneck)
+        self.act = nn.GELU()
+        self.up = nn.Linear(bottleneck, width)
+        nn.init.zeros_(self.up.weight)
+        nn.init.zeros_(self.up.bias)
+
+    def forward(self, x: Any) -> Any:
+        return x + self.up(self.act(self.down(x)))
+
+
+class AdapterModel(nn.Module):
+    """A frozen classifier whose chosen projections feed through bottleneck adapters."""
+
+    def __init__(self, model: nn.Module, cfg: AdapterSettings) -> None:
+        super().__init__()
+        self.model = model
+        pattern = re.compile(TARGETS[model.config.model_type])
+        width = int(model.config.hidden_size)
+        self.adapters = nn.ModuleDict()
+        for name, module in model.named_modules():
+            if pattern.search(name):
+                adapter = Bottleneck(width, cfg.bottleneck)
+                self.adapters[name.replace(".", "__")] = adapter
+                module.register_forward_hook(_apply(adapter))
+
+    @property
+    def config(self) -> Any:
+        return self.model.config
+
+    def forward(self, **inputs: Any) -> Any:
+        return self.model(**inputs)
+
+
+def _apply(adapter: Bottleneck):
+    def hook(module: nn.Module, args: Any, output: Any) -> Any:
+        return adapter(output)
+
+    return hook
+
+
+class Adapter(Method):
+    name = "adapter"
+    title = "Bottleneck adapter"
+    summary = "Small residual MLPs after attention and feed-forward; frozen encoder."
+    config_cls = AdapterSettings
+    default_lr = 1e-3
+    default_epochs = 5
+
+    def model_problems(self, model_config: Any) -> list[str]:
+        if model_config.model_type not in TARGETS:
+            return [f"the bottleneck adapter does not know '{model_config.model_type}' layers"]
+        return []
+
+    def wrap(self, model: nn.Module, cfg: AdapterSettings) -> nn.Module:
+        freeze(model)
+        wrapped = AdapterModel(model, cfg)
+        if cfg.train_layernorm:
+            for name, module in model.named_modules():
+                if isinstance(module, nn.LayerNorm) and re.search(r"layer\.\d+\.", name):
+                    module.requires_grad_(True)
+        classifier_head(model).requires_grad_(True)
+        return wrapped

@@ -1,0 +1,101 @@
+"""What every training method provides, and helpers they share."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+from safetensors.torch import load_file, save_file
+from torch import nn
+
+from core.config import ConfigBase
+from core.errors import AdapterLoadError
+
+WEIGHTS_FILE = "adapter_model.safetensors"
+
+
+class Method:
+    """A way of making a classifier trainable, saving it and loading it back.
+
+    Subclasses set the class attributes and implement :meth:`wrap`; methods whose weights are
+    not in peft's format keep the default :meth:`save` / :meth:`load`, which store the
+    trainable tensors in ``adapter_model.safetensors``.
+    """
+
+    name: ClassVar[str]
+    title: ClassVar[str]
+    summary: ClassVar[str]
+    config_cls: ClassVar[type[ConfigBase]]
+    default_lr: ClassVar[float]
+    default_epochs: ClassVar[float]
+    peft_format: ClassVar[bool] = False
+
+    def reserved_positions(self, cfg: Any) -> int:
+        """Input positions taken by virtual tokens (0 when the method adds none)."""
+        return 0
+
+    def model_problems(self, model_config: Any) -> list[str]:
+        """Reasons this method cannot run on this architecture (empty when it can)."""
+        return []
+
+    def wrap(self, model: nn.Module, cfg: Any) -> nn.Module:
+        raise NotImplementedError
+
+    def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
+        """Every trainable tensor, for a resumable checkpoint."""
+        return {
+            n: p.detach().clone().contiguous()
+            for n, p in wrapped.named_parameters()
+            if p.requires_grad
+        }
+
+    def load_trainable_state(self, wrapped: nn.Module, state: dict[str, torch.Tensor]) -> None:
+        own = dict(wrapped.named_parameters())
+        missing = [n for n, p in own.items() if p.requires_grad and n not in state]
+        if missing:
+            raise AdapterLoadError(f"saved weights lack {len(missing)} tensors, e.g. {missing[0]}")
+        with torch.no_grad():
+            for name, tensor in state.items():
+                own[name].copy_(tensor)
+
+    def save(self, wrapped: nn.Module, folder: Path) -> None:
+        save_file(self.trainable_state(wrapped), str(folder / WEIGHTS_FILE))
+
+    def load(self, model: nn.Module, folder: Path, cfg: Any) -> nn.Module:
+        wrapped = self.wrap(model, cfg)
+        path = folder / WEIGHTS_FILE
+        if not path.is_file():
+            raise AdapterLoadError(f"{folder} has no {WEIGHTS_FILE}")
+        self.load_trainable_state(wrapped, load_file(str(path)))
+        wrapped.requires_grad_(False)
+        return wrapped.eval()
+
+
+def freeze(model: nn.Module) -> None:
+    for p in model.parameters():
+        p.requires_grad_(False)
+
+
+def classifier_head(model: nn.Module) -> nn.Module:
+    """The task head that a fresh classifier adds on top of the encoder."""
+    for name in ("classifier", "score"):
+        head = getattr(model, name, None)
+        if head is not None:
+            return head
+    raise AdapterLoadError(f"{type(model).__name__} has no classifier head")
+
+
+def count_parameters(model: nn.Module) -> tuple[int, int]:
+    """(trainable, total) parameter counts, each tensor counted once."""
+    seen: dict[int, tuple[int, bool]] = {}
+    for p in model.parameters():
+        seen[id(p)] = (p.numel(), p.requires_grad)
+    total = sum(n for n, _ in seen.values())
+    trainable = sum(n for n, t in seen.values() if t)
+    return trainable, total
+
+
+def write_json(path: Path, data: dict[str, Any]) -> None:
+    path.write_text(json.dumps(data, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")

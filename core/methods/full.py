@@ -1,0 +1,42 @@
+"""Full fine-tuning: every weight is trained (the reference the other methods are measured by)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from torch import nn
+from transformers import AutoModelForSequenceClassification
+
+from core.config import ConfigBase
+from core.errors import AdapterLoadError
+from core.methods.base import Method
+
+
+@dataclass
+class FullConfig(ConfigBase):
+    """Full fine-tuning has no settings of its own."""
+
+
+class Full(Method):
+    name = "full"
+    title = "Full fine-tuning"
+    summary = "Trains every weight; the accuracy reference, and the largest artefact."
+    config_cls = FullConfig
+    default_lr = 5e-5
+    default_epochs = 3
+
+    def wrap(self, model: nn.Module, cfg: FullConfig) -> nn.Module:
+        model.requires_grad_(True)
+        return model
+
+    def save(self, wrapped: nn.Module, folder: Path) -> None:
+        wrapped.save_pretrained(folder, safe_serialization=True)
+
+    def load(self, model: nn.Module, folder: Path, cfg: FullConfig) -> nn.Module:
+        if not (folder / "model.safetensors").is_file():
+            raise AdapterLoadError(f"{folder} has no model.safetensors")
+        loaded = AutoModelForSequenceClassification.from_pretrained(
+            folder, use_safetensors=True, trust_remote_code=False
+        )
+        return loaded.eval()

@@ -1,0 +1,29 @@
+"""Head only: the encoder stays frozen and only the classifier is trained (cheapest baseline)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from torch import nn
+
+from core.config import ConfigBase
+from core.methods.base import Method, classifier_head, freeze
+
+
+@dataclass
+class HeadOnlyConfig(ConfigBase):
+    """Head-only training has no settings of its own."""
+
+
+class HeadOnly(Method):
+    name = "head_only"
+    title = "Head only"
+    summary = "Frozen encoder, trains the classification head only."
+    config_cls = HeadOnlyConfig
+    default_lr = 5e-3
+    default_epochs = 5
+
+    def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
+        freeze(model)
+        classifier_head(model).requires_grad_(True)
+        return model

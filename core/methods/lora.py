@@ -1,0 +1,73 @@
+"""LoRA (Hu et al. 2021): low-rank updates of the attention projections."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from peft import LoraConfig, TaskType, get_peft_model
+from torch import nn
+
+from core.config import ConfigBase, param
+from core.methods.peft_common import PeftMethod
+
+# Attention projections per architecture (query/key/value and the attention output).
+ATTENTION_TARGETS = {
+    "bert": ["query", "key", "value", "attention.output.dense"],
+    "roberta": ["query", "key", "value", "attention.output.dense"],
+    "xlm-roberta": ["query", "key", "value", "attention.output.dense"],
+    "electra": ["query", "key", "value", "attention.output.dense"],
+    "distilbert": ["q_lin", "k_lin", "v_lin", "out_lin"],
+}
+
+
+@dataclass
+class LoraSettings(ConfigBase):
+    r: int = param(8, "Rank of each low-rank update.", min=1, max=256, label="Rank r")
+    alpha: int = param(
+        16,
+        "Scale of the update (the effective scale is alpha / r).",
+        min=1,
+        max=1024,
+        label="Alpha",
+    )
+    dropout: float = param(0.1, "Dropout on the LoRA input.", min=0.0, max=0.9, label="Dropout")
+    target_modules: str = param(
+        "",
+        "Comma-separated module names to adapt; empty means every attention projection "
+        "of the architecture.",
+        label="Target modules",
+        advanced=True,
+    )
+
+
+def target_modules(cfg: LoraSettings, model_config: Any) -> list[str]:
+    if cfg.target_modules.strip():
+        return [m.strip() for m in cfg.target_modules.split(",") if m.strip()]
+    return ATTENTION_TARGETS[model_config.model_type]
+
+
+class Lora(PeftMethod):
+    name = "lora"
+    title = "LoRA"
+    summary = "Low-rank updates of the attention weights; near full fine-tuning accuracy."
+    config_cls = LoraSettings
+    default_lr = 1e-3
+    default_epochs = 5
+
+    def model_problems(self, model_config: Any) -> list[str]:
+        if model_config.model_type not in ATTENTION_TARGETS:
+            return [
+                f"LoRA has no default targets for '{model_config.model_type}'; set target_modules"
+            ]
+        return []
+
+    def wrap(self, model: nn.Module, cfg: LoraSettings) -> nn.Module:
+        peft_cfg = LoraConfig(
+            task_type=TaskType.SEQ_CLS,
+            r=cfg.r,
+            lora_alpha=cfg.alpha,
+            lora_dropout=cfg.dropout,
+            target_modules=target_modules(cfg, model.config),
+        )
+        return get_peft_model(model, peft_cfg)

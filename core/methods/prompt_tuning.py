@@ -1,0 +1,74 @@
+"""Prompt tuning (Lester et al. 2021): P trainable virtual-token embeddings at the input."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
+from torch import nn
+
+from core.config import ConfigBase, param
+from core.methods.peft_common import PeftMethod, prompt_dims
+
+
+@dataclass
+class PromptTuningSettings(ConfigBase):
+    num_virtual_tokens: int = param(
+        20,
+        "Virtual tokens prepended to every input; more tokens, more capacity, slower steps.",
+        min=1,
+        max=200,
+        label="Prompt length",
+    )
+    init: str = param(
+        "sample_vocab",
+        "How the virtual tokens start: embeddings of random vocabulary words, of a text, or "
+        "random numbers.",
+        choices=("sample_vocab", "text", "random"),
+        label="Initialisation",
+    )
+    init_text: str = param(
+        "Classify the following text.",
+        "Text whose token embeddings start the prompt (used when initialisation is 'text').",
+        label="Initial text",
+        advanced=True,
+    )
+
+    def problems(self) -> list[str]:
+        found = super().problems()
+        if self.init == "text" and not self.init_text.strip():
+            found.append("init_text is empty; give a short text or choose another init")
+        return found
+
+
+class PromptTuning(PeftMethod):
+    name = "prompt_tuning"
+    title = "Prompt tuning"
+    summary = "Learns P input embeddings; tiny adapter, weakest on small encoders."
+    config_cls = PromptTuningSettings
+    default_lr = 3e-2
+    default_epochs = 10
+
+    def reserved_positions(self, cfg: PromptTuningSettings) -> int:
+        return cfg.num_virtual_tokens
+
+    def wrap(self, model: nn.Module, cfg: PromptTuningSettings) -> nn.Module:
+        init = {
+            "sample_vocab": PromptTuningInit.SAMPLE_VOCAB,
+            "text": PromptTuningInit.TEXT,
+            "random": PromptTuningInit.RANDOM,
+        }[cfg.init]
+        extra = {}
+        if init is PromptTuningInit.TEXT:
+            extra = {
+                "prompt_tuning_init_text": cfg.init_text,
+                "tokenizer_name_or_path": model.config.name_or_path,
+            }
+        peft_cfg = PromptTuningConfig(
+            task_type=TaskType.SEQ_CLS,
+            num_virtual_tokens=cfg.num_virtual_tokens,
+            prompt_tuning_init=init,
+            **prompt_dims(model.config),
+            **extra,
+        )
+        return get_peft_model(model, peft_cfg)

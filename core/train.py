@@ -1,0 +1,185 @@
+"""Command line: ``python -m core.train --method ptuning_v2 --data reviews.csv``.
+
+Prints a progress bar on standard error and, as the last line of standard output, one JSON
+object summarising the run. ``--config FILE.yaml`` supplies any setting; flags override it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import yaml
+from tqdm import tqdm
+
+from core.config import TrainConfig
+from core.errors import ConfigError, PTuneError
+from core.methods import METHODS
+
+# Short flags for the most used settings, beside the generated --long-name of every field.
+ALIASES = {
+    "model": ["--model"],
+    "data": ["--data"],
+    "time_budget_minutes": ["--time-budget"],
+    "early_stopping_patience": ["--early-stopping"],
+}
+
+
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _type_of(f: dataclasses.Field) -> Any:
+    text = str(f.type)
+    if "bool" in text:
+        return lambda s: str(s).lower() in ("1", "true", "yes", "on")
+    if "int" in text:
+        return int
+    if "float" in text:
+        return float
+    return str
+
+
+def method_fields() -> dict[str, dataclasses.Field]:
+    fields: dict[str, dataclasses.Field] = {}
+    for method in METHODS.values():
+        for f in dataclasses.fields(method.config_cls):
+            fields.setdefault(f.name, f)
+    return fields
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.train",
+        description="Fine-tune an encoder classifier with a parameter-efficient method.",
+    )
+    parser.add_argument("--config", type=Path, help="YAML file with any of the settings below")
+    parser.add_argument("--resume", type=Path, help="checkpoint folder of a run to continue")
+    parser.add_argument("--db", type=Path, help="record the run in this PTune Studio database")
+    parser.add_argument("--quiet", action="store_true", help="no progress bar")
+    for f in dataclasses.fields(TrainConfig):
+        if f.name == "method_options":
+            continue
+        help_text = f.metadata.get("help", "")
+        if f.name == "method":
+            parser.add_argument("--method", choices=list(METHODS), help=help_text)
+            continue
+        flags = ALIASES.get(f.name, []) + [_flag(f.name)]
+        parser.add_argument(
+            *dict.fromkeys(flags), dest=f.name, type=_type_of(f), help=help_text, default=None
+        )
+    group = parser.add_argument_group("method settings (each applies to the methods that have it)")
+    for name, f in method_fields().items():
+        group.add_argument(
+            _flag(name),
+            dest=f"m_{name}",
+            type=_type_of(f),
+            help=f.metadata.get("help", ""),
+            default=None,
+        )
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> TrainConfig:
+    """Merge the YAML file and the flags (flags win) into a TrainConfig."""
+    values: dict[str, Any] = {}
+    if args.config:
+        try:
+            loaded = yaml.safe_load(args.config.read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
+        if not isinstance(loaded, dict):
+            raise ConfigError(f"{args.config} must hold a mapping of setting names to values")
+        values.update(loaded)
+    options = dict(values.pop("method_options", None) or {})
+    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
+    for key in [k for k in values if k not in train_names]:
+        options[key] = values.pop(key)  # flat method settings in the YAML file
+    for name in train_names - {"method_options"}:
+        if getattr(args, name, None) is not None:
+            values[name] = getattr(args, name)
+    for name in method_fields():
+        if getattr(args, f"m_{name}") is not None:
+            options[name] = getattr(args, f"m_{name}")
+    method = values.get("method", TrainConfig.method)
+    if method in METHODS:
+        own = {f.name for f in dataclasses.fields(METHODS[method].config_cls)}
+        stray = sorted(set(options) - own)
+        if stray:
+            raise ConfigError(
+                f"{', '.join(_flag(s) for s in stray)} does not apply to method {method}; "
+                f"its settings are {', '.join(_flag(s) for s in sorted(own)) or 'none'}"
+            )
+    values["method_options"] = options
+    return TrainConfig(**values)
+
+
+class ProgressBar:
+    """tqdm on standard error, fed by the engine's events."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar: tqdm | None = None
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        if not self.enabled:
+            return
+        kind = event["type"]
+        if kind == "start":
+            self.bar = tqdm(
+                total=event["total_steps"], file=sys.stderr, unit="step", desc=event["method"]
+            )
+        elif kind == "train" and self.bar is not None:
+            self.bar.total = event["total_steps"]
+            self.bar.update(event["step"] - self.bar.n)
+            self.bar.set_postfix(
+                loss=f"{event['loss']:.4f}", sps=f"{event['samples_per_second']:.0f}"
+            )
+        elif kind == "eval" and self.bar is not None:
+            self.bar.write(
+                f"step {event['step']}: eval accuracy {event['eval_accuracy']:.4f}, "
+                f"F1 {event['eval_f1']:.4f}, loss {event['eval_loss']:.4f}",
+                file=sys.stderr,
+            )
+        elif kind == "end" and self.bar is not None:
+            self.bar.close()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+    except (ConfigError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    from core.trainer import train
+
+    callback = ProgressBar(not args.quiet)
+    summary = (
+        run_recorded(config, callback, args)
+        if args.db
+        else train(config, callback, resume_from=args.resume)
+    )
+    print(json.dumps(_jsonable(summary)))
+    if summary.get("status") == "failed":
+        print(f"error: {summary.get('error')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -> dict[str, Any]:
+    raise PTuneError("--db needs the run store")  # replaced when the store is wired in
+
+
+def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in summary.items() if not k.endswith("confusion_matrix")} | {
+        k: v for k, v in summary.items() if k.endswith("confusion_matrix")
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

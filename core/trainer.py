@@ -1,0 +1,474 @@
+"""The training loop: setup, loop, save, cleanup.
+
+:func:`train` runs one configured run to the end in the calling thread and returns its summary;
+progress goes to a callback as plain dict events, and a ``threading.Event`` asks it to stop at
+the next step boundary. Built on Accelerate, so the same loop runs on a GPU or, under
+``accelerate launch``, on several.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from accelerate.state import AcceleratorState
+from torch.nn import functional as F
+
+from core import artifacts
+from core.batching import iterate, length_grouped_batches, tokenize
+from core.config import ConfigBase, TrainConfig
+from core.data import DataBundle, load_data
+from core.errors import CheckpointError, ConfigError, PTuneError
+from core.evaluate import classification_metrics, predict_logits
+from core.hardware import default_device, physical_cores, resolve_precision
+from core.methods import Method, get_method
+from core.methods.base import count_parameters
+from core.modeling import load_base, load_config, max_positions
+
+Event = dict[str, Any]
+Callback = Callable[[Event], None]
+STATUSES = ("succeeded", "failed", "stopped")
+
+
+def check_config(config: TrainConfig) -> tuple[Method, ConfigBase]:
+    """Check everything that can be checked before loading data; raise one error listing all."""
+    problems = list(config.problems())
+    method = method_cfg = None
+    try:
+        method = get_method(config.method)
+        method_cfg = method.config_cls.from_dict(config.method_options)
+    except ConfigError as exc:
+        problems.append(str(exc))
+    try:
+        model_config = load_config(config.model)
+        if method is not None:
+            problems += method.model_problems(model_config)
+            if method_cfg is not None:
+                room = max_positions(model_config) - method.reserved_positions(method_cfg)
+                if room < 8:
+                    problems.append(
+                        f"the prompt takes {method.reserved_positions(method_cfg)} of the "
+                        f"model's {max_positions(model_config)} positions; use fewer "
+                        "virtual tokens"
+                    )
+    except PTuneError as exc:
+        problems.append(str(exc))
+    try:
+        resolve_precision(config.precision, default_device())
+    except ConfigError as exc:
+        problems.append(str(exc))
+    if problems:
+        raise ConfigError("; ".join(problems))
+    assert method is not None and method_cfg is not None
+    return method, method_cfg
+
+
+def default_out(config: TrainConfig) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{config.method}"
+
+
+@dataclass
+class LoopState:
+    """Where the loop is; saved in checkpoints so a run can resume."""
+
+    step: int = 0
+    epoch: int = 0
+    batch_in_epoch: int = 0
+    total_steps: int = 0
+    samples: int = 0
+    train_seconds: float = 0.0
+    best_accuracy: float = -1.0
+    best_step: int = -1
+    evals_without_gain: int = 0
+    best_metrics: dict[str, Any] = field(default_factory=dict)
+
+
+class Trainer:
+    """One run: ``Trainer(config, callback, stop_event).run()`` returns the summary dict."""
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        callback: Callback | None = None,
+        stop_event: threading.Event | None = None,
+        resume_from: str | Path | None = None,
+        data: DataBundle | None = None,
+    ) -> None:
+        self.config = config
+        self.callback = callback or (lambda event: None)
+        self.stop_event = stop_event or threading.Event()
+        self.resume_from = Path(resume_from) if resume_from else None
+        self.data = data
+        self.out = Path(config.out) if config.out else default_out(config)
+        self.state = LoopState()
+        self.best_state: dict[str, torch.Tensor] | None = None
+
+    def emit(self, kind: str, **values: Any) -> None:
+        self.callback({"type": kind, **values})
+
+    # ----------------------------------------------------------------- setup
+    def setup(self) -> None:
+        cfg = self.config
+        self.method, self.method_cfg = check_config(cfg)
+        torch.manual_seed(cfg.seed)
+        torch.set_num_threads(cfg.num_threads or physical_cores())
+        if self.data is None:
+            self.data = load_data(
+                cfg.data,
+                text_column=cfg.text_column,
+                label_column=cfg.label_column,
+                validation_fraction=cfg.validation_fraction,
+                seed=cfg.seed,
+                max_train_rows=cfg.max_train_rows,
+            )
+        self.labels = list(self.data.label_names)
+        base = load_base(cfg.model, self.labels)
+        self.tokenizer = base.tokenizer
+        self.pad_id = self.tokenizer.pad_token_id or 0
+        limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
+        self.max_length = min(cfg.max_length, limit)
+        self.model = self.method.wrap(base.model, self.method_cfg)
+        self.trainable, self.total = count_parameters(self.model)
+        self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
+        self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
+        self.lengths = [len(f["input_ids"]) for f in self.train_features]
+        self._setup_accelerator()
+        self._setup_optimizer()
+        if self.resume_from:
+            self._resume()
+
+    def _setup_accelerator(self) -> None:
+        device = default_device()
+        precision = resolve_precision(self.config.precision, device)
+        state = AcceleratorState._shared_state
+        if state and state.get("_mixed_precision") not in (None, precision):
+            AcceleratorState._reset_state()  # a new run may use another precision
+        self.accelerator = Accelerator(mixed_precision=precision, cpu=device == "cpu")
+        self.precision = precision
+
+    def _setup_optimizer(self) -> None:
+        cfg = self.config
+        lr = cfg.lr or self.method.default_lr
+        params = [p for p in self.model.parameters() if p.requires_grad]
+        decay = [p for p in params if p.ndim >= 2]
+        no_decay = [p for p in params if p.ndim < 2]
+        self.optimizer = torch.optim.AdamW(
+            [
+                {"params": decay, "weight_decay": cfg.weight_decay},
+                {"params": no_decay, "weight_decay": 0.0},
+            ],
+            lr=lr,
+        )
+        steps_per_epoch = math.ceil(len(self.train_features) / cfg.batch_size)
+        epochs = cfg.epochs or self.method.default_epochs
+        self.state.total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * epochs))
+        self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
+        self.model, self.optimizer, self.scheduler = self.accelerator.prepare(
+            self.model, self.optimizer, self.scheduler
+        )
+
+    def _lr_factor(self, step: int) -> float:
+        """Linear warm-up, then linear decay to zero at the (possibly re-planned) last step."""
+        total = max(1, self.state.total_steps)
+        warmup = int(total * self.config.warmup_ratio)
+        if step < warmup:
+            return (step + 1) / warmup
+        return max(0.0, (total - step) / max(1, total - warmup))
+
+    def _resume(self) -> None:
+        trainable, states, saved = artifacts.load_checkpoint(self.resume_from)
+        if saved.get("method") != self.config.method or saved.get("model") != self.config.model:
+            raise CheckpointError(
+                f"checkpoint {self.resume_from} belongs to a {saved.get('method')} run on "
+                f"{saved.get('model')}, not to this {self.config.method} run"
+            )
+        self.method.load_trainable_state(self.accelerator.unwrap_model(self.model), trainable)
+        self.optimizer.load_state_dict(states["optimizer"])
+        self.scheduler.load_state_dict(states["scheduler"])
+        self.state = LoopState(**saved["loop"])
+        best = self.resume_from / "best.safetensors"
+        if best.is_file():
+            from safetensors.torch import load_file
+
+            self.best_state = load_file(str(best))
+
+    # ------------------------------------------------------------------ loop
+    def loop(self) -> str:
+        """Train until the planned steps, early stopping or a stop request; returns the status."""
+        cfg, st = self.config, self.state
+        self.model.train()
+        started = time.perf_counter()
+        window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+        while st.step < st.total_steps:
+            batches = length_grouped_batches(self.lengths, cfg.batch_size, cfg.seed, st.epoch)
+            shard = batches[self.accelerator.process_index :: self.accelerator.num_processes]
+            for indices, batch in iterate(
+                self.train_features, shard[st.batch_in_epoch :], self.pad_id
+            ):
+                if self.stop_event.is_set():
+                    return "stopped"
+                loss = self._step(indices, batch)
+                st.step += 1
+                st.batch_in_epoch += 1
+                st.samples += len(indices)
+                window_loss, window_steps = window_loss + loss, window_steps + 1
+                if st.step % cfg.log_every == 0 or st.step == st.total_steps:
+                    now = time.perf_counter()
+                    st.train_seconds += now - window_start
+                    self._log_train(window_loss / window_steps, now - started)
+                    window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+                self._maybe_replan(time.perf_counter() - started)
+                if st.step % self._eval_every() == 0 or st.step >= st.total_steps:
+                    paused = time.perf_counter()
+                    stop_early = self._evaluate_and_checkpoint()
+                    window_start += time.perf_counter() - paused
+                    if stop_early:
+                        return "succeeded"
+                if st.step >= st.total_steps:
+                    break
+            else:
+                st.epoch, st.batch_in_epoch = st.epoch + 1, 0
+        return "succeeded"
+
+    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
+        batch = {k: v.to(self.accelerator.device) for k, v in batch.items()}
+        labels = torch.tensor(
+            [self.data.train.labels[i] for i in indices], device=self.accelerator.device
+        )
+        logits = self.model(**batch).logits
+        loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
+        self.accelerator.backward(loss)
+        if self.config.max_grad_norm > 0:
+            params = [p for p in self.model.parameters() if p.requires_grad]
+            self.accelerator.clip_grad_norm_(params, self.config.max_grad_norm)
+        self.optimizer.step()
+        self.scheduler.step()
+        self.optimizer.zero_grad(set_to_none=True)
+        value = float(loss.detach())
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                f"the loss became {value} at step {self.state.step + 1}; lower the learning "
+                "rate or use precision fp32"
+            )
+        return value
+
+    def _log_train(self, loss: float, elapsed: float) -> None:
+        st = self.state
+        speed = st.samples / st.train_seconds if st.train_seconds > 0 else 0.0
+        steps_left = st.total_steps - st.step
+        self.emit(
+            "train",
+            step=st.step,
+            epoch=self._epoch_float(),
+            loss=loss,
+            lr=self.scheduler.get_last_lr()[0],
+            samples_per_second=speed,
+            eta_seconds=elapsed / max(1, st.step) * steps_left,
+            progress=st.step / st.total_steps,
+            total_steps=st.total_steps,
+        )
+
+    def _epoch_float(self) -> float:
+        per_epoch = math.ceil(len(self.train_features) / self.config.batch_size)
+        return self.state.epoch + self.state.batch_in_epoch / max(1, per_epoch)
+
+    def _eval_every(self) -> int:
+        return self.config.eval_every or max(1, self.state.total_steps // 10)
+
+    def _maybe_replan(self, elapsed: float) -> None:
+        """With a time budget, cut the planned steps to what the measured speed allows."""
+        budget, st = self.config.time_budget_minutes, self.state
+        if not budget or st.step != min(20, max(1, st.total_steps // 10)):
+            return
+        per_step = elapsed / st.step
+        evals = 10 * self._eval_seconds_estimate(per_step)
+        affordable = int((budget * 60 - self._setup_seconds - elapsed - evals) / per_step)
+        st.total_steps = max(st.step, min(st.total_steps, st.step + affordable))
+
+    def _eval_seconds_estimate(self, per_step: float) -> float:
+        rows = min(len(self.val_features), self.config.max_eval_rows)
+        return per_step * rows / self.config.batch_size / 3  # a forward pass is ~1/3 of a step
+
+    def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
+        logits = predict_logits(
+            self.model,
+            features,
+            self.config.batch_size * 2,
+            self.pad_id,
+            self.accelerator.device,
+            self.accelerator.autocast(),
+        )
+        return classification_metrics(logits, labels, len(self.labels), prefix)
+
+    def _evaluate_and_checkpoint(self) -> bool:
+        """Evaluate on (a sample of) validation; returns True when early stopping triggers."""
+        st = self.state
+        rows = min(len(self.val_features), self.config.max_eval_rows)
+        metrics = self._evaluate(
+            self.val_features[:rows], self.data.validation.labels[:rows], "eval"
+        )
+        self.emit("eval", step=st.step, epoch=self._epoch_float(), **metrics)
+        if metrics["eval_accuracy"] > st.best_accuracy:
+            st.best_accuracy, st.best_step, st.evals_without_gain = (
+                metrics["eval_accuracy"],
+                st.step,
+                0,
+            )
+            if self.config.keep_best:
+                self.best_state = self.method.trainable_state(self._unwrapped())
+        else:
+            st.evals_without_gain += 1
+        self._checkpoint()
+        patience = self.config.early_stopping_patience
+        return bool(patience and st.evals_without_gain >= patience)
+
+    def _unwrapped(self) -> torch.nn.Module:
+        return self.accelerator.unwrap_model(self.model)
+
+    def _checkpoint(self) -> None:
+        from dataclasses import asdict
+
+        folder = self.out / "checkpoint"
+        state = {
+            "method": self.config.method,
+            "model": self.config.model,
+            "config": self.config.to_dict(),
+            "loop": asdict(self.state),
+        }
+        artifacts.save_checkpoint(
+            folder,
+            self.method.trainable_state(self._unwrapped()),
+            self.optimizer,
+            self.scheduler,
+            state,
+        )
+        if self.best_state is not None:
+            from safetensors.torch import save_file
+
+            save_file(self.best_state, str(folder / "best.safetensors"))
+        self.emit("checkpoint", step=self.state.step, path=str(folder))
+
+    # ------------------------------------------------------------ save, run
+    def finish(self, status: str) -> dict[str, Any]:
+        """Restore the best weights, evaluate on all of validation (and test), save the adapter."""
+        model = self._unwrapped()
+        if self.config.keep_best and self.best_state is not None:
+            self.method.load_trainable_state(model, self.best_state)
+        metrics = self._evaluate(self.val_features, self.data.validation.labels, "eval")
+        if self.data.test is not None:
+            test = tokenize(self.tokenizer, self.data.test.texts, self.max_length)
+            metrics.update(self._evaluate(test, self.data.test.labels, "test"))
+        self.emit("eval", step=self.state.step, epoch=self._epoch_float(), final=True, **metrics)
+        self._checkpoint()
+        adapter = self.out / "adapter"
+        adapter_bytes = artifacts.save_adapter(
+            adapter,
+            model,
+            self.config,
+            self.labels,
+            self.max_length,
+            {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
+        )
+        st = self.state
+        return {
+            **metrics,
+            "status": status,
+            "best_step": st.best_step if self.config.keep_best else st.step,
+            "steps": st.step,
+            "epochs": round(self._epoch_float(), 3),
+            "train_samples_per_second": st.samples / st.train_seconds if st.train_seconds else 0.0,
+            "train_seconds": st.train_seconds,
+            "adapter_bytes": adapter_bytes,
+            "adapter_path": str(adapter),
+            "checkpoint_path": str(self.out / "checkpoint"),
+        }
+
+    def run(self) -> dict[str, Any]:
+        """Set up, train, save; never raises: failures end with status 'failed' and a reason."""
+        t0 = time.perf_counter()
+        summary: dict[str, Any] = {}
+        try:
+            self.setup()
+            self._setup_seconds = time.perf_counter() - t0
+            self.emit(
+                "start",
+                method=self.config.method,
+                total_steps=self.state.total_steps,
+                trainable_params=self.trainable,
+                total_params=self.total,
+                label_names=self.labels,
+                train_rows=len(self.train_features),
+                validation_rows=len(self.val_features),
+                max_length=self.max_length,
+                precision=self.precision,
+                device=str(self.accelerator.device),
+                out=str(self.out),
+                data=self.data.summary(),
+            )
+            status = self.loop()
+            summary = self.finish(status)
+        except Exception as exc:  # noqa: BLE001 - every failure must end the run with a reason
+            summary = {"status": "failed", "error": describe_failure(exc)}
+        finally:
+            self._release()
+        summary.update(self._identity(), wall_seconds=time.perf_counter() - t0)
+        self.emit("end", **summary)
+        return summary
+
+    def _identity(self) -> dict[str, Any]:
+        return {
+            "method": self.config.method,
+            "model": self.config.model,
+            "data": self.config.data,
+            "label_names": getattr(self, "labels", None),
+            "trainable_params": getattr(self, "trainable", None),
+            "total_params": getattr(self, "total", None),
+            "precision": getattr(self, "precision", None),
+            "max_length": getattr(self, "max_length", None),
+        }
+
+    def _release(self) -> None:
+        """Free model and optimizer memory (device memory above all) whatever happened."""
+        for name in ("model", "optimizer", "scheduler", "best_state"):
+            if hasattr(self, name):
+                setattr(self, name, None)
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is not None:
+            accelerator.free_memory()
+        gc.collect()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One sentence a person can act on."""
+    if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
+        return (
+            "out of memory: lower the batch size or the max length, or pick a smaller "
+            "model or a lighter method"
+        )
+    if isinstance(exc, PTuneError):
+        return str(exc)
+    if isinstance(exc, FloatingPointError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def train(
+    config: TrainConfig,
+    callback: Callback | None = None,
+    stop_event: threading.Event | None = None,
+    resume_from: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run one training run to the end in this thread and return its summary."""
+    return Trainer(config, callback, stop_event, resume_from).run()

@@ -1,0 +1,113 @@
+"""P-Tuning v2 deep prompts: checked against an independent attention computation."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+from conftest import tiny_config
+from transformers import AutoModelForSequenceClassification
+
+from core.methods.ptuning_v2 import PTuningV2, PTuningV2Settings
+
+
+def _wrapped(model_type: str = "bert", **options):
+    torch.manual_seed(0)
+    model = AutoModelForSequenceClassification.from_config(tiny_config(model_type))
+    settings = PTuningV2Settings(num_virtual_tokens=5, prefix_dropout=0.0, **options)
+    return model, PTuningV2().wrap(model, settings)
+
+
+def _batch():
+    ids = torch.tensor([[101, 2023, 3185, 2001, 2307, 102], [101, 6659, 102, 0, 0, 0]])
+    return ids, (ids != 0).long()
+
+
+def reference_bert_logits(model, prefix, ids, mask):
+    """BERT forward written out by hand, with each layer's prefix concatenated to K and V."""
+    bert = model.bert
+    hidden = bert.embeddings(input_ids=ids)
+    batch, length = ids.shape
+    heads = model.config.num_attention_heads
+    dim = model.config.hidden_size // heads
+    visible = torch.cat([torch.ones(batch, prefix[0][0].shape[2]), mask.float()], dim=1)
+    bias = (1.0 - visible)[:, None, None, :] * torch.finfo(torch.float32).min
+    for index, layer in enumerate(bert.encoder.layer):
+        attn = layer.attention.self
+
+        def split(x):
+            return x.view(batch, length, heads, dim).transpose(1, 2)
+
+        q, k, v = split(attn.query(hidden)), split(attn.key(hidden)), split(attn.value(hidden))
+        k = torch.cat([prefix[index][0].expand(batch, -1, -1, -1), k], dim=2)
+        v = torch.cat([prefix[index][1].expand(batch, -1, -1, -1), v], dim=2)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(dim) + bias
+        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, heads * dim)
+        attended = layer.attention.output(context, hidden)
+        hidden = layer.output(layer.intermediate(attended), attended)
+    return model.classifier(bert.pooler(hidden))
+
+
+def test_deep_prompt_matches_hand_written_attention_with_prefix():
+    model, wrapped = _wrapped()
+    wrapped.eval()
+    with torch.no_grad():
+        wrapped.prefix.normal_()  # a prefix far from the initial one, so the test is sharp
+        model.classifier.weight.normal_()  # logits of order 1, so differences show
+        ids, mask = _batch()
+        expected = reference_bert_logits(model, wrapped.prefix_kv(), ids, mask)
+        actual = wrapped(input_ids=ids, attention_mask=mask).logits
+        without = model(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(actual, expected, atol=1e-5, rtol=1e-4)
+    assert not torch.allclose(actual, without, atol=1e-2), "the prefix must change the output"
+
+
+@pytest.mark.parametrize("model_type", ["bert", "roberta", "distilbert"])
+def test_padding_does_not_change_logits(model_type):
+    _, wrapped = _wrapped(model_type)
+    wrapped.eval()
+    ids, mask = _batch()
+    with torch.no_grad():
+        batched = wrapped(input_ids=ids, attention_mask=mask).logits
+        alone = wrapped(input_ids=ids[1:, :3], attention_mask=mask[1:, :3]).logits
+        extra_padding = torch.nn.functional.pad(ids, (0, 4))
+        padded_more = wrapped(
+            input_ids=extra_padding, attention_mask=(extra_padding != 0).long()
+        ).logits
+    torch.testing.assert_close(batched[1:], alone, atol=1e-5, rtol=1e-4)
+    torch.testing.assert_close(batched, padded_more, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("projection", [False, True])
+def test_gradients_reach_prefix_and_frozen_weights_stay_bit_identical(projection):
+    model, wrapped = _wrapped(prefix_projection=projection, projection_hidden_size=16)
+    frozen = {n: p.detach().clone() for n, p in model.named_parameters() if not p.requires_grad}
+    trainable = [p for p in wrapped.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trainable, lr=1e-2)
+    ids, mask = _batch()
+    for _ in range(3):
+        loss = torch.nn.functional.cross_entropy(
+            wrapped(input_ids=ids, attention_mask=mask).logits, torch.tensor([0, 1])
+        )
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    prompt_params = [p for n, p in wrapped.named_parameters() if not n.startswith("model.")]
+    assert prompt_params and all(p.requires_grad for p in prompt_params)
+    loss = torch.nn.functional.cross_entropy(
+        wrapped(input_ids=ids, attention_mask=mask).logits, torch.tensor([0, 1])
+    )
+    loss.backward()
+    assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in prompt_params)
+    for name, param in model.named_parameters():
+        if name in frozen:
+            assert param.grad is None, name
+            assert torch.equal(param, frozen[name]), f"{name} moved"
+    assert set(frozen) == {n for n, _ in model.named_parameters() if "classifier" not in n}
+
+
+def test_prefix_starts_inside_the_layer_key_distribution():
+    _, wrapped = _wrapped()
+    keys = wrapped.prefix[0::2]
+    assert keys.abs().mean() > 0 and torch.isfinite(keys).all()
