@@ -30,6 +30,7 @@ from core.errors import AdapterLoadError, CheckpointError
 from core.methods import get_method
 from core.methods.base import write_json
 from core.modeling import load_base, load_tokenizer
+from core.pooling import apply_pooling
 
 META_FILE = "ptune_adapter.json"
 FORMAT = "ptune-studio-adapter"
@@ -42,6 +43,7 @@ def save_adapter(
     config: TrainConfig,
     label_names: list[str],
     max_length: int,
+    pooling: str = "cls",
     metrics: dict[str, Any] | None = None,
 ) -> int:
     """Write the adapter folder; returns its size in bytes."""
@@ -57,6 +59,7 @@ def save_adapter(
             "base_model": config.model,
             "label_names": label_names,
             "max_length": max_length,
+            "pooling": pooling,
             "method_options": config.method_options,
             "train_config": config.to_dict(),
             "metrics": metrics or {},
@@ -110,8 +113,9 @@ def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAda
     method = get_method(meta["method"])
     cfg = method.config_cls.from_dict(meta.get("method_options", {}))
     labels = list(meta["label_names"])
+    pooling = meta.get("pooling", "cls")
     if meta["method"] == "full":
-        model = method.load(None, folder, cfg)
+        model = apply_pooling(method.load(None, folder, cfg), pooling)
         tokenizer = load_tokenizer(meta["base_model"])
     else:
         if base is None:
@@ -119,7 +123,7 @@ def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAda
             base, tokenizer = loaded.model, loaded.tokenizer
         else:
             tokenizer = load_tokenizer(meta["base_model"])
-        model = method.load(base, folder, cfg)
+        model = method.load(apply_pooling(base, pooling), folder, cfg)
     model.requires_grad_(False)
     return LoadedAdapter(model.eval(), tokenizer, labels, int(meta["max_length"]), meta)
 

@@ -113,6 +113,14 @@ class TrainConfig(ConfigBase):
             "label": "Method settings",
         },
     )
+    pooling: str = param(
+        "auto",
+        "Which vector the classifier reads: the first token (cls) or the mean of all tokens "
+        "(mean). auto follows the model: mean for sentence-embedding models that declare it.",
+        choices=("auto", "cls", "mean"),
+        label="Pooling",
+        advanced=True,
+    )
     text_column: str | None = param(
         None, "Column holding the text; guessed when empty.", label="Text column", advanced=True
     )

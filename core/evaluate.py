@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from contextlib import AbstractContextManager, nullcontext
 
 import torch
@@ -20,16 +20,19 @@ def predict_logits(
     batch_size: int,
     pad_id: int,
     device: torch.device | str = "cpu",
-    autocast: AbstractContextManager | None = None,
+    autocast: Callable[[], AbstractContextManager] | None = None,
 ) -> torch.Tensor:
-    """Logits in input order, computed in length-sorted batches."""
+    """Logits in input order, computed in length-sorted batches.
+
+    ``autocast`` makes a fresh mixed-precision context per batch (contexts are single-use).
+    """
     was_training = model.training
     model.eval()
     out = torch.empty(0)
     rows: list[tuple[list[int], torch.Tensor]] = []
     for indices, batch in iterate(features, sorted_batches(_lengths(features), batch_size), pad_id):
         batch = {k: v.to(device) for k, v in batch.items()}
-        with autocast or nullcontext():
+        with autocast() if autocast else nullcontext():
             logits = model(**batch).logits
         rows.append((indices, logits.float().cpu()))
     model.train(was_training)

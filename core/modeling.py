@@ -14,6 +14,7 @@ from transformers import (
     PreTrainedModel,
     PreTrainedTokenizerBase,
 )
+from transformers.utils import logging as hf_logging
 
 from core.errors import ModelLoadError
 
@@ -98,6 +99,9 @@ def load_base(
     source = resolve_model_source(name)
     load_config(name)
     id2label = dict(enumerate(label_names))
+    verbosity = hf_logging.get_verbosity()
+    hf_logging.set_verbosity_error()  # the fresh head is expected; its load report is noise
+    hf_logging.disable_progress_bar()
     try:
         model = AutoModelForSequenceClassification.from_pretrained(
             source,
@@ -110,6 +114,9 @@ def load_base(
         )
     except (OSError, ValueError) as exc:
         raise _load_error(source, exc) from exc
+    finally:
+        hf_logging.set_verbosity(verbosity)
+        hf_logging.enable_progress_bar()
     tokenizer = load_tokenizer(name)
     return LoadedBase(model=model, tokenizer=tokenizer, source=source, name=name or DEFAULT_MODEL)
 

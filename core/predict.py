@@ -71,11 +71,11 @@ class Predictor:
 
     def logits(self, adapter: LoadedAdapter, texts: Sequence[str]) -> torch.Tensor:
         features = tokenize(adapter.tokenizer, texts, adapter.max_length)
-        autocast = torch.autocast(
-            self.device,
-            dtype=torch.bfloat16 if self.precision == "bf16" else torch.float16,
-            enabled=self.precision != "no",
-        )
+        dtype = torch.bfloat16 if self.precision == "bf16" else torch.float16
+
+        def autocast() -> torch.autocast:
+            return torch.autocast(self.device, dtype=dtype, enabled=self.precision != "no")
+
         pad = adapter.tokenizer.pad_token_id or 0
         return predict_logits(adapter.model, features, self.batch_size, pad, self.device, autocast)
 

@@ -33,6 +33,7 @@ from core.hardware import default_device, physical_cores, resolve_precision
 from core.methods import Method, get_method
 from core.methods.base import count_parameters
 from core.modeling import load_base, load_config, max_positions
+from core.pooling import apply_pooling, resolve_pooling
 
 Event = dict[str, Any]
 Callback = Callable[[Event], None]
@@ -72,6 +73,18 @@ def check_config(config: TrainConfig) -> tuple[Method, ConfigBase]:
     return method, method_cfg
 
 
+DEFAULT_TIME_BUDGET_MINUTES = 6.0
+"""Runs that set neither epochs nor max steps stop after this long (or their default epochs)."""
+
+
+def time_budget_seconds(config: TrainConfig) -> float | None:
+    if config.time_budget_minutes:
+        return config.time_budget_minutes * 60
+    if config.epochs is None and config.max_steps is None:
+        return DEFAULT_TIME_BUDGET_MINUTES * 60
+    return None
+
+
 def default_out(config: TrainConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
     return Path("runs") / f"{stamp}-{config.method}"
@@ -107,6 +120,7 @@ class Trainer:
         self.config = config
         self.callback = callback or (lambda event: None)
         self.stop_event = stop_event or threading.Event()
+        self.budget_seconds = time_budget_seconds(config)
         self.resume_from = Path(resume_from) if resume_from else None
         self.data = data
         self.out = Path(config.out) if config.out else default_out(config)
@@ -133,6 +147,8 @@ class Trainer:
             )
         self.labels = list(self.data.label_names)
         base = load_base(cfg.model, self.labels)
+        self.pooling = resolve_pooling(cfg.pooling, base.source)
+        apply_pooling(base.model, self.pooling)
         self.tokenizer = base.tokenizer
         self.pad_id = self.tokenizer.pad_token_id or 0
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
@@ -195,7 +211,9 @@ class Trainer:
         self.method.load_trainable_state(self.accelerator.unwrap_model(self.model), trainable)
         self.optimizer.load_state_dict(states["optimizer"])
         self.scheduler.load_state_dict(states["scheduler"])
+        planned = self.state.total_steps  # the new config may extend the run
         self.state = LoopState(**saved["loop"])
+        self.state.total_steps = planned
         best = self.resume_from / "best.safetensors"
         if best.is_file():
             from safetensors.torch import load_file
@@ -207,7 +225,10 @@ class Trainer:
         """Train until the planned steps, early stopping or a stop request; returns the status."""
         cfg, st = self.config, self.state
         self.model.train()
-        started = time.perf_counter()
+        self._loop_started = time.perf_counter()
+        self._loop_first_step, self._eval_seconds = st.step, 0.0
+        first = st.step + min(20, max(1, (st.total_steps - st.step) // 10))
+        self._replan_at = {first, first + 4 * (first - st.step)}
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
         while st.step < st.total_steps:
             batches = length_grouped_batches(self.lengths, cfg.batch_size, cfg.seed, st.epoch)
@@ -225,12 +246,13 @@ class Trainer:
                 if st.step % cfg.log_every == 0 or st.step == st.total_steps:
                     now = time.perf_counter()
                     st.train_seconds += now - window_start
-                    self._log_train(window_loss / window_steps, now - started)
+                    self._log_train(window_loss / window_steps, now)
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
-                self._maybe_replan(time.perf_counter() - started)
+                self._maybe_replan(time.perf_counter())
                 if st.step % self._eval_every() == 0 or st.step >= st.total_steps:
                     paused = time.perf_counter()
                     stop_early = self._evaluate_and_checkpoint()
+                    self._eval_seconds += time.perf_counter() - paused
                     window_start += time.perf_counter() - paused
                     if stop_early:
                         return "succeeded"
@@ -262,10 +284,9 @@ class Trainer:
             )
         return value
 
-    def _log_train(self, loss: float, elapsed: float) -> None:
+    def _log_train(self, loss: float, now: float) -> None:
         st = self.state
         speed = st.samples / st.train_seconds if st.train_seconds > 0 else 0.0
-        steps_left = st.total_steps - st.step
         self.emit(
             "train",
             step=st.step,
@@ -273,10 +294,14 @@ class Trainer:
             loss=loss,
             lr=self.scheduler.get_last_lr()[0],
             samples_per_second=speed,
-            eta_seconds=elapsed / max(1, st.step) * steps_left,
+            eta_seconds=self._seconds_per_step(now) * (st.total_steps - st.step),
             progress=st.step / st.total_steps,
             total_steps=st.total_steps,
         )
+
+    def _seconds_per_step(self, now: float) -> float:
+        trained = self.state.step - self._loop_first_step
+        return (now - self._loop_started - self._eval_seconds) / max(1, trained)
 
     def _epoch_float(self) -> float:
         per_epoch = math.ceil(len(self.train_features) / self.config.batch_size)
@@ -285,15 +310,16 @@ class Trainer:
     def _eval_every(self) -> int:
         return self.config.eval_every or max(1, self.state.total_steps // 10)
 
-    def _maybe_replan(self, elapsed: float) -> None:
-        """With a time budget, cut the planned steps to what the measured speed allows."""
-        budget, st = self.config.time_budget_minutes, self.state
-        if not budget or st.step != min(20, max(1, st.total_steps // 10)):
+    def _maybe_replan(self, now: float) -> None:
+        """Under a time budget, fit the remaining steps to the measured speed (twice: early,
+        then again once the estimate is steadier); the LR schedule follows the new total."""
+        st = self.state
+        if not self.budget_seconds or st.step not in self._replan_at:
             return
-        per_step = elapsed / st.step
-        evals = 10 * self._eval_seconds_estimate(per_step)
-        affordable = int((budget * 60 - self._setup_seconds - elapsed - evals) / per_step)
-        st.total_steps = max(st.step, min(st.total_steps, st.step + affordable))
+        per_step = self._seconds_per_step(now)
+        evals_left = 11 * self._eval_seconds_estimate(per_step)  # periodic ones and the final
+        left = self.budget_seconds - (now - self._run_started) - evals_left
+        st.total_steps = max(st.step + 1, min(st.total_steps, st.step + int(left / per_step)))
 
     def _eval_seconds_estimate(self, per_step: float) -> float:
         rows = min(len(self.val_features), self.config.max_eval_rows)
@@ -306,7 +332,7 @@ class Trainer:
             self.config.batch_size * 2,
             self.pad_id,
             self.accelerator.device,
-            self.accelerator.autocast(),
+            self.accelerator.autocast,
         )
         return classification_metrics(logits, labels, len(self.labels), prefix)
 
@@ -377,6 +403,7 @@ class Trainer:
             self.config,
             self.labels,
             self.max_length,
+            self.pooling,
             {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
         )
         st = self.state
@@ -395,11 +422,10 @@ class Trainer:
 
     def run(self) -> dict[str, Any]:
         """Set up, train, save; never raises: failures end with status 'failed' and a reason."""
-        t0 = time.perf_counter()
+        t0 = self._run_started = time.perf_counter()
         summary: dict[str, Any] = {}
         try:
             self.setup()
-            self._setup_seconds = time.perf_counter() - t0
             self.emit(
                 "start",
                 method=self.config.method,

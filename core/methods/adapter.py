@@ -85,7 +85,7 @@ class Adapter(Method):
     summary = "Small residual MLPs after attention and feed-forward; frozen encoder."
     config_cls = AdapterSettings
     default_lr = 1e-3
-    default_epochs = 5
+    default_epochs = 10
 
     def model_problems(self, model_config: Any) -> list[str]:
         if model_config.model_type not in TARGETS:

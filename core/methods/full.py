@@ -24,7 +24,7 @@ class Full(Method):
     summary = "Trains every weight; the accuracy reference, and the largest artefact."
     config_cls = FullConfig
     default_lr = 5e-5
-    default_epochs = 3
+    default_epochs = 5
 
     def wrap(self, model: nn.Module, cfg: FullConfig) -> nn.Module:
         model.requires_grad_(True)

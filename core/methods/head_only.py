@@ -21,7 +21,7 @@ class HeadOnly(Method):
     summary = "Frozen encoder, trains the classification head only."
     config_cls = HeadOnlyConfig
     default_lr = 5e-3
-    default_epochs = 5
+    default_epochs = 10
 
     def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
         freeze(model)

@@ -53,7 +53,7 @@ class Lora(PeftMethod):
     summary = "Low-rank updates of the attention weights; near full fine-tuning accuracy."
     config_cls = LoraSettings
     default_lr = 1e-3
-    default_epochs = 5
+    default_epochs = 10
 
     def model_problems(self, model_config: Any) -> list[str]:
         if model_config.model_type not in ATTENTION_TARGETS:

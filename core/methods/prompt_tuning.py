@@ -47,7 +47,7 @@ class PromptTuning(PeftMethod):
     summary = "Learns P input embeddings; tiny adapter, weakest on small encoders."
     config_cls = PromptTuningSettings
     default_lr = 3e-2
-    default_epochs = 10
+    default_epochs = 30
 
     def reserved_positions(self, cfg: PromptTuningSettings) -> int:
         return cfg.num_virtual_tokens

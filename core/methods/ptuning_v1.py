@@ -49,7 +49,7 @@ class PTuningV1(PeftMethod):
     summary = "Virtual input tokens from an LSTM/MLP prompt encoder; saved as the encoder's output."
     config_cls = PTuningV1Settings
     default_lr = 1e-2
-    default_epochs = 10
+    default_epochs = 30
 
     def reserved_positions(self, cfg: PTuningV1Settings) -> int:
         return cfg.num_virtual_tokens

@@ -59,15 +59,18 @@ class DeepPromptModel(nn.Module):
         self.length = cfg.num_virtual_tokens
         self.dropout = nn.Dropout(cfg.prefix_dropout)
         shape = (self.layers * 2, self.heads, self.length, self.head_dim)
+        self.prefix = nn.Parameter(self._activation_init(shape))
         if cfg.prefix_projection:
+            # Reparameterisation as a residual on top of the prefix: the last layer starts at
+            # zero, so training begins from the same in-distribution prefix either way.
             self.tokens = nn.Parameter(torch.randn(self.length, c.hidden_size) * 0.02)
             self.projection = nn.Sequential(
                 nn.Linear(c.hidden_size, cfg.projection_hidden_size),
                 nn.Tanh(),
                 nn.Linear(cfg.projection_hidden_size, self.layers * 2 * c.hidden_size),
             )
-        else:
-            self.prefix = nn.Parameter(self._activation_init(shape))
+            nn.init.zeros_(self.projection[-1].weight)
+            nn.init.zeros_(self.projection[-1].bias)
 
     @property
     def config(self) -> Any:
@@ -96,12 +99,11 @@ class DeepPromptModel(nn.Module):
         return stacked.reshape(shape).float().clone()
 
     def prefix_kv(self) -> deep_prompt.Prefix:
+        prefix = self.prefix
         if hasattr(self, "projection"):
             flat = self.projection(self.tokens)  # P, layers*2*hidden
             flat = flat.view(self.length, self.layers * 2, self.heads, self.head_dim)
-            prefix = flat.permute(1, 2, 0, 3)
-        else:
-            prefix = self.prefix
+            prefix = prefix + flat.permute(1, 2, 0, 3)
         prefix = self.dropout(prefix).unsqueeze(1)  # layers*2, 1, heads, P, head_dim
         return tuple((prefix[2 * i], prefix[2 * i + 1]) for i in range(self.layers))
 
@@ -115,7 +117,7 @@ class PTuningV2(Method):
     summary = "Deep prompts: a trainable key/value prefix at every layer; strong and small."
     config_cls = PTuningV2Settings
     default_lr = 1e-2
-    default_epochs = 10
+    default_epochs = 30
 
     def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:
         freeze(model)

@@ -1,0 +1,227 @@
+"""The training loop end to end on tiny models: learns, stops, fails cleanly, resumes."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+import torch
+
+from core import runner
+from core.config import TrainConfig
+from core.errors import BusyError, ConfigError
+from core.predict import Predictor
+from core.trainer import Trainer, check_config, train
+
+POSITIVE = ["good", "great", "fine", "lovely", "superb", "happy", "wonderful", "nice"]
+NEGATIVE = ["bad", "awful", "poor", "terrible", "boring", "sad", "horrible", "ugly"]
+FILLER = ["the", "film", "was", "a", "plot", "and", "it", "story", "really", "quite"]
+
+
+def write_reviews(path: Path, rows: int = 240, seed: int = 0) -> Path:
+    """A labelled CSV whose label is decided by sentiment words among filler words."""
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for i in range(rows):
+            label = i % 2
+            words = rng.sample(FILLER, 4) + rng.sample(POSITIVE if label else NEGATIVE, 2)
+            rng.shuffle(words)
+            writer.writerow([" ".join(words), "positive" if label else "negative"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory) -> Path:
+    return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv")
+
+
+def config(tmp_path: Path, data: Path, model: Path, **overrides) -> TrainConfig:
+    values = dict(data=str(data), model=str(model), method="head_only", batch_size=16,
+                  max_steps=30, log_every=1, out=str(tmp_path / "run"), precision="fp32")
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
+    events: list[dict] = []
+    summary = train(config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2",
+                           eval_every=10), events.append)
+    assert summary["status"] == "succeeded", summary.get("error")
+    kinds = [e["type"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "end"
+    train_events = [e for e in events if e["type"] == "train"]
+    assert [e["step"] for e in train_events] == list(range(1, 31))
+    for key in ("loss", "lr", "samples_per_second", "eta_seconds", "epoch"):
+        assert all(key in e for e in train_events)
+    evals = [e for e in events if e["type"] == "eval"]
+    assert [e["step"] for e in evals] == [10, 20, 30, 30]
+    assert len(evals[-1]["eval_confusion_matrix"]) == 2
+    for key in ("eval_accuracy", "eval_f1", "eval_loss", "train_samples_per_second",
+                "trainable_params", "total_params", "adapter_bytes", "adapter_path"):
+        assert key in summary
+    predictions = Predictor(precision="fp32").predict(["a great film"], [summary["adapter_path"]])
+    row = predictions[summary["adapter_path"]][0]
+    assert row["label"] in ("negative", "positive")
+    assert sum(row["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
+
+
+def test_learning_rate_warms_up_then_decays_to_zero(tmp_path, reviews, tiny_model_dir):
+    events: list[dict] = []
+    train(config(tmp_path, reviews, tiny_model_dir, warmup_ratio=0.2, lr=1e-2), events.append)
+    lrs = [e["lr"] for e in events if e["type"] == "train"]
+    peak = lrs.index(max(lrs))
+    assert 0 < peak < 10 and max(lrs) == pytest.approx(1e-2)
+    assert lrs[-1] == pytest.approx(0.0, abs=1e-9)
+    assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1 :], strict=False))
+
+
+def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_model_dir):
+    stop = threading.Event()
+
+    def on_event(event: dict) -> None:
+        if event["type"] == "train" and event["step"] == 5:
+            stop.set()
+
+    summary = Trainer(config(tmp_path, reviews, tiny_model_dir), on_event, stop).run()
+    assert summary["status"] == "stopped"
+    assert summary["steps"] == 5
+    assert (Path(summary["adapter_path"]) / "ptune_adapter.json").is_file()
+
+
+def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_dir):
+    summary = train(config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
+    assert summary["status"] == "failed"
+    assert "nope.csv" in summary["error"]
+    assert "Traceback" not in summary["error"]
+
+
+def test_out_of_memory_is_named_and_fails_the_run(tmp_path, reviews, tiny_model_dir, monkeypatch):
+    def explode(self, indices, batch):
+        raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
+
+    monkeypatch.setattr(Trainer, "_step", explode)
+    summary = train(config(tmp_path, reviews, tiny_model_dir))
+    assert summary["status"] == "failed"
+    assert summary["error"].startswith("out of memory: lower the batch size")
+
+
+def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, monkeypatch):
+    original = torch.nn.functional.cross_entropy
+
+    def nan_loss(*args, **kwargs):
+        return original(*args, **kwargs) * float("nan")
+
+    monkeypatch.setattr("core.trainer.F.cross_entropy", nan_loss)
+    summary = train(config(tmp_path, reviews, tiny_model_dir))
+    assert summary["status"] == "failed" and "lower the learning rate" in summary["error"]
+
+
+def test_whole_form_is_checked_and_every_problem_listed(tiny_model_dir):
+    bad = TrainConfig(data="x.csv", method="lora", model=str(tiny_model_dir),
+                      method_options={"rank": 4, "encoder": "lstm"})
+    with pytest.raises(ConfigError) as err:
+        check_config(bad)
+    assert "rank" in str(err.value) and "encoder" in str(err.value)
+    with pytest.raises(ConfigError, match=r"batch_size=0 is out of range.*lr=5 is out of range"):
+        TrainConfig(data="x", batch_size=0, lr=5)
+
+
+def test_missing_model_folder_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="cannot load a model from the folder"):
+        check_config(TrainConfig(data="x.csv", model=str(tmp_path / "no-model")))
+
+
+def test_hub_model_offline_is_a_clear_error(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(ConfigError, match="from the Hugging Face Hub.*internet connection"):
+        check_config(TrainConfig(data="x.csv", model="no-such-org/no-such-model"))
+
+
+def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model_dir):
+    data = tmp_path / "long.csv"
+    rows = [["text", "label"]] + [[" ".join(["word"] * 200), str(i % 2)] for i in range(40)]
+    with data.open("w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    summary = train(config(tmp_path, data, tiny_model_dir, method="prompt_tuning", max_steps=2,
+                           method_options={"num_virtual_tokens": 20}))
+    assert summary["status"] == "succeeded", summary.get("error")
+    assert summary["max_length"] == 64 - 20  # the tiny model has 64 positions
+
+
+def test_runner_allows_one_run_per_device_and_stop_works(tmp_path, reviews, tiny_model_dir):
+    handle = runner.start(config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
+    try:
+        with pytest.raises(BusyError, match="already training"):
+            runner.start(config(tmp_path / "b", reviews, tiny_model_dir))
+        assert runner.active() is handle
+    finally:
+        handle.stop()
+    summary = handle.wait(60)
+    assert summary is not None and summary["status"] == "stopped"
+    assert runner.active() is None
+
+
+def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir):
+    first = train(config(tmp_path, reviews, tiny_model_dir, max_steps=20, eval_every=10,
+                         method="ptuning_v1", method_options={"encoder": "lstm"}))
+    assert first["status"] == "succeeded", first.get("error")
+    events: list[dict] = []
+    resumed = train(config(tmp_path, reviews, tiny_model_dir, max_steps=30, eval_every=10,
+                           method="ptuning_v1", method_options={"encoder": "lstm"}),
+                    events.append, resume_from=first["checkpoint_path"])
+    assert resumed["status"] == "succeeded", resumed.get("error")
+    steps = [e["step"] for e in events if e["type"] == "train"]
+    assert steps[0] == 21 and steps[-1] == 30
+
+
+def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
+    events: list[dict] = []
+    train(config(tmp_path, reviews, tiny_model_dir, max_steps=1_000_000,
+                 time_budget_minutes=0.1, log_every=50), events.append)
+    planned = [e["total_steps"] for e in events if e["type"] == "train"]
+    assert planned and planned[-1] < 1_000_000
+
+
+def test_command_line_prints_a_json_summary_last(tmp_path, reviews, tiny_model_dir):
+    result = subprocess.run(
+        [sys.executable, "-m", "core.train", "--method", "ptuning_v2", "--data", str(reviews),
+         "--model", str(tiny_model_dir), "--max-steps", "4", "--batch-size", "8",
+         "--num-virtual-tokens", "4", "--out", str(tmp_path / "cli"), "--precision", "fp32"],
+        capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    summary = json.loads(result.stdout.strip().splitlines()[-1])
+    for key in ("method", "status", "eval_accuracy", "eval_f1", "train_samples_per_second",
+                "train_seconds", "trainable_params", "total_params", "adapter_bytes",
+                "adapter_path"):
+        assert key in summary, key
+    assert summary["method"] == "ptuning_v2" and summary["status"] == "succeeded"
+
+
+def test_command_line_rejects_a_setting_of_another_method(tmp_path, reviews):
+    result = subprocess.run(
+        [sys.executable, "-m", "core.train", "--method", "lora", "--data", str(reviews),
+         "--encoder", "lstm"],
+        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+    )
+    assert result.returncode == 2
+    assert "--encoder does not apply to method lora" in result.stderr
+
+
+def test_yaml_config_is_read_and_flags_override_it(tmp_path):
+    from core.train import build_parser, config_from_args
+
+    path = tmp_path / "run.yaml"
+    path.write_text("method: lora\ndata: a.csv\nlr: 0.002\nr: 4\n", encoding="utf-8")
+    args = build_parser().parse_args(["--config", str(path), "--lr", "0.001", "--alpha", "8"])
+    cfg = config_from_args(args)
+    assert cfg.method == "lora" and cfg.lr == 0.001
+    assert cfg.method_options == {"r": 4, "alpha": 8}
