@@ -19,6 +19,7 @@ from tqdm import tqdm
 from core.config import TrainConfig
 from core.errors import ConfigError, PTuneError
 from core.methods import METHODS
+from storage.errors import StorageError
 
 # Short flags for the most used settings, beside the generated --long-name of every field.
 ALIASES = {
@@ -60,6 +61,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--config", type=Path, help="YAML file with any of the settings below")
     parser.add_argument("--resume", type=Path, help="checkpoint folder of a run to continue")
     parser.add_argument("--db", type=Path, help="record the run in this PTune Studio database")
+    parser.add_argument(
+        "--resume-run", type=int, help="with --db: continue this run id from its checkpoint"
+    )
     parser.add_argument("--quiet", action="store_true", help="no progress bar")
     for f in dataclasses.fields(TrainConfig):
         if f.name == "method_options":
@@ -159,12 +163,15 @@ def main(argv: list[str] | None = None) -> int:
     from core.trainer import train
 
     callback = ProgressBar(not args.quiet)
-    summary = (
-        run_recorded(config, callback, args)
-        if args.db
-        else train(config, callback, resume_from=args.resume)
-    )
-    print(json.dumps(_jsonable(summary)))
+    try:
+        if args.db:
+            summary = run_recorded(config, callback, args)
+        else:
+            summary = train(config, callback, resume_from=args.resume)
+    except (PTuneError, StorageError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(json.dumps(summary))
     if summary.get("status") == "failed":
         print(f"error: {summary.get('error')}", file=sys.stderr)
         return 1
@@ -172,13 +179,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -> dict[str, Any]:
-    raise PTuneError("--db needs the run store")  # replaced when the store is wired in
+    """Train with the run recorded in the database at ``--db`` (resumable by ``--resume-run``)."""
+    from core.recording import resume_recorded, start_recorded
+    from storage.store import Store
 
-
-def _jsonable(summary: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in summary.items() if not k.endswith("confusion_matrix")} | {
-        k: v for k, v in summary.items() if k.endswith("confusion_matrix")
-    }
+    store = Store(args.db)
+    if args.resume_run is not None:
+        run_id, handle = args.resume_run, resume_recorded(store, args.resume_run, callback)
+    else:
+        run_id, handle = start_recorded(store, config, callback)
+    try:
+        summary = handle.wait()
+    except KeyboardInterrupt:
+        handle.stop()
+        summary = handle.wait()
+    return {**(summary or {}), "run_id": run_id, "db": str(store.path)}
 
 
 if __name__ == "__main__":

@@ -5,12 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 from test_storage import new_run
 
 from storage import Store
 
-ROOT = "/work/main"
+ROOT = Path(__file__).resolve().parents[1]  # the project folder
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -55,3 +56,13 @@ def test_cli_error_is_one_line_and_exit_2(tmp_path):
         assert len(result.stderr.strip().splitlines()) == 1 and "Traceback" not in result.stderr
     missing = cli("list", "--db", str(tmp_path / "nope.db"))
     assert missing.returncode == 2 and "no database" in missing.stderr
+
+
+def test_storage_imports_no_torch_gradio_or_core():
+    code = (
+        "import sys, storage, storage.__main__\n"
+        "heavy = [m for m in sys.modules if m.split('.')[0] in ('torch', 'gradio', 'core')]\n"
+        "assert not heavy, heavy\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -44,16 +44,25 @@ def reviews(tmp_path_factory) -> Path:
 
 
 def config(tmp_path: Path, data: Path, model: Path, **overrides) -> TrainConfig:
-    values = dict(data=str(data), model=str(model), method="head_only", batch_size=16,
-                  max_steps=30, log_every=1, out=str(tmp_path / "run"), precision="fp32")
+    values = dict(
+        data=str(data),
+        model=str(model),
+        method="head_only",
+        batch_size=16,
+        max_steps=30,
+        log_every=1,
+        out=str(tmp_path / "run"),
+        precision="fp32",
+    )
     values.update(overrides)
     return TrainConfig(**values)
 
 
 def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
-    summary = train(config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2",
-                           eval_every=10), events.append)
+    summary = train(
+        config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2", eval_every=10), events.append
+    )
     assert summary["status"] == "succeeded", summary.get("error")
     kinds = [e["type"] for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end"
@@ -64,8 +73,16 @@ def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews,
     evals = [e for e in events if e["type"] == "eval"]
     assert [e["step"] for e in evals] == [10, 20, 30, 30]
     assert len(evals[-1]["eval_confusion_matrix"]) == 2
-    for key in ("eval_accuracy", "eval_f1", "eval_loss", "train_samples_per_second",
-                "trainable_params", "total_params", "adapter_bytes", "adapter_path"):
+    for key in (
+        "eval_accuracy",
+        "eval_f1",
+        "eval_loss",
+        "train_samples_per_second",
+        "trainable_params",
+        "total_params",
+        "adapter_bytes",
+        "adapter_path",
+    ):
         assert key in summary
     predictions = Predictor(precision="fp32").predict(["a great film"], [summary["adapter_path"]])
     row = predictions[summary["adapter_path"]][0]
@@ -125,8 +142,12 @@ def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, mon
 
 
 def test_whole_form_is_checked_and_every_problem_listed(tiny_model_dir):
-    bad = TrainConfig(data="x.csv", method="lora", model=str(tiny_model_dir),
-                      method_options={"rank": 4, "encoder": "lstm"})
+    bad = TrainConfig(
+        data="x.csv",
+        method="lora",
+        model=str(tiny_model_dir),
+        method_options={"rank": 4, "encoder": "lstm"},
+    )
     with pytest.raises(ConfigError) as err:
         check_config(bad)
     assert "rank" in str(err.value) and "encoder" in str(err.value)
@@ -150,8 +171,16 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
     rows = [["text", "label"]] + [[" ".join(["word"] * 200), str(i % 2)] for i in range(40)]
     with data.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
-    summary = train(config(tmp_path, data, tiny_model_dir, method="prompt_tuning", max_steps=2,
-                           method_options={"num_virtual_tokens": 20}))
+    summary = train(
+        config(
+            tmp_path,
+            data,
+            tiny_model_dir,
+            method="prompt_tuning",
+            max_steps=2,
+            method_options={"num_virtual_tokens": 20},
+        )
+    )
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["max_length"] == 64 - 20  # the tiny model has 64 positions
 
@@ -170,13 +199,32 @@ def test_runner_allows_one_run_per_device_and_stop_works(tmp_path, reviews, tiny
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir):
-    first = train(config(tmp_path, reviews, tiny_model_dir, max_steps=20, eval_every=10,
-                         method="ptuning_v1", method_options={"encoder": "lstm"}))
+    first = train(
+        config(
+            tmp_path,
+            reviews,
+            tiny_model_dir,
+            max_steps=20,
+            eval_every=10,
+            method="ptuning_v1",
+            method_options={"encoder": "lstm"},
+        )
+    )
     assert first["status"] == "succeeded", first.get("error")
     events: list[dict] = []
-    resumed = train(config(tmp_path, reviews, tiny_model_dir, max_steps=30, eval_every=10,
-                           method="ptuning_v1", method_options={"encoder": "lstm"}),
-                    events.append, resume_from=first["checkpoint_path"])
+    resumed = train(
+        config(
+            tmp_path,
+            reviews,
+            tiny_model_dir,
+            max_steps=30,
+            eval_every=10,
+            method="ptuning_v1",
+            method_options={"encoder": "lstm"},
+        ),
+        events.append,
+        resume_from=first["checkpoint_path"],
+    )
     assert resumed["status"] == "succeeded", resumed.get("error")
     steps = [e["step"] for e in events if e["type"] == "train"]
     assert steps[0] == 21 and steps[-1] == 30
@@ -184,33 +232,84 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
 
 def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
-    train(config(tmp_path, reviews, tiny_model_dir, max_steps=1_000_000,
-                 time_budget_minutes=0.1, log_every=50), events.append)
+    train(
+        config(
+            tmp_path,
+            reviews,
+            tiny_model_dir,
+            max_steps=1_000_000,
+            time_budget_minutes=0.1,
+            log_every=50,
+        ),
+        events.append,
+    )
     planned = [e["total_steps"] for e in events if e["type"] == "train"]
     assert planned and planned[-1] < 1_000_000
 
 
 def test_command_line_prints_a_json_summary_last(tmp_path, reviews, tiny_model_dir):
     result = subprocess.run(
-        [sys.executable, "-m", "core.train", "--method", "ptuning_v2", "--data", str(reviews),
-         "--model", str(tiny_model_dir), "--max-steps", "4", "--batch-size", "8",
-         "--num-virtual-tokens", "4", "--out", str(tmp_path / "cli"), "--precision", "fp32"],
-        capture_output=True, text=True, timeout=300, cwd=Path(__file__).resolve().parents[1],
+        [
+            sys.executable,
+            "-m",
+            "core.train",
+            "--method",
+            "ptuning_v2",
+            "--data",
+            str(reviews),
+            "--model",
+            str(tiny_model_dir),
+            "--max-steps",
+            "4",
+            "--batch-size",
+            "8",
+            "--num-virtual-tokens",
+            "4",
+            "--out",
+            str(tmp_path / "cli"),
+            "--precision",
+            "fp32",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        cwd=Path(__file__).resolve().parents[1],
     )
     assert result.returncode == 0, result.stderr[-2000:]
     summary = json.loads(result.stdout.strip().splitlines()[-1])
-    for key in ("method", "status", "eval_accuracy", "eval_f1", "train_samples_per_second",
-                "train_seconds", "trainable_params", "total_params", "adapter_bytes",
-                "adapter_path"):
+    for key in (
+        "method",
+        "status",
+        "eval_accuracy",
+        "eval_f1",
+        "train_samples_per_second",
+        "train_seconds",
+        "trainable_params",
+        "total_params",
+        "adapter_bytes",
+        "adapter_path",
+    ):
         assert key in summary, key
     assert summary["method"] == "ptuning_v2" and summary["status"] == "succeeded"
 
 
 def test_command_line_rejects_a_setting_of_another_method(tmp_path, reviews):
     result = subprocess.run(
-        [sys.executable, "-m", "core.train", "--method", "lora", "--data", str(reviews),
-         "--encoder", "lstm"],
-        capture_output=True, text=True, timeout=120, cwd=Path(__file__).resolve().parents[1],
+        [
+            sys.executable,
+            "-m",
+            "core.train",
+            "--method",
+            "lora",
+            "--data",
+            str(reviews),
+            "--encoder",
+            "lstm",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parents[1],
     )
     assert result.returncode == 2
     assert "--encoder does not apply to method lora" in result.stderr

@@ -1,0 +1,130 @@
+"""Recording runs in the store: the engine's events become rows as they happen.
+
+Status changes are written at once and metrics at every logging step (one transaction per
+event), so a killed process loses at most the steps since its last log line.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from pathlib import Path
+from typing import Any
+
+from core import runner
+from core.config import TrainConfig
+from core.errors import BusyError
+from core.trainer import Callback, Event, check_config
+from storage.store import Store
+
+TRAIN_SERIES = ("loss", "lr", "samples_per_second", "eta_seconds", "progress")
+EVAL_SKIP = ("type", "step", "epoch", "final")
+
+
+class RunRecorder:
+    """Engine callback that writes a run's events into the store, then forwards them."""
+
+    def __init__(self, store: Store, run_id: int, forward: Callback | None = None) -> None:
+        self.store = store
+        self.run_id = run_id
+        self.forward = forward
+
+    def __call__(self, event: Event) -> None:
+        handler = getattr(self, f"_on_{event['type']}", None)
+        if handler is not None:
+            handler(event)
+        if self.forward is not None:
+            self.forward(event)
+
+    def _on_start(self, event: Event) -> None:
+        self.store.start_run(self.run_id)
+        self.store.update_run(
+            self.run_id,
+            label_names=event["label_names"],
+            trainable_params=event["trainable_params"],
+            total_params=event["total_params"],
+            checkpoint_path=str(Path(event["out"]) / "checkpoint"),
+        )
+
+    def _on_train(self, event: Event) -> None:
+        rows = [_row(event, "train", name, event[name]) for name in TRAIN_SERIES]
+        rows.append(_row(event, "train", "total_steps", event["total_steps"]))
+        self.store.append_metrics(self.run_id, rows)
+
+    def _on_eval(self, event: Event) -> None:
+        split = "final" if event.get("final") else "eval"
+        rows = [
+            _row(event, split, name, value)
+            for name, value in event.items()
+            if name not in EVAL_SKIP and isinstance(value, (int, float))
+        ]
+        self.store.append_metrics(self.run_id, rows)
+
+    def _on_end(self, event: Event) -> None:
+        adapter = event.get("adapter_path")
+        if adapter and Path(adapter).is_dir():
+            checkpoint = event.get("checkpoint_path")
+            self.store.save_adapter(
+                self.run_id, Path(adapter), kind=event["method"],
+                checkpoint_path=Path(checkpoint) if checkpoint else None,
+            )  # fmt: skip
+        final = {k: v for k, v in event.items() if k not in ("type", "error")}
+        self.store.finish_run(self.run_id, event["status"], error=event.get("error"), metrics=final)
+
+
+def _row(event: Event, split: str, name: str, value: Any) -> dict[str, Any]:
+    return {"step": event["step"], "epoch": event.get("epoch"), "split": split,
+            "name": name, "value": float(value)}  # fmt: skip
+
+
+def run_name(config: TrainConfig) -> str:
+    return config.name or f"{config.method} on {Path(str(config.data)).name or config.data}"
+
+
+def start_recorded(
+    store: Store, config: TrainConfig, forward: Callback | None = None
+) -> tuple[int, runner.RunHandle]:
+    """Check the config, record a new run and start it in the background."""
+    check_config(config)
+    if runner.active() is not None:
+        busy = runner.active()
+        raise BusyError(
+            f"a {busy.trainer.config.method if busy else ''} run is already training; "
+            "wait for it to finish or stop it first"
+        )
+    run_id = store.create_run(
+        name=run_name(config), method=config.method, base_model=config.model,
+        dataset=str(config.data), config=config.to_dict(),
+    )  # fmt: skip
+    if not config.out:
+        config = dataclasses.replace(config, out=str(store.checkpoint_dir(run_id)))
+        store.update_run(run_id, config=config.to_dict())
+    try:
+        handle = runner.start(config, RunRecorder(store, run_id, forward))
+    except BusyError:
+        store.delete_run(run_id)
+        raise
+    return run_id, handle
+
+
+def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) -> runner.RunHandle:
+    """Continue an interrupted or stopped run from its checkpoint, in the same run record."""
+    run = store.get_run(run_id)
+    checkpoint = store.checkpoint_path(run_id)
+    config = TrainConfig.from_dict(run["config"])
+    state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
+    step = int(state["loop"]["step"])
+    store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
+    return runner.start(config, RunRecorder(store, run_id, forward), resume_from=checkpoint)
+
+
+def adapter_folder(store: Store, run_id: int) -> Path:
+    """A folder holding the run's adapter: its own on disk, else rebuilt from the database."""
+    run = store.get_run(run_id)
+    own = Path((run.get("metrics") or {}).get("adapter_path") or "")
+    if own.name and (own / "ptune_adapter.json").is_file():
+        return own
+    cached = store.home / "adapters" / f"run-{run_id}"
+    if not (cached / "ptune_adapter.json").is_file():
+        store.load_adapter(run_id, cached)
+    return cached

@@ -1,0 +1,33 @@
+"""Exceptions raised by the storage layer; each message says what is wrong and how to fix it."""
+
+
+class StorageError(Exception):
+    """Base class for every error the storage layer reports to a person."""
+
+
+class CorruptDatabaseError(StorageError):
+    """The database file is not SQLite or is damaged."""
+
+
+class ForeignDatabaseError(StorageError):
+    """The file is a SQLite database that belongs to another program."""
+
+
+class DatabaseLockedError(StorageError):
+    """Another connection kept the database locked past the busy timeout."""
+
+
+class RunNotFoundError(StorageError, LookupError):
+    """No run with that id is recorded."""
+
+
+class AdapterNotFoundError(StorageError, LookupError):
+    """The run has no stored adapter."""
+
+
+class CheckpointMissingError(StorageError):
+    """No resumable checkpoint is recorded for the run, or its folder is gone."""
+
+
+class ArchiveError(StorageError):
+    """A run archive (zip) is unreadable, incomplete or unsafe to import."""

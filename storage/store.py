@@ -1,0 +1,302 @@
+"""``Store``: the one SQLite record of every run, its metrics and its adapter."""
+
+from __future__ import annotations
+
+import os
+import socket
+import time
+from pathlib import Path
+from typing import Any
+
+from . import adapters, archive, files
+from .columns import FINISHED, METRIC_COLUMNS, STATUSES, check_status, decode_run, encode_run_fields
+from .connection import Connections, default_db_path, default_home
+from .errors import CheckpointMissingError, RunNotFoundError
+from .util import now_iso, translate_errors
+
+__all__ = ["Store", "default_db_path", "default_home", "STATUSES"]
+
+INTERRUPTED_ERROR = (
+    "the process running it ended unexpectedly; resume it from its checkpoint or start it again"
+)
+
+
+class Store(Connections):
+    """Runs, metrics and adapters in one SQLite file, shared by the app and the command line.
+
+    ``Store(path=None, *, timeout=5.0)``: ``None`` opens :func:`default_db_path`; ``":memory:"``
+    is for tests. Opening creates or upgrades the schema and marks runs whose process died as
+    ``interrupted`` (see :meth:`recover_interrupted`).
+    """
+
+    def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
+        super().__init__(path, timeout=timeout)
+        if not self.memory:
+            try:
+                self.recover_interrupted()
+            except BaseException:
+                self.close()
+                raise
+
+    def checkpoint_dir(self, run_id: int) -> Path:
+        """The conventional checkpoint folder: ``home/checkpoints/run-<id>`` (not created)."""
+        return self.home / "checkpoints" / f"run-{run_id}"
+
+    # ------------------------------------------------------------------ runs
+    @translate_errors
+    def create_run(
+        self,
+        *,
+        name: str,
+        method: str,
+        base_model: str,
+        dataset: str,
+        config: dict[str, Any],
+        label_names: list[str] | None = None,
+        status: str = "queued",
+        sweep_id: str | None = None,
+        resumed_from: int | None = None,
+    ) -> int:
+        """Record a new run; its id."""
+        row = encode_run_fields(
+            {
+                "name": name,
+                "method": method,
+                "base_model": base_model,
+                "dataset": dataset,
+                "config": config,
+                "label_names": label_names,
+                "status": status,
+                "sweep_id": sweep_id,
+                "resumed_from": resumed_from,
+                "created_at": now_iso(),
+            }
+        )
+        with self._write() as db:
+            if resumed_from is not None:
+                self._require_run(resumed_from)
+            return int(db["runs"].insert(row).last_pk)  # type: ignore[union-attr]
+
+    @translate_errors
+    def start_run(self, run_id: int, *, pid: int | None = None) -> None:
+        """Mark a run running now, in process ``pid`` (default: this one) on this host."""
+        self.update_run(
+            run_id,
+            status="running",
+            started_at=now_iso(),
+            finished_at=None,
+            error=None,
+            pid=os.getpid() if pid is None else pid,
+            hostname=socket.gethostname(),
+        )
+
+    @translate_errors
+    def update_run(self, run_id: int, **fields: Any) -> None:
+        """Set columns of a run (dict/list values stored as JSON); ValueError for unknown ones."""
+        values = encode_run_fields(fields)
+        with self._write() as db:
+            if not values:
+                self._require_run(run_id)
+                return
+            assignments = ", ".join(f"[{key}] = ?" for key in values)
+            cursor = db.execute(
+                f"UPDATE runs SET {assignments} WHERE id = ?", [*values.values(), run_id]
+            )
+            if cursor.rowcount == 0:
+                raise self._not_found(run_id)
+
+    @translate_errors
+    def finish_run(
+        self,
+        run_id: int,
+        status: str,
+        *,
+        error: str | None = None,
+        metrics: dict[str, Any] | None = None,
+    ) -> None:
+        """End a run with a final status, an optional error and final metrics; finished_at now."""
+        check_status(status, FINISHED)
+        fields: dict[str, Any] = {"status": status, "error": error, "finished_at": now_iso()}
+        if metrics is not None:
+            fields["metrics"] = metrics
+        self.update_run(run_id, **fields)
+
+    @translate_errors
+    def get_run(self, run_id: int) -> dict[str, Any]:
+        """The run as a dict (JSON columns decoded); RunNotFoundError if absent."""
+        rows = list(self.db["runs"].rows_where("id = ?", [run_id]))
+        if not rows:
+            raise self._not_found(run_id)
+        return decode_run(rows[0])
+
+    @translate_errors
+    def list_runs(
+        self, *, status: str | None = None, sweep_id: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Runs, newest first, optionally only those with a status or of a sweep."""
+        clauses, params = [], []
+        for column, value in (("status", status), ("sweep_id", sweep_id)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        rows = self.db["runs"].rows_where(
+            " AND ".join(clauses) or None, params, order_by="created_at DESC, id DESC", limit=limit
+        )
+        return [decode_run(row) for row in rows]
+
+    @translate_errors
+    def rename_run(self, run_id: int, name: str) -> None:
+        """Give a run a new (non-empty) name."""
+        if not name or not name.strip():
+            raise ValueError("a run name cannot be empty")
+        self.update_run(run_id, name=name.strip())
+
+    @translate_errors
+    def delete_run(self, run_id: int) -> None:
+        """Remove a run, its metrics, its adapter and its checkpoint folder (if inside home)."""
+        with self._write() as db:
+            run = self.get_run(run_id)
+            adapter = list(db["adapters"].rows_where("run_id = ?", [run_id]))
+            folders = [self.checkpoint_dir(run_id), run.get("checkpoint_path")]
+            folders += [a["checkpoint_path"] for a in adapter]
+            for table in ("adapter_files", "adapters", "metrics"):
+                db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
+            db.execute("UPDATE runs SET resumed_from = NULL WHERE resumed_from = ?", [run_id])
+            db.execute("DELETE FROM runs WHERE id = ?", [run_id])
+            in_use = files.recorded_checkpoints(db)
+        files.remove_folders([f for f in folders if f], self.home, self.path, in_use)
+
+    # --------------------------------------------------------------- metrics
+    @translate_errors
+    def append_metrics(self, run_id: int, rows: list[dict[str, Any]]) -> int:
+        """Add metric rows {step, epoch, split, name, value, time?} in one transaction; count."""
+        now = time.time()
+        values = []
+        for i, row in enumerate(rows):
+            missing = [key for key in ("step", "name", "value") if key not in row]
+            if missing:
+                raise ValueError(f"metric row {i} lacks {', '.join(missing)}: {row!r}")
+            epoch, value = row.get("epoch"), row["value"]
+            values.append(
+                (
+                    run_id,
+                    int(row["step"]),
+                    None if epoch is None else float(epoch),
+                    row.get("time", now),
+                    str(row.get("split", "train")),
+                    str(row["name"]),
+                    None if value is None else float(value),  # numpy/torch scalars too
+                )
+            )
+        with self._write() as db:
+            self._require_run(run_id)
+            db.conn.executemany(
+                f"INSERT INTO metrics ({', '.join(METRIC_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                values,
+            )
+        return len(values)
+
+    @translate_errors
+    def read_metrics(
+        self, run_id: int, *, since_step: int = -1, split: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Metric rows with step > since_step (and of ``split``), ordered by step."""
+        self._require_run(run_id)
+        where, params = "run_id = ? AND step > ?", [run_id, since_step]
+        if split is not None:
+            where, params = where + " AND split = ?", [*params, split]
+        return list(
+            self.db["metrics"].rows_where(
+                where, params, select=", ".join(METRIC_COLUMNS), order_by="step, rowid"
+            )
+        )
+
+    @translate_errors
+    def delete_metrics_after(self, run_id: int, step: int) -> int:
+        """Remove metric rows with step > ``step`` (a resumed run redoes them); rows removed."""
+        with self._write() as db:
+            self._require_run(run_id)
+            cursor = db.execute("DELETE FROM metrics WHERE run_id = ? AND step > ?", [run_id, step])
+        return int(cursor.rowcount)
+
+    @translate_errors
+    def last_step(self, run_id: int) -> int:
+        """The highest step with a metric row; -1 if none."""
+        row = self.db.execute("SELECT MAX(step) FROM metrics WHERE run_id = ?", [run_id]).fetchone()
+        return -1 if row[0] is None else int(row[0])
+
+    # ------------------------------------------------------- recovery, resume
+    @translate_errors
+    def recover_interrupted(self) -> list[int]:
+        """Mark ``running`` runs of this host whose process is gone ``interrupted``; their ids."""
+        host = socket.gethostname()
+        rows = self.db.execute(
+            "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND hostname = ?",
+            [host],
+        ).fetchall()
+        dead = [rid for rid, pid, started in rows if not files.pid_alive(pid, started)]
+        if not dead:
+            return []
+        with self._write() as db:
+            for run_id in dead:
+                db.execute(
+                    "UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? "
+                    "WHERE id = ? AND status = 'running'",
+                    [INTERRUPTED_ERROR, now_iso(), run_id],
+                )
+        return dead
+
+    @translate_errors
+    def checkpoint_path(self, run_id: int) -> Path:
+        """The run's resumable checkpoint folder; CheckpointMissingError if none or gone."""
+        run = self.get_run(run_id)
+        adapter = list(self.db["adapters"].rows_where("run_id = ?", [run_id]))
+        recorded = [run.get("checkpoint_path")] + [a["checkpoint_path"] for a in adapter]
+        candidates = [Path(p) for p in recorded if p] or [self.checkpoint_dir(run_id)]
+        for folder in candidates:
+            if folder.is_dir():
+                return folder
+        where = ", ".join(str(p) for p in candidates)
+        raise CheckpointMissingError(
+            f"run {run_id} ({run['name']}) has no checkpoint to resume from: {where} is "
+            "missing (deleted or on another machine); start the run again instead"
+        )
+
+    # -------------------------------------------------------------- adapters
+    @translate_errors
+    def save_adapter(
+        self, run_id: int, folder: Path, *, kind: str, checkpoint_path: Path | None = None
+    ) -> dict[str, Any]:
+        """Store every file under ``folder`` for the run; {size, sha256, files: {path: sha256}}."""
+        return adapters.save_adapter(self, run_id, Path(folder), kind, checkpoint_path)
+
+    @translate_errors
+    def load_adapter(self, run_id: int, dest: Path) -> Path:
+        """Write the run's adapter files into ``dest`` (created), checking each sha256."""
+        return adapters.load_adapter(self, run_id, Path(dest))
+
+    @translate_errors
+    def adapter_info(self, run_id: int) -> dict[str, Any]:
+        """The adapter row plus ``files`` {path: sha256}; AdapterNotFoundError if none."""
+        return adapters.adapter_info(self, run_id)
+
+    # -------------------------------------------------------------- archives
+    @translate_errors
+    def export_run(self, run_id: int, zip_path: Path) -> Path:
+        """Write the run (adapter, run.json, metrics.csv, README.md) to a zip file."""
+        return archive.export_run(self, run_id, Path(zip_path))
+
+    @translate_errors
+    def import_run(self, zip_path: Path) -> int:
+        """Add a run exported by :meth:`export_run` (all checks first); its new id."""
+        return archive.import_run(self, Path(zip_path))
+
+    # --------------------------------------------------------------- helpers
+    def _require_run(self, run_id: int) -> None:
+        if self.db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is None:
+            raise self._not_found(run_id)
+
+    def _not_found(self, run_id: int) -> RunNotFoundError:
+        return RunNotFoundError(
+            f"no run with id {run_id} in {self.path}; list the runs with `python -m storage list`"
+        )
