@@ -29,7 +29,7 @@ def run_method(method: str, data: Path, budget: float, out: Path, extra: list[st
     """One training process; returns its JSON summary (or the failure)."""
     command = [
         sys.executable, "-m", "core.train", "--method", method, "--data", str(data),
-        "--time-budget", str(budget), "--epochs", "100", "--out", str(out / method), "--quiet",
+        "--time-budget", str(budget), "--out", str(out / method), "--quiet",
         *extra,
     ]  # fmt: skip
     started = time.perf_counter()
@@ -46,7 +46,7 @@ def run_method(method: str, data: Path, budget: float, out: Path, extra: list[st
 
 def table(rows: list[dict]) -> str:
     header = (
-        "| method | SST-2 dev accuracy | macro-F1 | train samples/s | trainable | adapter size "
+        "| method | dev accuracy | macro-F1 | train samples/s | trainable | adapter size "
         "| steps (epochs) | wall |\n|---|---|---|---|---|---|---|---|\n"
     )
     lines = []
@@ -72,15 +72,19 @@ def _size(n: int) -> str:
     return f"{n:.1f} TB"
 
 
-def write_report(path: Path, rows: list[dict], command: str, budget: float) -> None:
+def write_report(path: Path, rows: list[dict], command: str, budget: float, data: Path) -> None:
+    name = data.name if data.name != "sst2" else "SST-2"
     section = (
-        f"## Methods on SST-2, {budget:g} minutes each\n\n"
+        f"## Methods on {name}, {budget:g} minutes each\n\n"
         f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.processor() or 'CPU'} "
         f"({_cores()}), base model all-MiniLM-L6-v2, default settings of each method, "
-        f"time budget {budget:g} minutes per method (best evaluation kept).\n\n"
+        f"time budget {budget:g} minutes per method, each method's default epochs otherwise "
+        "(the best evaluation is kept; accuracy is on the dev split).\n\n"
         f"Command: `{command}`\n\n" + table(rows)
     )
-    marker_start, marker_end = "<!-- bench/methods.py start -->", "<!-- bench/methods.py end -->"
+    key = f"{data.name} {budget:g}"
+    marker_start = f"<!-- bench/methods.py {key} start -->"
+    marker_end = f"<!-- bench/methods.py {key} end -->"
     block = f"{marker_start}\n{section}{marker_end}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
     if marker_start in text:
@@ -115,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(summary)
         print(json.dumps({k: v for k, v in summary.items() if "matrix" not in k}), flush=True)
     command = "python bench/methods.py " + " ".join(argv if argv is not None else sys.argv[1:])
-    write_report(args.out, rows, command.strip(), args.budget_minutes)
+    write_report(args.out, rows, command.strip(), args.budget_minutes, args.data)
     print(table(rows))
     return 0
 

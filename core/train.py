@@ -45,6 +45,19 @@ def _type_of(f: dataclasses.Field) -> Any:
     return str
 
 
+def _argument_options(f: dataclasses.Field) -> dict[str, Any]:
+    meta = f.metadata
+    help_text = meta.get("help", "")
+    if meta.get("min") is not None:
+        help_text += f" ({meta['min']:g} to {meta['max']:g})"
+    options = {"type": _type_of(f), "help": help_text, "default": None}
+    options["metavar"] = f.name.upper()
+    if meta.get("choices") and "bool" not in str(f.type):
+        options["choices"] = list(meta["choices"])
+        del options["metavar"]
+    return options
+
+
 def method_fields() -> dict[str, dataclasses.Field]:
     fields: dict[str, dataclasses.Field] = {}
     for method in METHODS.values():
@@ -73,18 +86,10 @@ def build_parser() -> argparse.ArgumentParser:
             parser.add_argument("--method", choices=list(METHODS), help=help_text)
             continue
         flags = ALIASES.get(f.name, []) + [_flag(f.name)]
-        parser.add_argument(
-            *dict.fromkeys(flags), dest=f.name, type=_type_of(f), help=help_text, default=None
-        )
+        parser.add_argument(*dict.fromkeys(flags), dest=f.name, **_argument_options(f))
     group = parser.add_argument_group("method settings (each applies to the methods that have it)")
     for name, f in method_fields().items():
-        group.add_argument(
-            _flag(name),
-            dest=f"m_{name}",
-            type=_type_of(f),
-            help=f.metadata.get("help", ""),
-            default=None,
-        )
+        group.add_argument(_flag(name), dest=f"m_{name}", **_argument_options(f))
     return parser
 
 

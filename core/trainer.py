@@ -226,9 +226,8 @@ class Trainer:
         cfg, st = self.config, self.state
         self.model.train()
         self._loop_started = time.perf_counter()
-        self._loop_first_step, self._eval_seconds = st.step, 0.0
-        first = st.step + min(20, max(1, (st.total_steps - st.step) // 10))
-        self._replan_at = {first, first + 4 * (first - st.step)}
+        self._loop_first_step, self._eval_seconds, self._eval_rows_done = st.step, 0.0, 0
+        self._replan_from = st.step + min(20, max(1, (st.total_steps - st.step) // 10))
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
         while st.step < st.total_steps:
             batches = length_grouped_batches(self.lengths, cfg.batch_size, cfg.seed, st.epoch)
@@ -311,19 +310,31 @@ class Trainer:
         return self.config.eval_every or max(1, self.state.total_steps // 10)
 
     def _maybe_replan(self, now: float) -> None:
-        """Under a time budget, fit the remaining steps to the measured speed (twice: early,
-        then again once the estimate is steadier); the LR schedule follows the new total."""
+        """Under a time budget, fit the remaining steps to the measured speed.
+
+        From the first few steps on, every step re-estimates the seconds per step and only ever
+        shortens the plan, so a run that slows down (a busy machine) still ends on time; the
+        learning-rate schedule follows the new total.
+        """
         st = self.state
-        if not self.budget_seconds or st.step not in self._replan_at:
+        if not self.budget_seconds or st.step < self._replan_from:
             return
         per_step = self._seconds_per_step(now)
-        evals_left = 11 * self._eval_seconds_estimate(per_step)  # periodic ones and the final
-        left = self.budget_seconds - (now - self._run_started) - evals_left
-        st.total_steps = max(st.step + 1, min(st.total_steps, st.step + int(left / per_step)))
+        periodic = min(len(self.val_features), self.config.max_eval_rows)
+        final = len(self.val_features) + (len(self.data.test) if self.data.test else 0)
+        eval_rows = periodic * self._evals_left() + final
+        left = self.budget_seconds - (now - self._run_started) - eval_rows * self._eval_row_cost()
+        st.total_steps = max(st.step, min(st.total_steps, st.step + int(left / per_step)))
 
-    def _eval_seconds_estimate(self, per_step: float) -> float:
-        rows = min(len(self.val_features), self.config.max_eval_rows)
-        return per_step * rows / self.config.batch_size / 3  # a forward pass is ~1/3 of a step
+    def _evals_left(self) -> int:
+        return (self.state.total_steps - self.state.step) // self._eval_every()
+
+    def _eval_row_cost(self) -> float:
+        """Seconds per evaluated row: measured once an evaluation ran, else guessed from the
+        training speed (a forward pass is about a third of a training step)."""
+        if self._eval_rows_done:
+            return self._eval_seconds / self._eval_rows_done
+        return self._seconds_per_step(time.perf_counter()) / self.config.batch_size / 3
 
     def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
         logits = predict_logits(
@@ -343,6 +354,7 @@ class Trainer:
         metrics = self._evaluate(
             self.val_features[:rows], self.data.validation.labels[:rows], "eval"
         )
+        self._eval_rows_done += rows
         self.emit("eval", step=st.step, epoch=self._epoch_float(), **metrics)
         if metrics["eval_accuracy"] > st.best_accuracy:
             st.best_accuracy, st.best_step, st.evals_without_gain = (
