@@ -1,4 +1,4 @@
-"""Every method learns on real SST-2 sentences with the built-in MiniLM, and frozen weights stay put."""
+"""Every method learns on real SST-2 sentences with the built-in MiniLM; frozen weights stay."""
 
 from __future__ import annotations
 
