@@ -119,12 +119,15 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
 
 
 def adapter_folder(store: Store, run_id: int) -> Path:
-    """A folder holding the run's adapter: its own on disk, else rebuilt from the database."""
+    """A folder holding the run's adapter: its own on disk, else rebuilt from the database.
+
+    Rebuilt adapters go in the run's own folder, so deleting the run removes them too.
+    """
     run = store.get_run(run_id)
     own = Path((run.get("metrics") or {}).get("adapter_path") or "")
     if own.name and (own / "ptune_adapter.json").is_file():
         return own
-    cached = store.home / "adapters" / f"run-{run_id}"
-    if not (cached / "ptune_adapter.json").is_file():
-        store.load_adapter(run_id, cached)
-    return cached
+    rebuilt = store.checkpoint_dir(run_id) / "adapter"
+    if not (rebuilt / "ptune_adapter.json").is_file():
+        store.load_adapter(run_id, rebuilt)
+    return rebuilt

@@ -62,11 +62,13 @@ def test_adapter_is_rebuilt_from_the_database_alone(store, reviews, tiny_model_d
     before = Predictor(precision="fp32").predict(["a great film"], [summary["adapter_path"]])
     shutil.rmtree(store.checkpoint_dir(run_id))  # the run's folder is gone (another machine)
     folder = adapter_folder(store, run_id)
-    assert folder != Path(summary["adapter_path"])
+    assert (folder / "ptune_adapter.json").is_file()
     after = Predictor(precision="fp32").predict(["a great film"], [folder])
     assert after[str(folder)][0]["probabilities"] == pytest.approx(
         before[summary["adapter_path"]][0]["probabilities"], abs=1e-5
     )
+    store.delete_run(run_id)
+    assert not store.checkpoint_dir(run_id).exists(), "deleting a run removes its files"
 
 
 def test_a_failed_run_records_its_reason(store, tmp_path, tiny_model_dir):
