@@ -211,9 +211,10 @@ class Trainer:
         self.method.load_trainable_state(self.accelerator.unwrap_model(self.model), trainable)
         self.optimizer.load_state_dict(states["optimizer"])
         self.scheduler.load_state_dict(states["scheduler"])
-        planned = self.state.total_steps  # the new config may extend the run
+        planned = self.state.total_steps
         self.state = LoopState(**saved["loop"])
-        self.state.total_steps = planned
+        if saved.get("config") != self.config.to_dict():
+            self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
         best = self.resume_from / "best.safetensors"
         if best.is_file():
             from safetensors.torch import load_file

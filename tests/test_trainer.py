@@ -113,6 +113,15 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
     assert (Path(summary["adapter_path"]) / "ptune_adapter.json").is_file()
 
 
+def test_early_stopping_ends_after_patience_evaluations_without_gain(
+    tmp_path, reviews, tiny_model_dir
+):
+    summary = train(config(tmp_path, reviews, tiny_model_dir, max_steps=100, eval_every=5,
+                           early_stopping_patience=2, lr=1e-7, warmup_ratio=0.0))  # fmt: skip
+    assert summary["status"] == "succeeded"
+    assert summary["steps"] == 15 and summary["best_step"] == 5
+
+
 def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_dir):
     summary = train(config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
     assert summary["status"] == "failed"
