@@ -23,7 +23,6 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
-
 def _tokenizer():
     from core.modeling import load_tokenizer
 
@@ -39,8 +38,15 @@ def tiny_config(model_type: str = "bert", num_labels: int = 2):
         return DistilBertConfig(dim=32, n_layers=2, n_heads=4, hidden_dim=64, **common)
     cls = {"bert": BertConfig, "roberta": RobertaConfig}[model_type]
     extra = {"type_vocab_size": 1} if model_type == "roberta" else {}
-    return cls(hidden_size=32, num_hidden_layers=2, num_attention_heads=4,
-               intermediate_size=64, max_position_embeddings=64, **common, **extra)
+    return cls(
+        hidden_size=32,
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        intermediate_size=64,
+        max_position_embeddings=64,
+        **common,
+        **extra,
+    )
 
 
 @pytest.fixture(scope="session")
