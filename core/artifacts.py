@@ -16,6 +16,7 @@ adapter format drops), the optimizer and scheduler states and the loop position.
 from __future__ import annotations
 
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -134,11 +135,18 @@ def save_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     state: dict[str, Any],
+    best: dict[str, torch.Tensor] | None = None,
 ) -> None:
-    """Write a resumable checkpoint atomically (a half-written one never replaces a good one)."""
+    """Write a resumable checkpoint atomically (a half-written one never replaces a good one).
+
+    ``best`` holds the trainable tensors of the best evaluation so far, when they are kept.
+    """
     tmp = folder.with_name(folder.name + ".tmp")
-    tmp.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(tmp, ignore_errors=True)  # left over from a process killed mid-write
+    tmp.mkdir(parents=True)
     save_file(trainable, str(tmp / "trainable.safetensors"))
+    if best is not None:
+        save_file(best, str(tmp / "best.safetensors"))
     torch.save(
         {"optimizer": optimizer.state_dict(), "scheduler": scheduler.state_dict()},
         tmp / "optimizer.pt",
@@ -146,17 +154,18 @@ def save_checkpoint(
     write_json(tmp / "trainer_state.json", state)
     old = folder.with_name(folder.name + ".old")
     if folder.exists():
+        shutil.rmtree(old, ignore_errors=True)
         folder.rename(old)
     tmp.rename(folder)
-    if old.exists():
-        for p in sorted(old.rglob("*"), reverse=True):
-            p.unlink() if p.is_file() else p.rmdir()
-        old.rmdir()
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any], dict[str, Any]]:
     """(trainable tensors, optimizer+scheduler states, loop state) of a checkpoint folder."""
     folder = Path(folder)
+    previous = folder.with_name(folder.name + ".old")
+    if not folder.is_dir() and previous.is_dir():
+        folder = previous  # killed between swapping the old checkpoint out and the new one in
     needed = ["trainable.safetensors", "optimizer.pt", "trainer_state.json"]
     missing = [n for n in needed if not (folder / n).is_file()]
     if missing:

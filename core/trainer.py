@@ -128,7 +128,9 @@ class Trainer:
         self.best_state: dict[str, torch.Tensor] | None = None
 
     def emit(self, kind: str, **values: Any) -> None:
-        self.callback({"type": kind, **values})
+        accelerator = getattr(self, "accelerator", None)
+        if accelerator is None or accelerator.is_main_process:
+            self.callback({"type": kind, **values})
 
     # ----------------------------------------------------------------- setup
     def setup(self) -> None:
@@ -375,8 +377,12 @@ class Trainer:
         return self.accelerator.unwrap_model(self.model)
 
     def _checkpoint(self) -> None:
+        """Write the resumable checkpoint (on the main process only, under accelerate launch)."""
         from dataclasses import asdict
 
+        self.accelerator.wait_for_everyone()
+        if not self.accelerator.is_main_process:
+            return
         folder = self.out / "checkpoint"
         state = {
             "method": self.config.method,
@@ -390,11 +396,8 @@ class Trainer:
             self.optimizer,
             self.scheduler,
             state,
+            best=self.best_state,
         )
-        if self.best_state is not None:
-            from safetensors.torch import save_file
-
-            save_file(self.best_state, str(folder / "best.safetensors"))
         self.emit("checkpoint", step=self.state.step, path=str(folder))
 
     # ------------------------------------------------------------ save, run
@@ -410,15 +413,17 @@ class Trainer:
         self.emit("eval", step=self.state.step, epoch=self._epoch_float(), final=True, **metrics)
         self._checkpoint()
         adapter = self.out / "adapter"
-        adapter_bytes = artifacts.save_adapter(
-            adapter,
-            model,
-            self.config,
-            self.labels,
-            self.max_length,
-            self.pooling,
-            {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
-        )
+        adapter_bytes = 0
+        if self.accelerator.is_main_process:
+            adapter_bytes = artifacts.save_adapter(
+                adapter,
+                model,
+                self.config,
+                self.labels,
+                self.max_length,
+                self.pooling,
+                {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
+            )
         st = self.state
         return {
             **metrics,

@@ -141,3 +141,18 @@ def test_peft_adapter_loads_with_plain_peft(tiny_model_dir, tmp_path):
     base = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=2)
     plain = PeftModel.from_pretrained(base, tmp_path / "a")
     assert plain(**_inputs()).logits.shape == (2, 2)
+
+
+def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):
+    from core.artifacts import load_checkpoint, save_checkpoint
+
+    param = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.AdamW([param])
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
+    folder = tmp_path / "checkpoint"
+    save_checkpoint(folder, {"w": param.detach()}, optimizer, scheduler, {"loop": {"step": 1}})
+    save_checkpoint(folder, {"w": param.detach() * 2}, optimizer, scheduler, {"loop": {"step": 2}})
+    assert load_checkpoint(folder)[2]["loop"]["step"] == 2
+    assert not folder.with_name("checkpoint.old").exists()
+    folder.rename(folder.with_name("checkpoint.old"))  # as if killed right after this rename
+    assert load_checkpoint(folder)[2]["loop"]["step"] == 2
