@@ -100,7 +100,7 @@ def start_recorded(
         config = dataclasses.replace(config, out=str(store.checkpoint_dir(run_id)))
         store.update_run(run_id, config=config.to_dict())
     try:
-        handle = runner.start(config, RunRecorder(store, run_id, forward))
+        handle = runner.start(config, RunRecorder(store, run_id, forward), run_id=run_id)
     except BusyError:
         store.delete_run(run_id)
         raise
@@ -115,7 +115,9 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
     state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
     step = int(state["loop"]["step"])
     store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
-    return runner.start(config, RunRecorder(store, run_id, forward), resume_from=checkpoint)
+    return runner.start(
+        config, RunRecorder(store, run_id, forward), resume_from=checkpoint, run_id=run_id
+    )
 
 
 def adapter_folder(store: Store, run_id: int) -> Path:

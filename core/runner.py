@@ -27,6 +27,7 @@ class RunHandle:
         self.device = device
         self.stop_event = trainer.stop_event
         self.summary: dict[str, Any] | None = None
+        self.run_id: int | None = None  # the store's id, when the run is recorded
         self.thread = threading.Thread(target=self._run, name=f"ptune-train-{device}", daemon=True)
 
     def _run(self) -> None:
@@ -61,6 +62,7 @@ def start(
     callback: Callback | None = None,
     resume_from: str | Path | None = None,
     device: str | None = None,
+    run_id: int | None = None,
 ) -> RunHandle:
     """Check the config, claim the device and start training in a background thread."""
     check_config(config)
@@ -74,6 +76,7 @@ def start(
                 "wait for it to finish or stop it first"
             )
         handle = RunHandle(trainer, device)
+        handle.run_id = run_id
         _active[device] = handle
     handle.thread.start()
     return handle

@@ -170,7 +170,10 @@ def test_missing_model_folder_is_a_clear_error(tmp_path):
 
 
 def test_hub_model_offline_is_a_clear_error(monkeypatch):
+    import huggingface_hub.constants
+
     monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", True)  # read at import
     with pytest.raises(ConfigError, match="from the Hugging Face Hub.*internet connection"):
         check_config(TrainConfig(data="x.csv", model="no-such-org/no-such-model"))
 

@@ -1,0 +1,119 @@
+"""The HTTP API: ``/train``, ``/stop``, ``/runs`` and ``/predict``, with stable names.
+
+Each endpoint is a named, typed function registered with ``gr.api``; errors come back as
+``gr.Error`` messages (the client raises them as ``AppError``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+import gradio as gr
+import yaml
+
+from app.errors import friendly
+from app.forms import build_config
+from app.monitor_tab import active_run_id
+from app.state import AppState
+from app.tryit_tab import predict_runs
+from core import runner
+from core.config import TrainConfig
+from core.errors import ConfigError
+from core.methods import METHODS
+from core.recording import start_recorded
+
+RUN_FIELDS = (
+    "id", "name", "status", "method", "base_model", "dataset", "created_at", "started_at",
+    "finished_at", "error", "trainable_params", "total_params", "label_names",
+)  # fmt: skip
+
+
+def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
+    """A config from a dict or from YAML/JSON text; method settings may also be given flat."""
+    if isinstance(config, str):
+        try:
+            config = yaml.safe_load(config) or {}
+        except yaml.YAMLError as exc:
+            raise ConfigError(f"the config is not valid YAML or JSON: {exc}") from exc
+    if not isinstance(config, dict):
+        raise ConfigError("the config must be a mapping of setting names to values")
+    values = dict(config)
+    options = dict(values.pop("method_options", None) or {})
+    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
+    method = METHODS.get(str(values.get("method", TrainConfig.method)))
+    own = {f.name for f in dataclasses.fields(method.config_cls)} if method else set()
+    for key in [k for k in values if k not in train_names and k in own]:
+        options[key] = values.pop(key)
+    unknown = sorted(k for k in values if k not in train_names)
+    if unknown:
+        raise ConfigError(
+            f"unknown setting(s) {', '.join(unknown)}; known settings are "
+            f"{', '.join(sorted(train_names | own))}"
+        )
+    values["method_options"] = options
+    return values
+
+
+def train(state: AppState, config: dict[str, Any] | str) -> int:
+    """Check the config (every problem at once) and start training; the new run's id."""
+    checked = build_config(parse_config(config))
+    run_id, _handle = start_recorded(state.store, checked)
+    return run_id
+
+
+def stop(state: AppState) -> dict[str, Any]:
+    """Ask the running training to stop; {"stopping": run id or None}."""
+    handle = runner.active()
+    run_id = active_run_id(state) if handle is not None else None
+    if handle is not None:
+        handle.stop()
+    return {"stopping": run_id}
+
+
+def runs(state: AppState) -> list[dict[str, Any]]:
+    """Every run, newest first, with its final metrics (accuracy, F1, loss)."""
+    out = []
+    for run in state.store.list_runs():
+        item = {key: run.get(key) for key in RUN_FIELDS}
+        metrics = run.get("metrics") or {}
+        item["metrics"] = {
+            k: v
+            for k, v in metrics.items()
+            if k.startswith(("eval_", "test_")) and "matrix" not in k
+        }
+        out.append(item)
+    return out
+
+
+def predict(state: AppState, text: str, run_ids: list[int]) -> list[dict[str, Any]]:
+    """Label and probabilities of ``text`` under each run: [{run_id, run, label, score, ...}]."""
+    if not run_ids:
+        raise ValueError("give at least one run id")
+    return predict_runs(state, [str(text)], [int(i) for i in run_ids])
+
+
+def register_api(state: AppState) -> None:
+    """Add the API endpoints to the Blocks being built (call inside ``with gr.Blocks()``)."""
+    guard = friendly("en")
+
+    @guard
+    def train_endpoint(config: dict[str, Any] | str) -> int:
+        return train(state, config)
+
+    @guard
+    def stop_endpoint() -> dict[str, Any]:
+        return stop(state)
+
+    @guard
+    def runs_endpoint() -> list[dict[str, Any]]:
+        return runs(state)
+
+    @guard
+    def predict_endpoint(text: str, run_ids: list[int]) -> list[dict[str, Any]]:
+        return predict(state, text, run_ids)
+
+    gr.api(train_endpoint, api_name="train")
+    gr.api(stop_endpoint, api_name="stop")
+    gr.api(runs_endpoint, api_name="runs")
+    gr.api(predict_endpoint, api_name="predict")

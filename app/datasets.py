@@ -1,0 +1,94 @@
+"""Dataset preview for the Train tab: first rows, columns (guessed) and label counts."""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from app.state import AppState
+from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns, load_data
+from core.errors import DataError
+
+PREVIEW_ROWS = 8
+
+
+@dataclass
+class Preview:
+    """What the Train tab shows about a dataset before training."""
+
+    head: pd.DataFrame
+    columns: list[str]
+    text_column: str | None
+    label_column: str | None
+    label_counts: dict[str, int] = field(default_factory=dict)
+    rows: int = 0
+
+
+def train_file(source: str | Path) -> Path:
+    """The file holding the training rows: the file itself or a folder's train file."""
+    path = Path(source).expanduser()
+    if path.is_file():
+        return path
+    if path.is_dir():
+        for candidate in sorted(path.iterdir()):
+            if (
+                candidate.stem.lower() in SPLIT_STEMS["train"]
+                and candidate.suffix.lower() in SUPPORTED_EXTENSIONS
+            ):
+                return candidate
+        raise DataError(f"no train file in the folder {path}")
+    raise DataError(f"file or folder not found: {path}")
+
+
+def _read(state: AppState, path: Path) -> pd.DataFrame:
+    from core.data import read_table
+
+    key = f"table:{path}:{path.stat().st_mtime_ns}"
+    if key not in state.cache:
+        state.cache[key] = read_table(path)
+    return state.cache[key]
+
+
+def preview(
+    state: AppState, source: str, text_column: str | None = None, label_column: str | None = None
+) -> Preview:
+    """First rows, columns and label counts of the dataset's training file.
+
+    Columns not given are guessed as training would guess them; when the guess fails the
+    preview still shows the rows, with no columns chosen.
+    """
+    df = _read(state, train_file(source))
+    columns = [str(c) for c in df.columns]
+    text_column = text_column if text_column in columns else None
+    label_column = label_column if label_column in columns else None
+    with contextlib.suppress(DataError):  # unguessable columns: the person picks them
+        text_column, label_column = guess_columns(df, text_column, label_column)
+    counts: dict[str, int] = {}
+    if label_column:
+        values = df[label_column].astype(str).str.strip()
+        counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
+    return Preview(df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df))
+
+
+def load_bundle(state: AppState, config: Any) -> DataBundle:
+    """The dataset as training will load it (cached per file version and column choice)."""
+    path = Path(str(config.data)).expanduser()
+    stamp = path.stat().st_mtime_ns if path.exists() else 0
+    key = (
+        f"bundle:{config.data}:{stamp}:{config.text_column}:{config.label_column}:"
+        f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}"
+    )
+    if key not in state.cache:
+        state.cache[key] = load_data(
+            config.data,
+            text_column=config.text_column,
+            label_column=config.label_column,
+            validation_fraction=config.validation_fraction,
+            seed=config.seed,
+            max_train_rows=config.max_train_rows,
+        )
+    return state.cache[key]

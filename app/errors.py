@@ -1,0 +1,76 @@
+"""Engine and storage exceptions turned into messages for a person (only the app does this)."""
+
+from __future__ import annotations
+
+import functools
+import html
+import logging
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
+
+import gradio as gr
+
+from app.i18n import text
+from core.errors import PTuneError
+from storage.errors import StorageError
+
+log = logging.getLogger(__name__)
+
+EXPECTED = (PTuneError, StorageError, ValueError, LookupError, OSError)
+"""Failures a person can act on; anything else is a bug and is logged with its traceback."""
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class FormProblems(ValueError):
+    """The form has one or more problems; ``problems`` lists them all."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = list(problems)
+
+
+def problems_html(problems: Sequence[str]) -> str:
+    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+    return f"<ul>{items}</ul>"
+
+
+def plain(exc: BaseException) -> str:
+    """The exception as one sentence, without the class name or a traceback."""
+    message = " ".join(str(exc).split()) or type(exc).__name__
+    if isinstance(exc, KeyError) and message.startswith(("'", '"')):
+        message = message.strip("'\"")
+    return message[0].upper() + message[1:]
+
+
+def to_gradio(exc: BaseException, title: str = "Error") -> gr.Error:
+    """A ``gr.Error`` for ``exc``: all problems of a form, or the one sentence."""
+    if isinstance(exc, FormProblems):
+        return gr.Error(
+            problems_html(exc.problems), duration=None, title=title, print_exception=False
+        )
+    if isinstance(exc, EXPECTED):
+        return gr.Error(html.escape(plain(exc)), title=title, print_exception=False)
+    log.exception("unexpected error in a handler")
+    return gr.Error(
+        html.escape(f"Unexpected error ({type(exc).__name__}): {plain(exc)}"), title=title
+    )
+
+
+def friendly(lang: str = "en") -> Callable[[F], F]:
+    """Decorator: every failure of the handler reaches the person as plain sentences."""
+
+    def decorate(fn: F) -> F:
+        @functools.wraps(fn)
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            try:
+                return fn(*args, **kwargs)
+            except gr.Error:
+                raise
+            except Exception as exc:  # noqa: BLE001 - translated, never shown as a traceback
+                key = "problems_title" if isinstance(exc, FormProblems) else "error_title"
+                raise to_gradio(exc, text(key, lang)) from exc
+
+        return wrapper  # type: ignore[return-value]
+
+    return decorate

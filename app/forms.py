@@ -1,0 +1,262 @@
+"""Config dataclasses rendered as form components, and form values turned back into a config.
+
+Form values travel as a flat dict: ``model``, ``data``, ``method``, ``name``, ``text_column``,
+``label_column``, ``cfg_<field>`` for the common settings and ``opt_<method>_<field>`` for each
+method's own settings (only the chosen method's are used).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import shlex
+from typing import Any
+
+import gradio as gr
+import yaml
+
+from app.i18n import field_key, t
+from core.config import ConfigBase, TrainConfig
+from core.errors import ConfigError, PTuneError
+from core.hardware import default_device, resolve_precision
+from core.methods import METHODS
+from core.modeling import load_config
+from core.trainer import check_config
+
+TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
+"""TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
+
+
+def field_kind(row: dict[str, Any]) -> tuple[str, bool]:
+    """(``bool`` | ``int`` | ``float`` | ``str`` | ``dict``, optional) of a describe() row."""
+    type_text = str(row["type"])
+    optional = "None" in type_text
+    for kind in ("bool", "int", "float", "dict", "str"):
+        if kind in type_text:
+            return kind, optional
+    return "str", optional
+
+
+def common_rows() -> list[dict[str, Any]]:
+    """describe() rows of the TrainConfig settings shown in the settings lists."""
+    return [row for row in TrainConfig.describe() if row["name"] not in TOP_FIELDS]
+
+
+def method_rows(method: str) -> list[dict[str, Any]]:
+    return METHODS[method].config_cls.describe()
+
+
+def range_number(**kwargs: Any) -> gr.Number:
+    """A number box that shows its range but leaves checking it to the whole-form check, so
+    every problem is reported at once (``gr.Number`` rejects out-of-range values one by one).
+
+    The instance's ``preprocess`` is replaced rather than subclassing ``gr.Number``: Gradio
+    writes a ``.pyi`` stub next to the module of every component subclass.
+    """
+    number = gr.Number(**kwargs)
+
+    def preprocess(payload: float | None) -> float | int | None:
+        return None if payload is None else number.round_to_precision(payload, number.precision)
+
+    number.preprocess = preprocess  # type: ignore[method-assign]
+    return number
+
+
+def component_for(row: dict[str, Any], prefix: str) -> Any:
+    """The input component of one setting: checkbox, dropdown, number or text box."""
+    kind, optional = field_kind(row)
+    key = field_key(prefix, row["name"])
+    common = {
+        "label": t(key),
+        "info": t(key + "_help"),
+        "value": row["default"],
+        "elem_id": f"field-{key}".replace("_", "-"),
+    }
+    if kind == "bool":
+        return gr.Checkbox(**common)
+    if row.get("choices"):
+        return gr.Dropdown(choices=list(row["choices"]), **common)
+    if kind in ("int", "float") and optional:  # a Number box cannot be empty; empty = default
+        return gr.Textbox(**{**common, "value": ""}, placeholder=t("empty_default"))
+    if kind in ("int", "float"):
+        return range_number(
+            precision=0 if kind == "int" else None,
+            minimum=row.get("min"),
+            maximum=row.get("max"),
+            step=1 if kind == "int" else 0.001,
+            **common,
+        )
+    return gr.Textbox(**{**common, "value": row["default"] or ""})
+
+
+# ----------------------------------------------------------------------------- values -> config
+def _convert(row: dict[str, Any], value: Any) -> Any:
+    """A form value as the field's type: empty means None (optional) or the default."""
+    kind, optional = field_kind(row)
+    if isinstance(value, str) and kind != "str":
+        value = value.strip()
+    if value is None or value == "":
+        if kind == "str" and not optional:
+            return "" if value == "" else row["default"]
+        return None if optional else row["default"]
+    if kind == "int" and isinstance(value, float) and value.is_integer():
+        return int(value)
+    if kind == "int" and isinstance(value, str):
+        return int(value) if value.lstrip("-").isdigit() else value
+    if kind == "float" and isinstance(value, (int, str)) and not isinstance(value, bool):
+        try:
+            return float(value)
+        except ValueError:
+            return value
+    if kind == "str" and isinstance(value, str):
+        return value.strip() or (None if optional else "")
+    return value
+
+
+def draft(cls: type[ConfigBase], values: dict[str, Any]) -> ConfigBase:
+    """An instance of ``cls`` with ``values`` and without validation (to list its problems)."""
+    instance = object.__new__(cls)
+    for f in dataclasses.fields(cls):
+        if f.name in values:
+            value = values[f.name]
+        elif f.default is not dataclasses.MISSING:
+            value = f.default
+        else:
+            value = f.default_factory()  # type: ignore[misc]
+        object.__setattr__(instance, f.name, value)
+    return instance
+
+
+def method_options(method: str, values: dict[str, Any]) -> dict[str, Any]:
+    """The chosen method's settings from the form values."""
+    if method not in METHODS:
+        return {}
+    return {
+        row["name"]: _convert(row, values.get(field_key(f"opt_{method}", row["name"])))
+        for row in method_rows(method)
+        if field_key(f"opt_{method}", row["name"]) in values
+    }
+
+
+def config_values(values: dict[str, Any]) -> dict[str, Any]:
+    """TrainConfig keyword arguments from the form values (not yet validated)."""
+    rows = {row["name"]: row for row in TrainConfig.describe()}
+    out: dict[str, Any] = {}
+    for name in ("data", "method", "model", "text_column", "label_column", "name"):
+        if name in values:
+            out[name] = _convert(rows[name], values[name])
+    for row in common_rows():
+        key = field_key("cfg", row["name"])
+        if key in values:
+            out[row["name"]] = _convert(row, values[key])
+    out["method_options"] = method_options(out.get("method", TrainConfig.method), values)
+    return out
+
+
+def _labelled(cls: type[ConfigBase], problems: list[str]) -> list[str]:
+    """Start each problem with the setting's label, which is what the person sees."""
+    labels = {f.name: f.metadata.get("label") for f in dataclasses.fields(cls)}
+    out = []
+    for problem in problems:
+        name = problem.split("=", 1)[0].split(" ", 1)[0]
+        label = labels.get(name)
+        out.append(f"{label}: {problem}" if label and label != name else problem)
+    return out
+
+
+def config_problems(values: dict[str, Any]) -> list[str]:
+    """Every problem of a TrainConfig's keyword arguments, each as one sentence."""
+    problems = _labelled(TrainConfig, draft(TrainConfig, values).problems())
+    method = METHODS.get(str(values.get("method", TrainConfig.method)))
+    if method is None:
+        problems.append(
+            f"unknown method '{values.get('method')}'; choose one of {', '.join(METHODS)}"
+        )
+    else:
+        options = dict(values.get("method_options") or {})
+        known = {f.name for f in dataclasses.fields(method.config_cls)}
+        unknown = sorted(set(options) - known)
+        if unknown:
+            problems.append(
+                f"{', '.join(unknown)} is not a setting of {method.title}; its settings are "
+                f"{', '.join(sorted(known)) or 'none'}"
+            )
+        options = {k: v for k, v in options.items() if k in known}
+        problems += _labelled(method.config_cls, draft(method.config_cls, options).problems())
+    try:
+        model_config = load_config(str(values.get("model") or TrainConfig.model))
+        if method is not None:
+            problems += method.model_problems(model_config)
+    except PTuneError as exc:
+        problems.append(str(exc))
+    try:
+        resolve_precision(str(values.get("precision", "auto")), default_device())
+    except PTuneError as exc:
+        problems.append(str(exc))
+    return problems
+
+
+def build_config(values: dict[str, Any]) -> TrainConfig:
+    """A checked TrainConfig from TrainConfig keyword arguments; FormProblems lists all issues."""
+    from app.errors import FormProblems
+
+    problems = config_problems(values)
+    if problems:
+        raise FormProblems(problems)
+    return engine_checked(values)
+
+
+def engine_checked(values: dict[str, Any]) -> TrainConfig:
+    """TrainConfig from values already free of form problems, passed through ``check_config``
+    (the engine's own check has the last word)."""
+    from app.errors import FormProblems
+
+    config = TrainConfig(**values)
+    try:
+        check_config(config)
+    except ConfigError as exc:
+        raise FormProblems([str(exc)]) from exc
+    return config
+
+
+def form_to_config(values: dict[str, Any]) -> TrainConfig:
+    """The form's values as a checked TrainConfig (FormProblems lists every problem)."""
+    return build_config(config_values(values))
+
+
+# ----------------------------------------------------------------------------- config -> text
+def _flag(name: str) -> str:
+    return "--" + name.replace("_", "-")
+
+
+def _arg(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+def as_command(config: TrainConfig) -> str:
+    """The same run as a ``python -m core.train`` command (settings left at default omitted)."""
+    parts = ["python", "-m", "core.train", "--method", config.method, "--data", str(config.data)]
+    defaults = TrainConfig(data="x")
+    for f in dataclasses.fields(TrainConfig):
+        if f.name in ("method", "data", "method_options"):
+            continue
+        value = getattr(config, f.name)
+        if value is not None and value != getattr(defaults, f.name):
+            parts += [_flag(f.name), _arg(value)]
+    method_defaults = METHODS[config.method].config_cls()
+    for name, value in config.method_options.items():
+        if value != getattr(method_defaults, name, None):
+            parts += [_flag(name), _arg(value)]
+    lines, line = [], ""
+    for flag_or_value in (shlex.quote(p) for p in parts):
+        if flag_or_value.startswith("--") and line:
+            lines.append(line)
+            line = "  " + flag_or_value
+        else:
+            line = f"{line} {flag_or_value}" if line else flag_or_value
+    lines.append(line)
+    return " \\\n".join(lines)
+
+
+def as_yaml(config: TrainConfig) -> str:
+    """The config as YAML that ``python -m core.train --config`` and ``/train`` accept."""
+    return yaml.safe_dump(config.to_dict(), sort_keys=False, allow_unicode=True)

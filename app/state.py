@@ -1,0 +1,128 @@
+"""What the handlers share: the store, one Predictor, the data folder and small caches."""
+
+from __future__ import annotations
+
+import shutil
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from app.i18n import check_lang, text
+from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS
+from core.modeling import DEFAULT_MODEL
+from storage.store import Store
+
+DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "reviews.csv"
+DEFAULT_METHOD = "ptuning_v2"
+MAX_SCAN_DEPTH = 3
+SPLIT_NAMES = {stem for stems in SPLIT_STEMS.values() for stem in stems}
+
+
+@dataclass
+class AppState:
+    """Shared by every handler and every browser session of one app."""
+
+    store: Store
+    data_dir: Path | None = None
+    lang: str = "en"
+    default_model: str = DEFAULT_MODEL
+    default_method: str = DEFAULT_METHOD
+    cache: dict[str, Any] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    _predictor: Any = None
+
+    @property
+    def upload_dir(self) -> Path:
+        return self.store.home / "uploads"
+
+    def predictor(self) -> Any:
+        """The app's one Predictor: adapters on the same base share its weights."""
+        with self.lock:
+            if self._predictor is None:
+                from core.predict import Predictor
+
+                self._predictor = Predictor()
+            return self._predictor
+
+    def text(self, key: str, **values: Any) -> str:
+        return text(key, self.lang, **values)
+
+
+def create_state(
+    db: str | Path | None = None, data_dir: str | Path | None = None, lang: str = "en"
+) -> AppState:
+    """Open the store (default path when ``db`` is None) and check the data folder."""
+    folder = Path(data_dir).expanduser().resolve() if data_dir else None
+    if folder is not None and not folder.is_dir():
+        raise ValueError(f"the data folder {folder} does not exist")
+    return AppState(store=Store(db), data_dir=folder, lang=check_lang(lang))
+
+
+# ----------------------------------------------------------------------------- datasets
+def _is_dataset_folder(folder: Path) -> bool:
+    return any(
+        p.is_file() and p.stem.lower() == "train" and p.suffix.lower() in SUPPORTED_EXTENSIONS
+        for p in folder.iterdir()
+    )
+
+
+def _scan(folder: Path, depth: int) -> list[Path]:
+    """Dataset folders (with a train file) and standalone data files under ``folder``."""
+    found: list[Path] = []
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return found
+    for entry in entries:
+        if entry.name.startswith("."):
+            continue
+        if entry.is_dir():
+            if _is_dataset_folder(entry):
+                found.append(entry)
+            elif depth > 1:
+                found += _scan(entry, depth - 1)
+        elif entry.suffix.lower() in SUPPORTED_EXTENSIONS and entry.stem.lower() not in SPLIT_NAMES:
+            found.append(entry)
+    return found
+
+
+def find_datasets(data_dir: Path | None) -> list[tuple[str, str]]:
+    """(label, path) of every dataset under ``data_dir``; the label is the relative path."""
+    if data_dir is None:
+        return []
+    if _is_dataset_folder(data_dir):
+        return [(data_dir.name, str(data_dir))]
+    return [(str(p.relative_to(data_dir)), str(p)) for p in _scan(data_dir, MAX_SCAN_DEPTH)]
+
+
+def uploaded_datasets(state: AppState) -> list[tuple[str, str]]:
+    folder = state.upload_dir
+    if not folder.is_dir():
+        return []
+    prefix = state.text("uploaded")
+    return [
+        (f"{prefix}: {p.name}", str(p))
+        for p in sorted(folder.iterdir())
+        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+    ]
+
+
+def dataset_choices(state: AppState) -> list[tuple[str, str]]:
+    """Every dataset the picker offers: the demo, the data folder's, the uploaded ones."""
+    demo = [(state.text("demo_dataset"), str(DEMO_DATA))]
+    return demo + find_datasets(state.data_dir) + uploaded_datasets(state)
+
+
+def save_upload(state: AppState, temp_path: str | Path) -> str:
+    """Copy an uploaded file into the store's home so it stays listed; its new path."""
+    source = Path(temp_path)
+    if source.suffix.lower() not in SUPPORTED_EXTENSIONS:
+        raise ValueError(
+            f"'{source.name}' is not a supported dataset file; use one of "
+            f"{', '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    state.upload_dir.mkdir(parents=True, exist_ok=True)
+    target = state.upload_dir / source.name
+    shutil.copyfile(source, target)
+    return str(target)

@@ -1,0 +1,200 @@
+"""Try it tab: several trained runs judge a sentence side by side; batch files; export."""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from app.errors import friendly
+from app.i18n import t
+from app.plots import prediction_figure
+from app.state import AppState
+from core.data import TEXT_NAMES, read_table
+from core.recording import adapter_folder
+
+PREDICTABLE = ("succeeded", "stopped")
+EXAMPLES = {
+    "en": [
+        "The battery lasts all day and the screen is gorgeous.",
+        "The waiter ignored us and the soup was cold.",
+        "A slow, confusing film with a wonderful soundtrack.",
+        "I would happily stay at this hotel again.",
+    ],
+    "zh": [
+        "这家酒店的服务很好，房间也很干净。",
+        "房间又小又吵，早餐也很差。",
+        "The battery lasts all day and the screen is gorgeous.",
+        "The waiter ignored us and the soup was cold.",
+    ],
+}
+BATCH_LIMIT = 10_000
+
+
+# ----------------------------------------------------------------------------- handlers
+def predictable_runs(state: AppState) -> list[dict[str, Any]]:
+    """Finished runs that saved an adapter (succeeded or stopped), newest first."""
+    runs = state.store.list_runs(limit=500)
+    return [run for run in runs if run["status"] in PREDICTABLE]
+
+
+def run_choices(state: AppState) -> list[tuple[str, int]]:
+    choices = []
+    for run in predictable_runs(state):
+        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
+        score = "" if accuracy is None else f", {accuracy:.0%}"
+        choices.append((f"#{run['id']} {run['name']} ({run['method']}{score})", run["id"]))
+    return choices
+
+
+def predict_runs(state: AppState, texts: list[str], run_ids: list[int]) -> list[dict[str, Any]]:
+    """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order."""
+    folders = {int(i): str(adapter_folder(state.store, int(i))) for i in run_ids}
+    results = state.predictor().predict(texts, list(folders.values()))
+    out = []
+    for run_id, folder in folders.items():
+        name = state.store.get_run(run_id)["name"]
+        for row in results[folder]:
+            out.append({"run_id": run_id, "run": f"#{run_id} {name}", **row})
+    return out
+
+
+def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None:
+    if not run_ids:
+        raise ValueError(state.text("no_run_selected"))
+    if text is not None and not text.strip():
+        raise ValueError(state.text("no_text"))
+
+
+def predict_text(state: AppState, text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
+    """Each run's label and probability for one sentence: a table and a bar chart."""
+    _check(state, text, run_ids)
+    results = predict_runs(state, [text.strip()], run_ids)
+    table = pd.DataFrame(
+        [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
+        columns=[state.text("run"), state.text("label"), state.text("col_score")],
+    )
+    return table, prediction_figure(results, state.lang)
+
+
+def read_texts(path: str | Path) -> list[str]:
+    """Texts of a batch file: TXT one per line; CSV/TSV/JSON its text column."""
+    path = Path(path)
+    if path.suffix.lower() == ".txt":
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        return [line.strip() for line in lines if line.strip()]
+    df = read_table(path)
+    by_lower = {str(c).lower(): c for c in df.columns}
+    column = next((by_lower[n] for n in TEXT_NAMES if n in by_lower), None)
+    if column is None:
+        strings = [c for c in df.columns if df[c].map(lambda v: isinstance(v, str)).all()]
+        if not strings:
+            raise ValueError(f"{path.name} has no column of texts; name it 'text'")
+        column = max(strings, key=lambda c: df[c].str.len().mean())
+    return [str(v).strip() for v in df[column].tolist() if str(v).strip()]
+
+
+def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
+    """Classify every text of an uploaded file; the path of a CSV with the predictions."""
+    if not file:
+        raise ValueError(state.text("no_file"))
+    _check(state, None, run_ids)
+    texts = read_texts(file)[:BATCH_LIMIT]
+    if not texts:
+        raise ValueError(state.text("empty_file"))
+    results = predict_runs(state, texts, run_ids)
+    out = Path(tempfile.mkdtemp(prefix="ptune-batch-")) / f"{Path(file).stem}-predictions.csv"
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "run_id", "run", "label", "score"])
+        per_run = len(texts)
+        for i, row in enumerate(results):
+            writer.writerow([texts[i % per_run], row["run_id"], row["run"], row["label"],
+                             f"{row['score']:.6f}"])  # fmt: skip
+    return str(out)
+
+
+def export_run(state: AppState, run_id: int | None) -> str:
+    """The run (adapter, settings, metrics) as a zip file to download."""
+    if run_id is None:
+        raise ValueError(state.text("no_run_selected"))
+    folder = Path(tempfile.mkdtemp(prefix="ptune-export-"))
+    return str(state.store.export_run(int(run_id), folder / f"ptune-run-{int(run_id)}.zip"))
+
+
+# ----------------------------------------------------------------------------- layout
+def build_tryit_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
+    """Lay out the Try it tab and wire its events; returns its components by name."""
+    c: dict[str, Any] = {}
+    with gr.Row():
+        with gr.Column(scale=3):
+            c["text"] = gr.Textbox(
+                label=t("tryit_text"), placeholder=t("tryit_text_placeholder"), lines=3,
+                elem_id="tryit-text",
+            )  # fmt: skip
+            gr.Examples(EXAMPLES[state.lang], inputs=c["text"], label=t("tryit_examples"))
+        with gr.Column(scale=2):
+            c["runs"] = gr.Dropdown(
+                multiselect=True, label=t("tryit_runs"), info=t("tryit_runs_info"),
+                elem_id="tryit-run",
+            )  # fmt: skip
+            with gr.Row():
+                c["refresh"] = gr.Button(t("tryit_refresh"), elem_id="tryit-refresh")
+                c["predict"] = gr.Button(
+                    t("tryit_predict"), variant="primary", elem_id="tryit-predict"
+                )
+    c["result"] = gr.Dataframe(label=t("tryit_result"), interactive=False, elem_id="tryit-result")
+    c["chart"] = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
+    with gr.Accordion(t("tryit_batch"), open=False):
+        with gr.Row():
+            c["batch_file"] = gr.File(
+                label=t("tryit_batch_file"), file_types=[".csv", ".tsv", ".txt"],
+                elem_id="tryit-batch-file",
+            )  # fmt: skip
+            c["batch_out"] = gr.File(label=t("tryit_batch_out"), elem_id="tryit-batch-out")
+        c["batch_run"] = gr.Button(t("tryit_batch_run"), elem_id="tryit-batch-run")
+    with gr.Accordion(t("tryit_export"), open=False), gr.Row():
+        c["export_run"] = gr.Dropdown(label=t("tryit_export_run"), elem_id="tryit-export-run")
+        c["export_button"] = gr.Button(t("tryit_export_button"), elem_id="tryit-export")
+        c["export_file"] = gr.File(label=t("tryit_export_file"), elem_id="tryit-export-file")
+    _wire(state, demo, c)
+    return c
+
+
+def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
+    guard = friendly(state.lang)
+    private = {"api_visibility": "private"}
+
+    @guard
+    def on_refresh(selected: list[int] | None) -> tuple[Any, Any]:
+        choices = run_choices(state)
+        ids = {value for _, value in choices}
+        kept = [i for i in selected or [] if i in ids] or [value for _, value in choices[:1]]
+        first = choices[0][1] if choices else None
+        return gr.update(choices=choices, value=kept), gr.update(choices=choices, value=first)
+
+    @guard
+    def on_predict(text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
+        return predict_text(state, text, run_ids)
+
+    @guard
+    def on_batch(file: str | None, run_ids: list[int]) -> str:
+        return predict_file(state, file, run_ids)
+
+    @guard
+    def on_export(run_id: int | None) -> str:
+        return export_run(state, run_id)
+
+    lists = [c["runs"], c["export_run"]]
+    demo.load(on_refresh, c["runs"], lists, **private)
+    c["refresh"].click(on_refresh, c["runs"], lists, **private)
+    c["predict"].click(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
+    c["text"].submit(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
+    c["batch_run"].click(on_batch, [c["batch_file"], c["runs"]], c["batch_out"], **private)
+    c["export_button"].click(on_export, c["export_run"], c["export_file"], **private)
+    c["on_refresh"] = on_refresh
+    c["lists"] = lists

@@ -1,0 +1,93 @@
+"""Start PTune Studio in the browser: ``python launch.py`` (http://127.0.0.1:7860).
+
+Serving beyond this machine (``--host 0.0.0.0``) needs ``--auth user:password``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import sys
+from pathlib import Path
+
+LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
+
+
+def is_loopback(host: str) -> bool:
+    """True when ``host`` only accepts connections from this machine."""
+    name = host.strip().strip("[]").lower()
+    if name in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
+
+
+def parse_auth(value: str) -> tuple[str, str]:
+    user, sep, password = value.partition(":")
+    if not sep or not user or not password:
+        raise argparse.ArgumentTypeError("use --auth user:password (both parts non-empty)")
+    return user, password
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from storage.connection import default_db_path
+
+    parser = argparse.ArgumentParser(
+        prog="python launch.py", description="Start the PTune Studio web app."
+    )
+    parser.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    parser.add_argument("--port", type=int, default=7860, help="port to listen on")
+    parser.add_argument(
+        "--db", type=Path, default=None, help=f"run database (default: {default_db_path()})"
+    )
+    parser.add_argument(
+        "--data-dir", type=Path, default=None, help="folder whose datasets the picker lists"
+    )
+    parser.add_argument(
+        "--auth", type=parse_auth, default=None, metavar="USER:PASSWORD",
+        help="require this login (required when --host is not a loopback address)",
+    )  # fmt: skip
+    parser.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
+    return parser
+
+
+def check_args(args: argparse.Namespace) -> None:
+    """Raise ValueError for settings that must not start a server."""
+    if not is_loopback(args.host) and args.auth is None:
+        raise ValueError(
+            f"refusing to serve on {args.host} without a login: anyone who can reach this "
+            "machine could train models and read your data. Add --auth user:password, or "
+            "use --host 127.0.0.1 to serve only this machine."
+        )
+    if not 0 < args.port < 65536:
+        raise ValueError(f"--port {args.port} is not a valid port (1-65535)")
+    if args.data_dir is not None and not args.data_dir.expanduser().is_dir():
+        raise ValueError(f"--data-dir {args.data_dir} is not a folder")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        check_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
+    from app import create_app, launch_options
+    from core.errors import PTuneError
+    from storage.errors import StorageError
+
+    try:
+        demo = create_app(db=args.db, data_dir=args.data_dir, lang=args.lang)
+    except (PTuneError, StorageError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    demo.launch(
+        server_name=args.host, server_port=args.port, auth=args.auth, **launch_options(args.lang)
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

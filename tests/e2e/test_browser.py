@@ -1,0 +1,134 @@
+"""One end-to-end run in headless Chromium: train on the Train tab, watch the Monitor curve,
+classify a sentence on Try it. Saves screenshots of the three tabs to docs/screenshots/.
+
+Needs the ``playwright`` Python package and Debian's ``chromium`` (no Playwright browser
+download). Skipped when either is missing, except on CI (``CI=true``), where that fails.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+CHROMIUM = os.environ.get("PTUNE_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync", "--no-first-run",
+]  # fmt: skip
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+RUN_TIMEOUT_MS = 120_000
+UI_TIMEOUT_MS = 30_000
+
+pytestmark = pytest.mark.e2e
+
+
+@pytest.fixture()
+def sync_api():
+    """Playwright's sync API, or a skip (a failure on CI) naming what is missing."""
+    missing = []
+    try:
+        from playwright import sync_api
+    except ImportError:
+        sync_api = None
+        missing.append("the playwright package (pip install playwright)")
+    if not (Path(CHROMIUM).is_file() or shutil.which(CHROMIUM)):
+        missing.append(f"chromium at {CHROMIUM} (apt-get install -y chromium)")
+    if missing:
+        reason = "browser test needs " + " and ".join(missing)
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return sync_api
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture()
+def app_url(sync_api, tmp_path):
+    from app import create_app, launch_options
+
+    demo = create_app(db=tmp_path / "studio.db")
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+        **launch_options("en"),
+    )  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
+
+
+def fill(page, elem_id: str, value: str) -> None:
+    page.locator(f"#{elem_id} textarea, #{elem_id} input").first.fill(value)
+
+
+def screenshot(page, name: str) -> None:
+    page.mouse.move(0, 0)  # no hover highlight in the picture
+    page.wait_for_timeout(300)
+    page.screenshot(path=str(SCREENSHOTS / name), full_page=True)
+
+
+def plot_traces(page) -> int:
+    return page.locator("#monitor-plot .js-plotly-plot .scatterlayer .trace").count()
+
+
+def test_train_monitor_and_try_it_in_a_browser(sync_api, app_url, tiny_model_dir):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.goto(app_url)
+            train_and_watch(page, str(tiny_model_dir))
+            try_it(page)
+        finally:
+            browser.close()
+
+
+def train_and_watch(page, model_dir: str) -> None:
+    page.wait_for_selector("#train-start")
+    page.locator("#train-data-info").get_by_text("300 rows").wait_for()
+    page.locator("#train-method").get_by_text("Head only", exact=True).click()
+    fill(page, "train-name", "head-only demo")
+    fill(page, "field-cfg-max-steps", "40")
+    fill(page, "field-cfg-batch-size", "16")
+    page.locator("#train-check").click()
+    page.locator("#train-estimate").get_by_text("trainable parameters").wait_for()
+    screenshot(page, "train.png")
+
+    fill(page, "train-model", model_dir)
+    page.locator("#train-start").click()
+    page.locator("#train-status").get_by_text("started").wait_for()
+    page.get_by_role("tab", name="Monitor").click()
+    page.wait_for_function(
+        "() => document.querySelectorAll("
+        "'#monitor-plot .js-plotly-plot .scatterlayer .trace').length > 0",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    assert plot_traces(page) > 0
+    page.locator("#monitor-status").get_by_text("succeeded").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#monitor-progress").get_by_text("finished").wait_for()
+    screenshot(page, "monitor.png")
+
+
+def try_it(page) -> None:
+    page.get_by_role("tab", name="Try it").click()
+    page.locator("#tryit-run").get_by_text("head-only demo").first.wait_for()
+    fill(page, "tryit-text", "The staff were friendly and the room was spotless.")
+    page.locator("#tryit-predict").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#tryit-result').innerText;"
+        " return t.includes('head-only demo') && /\\b(positive|negative)\\b/.test(t); }"
+    )
+    page.locator("#tryit-chart .js-plotly-plot").wait_for()
+    screenshot(page, "tryit.png")

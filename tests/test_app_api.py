@@ -1,0 +1,127 @@
+"""The app's HTTP API end to end: launched in-process, driven with gradio_client."""
+
+from __future__ import annotations
+
+import csv
+import socket
+import time
+import zipfile
+
+import pytest
+from gradio_client import Client
+
+from app import create_app, launch_options
+from app.monitor_tab import attach
+from app.state import DEMO_DATA
+from app.tryit_tab import export_run, predict_file
+
+RUN_TIMEOUT_SECONDS = 120
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """(client, app state) of an app on a free port with a fresh database."""
+    demo = create_app(db=tmp_path_factory.mktemp("app-api") / "studio.db")
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+        **launch_options("en"),
+    )  # fmt: skip
+    try:
+        yield Client(f"http://127.0.0.1:{port}/", verbose=False), demo.ptune_state
+    finally:
+        demo.close()
+
+
+@pytest.fixture(scope="module")
+def client(served) -> Client:
+    return served[0]
+
+
+def tiny_config(model_dir, **extra) -> dict:
+    return {
+        "data": str(DEMO_DATA), "model": str(model_dir), "method": "ptuning_v2",
+        "max_steps": 20, "batch_size": 8, "precision": "fp32", "num_virtual_tokens": 4, **extra,
+    }  # fmt: skip
+
+
+def wait_for(
+    client: Client, run_id: int, until=lambda run: run["status"] not in ("queued", "running")
+):
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        runs = {run["id"]: run for run in client.predict(api_name="/runs")}
+        if until(runs[run_id]):
+            return runs[run_id]
+        time.sleep(0.3)
+    raise AssertionError(f"run {run_id} did not get there in {RUN_TIMEOUT_SECONDS} s")
+
+
+@pytest.fixture(scope="module")
+def trained(client, tiny_model_dir) -> int:
+    run_id = client.predict(tiny_config(tiny_model_dir), api_name="/train")
+    assert isinstance(run_id, int)
+    run = wait_for(client, run_id)
+    assert run["status"] == "succeeded", run["error"]
+    return run_id
+
+
+def test_train_records_a_succeeded_run(client, trained):
+    run = next(r for r in client.predict(api_name="/runs") if r["id"] == trained)
+    assert run["method"] == "ptuning_v2"
+    assert run["label_names"] == ["negative", "positive"]
+    assert 0.0 <= run["metrics"]["eval_accuracy"] <= 1.0
+
+
+def test_predict_gives_labels_and_probabilities(client, trained):
+    results = client.predict("A wonderful, moving film.", [trained], api_name="/predict")
+    assert len(results) == 1
+    result = results[0]
+    assert result["run_id"] == trained
+    assert result["label"] in ("negative", "positive")
+    assert set(result["probabilities"]) == {"negative", "positive"}
+    assert sum(result["probabilities"].values()) == pytest.approx(1.0, abs=1e-4)
+    assert result["score"] == max(result["probabilities"].values())
+
+
+def test_batch_predictions_and_export_of_a_trained_run(served, trained, tmp_path):
+    state = served[1]
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Great food.\nTerrible service.\n", encoding="utf-8")
+    with open(predict_file(state, str(texts), [trained]), encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["text"] for row in rows] == ["Great food.", "Terrible service."]
+    assert {row["label"] for row in rows} <= {"negative", "positive"}
+    with zipfile.ZipFile(export_run(state, trained)) as archive:
+        names = archive.namelist()
+    assert f"run-{trained}/run.json" in names
+    assert any(name.endswith("adapter/ptune_adapter.json") for name in names)
+
+
+def test_stop_ends_a_running_run_as_stopped_and_a_new_page_attaches_to_it(served, tiny_model_dir):
+    client, state = served
+    run_id = client.predict(tiny_config(tiny_model_dir, max_steps=5000), api_name="/train")
+    wait_for(client, run_id, until=lambda run: run["status"] == "running")
+    view = attach(state)[-1]  # what a reloaded page shows
+    assert view["runs"] == [run_id]
+    assert client.predict(api_name="/stop") == {"stopping": run_id}
+    assert wait_for(client, run_id)["status"] == "stopped"
+    assert client.predict(api_name="/stop") == {"stopping": None}
+
+
+def test_train_accepts_yaml_and_reports_every_problem(client, tiny_model_dir):
+    config = f"data: {DEMO_DATA}\nmodel: {tiny_model_dir}\nbatch_size: 0\nlr: 5\n"
+    with pytest.raises(Exception, match="batch_size") as caught:
+        client.predict(config, api_name="/train")
+    assert "lr=5" in str(caught.value)
+
+
+def test_predict_with_an_unknown_run_is_a_plain_error(client):
+    with pytest.raises(Exception, match="(?i)no run with id 999"):
+        client.predict("text", [999], api_name="/predict")
