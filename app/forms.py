@@ -15,12 +15,11 @@ import gradio as gr
 import yaml
 
 from app.i18n import field_key, t
-from core.config import ConfigBase, TrainConfig
-from core.errors import ConfigError, PTuneError
-from core.hardware import default_device, resolve_precision
+from core.config import TrainConfig
+from core.errors import ConfigError
 from core.methods import METHODS
-from core.modeling import load_config
 from core.trainer import check_config
+from core.validation import config_problems
 
 TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
 """TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
@@ -112,20 +111,6 @@ def _convert(row: dict[str, Any], value: Any) -> Any:
     return value
 
 
-def draft(cls: type[ConfigBase], values: dict[str, Any]) -> ConfigBase:
-    """An instance of ``cls`` with ``values`` and without validation (to list its problems)."""
-    instance = object.__new__(cls)
-    for f in dataclasses.fields(cls):
-        if f.name in values:
-            value = values[f.name]
-        elif f.default is not dataclasses.MISSING:
-            value = f.default
-        else:
-            value = f.default_factory()  # type: ignore[misc]
-        object.__setattr__(instance, f.name, value)
-    return instance
-
-
 def method_options(method: str, values: dict[str, Any]) -> dict[str, Any]:
     """The chosen method's settings from the form values."""
     if method not in METHODS:
@@ -150,49 +135,6 @@ def config_values(values: dict[str, Any]) -> dict[str, Any]:
             out[row["name"]] = _convert(row, values[key])
     out["method_options"] = method_options(out.get("method", TrainConfig.method), values)
     return out
-
-
-def _labelled(cls: type[ConfigBase], problems: list[str]) -> list[str]:
-    """Start each problem with the setting's label, which is what the person sees."""
-    labels = {f.name: f.metadata.get("label") for f in dataclasses.fields(cls)}
-    out = []
-    for problem in problems:
-        name = problem.split("=", 1)[0].split(" ", 1)[0]
-        label = labels.get(name)
-        out.append(f"{label}: {problem}" if label and label != name else problem)
-    return out
-
-
-def config_problems(values: dict[str, Any]) -> list[str]:
-    """Every problem of a TrainConfig's keyword arguments, each as one sentence."""
-    problems = _labelled(TrainConfig, draft(TrainConfig, values).problems())
-    method = METHODS.get(str(values.get("method", TrainConfig.method)))
-    if method is None:
-        problems.append(
-            f"unknown method '{values.get('method')}'; choose one of {', '.join(METHODS)}"
-        )
-    else:
-        options = dict(values.get("method_options") or {})
-        known = {f.name for f in dataclasses.fields(method.config_cls)}
-        unknown = sorted(set(options) - known)
-        if unknown:
-            problems.append(
-                f"{', '.join(unknown)} is not a setting of {method.title}; its settings are "
-                f"{', '.join(sorted(known)) or 'none'}"
-            )
-        options = {k: v for k, v in options.items() if k in known}
-        problems += _labelled(method.config_cls, draft(method.config_cls, options).problems())
-    try:
-        model_config = load_config(str(values.get("model") or TrainConfig.model))
-        if method is not None:
-            problems += method.model_problems(model_config)
-    except PTuneError as exc:
-        problems.append(str(exc))
-    try:
-        resolve_precision(str(values.get("precision", "auto")), default_device())
-    except PTuneError as exc:
-        problems.append(str(exc))
-    return problems
 
 
 def build_config(values: dict[str, Any]) -> TrainConfig:

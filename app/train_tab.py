@@ -21,6 +21,7 @@ from core.data import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
 from core.recording import start_recorded
+from core.validation import draft
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -80,7 +81,7 @@ def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any
     bundle = None
     if str(kwargs.get("data") or "").strip():
         try:
-            bundle = load_bundle(state, forms.draft(TrainConfig, kwargs))
+            bundle = load_bundle(state, draft(TrainConfig, kwargs))
         except DataError as exc:
             problems.append(str(exc))
     if problems:

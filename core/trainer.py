@@ -32,8 +32,9 @@ from core.evaluate import classification_metrics, predict_logits
 from core.hardware import default_device, physical_cores, resolve_precision
 from core.methods import Method, get_method
 from core.methods.base import count_parameters
-from core.modeling import load_base, load_config, max_positions
+from core.modeling import load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
+from core.validation import config_problems
 
 Event = dict[str, Any]
 Callback = Callable[[Event], None]
@@ -42,35 +43,11 @@ STATUSES = ("succeeded", "failed", "stopped")
 
 def check_config(config: TrainConfig) -> tuple[Method, ConfigBase]:
     """Check everything that can be checked before loading data; raise one error listing all."""
-    problems = list(config.problems())
-    method = method_cfg = None
-    try:
-        method = get_method(config.method)
-        method_cfg = method.config_cls.from_dict(config.method_options)
-    except ConfigError as exc:
-        problems.append(str(exc))
-    try:
-        model_config = load_config(config.model)
-        if method is not None:
-            problems += method.model_problems(model_config)
-            if method_cfg is not None:
-                room = max_positions(model_config) - method.reserved_positions(method_cfg)
-                if room < 8:
-                    problems.append(
-                        f"the prompt takes {method.reserved_positions(method_cfg)} of the "
-                        f"model's {max_positions(model_config)} positions; use fewer "
-                        "virtual tokens"
-                    )
-    except PTuneError as exc:
-        problems.append(str(exc))
-    try:
-        resolve_precision(config.precision, default_device())
-    except ConfigError as exc:
-        problems.append(str(exc))
+    problems = config_problems(config.to_dict())
     if problems:
         raise ConfigError("; ".join(problems))
-    assert method is not None and method_cfg is not None
-    return method, method_cfg
+    method = get_method(config.method)
+    return method, method.config_cls.from_dict(config.method_options)
 
 
 DEFAULT_TIME_BUDGET_MINUTES = 6.0

@@ -336,3 +336,21 @@ def test_yaml_config_is_read_and_flags_override_it(tmp_path):
     cfg = config_from_args(args)
     assert cfg.method == "lora" and cfg.lr == 0.001
     assert cfg.method_options == {"r": 4, "alpha": 8}
+
+
+def test_a_prompt_too_long_for_the_model_is_refused(tiny_model_dir):
+    too_long = TrainConfig(data="x.csv", method="prompt_tuning", model=str(tiny_model_dir),
+                           method_options={"num_virtual_tokens": 60})  # fmt: skip
+    with pytest.raises(ConfigError, match="takes 60 of the model's 64 positions"):
+        check_config(too_long)
+
+
+def test_form_values_out_of_range_are_all_listed_with_their_labels(tiny_model_dir):
+    from core.validation import config_problems
+
+    values = {"data": "x.csv", "model": str(tiny_model_dir), "batch_size": 0, "lr": 5.0,
+              "method": "lora", "method_options": {"r": 0}}  # fmt: skip
+    problems = config_problems(values)
+    assert any(p.startswith("Batch size: batch_size=0") for p in problems)
+    assert any(p.startswith("Learning rate: lr=5.0") for p in problems)
+    assert any(p.startswith("Rank r: r=0") for p in problems)
