@@ -156,3 +156,28 @@ def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):
     assert not folder.with_name("checkpoint.old").exists()
     folder.rename(folder.with_name("checkpoint.old"))  # as if killed right after this rename
     assert load_checkpoint(folder)[2]["loop"]["step"] == 2
+
+
+def test_adapters_sharing_one_base_do_not_disturb_each_other(tiny_model_dir, tmp_path):
+    from core.predict import Predictor
+
+    folders = []
+    for seed, name in enumerate(["adapter", "adapter", "ptuning_v2"]):
+        method = METHODS[name]
+        model = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=2)
+        wrapped = method.wrap(model, method.config_cls())
+        torch.manual_seed(seed)
+        with torch.no_grad():
+            for p in wrapped.parameters():
+                if p.requires_grad:
+                    p.add_(torch.randn_like(p) * 0.3)
+        folder = tmp_path / f"{name}-{seed}"
+        config = TrainConfig(data="x", method=name, model=str(tiny_model_dir))
+        save_adapter(folder, wrapped, config, ["neg", "pos"], max_length=48)
+        folders.append(folder)
+    texts = ["a fine film", "dull and slow"]
+    alone = {f: Predictor(precision="fp32").predict(texts, [f])[str(f)] for f in folders}
+    shared = Predictor(precision="fp32").predict(texts, folders)
+    for folder in folders:
+        for got, want in zip(shared[str(folder)], alone[folder], strict=True):
+            assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-5)

@@ -56,9 +56,10 @@ class Method:
         missing = [n for n, p in own.items() if p.requires_grad and n not in state]
         if missing:
             raise AdapterLoadError(f"saved weights lack {len(missing)} tensors, e.g. {missing[0]}")
-        with torch.no_grad():
-            for name, tensor in state.items():
-                own[name].copy_(tensor)
+        for name, tensor in state.items():
+            # A fresh tensor, not an in-place copy: the frozen weights of a model built around
+            # shared base tensors (see core.predict) must never be written through.
+            own[name].data = tensor.to(own[name].dtype).clone()
 
     def save(self, wrapped: nn.Module, folder: Path) -> None:
         save_file(self.trainable_state(wrapped), str(folder / WEIGHTS_FILE))
