@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 
 from app.state import AppState
-from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns, load_data
+from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns
 from core.errors import DataError
+from core.trainer import load_run_data
 
 PREVIEW_ROWS = 8
 
@@ -83,12 +84,5 @@ def load_bundle(state: AppState, config: Any) -> DataBundle:
         f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}"
     )
     if key not in state.cache:
-        state.cache[key] = load_data(
-            config.data,
-            text_column=config.text_column,
-            label_column=config.label_column,
-            validation_fraction=config.validation_fraction,
-            seed=config.seed,
-            max_train_rows=config.max_train_rows,
-        )
+        state.cache[key] = load_run_data(config)
     return state.cache[key]

@@ -50,6 +50,18 @@ def check_config(config: TrainConfig) -> tuple[Method, ConfigBase]:
     return method, method.config_cls.from_dict(config.method_options)
 
 
+def load_run_data(config: TrainConfig) -> DataBundle:
+    """The dataset a run's settings describe (columns, validation split, row cap)."""
+    return load_data(
+        config.data,
+        text_column=config.text_column,
+        label_column=config.label_column,
+        validation_fraction=config.validation_fraction,
+        seed=config.seed,
+        max_train_rows=config.max_train_rows,
+    )
+
+
 DEFAULT_TIME_BUDGET_MINUTES = 6.0
 """Runs that set neither epochs nor max steps stop after this long (or their default epochs)."""
 
@@ -116,14 +128,7 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         torch.set_num_threads(cfg.num_threads or physical_cores())
         if self.data is None:
-            self.data = load_data(
-                cfg.data,
-                text_column=cfg.text_column,
-                label_column=cfg.label_column,
-                validation_fraction=cfg.validation_fraction,
-                seed=cfg.seed,
-                max_train_rows=cfg.max_train_rows,
-            )
+            self.data = load_run_data(cfg)
         self.labels = list(self.data.label_names)
         base = load_base(cfg.model, self.labels)
         self.pooling = resolve_pooling(cfg.pooling, base.source)
