@@ -13,7 +13,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -21,6 +21,7 @@ from typing import Any
 import torch
 from accelerate import Accelerator
 from accelerate.state import AcceleratorState
+from safetensors.torch import load_file
 from torch.nn import functional as F
 
 from core import artifacts
@@ -92,7 +93,6 @@ class LoopState:
     best_accuracy: float = -1.0
     best_step: int = -1
     evals_without_gain: int = 0
-    best_metrics: dict[str, Any] = field(default_factory=dict)
 
 
 class Trainer:
@@ -201,8 +201,6 @@ class Trainer:
             self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
         best = self.resume_from / "best.safetensors"
         if best.is_file():
-            from safetensors.torch import load_file
-
             self.best_state = load_file(str(best))
 
     # ------------------------------------------------------------------ loop
@@ -360,8 +358,6 @@ class Trainer:
 
     def _checkpoint(self) -> None:
         """Write the resumable checkpoint (on the main process only, under accelerate launch)."""
-        from dataclasses import asdict
-
         self.accelerator.wait_for_everyone()
         if not self.accelerator.is_main_process:
             return
@@ -483,9 +479,7 @@ def describe_failure(exc: BaseException) -> str:
             "out of memory: lower the batch size or the max length, or pick a smaller "
             "model or a lighter method"
         )
-    if isinstance(exc, PTuneError):
-        return str(exc)
-    if isinstance(exc, FloatingPointError):
+    if isinstance(exc, (PTuneError, FloatingPointError)):
         return str(exc)
     return f"{type(exc).__name__}: {exc}"
 
