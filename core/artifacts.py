@@ -46,8 +46,13 @@ def save_adapter(
     max_length: int,
     pooling: str = "cls",
     metrics: dict[str, Any] | None = None,
+    method_options: dict[str, Any] | None = None,
 ) -> int:
-    """Write the adapter folder; returns its size in bytes."""
+    """Write the adapter folder; returns its size in bytes.
+
+    ``method_options`` are the settings that rebuild the trained weights when they differ from
+    the requested ones (a grown prompt ends at the size it reached).
+    """
     folder.mkdir(parents=True, exist_ok=True)
     method = get_method(config.method)
     method.save(wrapped, folder)
@@ -61,7 +66,7 @@ def save_adapter(
             "label_names": label_names,
             "max_length": max_length,
             "pooling": pooling,
-            "method_options": config.method_options,
+            "method_options": config.method_options if method_options is None else method_options,
             "train_config": config.to_dict(),
             "metrics": metrics or {},
         },

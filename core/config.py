@@ -51,9 +51,13 @@ class ConfigBase:
     """Base for config dataclasses: range checks, dict round trip, field descriptions."""
 
     def __post_init__(self) -> None:
+        self.normalize()
         problems = self.problems()
         if problems:
             raise ConfigError(f"{type(self).__name__}: " + "; ".join(problems))
+
+    def normalize(self) -> None:
+        """Bring equivalent spellings of a setting to one form (before checking)."""
 
     def problems(self) -> list[str]:
         """Every range or choice violation, as sentences naming the field and the fix."""

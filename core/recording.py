@@ -51,6 +51,10 @@ class RunRecorder:
         rows.append(_row(event, "train", "total_steps", event["total_steps"]))
         self.store.append_metrics(self.run_id, rows)
 
+    def _on_grow(self, event: Event) -> None:
+        rows = [_row(event, "train", "prompt_length", event["prompt_length"])]
+        self.store.append_metrics(self.run_id, rows)
+
     def _on_eval(self, event: Event) -> None:
         split = "final" if event.get("final") else "eval"
         rows = [
@@ -82,9 +86,13 @@ def run_name(config: TrainConfig) -> str:
 
 
 def start_recorded(
-    store: Store, config: TrainConfig, forward: Callback | None = None
+    store: Store,
+    config: TrainConfig,
+    forward: Callback | None = None,
+    sweep_id: int | None = None,
 ) -> tuple[int, runner.RunHandle]:
-    """Check the config, record a new run and start it in the background."""
+    """Check the config, record a new run (of sweep ``sweep_id``) and start it in the
+    background."""
     check_config(config)
     if runner.active() is not None:
         busy = runner.active()
@@ -94,7 +102,7 @@ def start_recorded(
         )
     run_id = store.create_run(
         name=run_name(config), method=config.method, base_model=config.model,
-        dataset=str(config.data), config=config.to_dict(),
+        dataset=str(config.data), config=config.to_dict(), sweep_id=sweep_id,
     )  # fmt: skip
     if not config.out:
         config = dataclasses.replace(config, out=str(store.checkpoint_dir(run_id)))

@@ -52,6 +52,8 @@ def _argument_options(f: dataclasses.Field) -> dict[str, Any]:
         help_text += f" ({meta['min']:g} to {meta['max']:g})"
     options = {"type": _type_of(f), "help": help_text, "default": None}
     options["metavar"] = f.name.upper()
+    if "bool" in str(f.type):
+        options.update(nargs="?", const=True)  # --flag alone means true; --flag false too
     if meta.get("choices") and "bool" not in str(f.type):
         options["choices"] = list(meta["choices"])
         del options["metavar"]

@@ -30,6 +30,7 @@ from core.config import ConfigBase, TrainConfig
 from core.data import DataBundle, load_data
 from core.errors import CheckpointError, ConfigError, PTuneError
 from core.evaluate import classification_metrics, predict_logits
+from core.growth import fixed_options, schedule_of
 from core.hardware import default_device, physical_cores, resolve_precision
 from core.methods import Method, get_method
 from core.methods.base import count_parameters
@@ -93,6 +94,8 @@ class LoopState:
     best_accuracy: float = -1.0
     best_step: int = -1
     evals_without_gain: int = 0
+    prompt_length: int = 0  # virtual tokens now (prompt methods; grows with a growth schedule)
+    best_prompt_length: int = 0
 
 
 class Trainer:
@@ -138,6 +141,10 @@ class Trainer:
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
         self.max_length = min(cfg.max_length, limit)
         self.model = self.method.wrap(base.model, self.method_cfg)
+        self.growth = schedule_of(self.method_cfg)
+        if self.growth is not None:
+            self.method.resize_prompt(self.model, self.growth.stages[0], self.method_cfg)
+        self.state.prompt_length = self.method.prompt_length(self.model) or 0
         self.trainable, self.total = count_parameters(self.model)
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
         self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
@@ -158,6 +165,15 @@ class Trainer:
 
     def _setup_optimizer(self) -> None:
         cfg = self.config
+        steps_per_epoch = math.ceil(len(self.train_features) / cfg.batch_size)
+        epochs = cfg.epochs or self.method.default_epochs
+        self.state.total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * epochs))
+        self.model = self.accelerator.prepare(self.model)
+        self._build_optimizer()
+
+    def _build_optimizer(self) -> None:
+        """AdamW over the trainable tensors and the schedule, positioned at the current step."""
+        cfg = self.config
         lr = cfg.lr or self.method.default_lr
         params = [p for p in self.model.parameters() if p.requires_grad]
         decay = [p for p in params if p.ndim >= 2]
@@ -169,13 +185,14 @@ class Trainer:
             ],
             lr=lr,
         )
-        steps_per_epoch = math.ceil(len(self.train_features) / cfg.batch_size)
-        epochs = cfg.epochs or self.method.default_epochs
-        self.state.total_steps = cfg.max_steps or max(1, math.ceil(steps_per_epoch * epochs))
         self.scheduler = torch.optim.lr_scheduler.LambdaLR(self.optimizer, self._lr_factor)
-        self.model, self.optimizer, self.scheduler = self.accelerator.prepare(
-            self.model, self.optimizer, self.scheduler
-        )
+        step = self.state.step
+        if step:  # rebuilt mid-run (prompt growth): continue the schedule where it was
+            self.scheduler.last_epoch = step
+            for group in self.optimizer.param_groups:
+                group["lr"] = group["initial_lr"] * self._lr_factor(step)
+            self.scheduler._last_lr = [g["lr"] for g in self.optimizer.param_groups]
+        self.optimizer, self.scheduler = self.accelerator.prepare(self.optimizer, self.scheduler)
 
     def _lr_factor(self, step: int) -> float:
         """Linear warm-up, then linear decay to zero at the (possibly re-planned) last step."""
@@ -192,11 +209,15 @@ class Trainer:
                 f"checkpoint {self.resume_from} belongs to a {saved.get('method')} run on "
                 f"{saved.get('model')}, not to this {self.config.method} run"
             )
+        planned = self.state.total_steps
+        loop = LoopState(**saved["loop"])
+        if loop.prompt_length and loop.prompt_length != self.state.prompt_length:
+            self.state.step = loop.step  # a grown prompt: same length, optimizer to match
+            self._resize_prompt(loop.prompt_length)
         self.method.load_trainable_state(self.accelerator.unwrap_model(self.model), trainable)
         self.optimizer.load_state_dict(states["optimizer"])
         self.scheduler.load_state_dict(states["scheduler"])
-        planned = self.state.total_steps
-        self.state = LoopState(**saved["loop"])
+        self.state = loop
         if saved.get("config") != self.config.to_dict():
             self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
         best = self.resume_from / "best.safetensors"
@@ -231,6 +252,7 @@ class Trainer:
                     self._log_train(window_loss / window_steps, now)
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
                 self._maybe_replan(time.perf_counter())
+                self._maybe_grow()
                 if st.step % self._eval_every() == 0 or st.step >= st.total_steps:
                     paused = time.perf_counter()
                     stop_early = self._evaluate_and_checkpoint()
@@ -309,6 +331,24 @@ class Trainer:
         left = self.budget_seconds - (now - self._run_started) - eval_rows * self._eval_row_cost()
         st.total_steps = max(st.step, min(st.total_steps, st.step + int(left / per_step)))
 
+    def _maybe_grow(self) -> None:
+        """Enter the next growth stage once training has reached its share of the steps."""
+        st = self.state
+        if self.growth is None or st.step >= st.total_steps:
+            return
+        length = self.growth.length_at(st.step, st.total_steps)
+        if length > st.prompt_length:
+            self._resize_prompt(length)
+            self.emit("grow", step=st.step, epoch=self._epoch_float(), prompt_length=length)
+
+    def _resize_prompt(self, length: int) -> None:
+        """Resize the prompt and rebuild the optimizer around the new tensors."""
+        self.method.resize_prompt(self._unwrapped(), length, self.method_cfg)
+        self.accelerator._optimizers.clear()  # the old ones hold the replaced tensors
+        self.accelerator._schedulers.clear()
+        self._build_optimizer()
+        self.state.prompt_length = length
+
     def _evals_left(self) -> int:
         return (self.state.total_steps - self.state.step) // self._eval_every()
 
@@ -345,6 +385,7 @@ class Trainer:
                 st.step,
                 0,
             )
+            st.best_prompt_length = st.prompt_length
             if self.config.keep_best:
                 self.best_state = self.method.trainable_state(self._unwrapped())
         else:
@@ -382,8 +423,13 @@ class Trainer:
     def finish(self, status: str) -> dict[str, Any]:
         """Restore the best weights, evaluate on all of validation (and test), save the adapter."""
         model = self._unwrapped()
+        st = self.state
         if self.config.keep_best and self.best_state is not None:
+            if st.best_prompt_length and st.best_prompt_length != st.prompt_length:
+                self.method.resize_prompt(model, st.best_prompt_length, self.method_cfg)
+                st.prompt_length = st.best_prompt_length  # the best came at an earlier stage
             self.method.load_trainable_state(model, self.best_state)
+        self.trainable, self.total = count_parameters(model)
         metrics = self._evaluate(self.val_features, self.data.validation.labels, "eval")
         if self.data.test is not None:
             test = tokenize(self.tokenizer, self.data.test.texts, self.max_length)
@@ -401,9 +447,11 @@ class Trainer:
                 self.max_length,
                 self.pooling,
                 {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
+                method_options=self._trained_options(),
             )
-        st = self.state
+        extra = {"prompt_length": st.prompt_length} if st.prompt_length else {}
         return {
+            **extra,
             **metrics,
             "status": status,
             "best_step": st.best_step if self.config.keep_best else st.step,
@@ -415,6 +463,13 @@ class Trainer:
             "adapter_path": str(adapter),
             "checkpoint_path": str(self.out / "checkpoint"),
         }
+
+    def _trained_options(self) -> dict[str, Any]:
+        """The method settings that rebuild the trained adapter (a grown prompt's final size)."""
+        options = self.method_cfg.to_dict()
+        if self.growth is None:
+            return options
+        return fixed_options(options, self.state.prompt_length)
 
     def run(self) -> dict[str, Any]:
         """Set up, train, save; never raises: failures end with status 'failed' and a reason."""

@@ -11,7 +11,7 @@ from safetensors.torch import load_file, save_file
 from torch import nn
 
 from core.config import ConfigBase
-from core.errors import AdapterLoadError
+from core.errors import AdapterLoadError, ConfigError
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 
@@ -42,6 +42,17 @@ class Method:
 
     def wrap(self, model: nn.Module, cfg: Any) -> nn.Module:
         raise NotImplementedError
+
+    def prompt_length(self, wrapped: nn.Module) -> int | None:
+        """Virtual tokens of a wrapped model's prompt (None for methods without one)."""
+        return None
+
+    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: Any) -> None:
+        """Grow (or cut back) the prompt to ``length`` tokens, keeping the trained rows.
+
+        New rows start the way this method starts a fresh prompt; only prompt methods have it.
+        """
+        raise ConfigError(f"{self.title} has no prompt to resize; growth needs a prompt method")
 
     def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
         """Every trainable tensor, for a resumable checkpoint."""

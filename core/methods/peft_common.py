@@ -5,10 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+import torch
 from peft import PeftModel
 from torch import nn
 
-from core.errors import AdapterLoadError
+from core.errors import AdapterLoadError, ConfigError
 from core.methods.base import Method
 
 
@@ -36,3 +37,33 @@ class PeftMethod(Method):
         # random prompt encoder on top of the saved embeddings and silently change outputs.
         loaded = PeftModel.from_pretrained(model, folder, is_trainable=False)
         return loaded.eval()
+
+
+class PeftPromptMethod(PeftMethod):
+    """A peft method with input virtual tokens (prompt tuning, P-Tuning v1): resizable."""
+
+    def new_rows(self, wrapped: PeftModel, count: int, cfg: Any) -> torch.Tensor:
+        """Starting values of ``count`` new virtual tokens (as a fresh prompt starts)."""
+        raise NotImplementedError
+
+    def prompt_length(self, wrapped: nn.Module) -> int | None:
+        return int(wrapped.peft_config[wrapped.active_adapter].num_virtual_tokens)
+
+    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: Any) -> None:
+        name = wrapped.active_adapter
+        peft_cfg = wrapped.peft_config[name]
+        if peft_cfg.num_transformer_submodules != 1:
+            raise ConfigError("prompt growth supports encoder models only")
+        encoder = wrapped.prompt_encoder[name]
+        old = encoder.embedding.weight
+        keep = min(length, old.shape[0])
+        rows = [old.detach()[:keep]]
+        if length > keep:
+            rows.append(self.new_rows(wrapped, length - keep, cfg).to(old.device, old.dtype))
+        embedding = nn.Embedding(length, old.shape[1], device=old.device, dtype=old.dtype)
+        embedding.weight = nn.Parameter(torch.cat(rows), requires_grad=old.requires_grad)
+        encoder.embedding = embedding
+        if hasattr(encoder, "total_virtual_tokens"):
+            encoder.total_virtual_tokens = length
+        peft_cfg.num_virtual_tokens = length
+        wrapped.prompt_tokens[name] = torch.arange(length).long()

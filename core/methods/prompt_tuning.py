@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import torch
 from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 from torch import nn
 
 from core.config import ConfigBase, param
-from core.methods.peft_common import PeftMethod, prompt_dims
+from core.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.methods.peft_common import PeftPromptMethod, prompt_dims
 
 
 @dataclass
@@ -33,15 +36,20 @@ class PromptTuningSettings(ConfigBase):
         label="Initial text",
         advanced=True,
     )
+    grow: str = grow_field()
+    grow_at: str = grow_at_field()
+
+    def normalize(self) -> None:
+        normalize_growth(self)
 
     def problems(self) -> list[str]:
-        found = super().problems()
+        found = super().problems() + growth_problems(self)
         if self.init == "text" and not self.init_text.strip():
             found.append("init_text is empty; give a short text or choose another init")
         return found
 
 
-class PromptTuning(PeftMethod):
+class PromptTuning(PeftPromptMethod):
     name = "prompt_tuning"
     title = "Prompt tuning"
     summary = "Learns P input embeddings; tiny adapter, weakest on small encoders."
@@ -72,3 +80,12 @@ class PromptTuning(PeftMethod):
             **extra,
         )
         return get_peft_model(model, peft_cfg)
+
+    def new_rows(self, wrapped: Any, count: int, cfg: PromptTuningSettings) -> torch.Tensor:
+        """Embeddings of random vocabulary words (or random numbers for init 'random')."""
+        generator = torch.Generator().manual_seed(count)
+        words = wrapped.word_embeddings.weight.detach()
+        if cfg.init == "random":
+            return torch.randn(count, words.shape[1], generator=generator)
+        ids = torch.randint(0, words.shape[0], (count,), generator=generator)
+        return words[ids.to(words.device)].float().clone()

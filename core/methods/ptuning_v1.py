@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
+import torch
 from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskType, get_peft_model
 from torch import nn
 
 from core.config import ConfigBase, param
-from core.methods.peft_common import PeftMethod, prompt_dims
+from core.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.methods.peft_common import PeftPromptMethod, prompt_dims
 
 
 @dataclass
@@ -41,9 +44,17 @@ class PTuningV1Settings(ConfigBase):
         label="Encoder dropout",
         advanced=True,
     )
+    grow: str = grow_field()
+    grow_at: str = grow_at_field()
+
+    def normalize(self) -> None:
+        normalize_growth(self)
+
+    def problems(self) -> list[str]:
+        return super().problems() + growth_problems(self)
 
 
-class PTuningV1(PeftMethod):
+class PTuningV1(PeftPromptMethod):
     name = "ptuning_v1"
     title = "P-Tuning v1"
     summary = "Virtual input tokens from an LSTM/MLP prompt encoder; saved as the encoder's output."
@@ -69,3 +80,13 @@ class PTuningV1(PeftMethod):
             **prompt_dims(model.config),
         )
         return get_peft_model(model, peft_cfg)
+
+    def new_rows(self, wrapped: Any, count: int, cfg: PTuningV1Settings) -> torch.Tensor:
+        """Standard-normal encoder inputs, as a fresh encoder's embedding starts.
+
+        With the LSTM encoder every output depends on the whole sequence, so growth also
+        shifts the earlier tokens' outputs; the MLP encoder maps each token on its own.
+        """
+        generator = torch.Generator().manual_seed(count)
+        dim = wrapped.prompt_encoder[wrapped.active_adapter].embedding.weight.shape[1]
+        return torch.randn(count, dim, generator=generator)

@@ -10,6 +10,8 @@ from torch import nn
 
 from core import deep_prompt
 from core.config import ConfigBase, param
+from core.errors import AdapterLoadError
+from core.growth import grow_at_field, grow_field, growth_problems, normalize_growth
 from core.methods.base import Method, classifier_head, freeze
 
 
@@ -36,6 +38,23 @@ class PTuningV2Settings(ConfigBase):
         label="MLP hidden size",
         advanced=True,
     )
+    share_encoder: bool = param(
+        False,
+        "One small network produces every layer's prefix from a learned layer embedding, "
+        "instead of a separate prefix per layer: far fewer trainable parameters on deep "
+        "models. The prefixes start from the frozen model's own keys/values and the network "
+        "learns a correction shared by all layers.",
+        label="Share one prompt encoder across layers",
+    )
+    shared_hidden_size: int = param(
+        32,
+        "Width of the shared prompt encoder; its output layer (width x 2 x the model's "
+        "hidden size) holds most of its parameters.",
+        min=4,
+        max=1024,
+        label="Shared encoder width",
+        advanced=True,
+    )
     prefix_dropout: float = param(
         0.1,
         "Dropout on the prefix keys/values while training.",
@@ -44,10 +63,30 @@ class PTuningV2Settings(ConfigBase):
         label="Prefix dropout",
         advanced=True,
     )
+    grow: str = grow_field()
+    grow_at: str = grow_at_field()
+
+    def normalize(self) -> None:
+        normalize_growth(self)
+
+    def problems(self) -> list[str]:
+        found = super().problems() + growth_problems(self)
+        if self.share_encoder and self.prefix_projection:
+            found.append(
+                "share_encoder and prefix_projection are two ways of producing the prefixes; "
+                "turn one of them off"
+            )
+        return found
 
 
 class DeepPromptModel(nn.Module):
-    """A frozen classifier with a trainable deep prompt; ``forward`` matches the model's."""
+    """A frozen classifier with a trainable deep prompt; ``forward`` matches the model's.
+
+    The prefix is held one of three ways: directly (``prefix``, one row per layer and token);
+    as that plus an MLP correction (``prefix_projection``); or, with ``share_encoder``, as the
+    frozen starting prefix (``prefix_init``, saved with the adapter but not trained) plus one
+    network that maps a token embedding and a layer embedding to that layer's key and value.
+    """
 
     def __init__(self, model: nn.Module, cfg: PTuningV2Settings) -> None:
         super().__init__()
@@ -57,13 +96,29 @@ class DeepPromptModel(nn.Module):
         self.heads = int(c.num_attention_heads)
         self.head_dim = int(c.hidden_size) // self.heads
         self.length = cfg.num_virtual_tokens
+        self.shared = cfg.share_encoder
         self.dropout = nn.Dropout(cfg.prefix_dropout)
-        shape = (self.layers * 2, self.heads, self.length, self.head_dim)
-        self.prefix = nn.Parameter(self._activation_init(shape))
+        init = self._activation_init(self.length)
+        generator = torch.Generator().manual_seed(0)
+        if self.shared:
+            width = cfg.shared_hidden_size
+            self.register_buffer("prefix_init", init)
+            self.tokens = nn.Parameter(torch.randn(self.length, width, generator=generator))
+            layers = torch.randn(self.layers, width, generator=generator)
+            self.layer_embedding = nn.Parameter(layers)
+            self.encoder = nn.Sequential(
+                nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 2 * c.hidden_size)
+            )
+            nn.init.zeros_(self.encoder[-1].weight)  # starts exactly at prefix_init
+            nn.init.zeros_(self.encoder[-1].bias)
+            return
+        self.prefix = nn.Parameter(init)
         if cfg.prefix_projection:
             # Reparameterisation as a residual on top of the prefix: the last layer starts at
             # zero, so training begins from the same in-distribution prefix either way.
-            self.tokens = nn.Parameter(torch.randn(self.length, c.hidden_size) * 0.02)
+            self.tokens = nn.Parameter(
+                torch.randn(self.length, c.hidden_size, generator=generator) * 0.02
+            )
             self.projection = nn.Sequential(
                 nn.Linear(c.hidden_size, cfg.projection_hidden_size),
                 nn.Tanh(),
@@ -77,35 +132,64 @@ class DeepPromptModel(nn.Module):
         return self.model.config
 
     @torch.no_grad()
-    def _activation_init(self, shape: tuple[int, ...]) -> torch.Tensor:
+    def _activation_init(self, length: int) -> torch.Tensor:
         """Start from the keys/values the frozen model computes for random vocabulary tokens.
 
         The prefix then begins inside the distribution each layer expects, which keeps the
         first steps from scrambling the frozen features (a random start of unit variance can).
+        The tokens come from a fixed seed, so a longer prompt starts with the same tokens.
         """
         generator = torch.Generator().manual_seed(0)
         vocab = int(self.model.config.vocab_size)
-        ids = torch.randint(
-            1000 if vocab > 2000 else 1, vocab, (1, self.length), generator=generator
-        )
+        ids = torch.randint(1000 if vocab > 2000 else 1, vocab, (1, length), generator=generator)
+        device = next(self.model.parameters()).device
         capture: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         was_training = self.model.training
         self.model.eval()
-        self.model(input_ids=ids, ptune_capture=capture)
+        self.model(input_ids=ids.to(device), ptune_capture=capture)
         self.model.train(was_training)
         keys = torch.cat([capture[i][0] for i in range(self.layers)])
         values = torch.cat([capture[i][1] for i in range(self.layers)])
         stacked = torch.stack([keys, values], dim=1)  # layers, 2, heads, P, head_dim
+        shape = (self.layers * 2, self.heads, length, self.head_dim)
         return stacked.reshape(shape).float().clone()
 
     def prefix_kv(self) -> deep_prompt.Prefix:
-        prefix = self.prefix
-        if hasattr(self, "projection"):
-            flat = self.projection(self.tokens)  # P, layers*2*hidden
-            flat = flat.view(self.length, self.layers * 2, self.heads, self.head_dim)
-            prefix = prefix + flat.permute(1, 2, 0, 3)
+        if self.shared:
+            mixed = self.tokens.unsqueeze(0) + self.layer_embedding.unsqueeze(1)  # L, P, width
+            flat = self.encoder(mixed).view(self.layers, self.length, 2, self.heads, -1)
+            shape = (self.layers * 2, self.heads, self.length, self.head_dim)
+            prefix = self.prefix_init + flat.permute(0, 2, 3, 1, 4).reshape(shape)
+        else:
+            prefix = self.prefix
+            if hasattr(self, "projection"):
+                flat = self.projection(self.tokens)  # P, layers*2*hidden
+                flat = flat.view(self.length, self.layers * 2, self.heads, self.head_dim)
+                prefix = prefix + flat.permute(1, 2, 0, 3)
         prefix = self.dropout(prefix).unsqueeze(1)  # layers*2, 1, heads, P, head_dim
         return tuple((prefix[2 * i], prefix[2 * i + 1]) for i in range(self.layers))
+
+    def resize(self, length: int) -> None:
+        """Change the prompt to ``length`` tokens, keeping the first rows as trained."""
+        keep = min(length, self.length)
+        fresh = self._activation_init(length)
+        generator = torch.Generator().manual_seed(length)
+
+        def grown(old: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+            return torch.cat([old.detach()[:, :, :keep], new[:, :, keep:].to(old)], dim=2)
+
+        def more_tokens(old: nn.Parameter, scale: float) -> nn.Parameter:
+            extra = torch.randn(length - keep, old.shape[1], generator=generator) * scale
+            return nn.Parameter(torch.cat([old.detach()[:keep], extra.to(old)]))
+
+        if self.shared:
+            self.prefix_init = grown(self.prefix_init, fresh)
+            self.tokens = more_tokens(self.tokens, 1.0)
+        else:
+            self.prefix = nn.Parameter(grown(self.prefix, fresh))
+            if hasattr(self, "projection"):
+                self.tokens = more_tokens(self.tokens, 0.02)
+        self.length = length
 
     def forward(self, **inputs: Any) -> Any:
         return self.model(**inputs, ptune_prefix=self.prefix_kv())
@@ -124,3 +208,24 @@ class PTuningV2(Method):
         wrapped = DeepPromptModel(model, cfg)
         classifier_head(model).requires_grad_(True)
         return wrapped
+
+    def prompt_length(self, wrapped: nn.Module) -> int | None:
+        return int(wrapped.length)
+
+    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: PTuningV2Settings) -> None:
+        wrapped.resize(length)
+
+    def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
+        state = super().trainable_state(wrapped)
+        if wrapped.shared:  # the frozen starting prefix is part of the trained prompt
+            state["prefix_init"] = wrapped.prefix_init.detach().clone().contiguous()
+        return state
+
+    def load_trainable_state(self, wrapped: nn.Module, state: dict[str, torch.Tensor]) -> None:
+        state = dict(state)
+        init = state.pop("prefix_init", None)
+        if wrapped.shared:
+            if init is None:
+                raise AdapterLoadError("saved weights lack prefix_init (the shared encoder's base)")
+            wrapped.prefix_init = init.to(wrapped.prefix_init).clone()
+        super().load_trainable_state(wrapped, state)
