@@ -83,6 +83,18 @@ EN: dict[str, str] = {
     "tryit_export_run": "Run to export",
     "tryit_export_button": "Export as zip",
     "tryit_export_file": "Run archive (adapter, settings, metrics)",
+    # Try it: looking inside runs
+    "tryit_why": "Why? The words behind each prediction",
+    "tryit_why_legend": "Each word is left out in turn and the sentence judged again: "
+    "**green** words pushed the run toward its prediction, **red** ones against it; the deeper "
+    "the colour, the bigger the change (hover over a word for the number).",
+    "tryit_why_button": "Explain the predictions",
+    "tryit_prompt_words": "Prompt words: what a learned prompt resembles",
+    "tryit_prompt_run": "Prompt-method run",
+    "tryit_prompt_run_info": "Runs trained with prompt tuning, P-Tuning v1 or P-Tuning v2.",
+    "tryit_prompt_k": "Words per virtual token",
+    "tryit_prompt_show": "Show the nearest words",
+    "tryit_prompt_table": "Nearest vocabulary words of each virtual token",
 }
 
 ZH: dict[str, str] = {
@@ -142,6 +154,17 @@ ZH: dict[str, str] = {
     "tryit_export_run": "要导出的运行",
     "tryit_export_button": "导出为 zip",
     "tryit_export_file": "运行存档（适配器、设置、指标）",
+    # 试用：查看运行内部
+    "tryit_why": "为什么？每个预测背后的词",
+    "tryit_why_legend": "依次去掉每个词后重新判断：**绿色**的词把运行推向它的预测，**红色**的词"
+    "则相反；颜色越深，影响越大（鼠标悬停可查看数值）。",
+    "tryit_why_button": "解释预测",
+    "tryit_prompt_words": "提示词：学到的提示像哪些词",
+    "tryit_prompt_run": "提示类方法的运行",
+    "tryit_prompt_run_info": "用提示调优、P-Tuning v1 或 P-Tuning v2 训练的运行。",
+    "tryit_prompt_k": "每个虚拟词元显示的词数",
+    "tryit_prompt_show": "显示最近的词",
+    "tryit_prompt_table": "每个虚拟词元最近的词表词",
 }
 
 # Chinese labels and help of the settings, by field name (shared by methods with that field).
@@ -253,6 +276,28 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "col_text": "Text",
         "demo_dataset": "Demo: 300 short reviews, positive or negative",
         "uploaded": "Uploaded",
+        # Try it: looking inside runs
+        "why_head": "<b>{run}</b> predicts <b>{label}</b> ({probability})",
+        "why_tip": "{points:+.1f} percentage points",
+        "why_truncated": "The text is longer than this run reads; words past that point cannot "
+        "change its prediction.",
+        "no_prompt_run": "Pick a run trained with a prompt method (prompt tuning, P-Tuning v1 or "
+        "P-Tuning v2).",
+        "col_virtual_token": "Virtual token",
+        "col_nearest": "Nearest words (cosine similarity)",
+        "col_norm": "Norm vs. words",
+        "prompt_space_embeddings": "Each virtual token of **{run}** is compared with the base "
+        "model's word embeddings. The norm is the token's length relative to an average word's "
+        "(1.00× is typical).",
+        "prompt_space_keys": "P-Tuning v2 learns no input words, so each virtual token of "
+        "**{run}** is compared by its first-layer attention key (all heads) with the key the "
+        "frozen model computes for every word, with the average key removed (attention ignores a "
+        "shift shared by all keys). The norm is relative to an average word's key.",
+        "prompt_drift": "Best similarities average {similarity:.2f} and norms {norm:.2f}×: the "
+        "prompt has drifted away from every real word, as learned prompts often do, so the words "
+        "are loose hints rather than its meaning.",
+        "prompt_close": "Best similarities average {similarity:.2f} and norms {norm:.2f}×: most "
+        "virtual tokens sit close to real words.",
     },
     "zh": {
         "problems_title": "请修正以下设置",
@@ -304,6 +349,24 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "col_text": "文本",
         "demo_dataset": "演示：300 条正面或负面的短评",
         "uploaded": "已上传",
+        # 试用：查看运行内部
+        "why_head": "<b>{run}</b> 预测为 <b>{label}</b>（{probability}）",
+        "why_tip": "{points:+.1f} 个百分点",
+        "why_truncated": "文本超出了该运行能读取的长度；超出部分的词不会影响它的预测。",
+        "no_prompt_run": "请选择一个用提示类方法（提示调优、P-Tuning v1 或 P-Tuning v2）"
+        "训练的运行。",
+        "col_virtual_token": "虚拟词元",
+        "col_nearest": "最近的词（余弦相似度）",
+        "col_norm": "范数（相对词）",
+        "prompt_space_embeddings": "把 **{run}** 的每个虚拟词元与基础模型的词嵌入比较。范数是该词元"
+        "相对于平均词嵌入的长度（1.00× 为常见值）。",
+        "prompt_space_keys": "P-Tuning v2 不学习输入词，因此把 **{run}** 的每个虚拟词元在第一层的"
+        "注意力键（所有注意力头）与冻结模型为每个词计算的键比较，并先减去平均键（所有键共有的偏移"
+        "不影响注意力）。范数相对于平均词的键。",
+        "prompt_drift": "最佳相似度平均为 {similarity:.2f}，范数为 {norm:.2f}×：提示已偏离所有真实"
+        "的词（学到的提示常常如此），这些词只是粗略的线索，而不是它的含义。",
+        "prompt_close": "最佳相似度平均为 {similarity:.2f}，范数为 {norm:.2f}×：大多数虚拟词元"
+        "接近真实的词。",
     },
 }
 

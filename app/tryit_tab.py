@@ -10,6 +10,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from app import explain_view
 from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
@@ -149,6 +150,7 @@ def build_tryit_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
                 )
     c["result"] = gr.Dataframe(label=t("tryit_result"), interactive=False, elem_id="tryit-result")
     c["chart"] = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
+    c.update(explain_view.build_views())
     with gr.Accordion(t("tryit_batch"), open=False):
         with gr.Row():
             c["batch_file"] = gr.File(
@@ -170,12 +172,17 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
     private = {"api_visibility": "private"}
 
     @guard
-    def on_refresh(selected: list[int] | None) -> tuple[Any, Any]:
+    def on_refresh(selected: list[int] | None) -> tuple[Any, Any, Any]:
         choices = run_choices(state)
         ids = {value for _, value in choices}
         kept = [i for i in selected or [] if i in ids] or [value for _, value in choices[:1]]
         first = choices[0][1] if choices else None
-        return gr.update(choices=choices, value=kept), gr.update(choices=choices, value=first)
+        prompt = explain_view.prompt_run_choices(state, choices)
+        return (
+            gr.update(choices=choices, value=kept),
+            gr.update(choices=choices, value=first),
+            gr.update(choices=prompt, value=prompt[0][1] if prompt else None),
+        )
 
     @guard
     def on_predict(text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
@@ -189,12 +196,23 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
     def on_export(run_id: int | None) -> str:
         return export_run(state, run_id)
 
-    lists = [c["runs"], c["export_run"]]
+    @guard
+    def on_why(text: str, run_ids: list[int]) -> str:
+        return explain_view.show_why(state, text, run_ids)
+
+    @guard
+    def on_prompt_words(run_id: int | None, k: float) -> tuple[Any, str]:
+        return explain_view.show_prompt_words(state, run_id, k)
+
+    lists = [c["runs"], c["export_run"], c["prompt_run"]]
     demo.load(on_refresh, c["runs"], lists, **private)
     c["refresh"].click(on_refresh, c["runs"], lists, **private)
     c["predict"].click(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
     c["text"].submit(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
     c["batch_run"].click(on_batch, [c["batch_file"], c["runs"]], c["batch_out"], **private)
     c["export_button"].click(on_export, c["export_run"], c["export_file"], **private)
+    c["why"].click(on_why, [c["text"], c["runs"]], c["why_out"], **private)
+    prompt_out = [c["prompt_table"], c["prompt_note"]]
+    c["prompt_show"].click(on_prompt_words, [c["prompt_run"], c["prompt_k"]], prompt_out, **private)
     c["on_refresh"] = on_refresh
     c["lists"] = lists
