@@ -86,14 +86,19 @@ def _layer0_key(model, token_id: int) -> torch.Tensor:
         return attention_modules(model)[0].key(hidden)
 
 
-def test_a_prefix_key_equal_to_a_words_key_finds_that_word(tiny_model_dir, tmp_path):
+@pytest.mark.parametrize(
+    ("setting", "held_in"), [("prefix_projection", "prefix"), ("share_encoder", "prefix_init")]
+)
+def test_a_prefix_key_equal_to_a_words_key_finds_that_word(
+    setting, held_in, tiny_model_dir, tmp_path
+):
     method = METHODS["ptuning_v2"]
-    options = {"num_virtual_tokens": 4, "prefix_projection": False}
+    options = {"num_virtual_tokens": 4, setting: True}
     model = _tiny(tiny_model_dir)
     wrapped = method.wrap(model, method.config_cls(**options))
     heads, head_dim = wrapped.heads, wrapped.head_dim
-    with torch.no_grad():
-        wrapped.prefix[0, :, 2, :] = _layer0_key(model, GOOD).view(heads, head_dim)
+    with torch.no_grad():  # both parameterisations start exactly at the held prefix
+        getattr(wrapped, held_in)[0, :, 2, :] = _layer0_key(model, GOOD).view(heads, head_dim)
     folder = _save(wrapped, "ptuning_v2", tiny_model_dir, tmp_path / "a", options)
 
     tokens = nearest_words(folder, k=3)
