@@ -95,6 +95,49 @@ EN: dict[str, str] = {
     "tryit_prompt_k": "Words per virtual token",
     "tryit_prompt_show": "Show the nearest words",
     "tryit_prompt_table": "Nearest vocabulary words of each virtual token",
+    # Compare tab
+    "tab_compare": "Compare",
+    "compare_intro": "Pick finished runs to see them side by side: the share of parameters each "
+    "method trains, its adapter's size on disk, training speed, time to reach its best "
+    "accuracy and accuracy on the validation split. To measure generalisation, pick a second "
+    "dataset the runs were not trained on, with the same label names (for example, runs "
+    "trained on SST-2 judged on Amazon reviews), and press **Evaluate generalisation**.",
+    "compare_runs": "Runs to compare",
+    "compare_runs_info": "Finished runs (succeeded or stopped).",
+    "compare_refresh": "Refresh lists",
+    "compare_show": "Compare",
+    "compare_dataset": "Second dataset",
+    "compare_dataset_info": "Its test split is used if it has one, else its validation file, "
+    "else all of it. Its label names must be among the runs' labels.",
+    "compare_max_rows": "Rows to evaluate",
+    "compare_max_rows_info": "A stratified sample (seed 42) when the split is larger.",
+    "compare_evaluate": "Evaluate generalisation",
+    "compare_table": "Comparison",
+    "compare_plot": "Comparison chart",
+    # Sweep tab
+    "tab_sweep": "Sweep",
+    "sweep_intro": "Try every combination of prompt length and learning rate for a prompt "
+    "method. Each combination is a normal run (it appears on **Monitor** and **Try it**), and the "
+    "runs train one after another; **Stop** ends the current run, which still saves, and keeps "
+    "the finished ones.",
+    "sweep_dataset": "Dataset",
+    "sweep_model": "Base model",
+    "sweep_method": "Prompt method",
+    "sweep_lengths": "Prompt lengths",
+    "sweep_lengths_info": "Virtual tokens to try, separated by commas.",
+    "sweep_lrs": "Learning rates",
+    "sweep_lrs_info": "Separated by commas; filled in around the chosen method's default.",
+    "sweep_budget": "Minutes per run",
+    "sweep_budget_info": "Each run fits itself into this time.",
+    "sweep_max_steps": "Max steps per run",
+    "sweep_max_steps_info": "Optional; stops each run after this many steps.",
+    "sweep_name": "Sweep name",
+    "sweep_start": "Start sweep",
+    "sweep_stop": "Stop sweep",
+    "sweep_past": "Sweep",
+    "sweep_past_info": "The running sweep, or one from the database.",
+    "sweep_plot": "Validation accuracy by prompt length and learning rate",
+    "sweep_table": "Runs of the sweep (★ marks the best)",
 }
 
 ZH: dict[str, str] = {
@@ -165,6 +208,46 @@ ZH: dict[str, str] = {
     "tryit_prompt_k": "每个虚拟词元显示的词数",
     "tryit_prompt_show": "显示最近的词",
     "tryit_prompt_table": "每个虚拟词元最近的词表词",
+    "tab_compare": "比较",
+    "compare_intro": "选择已完成的运行并排比较：各方法训练的参数占比、适配器在磁盘上的大小、训练"
+    "速度、达到最佳准确率所用的时间以及验证集准确率。要衡量泛化能力，请选择一个这些运行没有训练"
+    "过、标签名称相同的第二个数据集（例如在 SST-2 上训练的运行在亚马逊评论上测试），然后点击"
+    "**评估泛化能力**。",
+    "compare_runs": "要比较的运行",
+    "compare_runs_info": "已完成的运行（成功或已停止）。",
+    "compare_refresh": "刷新列表",
+    "compare_show": "比较",
+    "compare_dataset": "第二个数据集",
+    "compare_dataset_info": "有测试集时使用测试集，否则使用验证集文件，再否则使用全部数据。"
+    "它的标签名称必须在运行的标签之中。",
+    "compare_max_rows": "评估行数",
+    "compare_max_rows_info": "数据多于此数时按标签比例分层抽样（种子 42）。",
+    "compare_evaluate": "评估泛化能力",
+    "compare_table": "比较结果",
+    "compare_plot": "比较图",
+    # 扫描页
+    "tab_sweep": "扫描",
+    "sweep_intro": "为提示类方法尝试提示长度与学习率的每种组合。每种组合都是一次普通运行（会出现在"
+    "**监控**和**试用**页），各运行依次训练；**停止**会结束当前运行（它仍会保存），并保留已完成的"
+    "运行。",
+    "sweep_dataset": "数据集",
+    "sweep_model": "基础模型",
+    "sweep_method": "提示类方法",
+    "sweep_lengths": "提示长度",
+    "sweep_lengths_info": "要尝试的虚拟词元数，用逗号分隔。",
+    "sweep_lrs": "学习率",
+    "sweep_lrs_info": "用逗号分隔；默认取所选方法默认学习率附近的值。",
+    "sweep_budget": "每次运行的分钟数",
+    "sweep_budget_info": "每次运行都控制在这个时间内。",
+    "sweep_max_steps": "每次运行的最大步数",
+    "sweep_max_steps_info": "可选；每次运行达到这么多步后停止。",
+    "sweep_name": "扫描名称",
+    "sweep_start": "开始扫描",
+    "sweep_stop": "停止扫描",
+    "sweep_past": "扫描",
+    "sweep_past_info": "正在进行的扫描，或数据库中的扫描。",
+    "sweep_plot": "不同提示长度和学习率下的验证准确率",
+    "sweep_table": "扫描中的运行（★ 表示最佳）",
 }
 
 # Chinese labels and help of the settings, by field name (shared by methods with that field).
@@ -212,6 +295,22 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
     "bottleneck": ("瓶颈大小", "每个适配器瓶颈层的宽度。"),
     "train_layernorm": ("训练 LayerNorm", "同时训练编码器的 LayerNorm 权重"
                         "（Houlsby 等人的做法）。"),
+    "grow": ("分阶段增长提示（实验性）", "实验性：分阶段增长提示，例如 5,10,20。训练从第一个长度开始，"
+             "逐步增长到最后一个长度（它取代提示长度）；已训练的词元保留，新词元按全新提示的方式初始化。"
+             "留空则使用固定长度。"),
+    "grow_at": ("增长时间点（实验性）", "每个后续阶段开始时所处的训练步数比例，例如三阶段用 0.3,0.6；"
+                "留空则均匀分布。"),
+    "share_encoder": ("各层共享一个提示编码器", "用一个小网络根据学习到的层嵌入生成每一层的前缀，"
+                      "而不是每层单独一份前缀：在深层模型上可训练参数少得多。前缀从冻结模型自身的"
+                      "键/值出发，网络学习所有层共享的修正。"),
+    "shared_hidden_size": ("共享编码器宽度", "共享提示编码器的宽度；其输出层（宽度 × 2 × 模型隐藏层大小）"
+                           "占了大部分参数。"),
+    "tasks": ("多任务数据集", "多任务训练：两个或更多数据集，写成用逗号分隔的 名称=数据集 对"
+              "（例如 sst2=data/sst2, books=data/books）。所有任务共享一个提示，每个任务有自己的分类器，"
+              "批次混合各任务，并分别评估每个任务。使用此项时请把数据集留空。"),
+    "init_from": ("从适配器开始", "从一个已训练的适配器文件夹开始：使用它的提示（标签相同时还有分类器），"
+                  "而不是全新的权重，例如把多任务运行中某个任务的适配器在该任务上继续微调。"
+                  "此时方法设置取自该适配器。"),
 }  # fmt: skip
 
 ZH_METHODS: dict[str, str] = {
@@ -298,6 +397,50 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "are loose hints rather than its meaning.",
         "prompt_close": "Best similarities average {similarity:.2f} and norms {norm:.2f}×: most "
         "virtual tokens sit close to real words.",
+        "cmp_col_run": "Run",
+        "cmp_col_method": "Method",
+        "cmp_col_share": "Trainable share (parameters)",
+        "cmp_col_adapter": "Adapter on disk",
+        "cmp_col_speed": "Train samples/s",
+        "cmp_col_to_best": "Time to best accuracy",
+        "cmp_col_dev": "Dev accuracy",
+        "cmp_col_transfer": "Accuracy on {dataset}",
+        "cmp_plot_share": "Trainable parameters, % (log)",
+        "cmp_plot_adapter": "Adapter size, bytes (log)",
+        "cmp_plot_speed": "Training samples per second",
+        "cmp_plot_to_best": "Seconds to best accuracy",
+        "cmp_plot_accuracy": "Accuracy: dev and second datasets",
+        "cmp_plot_tradeoff": "Trainable share vs dev accuracy (bubble: adapter size)",
+        "cmp_axis_share": "trainable parameters, %",
+        "cmp_axis_dev": "dev accuracy",
+        "cmp_dev": "dev",
+        "cmp_none_picked": "Pick one or more finished runs to compare.",
+        "cmp_no_results": "Run #{run_id} ({name}) is {status} and has no results; it is left "
+        "out of the comparison.",
+        "cmp_no_dataset": "Pick a second dataset to evaluate the runs on.",
+        "cmp_transfer_done": "Evaluated {count} run(s) on {dataset}: {rows} rows of its {split} "
+        "split.",
+        # Sweep tab
+        "sweep_started": "Sweep #{sweep_id} started: {runs} runs, one after another{each}.",
+        "sweep_each": ", up to {duration} each",
+        "sweep_stopping": "Stopping sweep #{sweep_id}: the current run finishes its step and "
+        "saves; no more runs start.",
+        "sweep_not_running": "No sweep is running.",
+        "sweep_none": "No sweeps yet: choose a grid and press Start sweep.",
+        "sweep_line": "Sweep #{sweep_id} **{name}** ({method}): {status} · {done} of {total} runs "
+        "done",
+        "sweep_current": " · now run #{run_id} (P={length}, lr={lr}), {step}",
+        "sweep_step": "step {step} of {total}",
+        "sweep_best": " · best so far: run #{run_id}, P={length}, lr={lr}, accuracy {accuracy}",
+        "sweep_error": "Sweep error: {error}",
+        "sweep_best_marker": "★ best",
+        "sweep_best_point": "best",
+        "sweep_axis_length": "Prompt length (virtual tokens)",
+        "sweep_col_best": "Best",
+        "sweep_col_length": "Prompt length",
+        "sweep_col_lr": "Learning rate",
+        "sweep_col_f1": "F1",
+        "sweep_col_time": "Training time",
     },
     "zh": {
         "problems_title": "请修正以下设置",
@@ -367,6 +510,48 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "的词（学到的提示常常如此），这些词只是粗略的线索，而不是它的含义。",
         "prompt_close": "最佳相似度平均为 {similarity:.2f}，范数为 {norm:.2f}×：大多数虚拟词元"
         "接近真实的词。",
+        "cmp_col_run": "运行",
+        "cmp_col_method": "方法",
+        "cmp_col_share": "可训练参数占比（数量）",
+        "cmp_col_adapter": "适配器大小",
+        "cmp_col_speed": "训练样本/秒",
+        "cmp_col_to_best": "达到最佳准确率的时间",
+        "cmp_col_dev": "验证集准确率",
+        "cmp_col_transfer": "{dataset} 上的准确率",
+        "cmp_plot_share": "可训练参数，%（对数）",
+        "cmp_plot_adapter": "适配器大小，字节（对数）",
+        "cmp_plot_speed": "每秒训练样本数",
+        "cmp_plot_to_best": "达到最佳准确率的秒数",
+        "cmp_plot_accuracy": "准确率：验证集与第二个数据集",
+        "cmp_plot_tradeoff": "可训练占比与验证集准确率（气泡：适配器大小）",
+        "cmp_axis_share": "可训练参数，%",
+        "cmp_axis_dev": "验证集准确率",
+        "cmp_dev": "验证集",
+        "cmp_none_picked": "请选择一个或多个已完成的运行进行比较。",
+        "cmp_no_results": "运行 #{run_id}（{name}）状态为 {status}，没有结果，不参与比较。",
+        "cmp_no_dataset": "请选择用来评估这些运行的第二个数据集。",
+        "cmp_transfer_done": "已在 {dataset} 上评估 {count} 个运行：使用其 {split} 部分的 "
+        "{rows} 行。",
+        # 扫描页
+        "sweep_started": "扫描 #{sweep_id} 已开始：共 {runs} 次运行，依次进行{each}。",
+        "sweep_each": "，每次最多 {duration}",
+        "sweep_stopping": "正在停止扫描 #{sweep_id}：当前运行完成这一步后保存，不再开始新的运行。",
+        "sweep_not_running": "当前没有正在进行的扫描。",
+        "sweep_none": "还没有扫描：选择网格后点击开始扫描。",
+        "sweep_line": "扫描 #{sweep_id} **{name}**（{method}）：{status} · 已完成 {done} / {total} "
+        "次运行",
+        "sweep_current": " · 当前运行 #{run_id}（P={length}，lr={lr}），{step}",
+        "sweep_step": "第 {step} / {total} 步",
+        "sweep_best": " · 目前最佳：运行 #{run_id}，P={length}，lr={lr}，准确率 {accuracy}",
+        "sweep_error": "扫描出错：{error}",
+        "sweep_best_marker": "★ 最佳",
+        "sweep_best_point": "最佳",
+        "sweep_axis_length": "提示长度（虚拟词元数）",
+        "sweep_col_best": "最佳",
+        "sweep_col_length": "提示长度",
+        "sweep_col_lr": "学习率",
+        "sweep_col_f1": "F1",
+        "sweep_col_time": "训练用时",
     },
 }
 

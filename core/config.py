@@ -117,6 +117,25 @@ class TrainConfig(ConfigBase):
             "label": "Method settings",
         },
     )
+    tasks: dict = field(
+        default_factory=dict,
+        metadata={
+            "help": "Multi-task training: two or more datasets as name=dataset pairs separated "
+            "by commas (e.g. sst2=data/sst2, books=data/books). One prompt is shared by all "
+            "tasks, each task gets its own classifier, batches mix the tasks, and each task is "
+            "evaluated on its own. Leave the dataset empty when you use this.",
+            "label": "Multi-task datasets",
+            "advanced": True,
+        },
+    )
+    init_from: str | None = param(
+        None,
+        "Start from a trained adapter folder: its prompt (and its classifier, when the labels "
+        "match) instead of fresh weights, e.g. one task's adapter of a multi-task run to "
+        "fine-tune it on that task. The method settings then come from that adapter.",
+        label="Start from adapter",
+        advanced=True,
+    )
     pooling: str = param(
         "auto",
         "Which vector the classifier reads: the first token (cls) or the mean of all tokens "
@@ -275,10 +294,72 @@ class TrainConfig(ConfigBase):
     )
     name: str | None = param(None, "A name for the run.", label="Run name")
 
+    def normalize(self) -> None:
+        tasks = parse_tasks(self.tasks)
+        if isinstance(tasks, dict):  # otherwise problems() reports why it cannot be read
+            self.tasks = tasks
+
+    def dataset_text(self) -> str:
+        """The dataset, or the tasks of a multi-task run as name=dataset pairs."""
+        if self.tasks:
+            return ", ".join(f"{name}={data}" for name, data in self.tasks.items())
+        return str(self.data)
+
     def problems(self) -> list[str]:
         found = super().problems()
-        if not str(self.data).strip():
+        tasks = parse_tasks(self.tasks)  # also when checked as a draft, before normalize()
+        if isinstance(tasks, str):
+            found.append(tasks)
+        elif tasks:
+            found += task_problems(tasks, self.data)
+        elif not str(self.data).strip():
             found.append("data is empty; give a file, a folder or a hub dataset id")
         if not isinstance(self.method_options, dict):
             found.append("method_options must be a mapping of setting names to values")
         return found
+
+
+TASK_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-.")
+
+
+def parse_tasks(value: Any) -> Any:
+    """Multi-task datasets as {name: dataset}; text "a=path, b=path" is accepted too.
+
+    A value that cannot be read comes back as a sentence saying why (checked in problems()).
+    """
+    if value is None or value == "":
+        return {}
+    if isinstance(value, dict):
+        return {str(k).strip(): str(v).strip() for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        value = ",".join(str(v) for v in value)
+    tasks: dict[str, str] = {}
+    for part in (p.strip() for p in str(value).split(",")):
+        if not part:
+            continue
+        name, sep, data = part.partition("=")
+        if not sep or not name.strip() or not data.strip():
+            return (
+                f"tasks entry {part!r} is not name=dataset; write the tasks as "
+                "name=dataset pairs separated by commas, e.g. sst2=data/sst2,books=data/books"
+            )
+        if name.strip() in tasks:
+            return f"task name {name.strip()!r} is given twice; give each task its own name"
+        tasks[name.strip()] = data.strip()
+    return tasks
+
+
+def task_problems(tasks: dict[str, str], data: str) -> list[str]:
+    found = []
+    if len(tasks) < 2:
+        found.append("tasks needs at least two datasets; for one dataset use data instead")
+    if str(data).strip():
+        found.append("give either data (one task) or tasks (several), not both")
+    for name, source in tasks.items():
+        if not name or not set(name.lower()) <= TASK_NAME_CHARS:
+            found.append(
+                f"task name {name!r} may only hold letters, digits, '_', '-' and '.'; rename it"
+            )
+        if not source:
+            found.append(f"task {name!r} has no dataset")
+    return found

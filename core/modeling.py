@@ -111,6 +111,8 @@ def load_base(
             use_safetensors=True,
             trust_remote_code=False,
             dtype=dtype,
+            # A base that is itself a classifier for other labels gets a fresh head.
+            ignore_mismatched_sizes=True,
         )
     except (OSError, ValueError) as exc:
         raise _load_error(source, exc) from exc

@@ -82,6 +82,8 @@ def _row(event: Event, split: str, name: str, value: Any) -> dict[str, Any]:
 
 
 def run_name(config: TrainConfig) -> str:
+    if config.tasks:
+        return config.name or f"{config.method} on {' + '.join(config.tasks)}"
     return config.name or f"{config.method} on {Path(str(config.data)).name or config.data}"
 
 
@@ -102,7 +104,7 @@ def start_recorded(
         )
     run_id = store.create_run(
         name=run_name(config), method=config.method, base_model=config.model,
-        dataset=str(config.data), config=config.to_dict(), sweep_id=sweep_id,
+        dataset=config.dataset_text(), config=config.to_dict(), sweep_id=sweep_id,
     )  # fmt: skip
     if not config.out:
         config = dataclasses.replace(config, out=str(store.checkpoint_dir(run_id)))

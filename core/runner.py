@@ -13,7 +13,7 @@ from typing import Any
 from core.config import TrainConfig
 from core.errors import BusyError
 from core.hardware import default_device
-from core.trainer import Callback, Trainer, check_config
+from core.trainer import Callback, Trainer, check_config, create_trainer
 
 _lock = threading.Lock()
 _active: dict[str, RunHandle] = {}
@@ -67,7 +67,7 @@ def start(
     """Check the config, claim the device and start training in a background thread."""
     check_config(config)
     device = device or default_device()
-    trainer = Trainer(config, callback, threading.Event(), resume_from)
+    trainer = create_trainer(config, callback, threading.Event(), resume_from)
     with _lock:
         busy = _active.get(device)
         if busy is not None and busy.thread.is_alive():

@@ -88,7 +88,10 @@ def build_parser() -> argparse.ArgumentParser:
             parser.add_argument("--method", choices=list(METHODS), help=help_text)
             continue
         flags = ALIASES.get(f.name, []) + [_flag(f.name)]
-        parser.add_argument(*dict.fromkeys(flags), dest=f.name, **_argument_options(f))
+        options = _argument_options(f)
+        if f.name == "data":  # given several times: one task per dataset (multi-task)
+            options.update(action="append", help=help_text + " Repeat for multi-task training.")
+        parser.add_argument(*dict.fromkeys(flags), dest=f.name, **options)
     group = parser.add_argument_group("method settings (each applies to the methods that have it)")
     for name, f in method_fields().items():
         group.add_argument(_flag(name), dest=f"m_{name}", **_argument_options(f))
@@ -113,6 +116,12 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
     for name in train_names - {"method_options"}:
         if getattr(args, name, None) is not None:
             values[name] = getattr(args, name)
+    if isinstance(values.get("data"), list):
+        sources = values.pop("data")
+        if len(sources) == 1:
+            values["data"] = sources[0]
+        else:
+            values["tasks"] = tasks_from_paths(sources)
     for name in method_fields():
         if getattr(args, f"m_{name}") is not None:
             options[name] = getattr(args, f"m_{name}")
@@ -127,6 +136,19 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             )
     values["method_options"] = options
     return TrainConfig(**values)
+
+
+def tasks_from_paths(sources: list[str]) -> dict[str, str]:
+    """Task names for datasets given by several --data flags: their file or folder names."""
+    tasks: dict[str, str] = {}
+    for source in sources:
+        stem = Path(source).stem if Path(source).suffix else Path(source).name
+        name = "".join(c if c.isalnum() or c in "_-." else "_" for c in stem) or "task"
+        unique, n = name, 2
+        while unique in tasks:
+            unique, n = f"{name}_{n}", n + 1
+        tasks[unique] = source
+    return tasks
 
 
 class ProgressBar:

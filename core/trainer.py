@@ -24,7 +24,7 @@ from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 from torch.nn import functional as F
 
-from core import artifacts
+from core import artifacts, warm_start
 from core.batching import iterate, length_grouped_batches, tokenize
 from core.config import ConfigBase, TrainConfig
 from core.data import DataBundle, load_data
@@ -131,19 +131,26 @@ class Trainer:
         torch.manual_seed(cfg.seed)
         torch.set_num_threads(cfg.num_threads or physical_cores())
         if self.data is None:
-            self.data = load_run_data(cfg)
+            self.data = self._load_data()
         self.labels = list(self.data.label_names)
-        base = load_base(cfg.model, self.labels)
+        if cfg.init_from:
+            init_meta, self.method_cfg = warm_start.adapter_settings(cfg)
+        base = load_base(cfg.model, self._base_labels())
         self.pooling = resolve_pooling(cfg.pooling, base.source)
         apply_pooling(base.model, self.pooling)
         self.tokenizer = base.tokenizer
         self.pad_id = self.tokenizer.pad_token_id or 0
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
         self.max_length = min(cfg.max_length, limit)
+        self._prepare_base(base.model)
         self.model = self.method.wrap(base.model, self.method_cfg)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
             self.method.resize_prompt(self.model, self.growth.stages[0], self.method_cfg)
+        if cfg.init_from:
+            self.head_from_adapter = warm_start.load_initial_weights(
+                self.method, self.model, init_meta, Path(cfg.init_from), self.labels
+            )
         self.state.prompt_length = self.method.prompt_length(self.model) or 0
         self.trainable, self.total = count_parameters(self.model)
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
@@ -153,6 +160,16 @@ class Trainer:
         self._setup_optimizer()
         if self.resume_from:
             self._resume()
+
+    def _load_data(self) -> DataBundle:
+        return load_run_data(self.config)
+
+    def _base_labels(self) -> list[str]:
+        """Labels the base classifier is built for (the run's own)."""
+        return self.labels
+
+    def _prepare_base(self, model: torch.nn.Module) -> None:
+        """Adjust the base classifier before the method wraps it (nothing for one task)."""
 
     def _setup_accelerator(self) -> None:
         device = default_device()
@@ -436,6 +453,23 @@ class Trainer:
             metrics.update(self._evaluate(test, self.data.test.labels, "test"))
         self.emit("eval", step=self.state.step, epoch=self._epoch_float(), final=True, **metrics)
         self._checkpoint()
+        saved = self._save_adapters(model, metrics)
+        extra = {"prompt_length": st.prompt_length} if st.prompt_length else {}
+        return {
+            **extra,
+            **saved,
+            **metrics,
+            "status": status,
+            "best_step": st.best_step if self.config.keep_best else st.step,
+            "steps": st.step,
+            "epochs": round(self._epoch_float(), 3),
+            "train_samples_per_second": st.samples / st.train_seconds if st.train_seconds else 0.0,
+            "train_seconds": st.train_seconds,
+            "checkpoint_path": str(self.out / "checkpoint"),
+        }
+
+    def _save_adapters(self, model: torch.nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:
+        """Write the adapter folder (main process only); its path and size for the summary."""
         adapter = self.out / "adapter"
         adapter_bytes = 0
         if self.accelerator.is_main_process:
@@ -449,20 +483,7 @@ class Trainer:
                 {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
                 method_options=self._trained_options(),
             )
-        extra = {"prompt_length": st.prompt_length} if st.prompt_length else {}
-        return {
-            **extra,
-            **metrics,
-            "status": status,
-            "best_step": st.best_step if self.config.keep_best else st.step,
-            "steps": st.step,
-            "epochs": round(self._epoch_float(), 3),
-            "train_samples_per_second": st.samples / st.train_seconds if st.train_seconds else 0.0,
-            "train_seconds": st.train_seconds,
-            "adapter_bytes": adapter_bytes,
-            "adapter_path": str(adapter),
-            "checkpoint_path": str(self.out / "checkpoint"),
-        }
+        return {"adapter_path": str(adapter), "adapter_bytes": adapter_bytes}
 
     def _trained_options(self) -> dict[str, Any]:
         """The method settings that rebuild the trained adapter (a grown prompt's final size)."""
@@ -506,7 +527,7 @@ class Trainer:
         return {
             "method": self.config.method,
             "model": self.config.model,
-            "data": self.config.data,
+            "data": self.config.dataset_text(),
             "label_names": getattr(self, "labels", None),
             "trainable_params": getattr(self, "trainable", None),
             "total_params": getattr(self, "total", None),
@@ -539,6 +560,20 @@ def describe_failure(exc: BaseException) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def create_trainer(
+    config: TrainConfig,
+    callback: Callback | None = None,
+    stop_event: threading.Event | None = None,
+    resume_from: str | Path | None = None,
+) -> Trainer:
+    """The trainer for ``config``: multi-task when it names several tasks."""
+    if config.tasks:
+        from core.multitask import MultiTaskTrainer
+
+        return MultiTaskTrainer(config, callback, stop_event, resume_from)
+    return Trainer(config, callback, stop_event, resume_from)
+
+
 def train(
     config: TrainConfig,
     callback: Callback | None = None,
@@ -546,4 +581,4 @@ def train(
     resume_from: str | Path | None = None,
 ) -> dict[str, Any]:
     """Run one training run to the end in this thread and return its summary."""
-    return Trainer(config, callback, stop_event, resume_from).run()
+    return create_trainer(config, callback, stop_event, resume_from).run()

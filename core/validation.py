@@ -15,6 +15,9 @@ from core.hardware import default_device, resolve_precision
 from core.methods import METHODS
 from core.modeling import load_config, max_positions
 
+MULTITASK_METHODS = ("prompt_tuning", "ptuning_v2")
+"""Methods whose prompt a multi-task run can share between tasks."""
+
 MIN_ROOM = 8
 """Fewest real tokens a model must still take once a prompt has its positions."""
 
@@ -67,6 +70,7 @@ def config_problems(values: dict[str, Any]) -> list[str]:
         problems += _labelled(method.config_cls, option_problems)
         if option_problems:
             method = None  # the checks below need valid settings
+    problems += _task_problems(values)
     try:
         model_config = load_config(str(values.get("model") or TrainConfig.model))
         if method is not None:
@@ -89,3 +93,17 @@ def _room_problems(method: Any, settings: ConfigBase, model_config: Any) -> list
         f"the prompt takes {taken} of the model's {limit} positions, leaving fewer than "
         f"{MIN_ROOM} for the text; use fewer virtual tokens"
     ]
+
+
+def _task_problems(values: dict[str, Any]) -> list[str]:
+    method = values.get("method", TrainConfig.method)
+    if not values.get("tasks"):
+        return []
+    if method not in MULTITASK_METHODS:
+        return [
+            f"multi-task training shares one prompt between tasks; choose "
+            f"{' or '.join(MULTITASK_METHODS)} instead of {method}"
+        ]
+    if values.get("init_from"):
+        return ["a multi-task run starts from fresh weights; leave 'start from adapter' empty"]
+    return []

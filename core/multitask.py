@@ -1,0 +1,277 @@
+"""Multi-task training: one shared prompt, one classifier head per task, mixed batches.
+
+The tasks' label sets are laid end to end into one label space. The classifier slot of the
+model holds a :class:`MultiTaskHead`, which sends each row to its task's head and fills the
+other tasks' columns with -inf, so the ordinary cross-entropy of the training loop is exactly
+each row's own task loss. Batches are drawn from all tasks together; evaluation is per task,
+and the run's ``eval_accuracy`` (used for keeping the best weights and early stopping) is the
+mean over tasks. At the end each task gets an ordinary adapter folder (the shared prompt and
+that task's head) that predicts, and can be fine-tuned further (``init_from``), like any other.
+"""
+
+from __future__ import annotations
+
+import bisect
+import contextlib
+import copy
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import torch
+from torch import nn
+
+from core import artifacts
+from core.config import TrainConfig
+from core.data import DataBundle, TextSplit, load_data
+from core.errors import ConfigError
+from core.evaluate import classification_metrics, predict_logits
+from core.methods.base import classifier_head
+from core.trainer import Trainer
+
+
+class TaskRouter:
+    """The task of each row of the next forward pass (an int for one task for all rows).
+
+    Copies of the head (peft keeps a trainable copy of the classifier) share one router.
+    """
+
+    def __init__(self) -> None:
+        self.ids: int | torch.Tensor = 0
+
+    def __deepcopy__(self, memo: dict) -> TaskRouter:
+        return self
+
+
+def fresh_head(head: nn.Module, num_labels: int, std: float) -> nn.Module:
+    """A copy of ``head`` whose output layer predicts ``num_labels`` labels, freshly set up."""
+    head = copy.deepcopy(head)
+    if isinstance(head, nn.Linear):
+        parent, name, last = None, "", head
+    else:
+        linears = [(n, m) for n, m in head.named_modules() if isinstance(m, nn.Linear)]
+        if not linears:
+            raise ConfigError(f"cannot find the output layer of {type(head).__name__}")
+        name, last = linears[-1]
+        parent = head.get_submodule(name.rpartition(".")[0]) if "." in name else head
+        name = name.rpartition(".")[2]
+    out = nn.Linear(last.in_features, num_labels)
+    nn.init.normal_(out.weight, std=std)
+    nn.init.zeros_(out.bias)
+    if parent is None:
+        return out
+    setattr(parent, name, out)
+    return head
+
+
+class MultiTaskHead(nn.Module):
+    """Per-row task heads over one label space laid end to end (other tasks' columns -inf)."""
+
+    def __init__(self, heads: list[nn.Module], sizes: list[int], router: TaskRouter) -> None:
+        super().__init__()
+        self.heads = nn.ModuleList(heads)
+        self.sizes = list(sizes)
+        self.offsets = [0, *itertools.accumulate(sizes)][:-1]
+        self.router = router
+
+    def forward(self, features: torch.Tensor) -> torch.Tensor:
+        ids = self.router.ids
+        rows = features.shape[0]
+        if isinstance(ids, int):
+            parts = {ids: torch.arange(rows, device=features.device)}
+        else:
+            ids = ids.to(features.device)
+            parts = {t: (ids == t).nonzero().squeeze(1) for t in range(len(self.heads))}
+        out: torch.Tensor | None = None
+        for task, index in parts.items():
+            if len(index) == 0:
+                continue
+            logits = self.heads[task](features[index])
+            if out is None:
+                out = logits.new_full((rows, sum(self.sizes)), float("-inf"))
+            start = self.offsets[task]
+            out[index, start : start + self.sizes[task]] = logits
+        assert out is not None
+        return out
+
+
+def combine(bundles: dict[str, DataBundle]) -> tuple[DataBundle, list[int]]:
+    """One dataset over the joint label space, and each training row's task index.
+
+    Validation rows are interleaved task by task, so the capped evaluations during training
+    see every task, not only the first.
+    """
+    offsets = [0, *itertools.accumulate(len(b.label_names) for b in bundles.values())]
+    names = [f"{task}:{label}" for task, b in bundles.items() for label in b.label_names]
+
+    def joined(splits: list[TextSplit], interleave: bool) -> TextSplit:
+        rows = [
+            [(text, label + offsets[t]) for text, label in zip(s.texts, s.labels, strict=True)]
+            for t, s in enumerate(splits)
+        ]
+        if interleave:
+            ordered = [r for group in itertools.zip_longest(*rows) for r in group if r]
+        else:
+            ordered = [r for group in rows for r in group]
+        return TextSplit([r[0] for r in ordered], [r[1] for r in ordered])
+
+    parts = list(bundles.values())
+    tests = [b.test for b in parts]
+    bundle = DataBundle(
+        train=joined([b.train for b in parts], interleave=False),
+        validation=joined([b.validation for b in parts], interleave=True),
+        test=joined(tests, interleave=True) if all(t is not None for t in tests) else None,
+        label_names=names,
+        text_column="",
+        label_column="",
+        source=", ".join(f"{task}={b.source}" for task, b in bundles.items()),
+        warnings=[f"{task}: {w}" for task, b in bundles.items() for w in b.warnings],
+    )
+    train_tasks = [t for t, b in enumerate(parts) for _ in range(len(b.train))]
+    return bundle, train_tasks
+
+
+class MultiTaskTrainer(Trainer):
+    """The ordinary training loop over several datasets with one shared prompt."""
+
+    def _load_data(self) -> DataBundle:
+        cfg = self.config
+        self.bundles = {
+            name: load_data(
+                source,
+                text_column=cfg.text_column,
+                label_column=cfg.label_column,
+                validation_fraction=cfg.validation_fraction,
+                seed=cfg.seed,
+                max_train_rows=cfg.max_train_rows,
+            )
+            for name, source in cfg.tasks.items()
+        }
+        bundle, self.train_tasks = combine(self.bundles)
+        self.task_names = list(self.bundles)
+        self.sizes = [len(b.label_names) for b in self.bundles.values()]
+        self.offsets = [0, *itertools.accumulate(self.sizes)]
+        return bundle
+
+    def _base_labels(self) -> list[str]:
+        return list(next(iter(self.bundles.values())).label_names)
+
+    def _prepare_base(self, model: nn.Module) -> None:
+        self.router = TaskRouter()
+        head = classifier_head(model)
+        std = float(getattr(model.config, "initializer_range", 0.02))
+        heads = [fresh_head(head, n, std) for n in self.sizes]
+        for name in ("classifier", "score"):
+            if getattr(model, name, None) is head:
+                setattr(model, name, MultiTaskHead(heads, self.sizes, self.router))
+
+    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
+        self.router.ids = torch.tensor([self.train_tasks[i] for i in indices])
+        return super()._step(indices, batch)
+
+    def _task_of(self, label: int) -> int:
+        return bisect.bisect_right(self.offsets, label) - 1
+
+    def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
+        """Metrics per task (keys suffixed with the task name) and their mean over tasks."""
+        metrics: dict[str, Any] = {}
+        means: dict[str, list[float]] = {}
+        for task, name in enumerate(self.task_names):
+            rows = [i for i, label in enumerate(labels) if self._task_of(label) == task]
+            if not rows:
+                continue
+            self.router.ids = task
+            logits = predict_logits(
+                self.model,
+                [features[i] for i in rows],
+                self.config.batch_size * 2,
+                self.pad_id,
+                self.accelerator.device,
+                self.accelerator.autocast,
+            )
+            start, size = self.offsets[task], self.sizes[task]
+            own = classification_metrics(
+                logits[:, start : start + size], [labels[i] - start for i in rows], size, prefix
+            )
+            for key, value in own.items():
+                metrics[f"{key}_{name}"] = value
+                if not key.endswith("confusion_matrix"):
+                    means.setdefault(key, []).append(float(value))
+        metrics.update({key: sum(v) / len(v) for key, v in means.items()})
+        return metrics
+
+    @contextlib.contextmanager
+    def _single_task(self, task: int) -> Iterator[None]:
+        """The wrapped model as an ordinary classifier of one task (its head in the slot)."""
+        model = self._unwrapped()
+        slots = [
+            (name, module)
+            for name, module in model.named_modules()
+            if isinstance(module, MultiTaskHead)
+        ]
+        try:
+            for name, module in slots:
+                parent, _, attr = name.rpartition(".")
+                owner = model.get_submodule(parent) if parent else model
+                _set_child(owner, attr, module.heads[task])
+            yield
+        finally:
+            for name, module in slots:
+                parent, _, attr = name.rpartition(".")
+                owner = model.get_submodule(parent) if parent else model
+                _set_child(owner, attr, module)
+
+    def _save_adapters(self, model: nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:
+        """One ordinary adapter per task; the run's own adapter is the first task's."""
+        tasks: dict[str, Any] = {}
+        for task, name in enumerate(self.task_names):
+            bundle = self.bundles[name]
+            own = {
+                k[: -len(name) - 1]: v
+                for k, v in metrics.items()
+                if k.endswith(f"_{name}") and not k.endswith("confusion_matrix_" + name)
+            }
+            folder = self.out / "adapters" / name
+            size = 0
+            if self.accelerator.is_main_process:
+                with self._single_task(task):
+                    size = artifacts.save_adapter(
+                        folder,
+                        model,
+                        TrainConfig.from_dict(
+                            {**self.config.to_dict(), "tasks": {}, "data": self.config.tasks[name]}
+                        ),
+                        list(bundle.label_names),
+                        self.max_length,
+                        self.pooling,
+                        own,
+                        method_options=self._trained_options(),
+                    )
+            tasks[name] = {
+                **own,
+                "data": self.config.tasks[name],
+                "label_names": list(bundle.label_names),
+                "train_rows": len(bundle.train),
+                "validation_rows": len(bundle.validation),
+                "adapter_path": str(folder),
+                "adapter_bytes": size,
+            }
+        first = tasks[self.task_names[0]]
+        return {
+            "adapter_path": first["adapter_path"],
+            "adapter_bytes": first["adapter_bytes"],
+            "tasks": tasks,
+        }
+
+
+def _set_child(owner: nn.Module, name: str, module: nn.Module) -> None:
+    if isinstance(owner, nn.ModuleDict):
+        owner[name] = module
+    else:
+        setattr(owner, name, module)
+
+
+def task_adapter(run_out: str | Path, task: str) -> Path:
+    """The adapter folder of one task of a finished multi-task run."""
+    return Path(run_out) / "adapters" / task
