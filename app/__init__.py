@@ -14,6 +14,7 @@ from app.api import register_api
 from app.i18n import I18N, PreferLanguage, check_lang, t
 from app.monitor_tab import build_monitor_tab
 from app.state import AppState, create_state
+from app.sweep_tab import build_sweep_tab
 from app.train_tab import build_train_tab
 from app.tryit_tab import build_tryit_tab
 
@@ -46,6 +47,8 @@ def create_app(
                 train = build_train_tab(state, demo)
             with gr.Tab(t("tab_monitor"), id="monitor", elem_id="tab-monitor"):
                 monitor = build_monitor_tab(state, demo)
+            with gr.Tab(t("tab_sweep"), id="sweep", elem_id="tab-sweep"):
+                build_sweep_tab(state, demo)
             with gr.Tab(t("tab_tryit"), id="tryit", elem_id="tab-tryit") as tryit_tab:
                 tryit = build_tryit_tab(state, demo)
         _link_tabs(train, monitor, tryit, tabs, tryit_tab)

@@ -27,7 +27,7 @@ FORMAT_VERSION = 1
 CSV_COLUMNS = ("step", "epoch", "time", "split", "name", "value")
 TOP_FILES = ("run.json", "metrics.csv", "README.md")
 MAX_TOTAL_BYTES = 4 << 30
-DROPPED_ON_IMPORT = ("id", "pid", "resumed_from", "checkpoint_path")
+DROPPED_ON_IMPORT = ("id", "pid", "resumed_from", "checkpoint_path", "sweep_id")
 
 
 def _metrics_csv(rows: list[dict[str, Any]]) -> str:

@@ -21,6 +21,10 @@ class RunNotFoundError(StorageError, LookupError):
     """No run with that id is recorded."""
 
 
+class SweepNotFoundError(StorageError, LookupError):
+    """No sweep with that id is recorded."""
+
+
 class AdapterNotFoundError(StorageError, LookupError):
     """The run has no stored adapter."""
 

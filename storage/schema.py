@@ -16,7 +16,7 @@ from .errors import CorruptDatabaseError, ForeignDatabaseError
 
 MIGRATION_SET = "ptune_studio"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-OUR_TABLES = ("runs", "metrics", "adapters", "adapter_files")
+OUR_TABLES = ("runs", "metrics", "adapters", "adapter_files", "sweeps")
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -88,6 +88,28 @@ def m002_sweeps_and_resume(db: Database) -> None:
     db.execute("ALTER TABLE runs ADD COLUMN checkpoint_path TEXT")
     db.execute("CREATE INDEX runs_sweep_id ON runs(sweep_id)")
     db.execute("CREATE INDEX runs_status ON runs(status)")
+
+
+@migrations()
+def m003_sweeps(db: Database) -> None:
+    """Version 3: a record of each sweep; its runs point to it through ``runs.sweep_id``."""
+    db.execute(
+        """CREATE TABLE sweeps (
+            id INTEGER PRIMARY KEY,
+            name TEXT NOT NULL,
+            method TEXT NOT NULL,
+            dataset TEXT NOT NULL,
+            grid TEXT NOT NULL DEFAULT '{}',
+            config TEXT NOT NULL DEFAULT '{}',
+            status TEXT NOT NULL,
+            created_at TEXT NOT NULL,
+            finished_at TEXT,
+            error TEXT,
+            pid INTEGER,
+            hostname TEXT
+        )"""
+    )
+    db.execute("CREATE INDEX sweeps_created_at ON sweeps(created_at)")
 
 
 def migration_names() -> list[str]:

@@ -11,13 +11,20 @@ from typing import Any
 from . import adapters, archive, files
 from .columns import FINISHED, METRIC_COLUMNS, STATUSES, check_status, decode_run, encode_run_fields
 from .connection import Connections, default_db_path, default_home
-from .errors import CheckpointMissingError, RunNotFoundError
-from .util import now_iso, translate_errors
+from .errors import CheckpointMissingError, RunNotFoundError, SweepNotFoundError
+from .util import from_json, now_iso, to_json, translate_errors
 
-__all__ = ["Store", "default_db_path", "default_home", "STATUSES"]
+__all__ = ["Store", "default_db_path", "default_home", "STATUSES", "SWEEP_STATUSES"]
+
+SWEEP_STATUSES = ("running", "succeeded", "stopped", "failed", "interrupted")
+SWEEP_FINISHED = ("succeeded", "stopped", "failed", "interrupted")
 
 INTERRUPTED_ERROR = (
     "the process running it ended unexpectedly; resume it from its checkpoint or start it again"
+)
+SWEEP_INTERRUPTED_ERROR = (
+    "the process running it ended unexpectedly; its finished runs are kept, start the sweep "
+    "again for the rest"
 )
 
 
@@ -54,10 +61,10 @@ class Store(Connections):
         config: dict[str, Any],
         label_names: list[str] | None = None,
         status: str = "queued",
-        sweep_id: str | None = None,
+        sweep_id: int | str | None = None,
         resumed_from: int | None = None,
     ) -> int:
-        """Record a new run; its id."""
+        """Record a new run (in sweep ``sweep_id`` when given); its id."""
         row = encode_run_fields(
             {
                 "name": name,
@@ -67,7 +74,7 @@ class Store(Connections):
                 "config": config,
                 "label_names": label_names,
                 "status": status,
-                "sweep_id": sweep_id,
+                "sweep_id": None if sweep_id is None else str(sweep_id),
                 "resumed_from": resumed_from,
                 "created_at": now_iso(),
             }
@@ -131,14 +138,19 @@ class Store(Connections):
 
     @translate_errors
     def list_runs(
-        self, *, status: str | None = None, sweep_id: str | None = None, limit: int | None = None
+        self,
+        *,
+        status: str | None = None,
+        sweep_id: int | str | None = None,
+        limit: int | None = None,
     ) -> list[dict[str, Any]]:
         """Runs, newest first, optionally only those with a status or of a sweep."""
-        clauses, params = [], []
+        clauses: list[str] = []
+        params: list[Any] = []
         for column, value in (("status", status), ("sweep_id", sweep_id)):
             if value is not None:
                 clauses.append(f"{column} = ?")
-                params.append(value)
+                params.append(str(value))
         rows = self.db["runs"].rows_where(
             " AND ".join(clauses) or None, params, order_by="created_at DESC, id DESC", limit=limit
         )
@@ -228,21 +240,27 @@ class Store(Connections):
     # ------------------------------------------------------- recovery, resume
     @translate_errors
     def recover_interrupted(self) -> list[int]:
-        """Mark ``running`` runs of this host whose process is gone ``interrupted``; their ids."""
-        host = socket.gethostname()
+        """Mark ``running`` runs and sweeps of this host whose process is gone ``interrupted``;
+        the run ids."""
+        dead = self._mark_dead("runs", "started_at", INTERRUPTED_ERROR)
+        self._mark_dead("sweeps", "created_at", SWEEP_INTERRUPTED_ERROR)
+        return dead
+
+    def _mark_dead(self, table: str, started_column: str, error: str) -> list[int]:
         rows = self.db.execute(
-            "SELECT id, pid, started_at FROM runs WHERE status = 'running' AND hostname = ?",
-            [host],
+            f"SELECT id, pid, {started_column} FROM {table} "
+            "WHERE status = 'running' AND hostname = ?",
+            [socket.gethostname()],
         ).fetchall()
-        dead = [rid for rid, pid, started in rows if not files.pid_alive(pid, started)]
+        dead = [row_id for row_id, pid, started in rows if not files.pid_alive(pid, started)]
         if not dead:
             return []
         with self._write() as db:
-            for run_id in dead:
+            for row_id in dead:
                 db.execute(
-                    "UPDATE runs SET status = 'interrupted', error = ?, finished_at = ? "
+                    f"UPDATE {table} SET status = 'interrupted', error = ?, finished_at = ? "
                     "WHERE id = ? AND status = 'running'",
-                    [INTERRUPTED_ERROR, now_iso(), run_id],
+                    [error, now_iso(), row_id],
                 )
         return dead
 
@@ -261,6 +279,86 @@ class Store(Connections):
             f"run {run_id} ({run['name']}) has no checkpoint to resume from: {where} is "
             "missing (deleted or on another machine); start the run again instead"
         )
+
+    # ---------------------------------------------------------------- sweeps
+    @translate_errors
+    def create_sweep(
+        self,
+        *,
+        name: str,
+        method: str,
+        dataset: str,
+        grid: dict[str, Any],
+        config: dict[str, Any],
+        pid: int | None = None,
+    ) -> int:
+        """Record a new sweep, ``running`` in process ``pid`` (default: this one); its id.
+
+        ``grid`` holds the values swept (e.g. ``{"num_virtual_tokens": [10, 20], "lr": [...]}``),
+        ``config`` the settings shared by its runs.
+        """
+        if not name or not name.strip():
+            raise ValueError("a sweep name cannot be empty")
+        row = {
+            "name": name.strip(), "method": method, "dataset": dataset, "grid": to_json(grid),
+            "config": to_json(config), "status": "running", "created_at": now_iso(),
+            "pid": os.getpid() if pid is None else pid, "hostname": socket.gethostname(),
+        }  # fmt: skip
+        with self._write() as db:
+            return int(db["sweeps"].insert(row).last_pk)  # type: ignore[union-attr]
+
+    @translate_errors
+    def finish_sweep(self, sweep_id: int, status: str, *, error: str | None = None) -> None:
+        """End a sweep with a final status and an optional error; finished_at now."""
+        if status not in SWEEP_FINISHED:
+            raise ValueError(
+                f"unknown final sweep status {status!r}; use one of {', '.join(SWEEP_FINISHED)}"
+            )
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE sweeps SET status = ?, error = ?, finished_at = ? WHERE id = ?",
+                [status, error, now_iso(), sweep_id],
+            )
+            if cursor.rowcount == 0:
+                raise self._sweep_not_found(sweep_id)
+
+    @translate_errors
+    def get_sweep(self, sweep_id: int) -> dict[str, Any]:
+        """The sweep as a dict (grid and config decoded); SweepNotFoundError if absent."""
+        rows = list(self.db["sweeps"].rows_where("id = ?", [sweep_id]))
+        if not rows:
+            raise self._sweep_not_found(sweep_id)
+        return _decode_sweep(rows[0])
+
+    @translate_errors
+    def list_sweeps(
+        self, *, status: str | None = None, limit: int | None = None
+    ) -> list[dict[str, Any]]:
+        """Sweeps, newest first (optionally only those with a status)."""
+        where, params = ("status = ?", [status]) if status is not None else (None, [])
+        rows = self.db["sweeps"].rows_where(where, params, order_by="id DESC", limit=limit)
+        return [_decode_sweep(row) for row in rows]
+
+    @translate_errors
+    def delete_sweep(self, sweep_id: int, *, delete_runs: bool = False) -> list[int]:
+        """Remove a sweep's record; the ids of the runs deleted with it.
+
+        Its runs stay as ordinary runs (no longer grouped) unless ``delete_runs``, which
+        deletes them as :meth:`delete_run` does. A sweep still running cannot be deleted.
+        """
+        sweep = self.get_sweep(sweep_id)
+        if sweep["status"] == "running":
+            raise ValueError(
+                f"sweep {sweep_id} ({sweep['name']}) is still running; stop it first, then "
+                "delete it"
+            )
+        run_ids = [run["id"] for run in self.list_runs(sweep_id=sweep_id)] if delete_runs else []
+        for run_id in run_ids:
+            self.delete_run(run_id)
+        with self._write() as db:
+            db.execute("UPDATE runs SET sweep_id = NULL WHERE sweep_id = ?", [str(sweep_id)])
+            db.execute("DELETE FROM sweeps WHERE id = ?", [sweep_id])
+        return run_ids
 
     # -------------------------------------------------------------- adapters
     @translate_errors
@@ -300,3 +398,25 @@ class Store(Connections):
         return RunNotFoundError(
             f"no run with id {run_id} in {self.path}; list the runs with `python -m storage list`"
         )
+
+    def _sweep_not_found(self, sweep_id: int) -> SweepNotFoundError:
+        return SweepNotFoundError(
+            f"no sweep with id {sweep_id} in {self.path}; the app's Sweep tab lists the "
+            "recorded ones"
+        )
+
+    @translate_errors
+    def delete_metrics(self, run_id: int, split: str, names: list[str]) -> int:
+        """Remove the run's metric rows of ``split`` named one of ``names``; rows removed."""
+        marks = ", ".join("?" for _ in names)
+        with self._write() as db:
+            self._require_run(run_id)
+            cursor = db.execute(
+                f"DELETE FROM metrics WHERE run_id = ? AND split = ? AND name IN ({marks})",
+                [run_id, split, *names],
+            )
+        return int(cursor.rowcount)
+
+
+def _decode_sweep(row: dict[str, Any]) -> dict[str, Any]:
+    return {**row, "grid": from_json(row["grid"]), "config": from_json(row["config"])}

@@ -1,0 +1,354 @@
+"""Sweeps: a grid of prompt length x learning rate for a prompt method, one run per point.
+
+Every grid point is a normal recorded run (:func:`core.recording.start_recorded`) grouped under
+one sweep id in the store, so the Monitor, Try it and the command line see it like any other
+run. The points train one after another in a background thread; when another run holds the
+device between two points, the sweep waits for it. Stopping a sweep stops its current run (which
+still evaluates and saves, as stopped runs do) and starts no more; finished runs are kept.
+
+Command line: ``python -m core.sweep --method ptuning_v2 --data X --lengths 10,20,30
+--lrs 0.01,0.003`` with any flag of ``python -m core.train`` for the shared settings; the last
+line of standard output is one JSON object with every run's result and the best.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+import threading
+from typing import Any
+
+from core import runner
+from core import train as train_cli
+from core.config import TrainConfig
+from core.errors import BusyError, ConfigError, PTuneError
+from core.recording import start_recorded
+from core.sweep_grid import (
+    DEFAULT_LENGTHS,
+    LENGTH,
+    MAX_RUNS,
+    SweepConfig,
+    check_sweep,
+    default_lrs,
+    length_range,
+    parse_lengths,
+    parse_lrs,
+    prompt_methods,
+    read_values,
+    sweep_problems,
+)
+from core.trainer import Callback, describe_failure
+from storage.errors import StorageError
+from storage.store import Store
+
+__all__ = [
+    "DEFAULT_LENGTHS", "LENGTH", "MAX_RUNS", "SweepConfig", "SweepHandle", "active_sweep",
+    "best_result", "check_sweep", "default_lrs", "length_range", "main", "parse_lengths",
+    "parse_lrs", "prompt_methods", "read_values", "run_result", "run_sweep", "start_sweep",
+    "sweep_problems", "sweep_results",
+]  # fmt: skip
+
+log = logging.getLogger(__name__)
+
+BUSY_POLL_SECONDS = 1.0
+RANKED = ("succeeded", "stopped")
+"""Statuses whose final evaluation counts when choosing the best run."""
+
+
+def run_name(sweep_id: int, length: int, lr: float) -> str:
+    return f"sweep {sweep_id} · P={length} · lr={lr:g}"
+
+
+# ----------------------------------------------------------------------------- results
+def run_result(run: dict[str, Any]) -> dict[str, Any]:
+    """One run of a sweep: its grid point, status and final scores."""
+    config, metrics = run.get("config") or {}, run.get("metrics") or {}
+    return {
+        "run_id": run["id"],
+        LENGTH: (config.get("method_options") or {}).get(LENGTH),
+        "lr": config.get("lr"),
+        "status": run["status"],
+        "eval_accuracy": metrics.get("eval_accuracy"),
+        "eval_f1": metrics.get("eval_f1"),
+        "train_seconds": metrics.get("train_seconds"),
+        "error": run.get("error"),
+    }
+
+
+def best_result(results: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The highest validation accuracy among succeeded or stopped runs (the first on a tie)."""
+    ranked = [r for r in results if r["status"] in RANKED and r["eval_accuracy"] is not None]
+    return max(ranked, key=lambda r: r["eval_accuracy"]) if ranked else None
+
+
+def sweep_results(store: Store, sweep_id: int) -> dict[str, Any]:
+    """The sweep as recorded: its settings, status, each run's result (oldest first), the best."""
+    sweep = store.get_sweep(sweep_id)
+    runs = sorted(store.list_runs(sweep_id=sweep_id), key=lambda run: run["id"])
+    results = [run_result(run) for run in runs]
+    keys = ("name", "method", "dataset", "status", "error", "grid", "created_at", "finished_at")
+    return {
+        "sweep_id": sweep["id"],
+        **{key: sweep[key] for key in keys},
+        "runs": results,
+        "best": best_result(results),
+    }
+
+
+# ----------------------------------------------------------------------------- running
+_lock = threading.Lock()
+_active: SweepHandle | None = None
+
+
+def active_sweep() -> SweepHandle | None:
+    """The sweep running in this process, if any (a reloaded page re-attaches to it)."""
+    with _lock:
+        return _active if _active is not None and _active.thread.is_alive() else None
+
+
+class SweepHandle:
+    """A sweep in a background thread: ``stop()``, ``wait()``, ``status``, ``done``/``total``."""
+
+    def __init__(
+        self, store: Store, config: SweepConfig, sweep_id: int, callback: Callback | None
+    ) -> None:
+        self.store = store
+        self.config = config
+        self.sweep_id = sweep_id
+        self.callback = callback or (lambda event: None)
+        self.total = len(config.points)
+        self.done = 0
+        self.current: runner.RunHandle | None = None
+        self.outcome: dict[str, Any] | None = None
+        self.stop_event = threading.Event()
+        self.thread = threading.Thread(target=self._run, name=f"ptune-sweep-{sweep_id}")
+        self.thread.daemon = True
+
+    @property
+    def status(self) -> str:
+        if self.outcome is not None:
+            return str(self.outcome["status"])
+        return "stopping" if self.stop_event.is_set() else "running"
+
+    def stop(self) -> None:
+        """Stop the current run at its next step boundary (it still saves); start no more."""
+        self.stop_event.set()
+        current = self.current
+        if current is not None:
+            current.stop()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        """Wait for the sweep to end; its results (None if still running after ``timeout``)."""
+        self.thread.join(timeout)
+        return self.outcome
+
+    def _run(self) -> None:
+        global _active
+        status, error = "failed", None
+        try:
+            self.callback({"type": "sweep_start", "sweep_id": self.sweep_id, "total": self.total})
+            for index, (length, lr) in enumerate(self.config.points):
+                if self.stop_event.is_set():
+                    break
+                self._run_point(index, length, lr)
+            status, error = self._final_status()
+        except Exception as exc:  # noqa: BLE001 - a sweep always ends with a recorded status
+            log.exception("sweep %s failed", self.sweep_id)
+            error = describe_failure(exc)
+        finally:
+            self._finish(status, error)
+            with _lock:
+                if _active is self:
+                    _active = None
+        self.callback({"type": "sweep_end", **(self.outcome or {})})
+
+    def _final_status(self) -> tuple[str, str | None]:
+        if self.stop_event.is_set():
+            return "stopped", None
+        results = [run_result(run) for run in self.store.list_runs(sweep_id=self.sweep_id)]
+        if results and all(r["status"] == "failed" for r in results):
+            first = min(results, key=lambda r: r["run_id"])
+            return "failed", f"every run failed; the first one said: {first['error']}"
+        return "succeeded", None
+
+    def _finish(self, status: str, error: str | None) -> None:
+        try:
+            self.store.finish_sweep(self.sweep_id, status, error=error)
+            self.outcome = sweep_results(self.store, self.sweep_id)
+        except StorageError as exc:
+            log.error("could not record the end of sweep %s: %s", self.sweep_id, exc)
+            self.outcome = {"sweep_id": self.sweep_id, "status": status, "error": error,
+                            "runs": [], "best": None}  # fmt: skip
+
+    def _run_point(self, index: int, length: int, lr: float) -> None:
+        values = self.config.values(length, lr, run_name(self.sweep_id, length, lr))
+        run_id = self._start(TrainConfig(**values))
+        if run_id is None:
+            return
+        self.done += 1
+        result = run_result(self.store.get_run(run_id))
+        self.callback({"type": "sweep_point", "index": index, "total": self.total, **result})
+
+    def _start(self, config: TrainConfig) -> int | None:
+        """Train one point to its end; its run id (None when the sweep stopped while waiting)."""
+        while True:
+            try:
+                run_id, handle = start_recorded(
+                    self.store, config, self.callback, sweep_id=self.sweep_id
+                )
+                break
+            except BusyError:  # another run holds the device: wait for it
+                if self.stop_event.wait(BUSY_POLL_SECONDS):
+                    return None
+            except PTuneError as exc:
+                return self._record_failure(config, str(exc))
+        self.current = handle
+        if self.stop_event.is_set():
+            handle.stop()
+        handle.wait()
+        self.current = None
+        return run_id
+
+    def _record_failure(self, config: TrainConfig, reason: str) -> int:
+        """A point that could not start is recorded as a failed run with the reason."""
+        run_id = self.store.create_run(
+            name=config.name or "", method=config.method, base_model=config.model,
+            dataset=str(config.data), config=config.to_dict(), sweep_id=self.sweep_id,
+        )  # fmt: skip
+        self.store.finish_run(run_id, "failed", error=reason)
+        return run_id
+
+
+def start_sweep(store: Store, config: SweepConfig, callback: Callback | None = None) -> SweepHandle:
+    """Check the grid, record the sweep and start its runs in a background thread.
+
+    ``callback`` receives every run's engine events plus ``sweep_start``, ``sweep_point`` (a
+    finished run's result) and ``sweep_end`` (the whole result). BusyError while a run or
+    another sweep occupies the device.
+    """
+    global _active
+    check_sweep(config)
+    with _lock:
+        if _active is not None and _active.thread.is_alive():
+            raise BusyError(
+                f"sweep {_active.sweep_id} is still running; wait for it to finish or stop it "
+                "before starting another"
+            )
+        busy = runner.active()
+        if busy is not None:
+            raise BusyError(
+                f"a {busy.trainer.config.method} run is training; wait for it to finish or stop "
+                "it before starting a sweep"
+            )
+        sweep_id = store.create_sweep(
+            name=config.sweep_name(), method=config.method, dataset=str(config.base.data),
+            grid={LENGTH: list(config.lengths), "lr": list(config.lrs or ())},
+            config={**config.base.to_dict(), "method": config.method},
+        )  # fmt: skip
+        handle = SweepHandle(store, config, sweep_id, callback)
+        _active = handle
+        handle.thread.start()
+    return handle
+
+
+def run_sweep(
+    store: Store, config: SweepConfig, callback: Callback | None = None
+) -> dict[str, Any]:
+    """Run a whole sweep in this thread's time (Ctrl-C stops it); its results."""
+    handle = start_sweep(store, config, callback)
+    try:
+        handle.wait()
+    except KeyboardInterrupt:
+        handle.stop()
+        handle.wait()
+    return handle.outcome or {}
+
+
+# ----------------------------------------------------------------------------- command line
+NOT_FOR_SWEEPS = {
+    "lr": "--lr does not apply to a sweep; give the learning rates with --lrs",
+    f"m_{LENGTH}": "--num-virtual-tokens does not apply to a sweep; give them with --lengths",
+    "resume": "--resume does not apply to a sweep; start the sweep again",
+    "resume_run": "--resume-run does not apply to a sweep; resume a single run with core.train",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """``python -m core.train``'s flags for the shared settings, plus the grid."""
+    parser = train_cli.build_parser()
+    parser.prog = "python -m core.sweep"
+    parser.description = (
+        "Train one run per prompt length x learning rate of a prompt method, one after "
+        "another, recorded as a sweep in the PTune Studio database."
+    )
+    for action in parser._actions:
+        if action.dest in NOT_FOR_SWEEPS:
+            action.help = argparse.SUPPRESS
+        elif action.dest == "db":
+            action.help = "the PTune Studio database (default: the one the app uses)"
+        elif action.dest == "name":
+            action.help = "a name for the sweep"
+    group = parser.add_argument_group("sweep")
+    group.add_argument(
+        "--lengths", default=",".join(map(str, DEFAULT_LENGTHS)),
+        help="prompt lengths to try, comma-separated (default: %(default)s)",
+    )  # fmt: skip
+    group.add_argument(
+        "--lrs", default="", help="learning rates to try, comma-separated (default: three "
+        "around the method's default learning rate)",
+    )  # fmt: skip
+    return parser
+
+
+def config_from_args(args: argparse.Namespace) -> SweepConfig:
+    """The sweep described by the flags (ConfigError for flags a sweep does not take)."""
+    for dest, message in NOT_FOR_SWEEPS.items():
+        if getattr(args, dest, None) is not None:
+            raise ConfigError(message)
+    base = train_cli.config_from_args(args)
+    lrs = parse_lrs(args.lrs) if args.lrs.strip() else None
+    return SweepConfig(base=base, method=base.method, lengths=tuple(parse_lengths(args.lengths)),
+                       lrs=None if lrs is None else tuple(lrs), name=base.name)  # fmt: skip
+
+
+class PointLines:
+    """One line on standard error per finished run, beside the runs' own progress bars."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.bar = train_cli.ProgressBar(enabled)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.bar(event)
+        if self.enabled and event["type"] == "sweep_point":
+            accuracy = event["eval_accuracy"]
+            score = "" if accuracy is None else f", accuracy {accuracy:.4f}"
+            print(
+                f"run {event['index'] + 1} of {event['total']} (P={event[LENGTH]}, "
+                f"lr={event['lr']:g}): {event['status']}{score}",
+                file=sys.stderr,
+            )
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        config = config_from_args(args)
+        store = Store(args.db)
+        outcome = run_sweep(store, config, PointLines(not args.quiet))
+    except (PTuneError, StorageError, TypeError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    line = {"sweep_id": outcome.get("sweep_id"), "db": str(store.path)}
+    line.update({key: outcome.get(key) for key in ("status", "runs", "best")})
+    print(json.dumps(line))
+    if outcome.get("status") == "failed":
+        print(f"error: {outcome.get('error')}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
