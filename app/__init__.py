@@ -11,6 +11,7 @@ from typing import Any
 import gradio as gr
 
 from app.api import register_api
+from app.compare_tab import build_compare_tab
 from app.i18n import I18N, PreferLanguage, check_lang, t
 from app.monitor_tab import build_monitor_tab
 from app.state import AppState, create_state
@@ -51,6 +52,8 @@ def create_app(
                 build_sweep_tab(state, demo)
             with gr.Tab(t("tab_tryit"), id="tryit", elem_id="tab-tryit") as tryit_tab:
                 tryit = build_tryit_tab(state, demo)
+            with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare"):
+                build_compare_tab(state, demo)
         _link_tabs(train, monitor, tryit, tabs, tryit_tab)
         register_api(state)
     demo.ptune_state = state  # type: ignore[attr-defined]

@@ -82,9 +82,13 @@ def write_report(path: Path, rows: list[dict], command: str, budget: float, data
         "(the best evaluation is kept; accuracy is on the dev split).\n\n"
         f"Command: `{command}`\n\n" + table(rows)
     )
-    key = f"{data.name} {budget:g}"
-    marker_start = f"<!-- bench/methods.py {key} start -->"
-    marker_end = f"<!-- bench/methods.py {key} end -->"
+    write_section(path, f"bench/methods.py {data.name} {budget:g}", section)
+
+
+def write_section(path: Path, tag: str, section: str) -> None:
+    """Put ``section`` between the ``<!-- tag start -->`` and ``<!-- tag end -->`` markers of the
+    page, replacing what was there, or append it with its markers."""
+    marker_start, marker_end = f"<!-- {tag} start -->", f"<!-- {tag} end -->"
     block = f"{marker_start}\n{section}{marker_end}\n"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n\n"
     if marker_start in text:

@@ -1,0 +1,349 @@
+"""Measured comparison of runs, and generalisation: accuracy on a dataset a run was not trained on.
+
+:func:`compare_rows` reads everything from the store, so it works for runs trained in the app,
+on the command line with ``--db``, or on another machine and imported. Per run:
+
+* ``trainable_share``: trainable parameters as a percentage of all parameters while training
+  (base model, method parameters and classifier head);
+* ``adapter_bytes``: the size of the saved adapter folder (every file, as stored);
+* ``train_samples_per_second``: training examples per second of training time (evaluations
+  and checkpoint writes excluded);
+* ``seconds_to_best``: wall-clock seconds from the run's start (the moment training began,
+  after loading the model and tokenizing the data; for a resumed run, its latest start) to the
+  moment its best periodic evaluation was recorded. Periodic evaluations and checkpoint writes
+  before it count; ties go to the earliest evaluation. ``None`` without evaluations, or when
+  the best came before a resume. ``best_step`` is that evaluation's step;
+* ``dev_accuracy``: the final evaluation on the whole validation split, with the kept weights;
+* ``transfer``: per second dataset, the cached result of :func:`evaluate_transfer`.
+
+:func:`evaluate_transfer` caches its result as metric rows of split ``"transfer"`` named
+``accuracy:<dataset>``, ``macro_f1:<dataset>`` and ``rows:<dataset>`` at the run's last step;
+computing it again for the same dataset replaces them, and a run trained further afterwards
+(resumed) no longer shows the old value.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sklearn.metrics import accuracy_score, f1_score
+
+from core.artifacts import LoadedAdapter
+from core.config import ConfigBase, param
+from core.data import SPLIT_STEMS, DataBundle, TextSplit, _subsample, load_data
+from core.errors import AdapterLoadError, DataError
+from core.predict import Predictor
+from core.recording import adapter_folder
+from storage.errors import AdapterNotFoundError
+from storage.store import Store
+
+TRANSFER_SPLIT = "transfer"
+TRANSFER_METRICS = ("accuracy", "macro_f1", "rows")
+PREDICTABLE = ("succeeded", "stopped")
+COLUMNS = ("run", "method", "share", "adapter", "speed", "to_best", "dev")
+"""Column keys of :func:`compare_table`; one ``transfer:<dataset>`` column per second dataset
+follows them."""
+
+
+@dataclass
+class TransferConfig(ConfigBase):
+    """Settings of a generalisation evaluation."""
+
+    max_rows: int = param(
+        1000,
+        "Evaluate on at most this many rows of the second dataset: a stratified sample "
+        "(same label shares, seed 42) of its test split, else its validation file, else all of "
+        "it; the whole split when it is smaller.",
+        min=10,
+        max=1_000_000,
+        label="Rows to evaluate",
+    )
+
+
+# ----------------------------------------------------------------------------- datasets
+def dataset_key(source: str | Path) -> str:
+    """How a dataset is named in the cache: the resolved path of a local one, else the id."""
+    text = str(source).strip()
+    path = Path(text).expanduser()
+    return str(path.resolve()) if text and path.exists() else text
+
+
+def dataset_label(key: str) -> str:
+    """A short name for tables: the last two parts of a path (``amazon-reviews/books``)."""
+    path = Path(key)
+    if not path.is_absolute():
+        return key
+    return f"{path.parent.name}/{path.name}" if path.parent.name else path.name
+
+
+def _has_validation_file(source: str) -> bool:
+    folder = Path(source).expanduser()
+    return folder.is_dir() and any(
+        p.is_file() and p.stem.lower() in SPLIT_STEMS["validation"] for p in folder.iterdir()
+    )
+
+
+def transfer_split(bundle: DataBundle) -> tuple[str, TextSplit]:
+    """The rows a generalisation evaluation uses: the labelled test split if there is one, else
+    the validation file, else every row (a single file or a folder with only a train file)."""
+    if bundle.test is not None:
+        return "test", bundle.test
+    source = bundle.source
+    if _has_validation_file(source) or not Path(source).expanduser().exists():
+        return "validation", bundle.validation  # a folder's dev file, or a hub split
+    whole = TextSplit(
+        bundle.train.texts + bundle.validation.texts, bundle.train.labels + bundle.validation.labels
+    )
+    return "all", whole
+
+
+def load_transfer_data(source: str | Path) -> DataBundle:
+    """Load a second dataset (columns guessed as for training); DataError when unusable."""
+    return load_data(source)
+
+
+# ----------------------------------------------------------------------------- transfer
+def _check_run(store: Store, run_id: int, bundle: DataBundle) -> dict[str, Any]:
+    run = store.get_run(run_id)
+    if run["status"] not in PREDICTABLE:
+        raise AdapterLoadError(
+            f"run #{run_id} ({run['name']}) is {run['status']} and has no trained adapter to "
+            "evaluate; pick a run that succeeded or was stopped"
+        )
+    if dataset_key(run["dataset"]) == dataset_key(bundle.source):
+        raise DataError(
+            f"run #{run_id} ({run['name']}) was trained on "
+            f"{dataset_label(dataset_key(bundle.source))}; generalisation is measured on a "
+            "dataset the run was not trained on, so pick another one"
+        )
+    return run
+
+
+def _check_labels(
+    run: dict[str, Any], run_labels: list[str], bundle: DataBundle, split: TextSplit
+) -> None:
+    """DataError when the dataset has labels the run cannot predict."""
+    present = [bundle.label_names[i] for i in sorted(set(split.labels))]
+    missing = [name for name in present if name not in run_labels]
+    if missing:
+        raise DataError(
+            f"run #{run['id']} ({run['name']}) predicts the labels {run_labels}, but "
+            f"{dataset_label(dataset_key(bundle.source))} has the labels {present} "
+            f"({missing} not among the run's). Pick a dataset labelled like the training data, "
+            "or rename its labels to the run's label names"
+        )
+
+
+def _adapter(store: Store, run_id: int, predictor: Predictor) -> LoadedAdapter:
+    try:
+        return predictor.load(adapter_folder(store, run_id))
+    except AdapterNotFoundError as exc:
+        raise AdapterLoadError(str(exc)) from exc
+
+
+def evaluate_transfer(
+    store: Store,
+    run_id: int,
+    data: str | Path | DataBundle,
+    *,
+    max_rows: int = 1000,
+    predictor: Predictor | None = None,
+) -> dict[str, Any]:
+    """Accuracy and macro-F1 of a run on a dataset it was not trained on; cached in the store.
+
+    ``data`` is a dataset source (file, folder, hub id) or one already loaded with
+    :func:`load_transfer_data`. Its labels are matched to the run's by name; rows beyond
+    ``max_rows`` are left out by a stratified sample (seed 42). Macro-F1 averages over the
+    labels present in the evaluated rows. Returns ``{dataset, label, split, rows, accuracy,
+    macro_f1}``.
+
+    Raises:
+        ConfigError: ``max_rows`` out of range.
+        DataError: the dataset cannot be loaded, is the run's own training data, or has labels
+            the run does not know.
+        AdapterLoadError: the run has no adapter (it failed or is still running).
+    """
+    settings = TransferConfig(max_rows=max_rows)
+    bundle = data if isinstance(data, DataBundle) else load_transfer_data(data)
+    run = _check_run(store, run_id, bundle)
+    split_name, split = transfer_split(bundle)
+    predictor = predictor or Predictor()
+    adapter = _adapter(store, run_id, predictor)
+    _check_labels(run, list(adapter.label_names), bundle, split)
+    if len(split) > settings.max_rows:
+        split = _subsample(split, settings.max_rows, seed=42)
+    index = {name: i for i, name in enumerate(adapter.label_names)}
+    truth = [index[bundle.label_names[i]] for i in split.labels]
+    predicted = predictor.logits(adapter, split.texts).argmax(-1).tolist()
+    key = dataset_key(bundle.source)
+    result = {
+        "dataset": key,
+        "label": dataset_label(key),
+        "split": split_name,
+        "rows": len(split),
+        "accuracy": float(accuracy_score(truth, predicted)),
+        "macro_f1": float(
+            f1_score(truth, predicted, labels=sorted(set(truth)), average="macro", zero_division=0)
+        ),
+    }
+    _cache(store, run, key, result)
+    return result
+
+
+def _final_step(store: Store, run: dict[str, Any]) -> int:
+    steps = (run.get("metrics") or {}).get("steps")
+    return int(steps) if steps is not None else max(0, store.last_step(run["id"]))
+
+
+def _cache(store: Store, run: dict[str, Any], key: str, result: dict[str, Any]) -> None:
+    names = [f"{metric}:{key}" for metric in TRANSFER_METRICS]
+    step = _final_step(store, run)
+    store.delete_metrics(run["id"], TRANSFER_SPLIT, names)
+    store.append_metrics(
+        run["id"],
+        [
+            {"step": step, "split": TRANSFER_SPLIT, "name": name, "value": result[metric]}
+            for metric, name in zip(TRANSFER_METRICS, names, strict=True)
+        ],
+    )
+
+
+# ----------------------------------------------------------------------------- comparison
+def _timestamp(iso: str | None) -> float | None:
+    return datetime.fromisoformat(iso).timestamp() if iso else None
+
+
+def time_to_best(
+    run: dict[str, Any], eval_rows: Sequence[dict[str, Any]]
+) -> tuple[int | None, float | None]:
+    """(step, seconds from the run's start) of its best periodic ``eval_accuracy``."""
+    accuracies = [r for r in eval_rows if r["name"] == "eval_accuracy" and r["value"] is not None]
+    if not accuracies:
+        return None, None
+    best = max(accuracies, key=lambda r: (r["value"], -r["step"]))
+    started = _timestamp(run.get("started_at"))
+    if started is None or best.get("time") is None or best["time"] < started:
+        return int(best["step"]), None
+    return int(best["step"]), float(best["time"]) - started
+
+
+def _transfer(store: Store, run: dict[str, Any]) -> dict[str, dict[str, float]]:
+    """Cached generalisation results still valid for the run's adapter, by dataset."""
+    found: dict[str, dict[str, float]] = {}
+    step = _final_step(store, run)
+    for row in store.read_metrics(run["id"], split=TRANSFER_SPLIT):
+        metric, _, key = row["name"].partition(":")
+        if row["step"] == step and metric in TRANSFER_METRICS and key:
+            found.setdefault(key, {})[metric] = row["value"]
+    return {key: values for key, values in found.items() if "accuracy" in values}
+
+
+def _adapter_bytes(store: Store, run: dict[str, Any]) -> int | None:
+    try:
+        return int(store.adapter_info(run["id"])["size"])
+    except AdapterNotFoundError:
+        size = (run.get("metrics") or {}).get("adapter_bytes")
+        return int(size) if size else None
+
+
+def _speed(store: Store, run: dict[str, Any]) -> float | None:
+    summary = (run.get("metrics") or {}).get("train_samples_per_second")
+    if summary:
+        return float(summary)
+    rows = [
+        r
+        for r in store.read_metrics(run["id"], split="train")
+        if r["name"] == "samples_per_second" and r["value"]
+    ]
+    return float(rows[-1]["value"]) if rows else None
+
+
+def compare_row(store: Store, run_id: int) -> dict[str, Any]:
+    """One run's comparison figures (see the module docstring); ``None`` where not measured."""
+    run = store.get_run(run_id)
+    summary = run.get("metrics") or {}
+    trainable = run.get("trainable_params") or summary.get("trainable_params")
+    total = run.get("total_params") or summary.get("total_params")
+    best_step, seconds = time_to_best(run, store.read_metrics(run_id, split="eval"))
+    return {
+        "run_id": run_id,
+        "name": run["name"],
+        "method": run["method"],
+        "status": run["status"],
+        "error": run.get("error"),
+        "precision": summary.get("precision"),
+        "trainable_params": trainable,
+        "total_params": total,
+        "trainable_share": 100 * trainable / total if trainable and total else None,
+        "adapter_bytes": _adapter_bytes(store, run),
+        "train_samples_per_second": _speed(store, run),
+        "best_step": best_step,
+        "seconds_to_best": seconds,
+        "dev_accuracy": summary.get("eval_accuracy"),
+        "dev_f1": summary.get("eval_f1"),
+        "transfer": _transfer(store, run),
+    }
+
+
+def compare_rows(store: Store, run_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """The comparison figures of each run, in the given order; RunNotFoundError for a bad id."""
+    return [compare_row(store, int(run_id)) for run_id in run_ids]
+
+
+# ----------------------------------------------------------------------------- table
+def transfer_keys(rows: Sequence[dict[str, Any]]) -> list[str]:
+    """Every second dataset evaluated for any of ``rows``, in first-seen order."""
+    return list(dict.fromkeys(key for row in rows for key in row["transfer"]))
+
+
+def human_bytes(n: float) -> str:
+    """``292 KB``, ``2.3 MB``: binary units, three significant digits at most."""
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024:
+            return f"{n:.0f} {unit}" if unit == "B" or n >= 10 else f"{n:.1f} {unit}"
+        n /= 1024
+    return f"{n:.1f} TB"
+
+
+def seconds_text(seconds: float) -> str:
+    """``0.4 s``, ``95 s``, ``12.5 min``."""
+    if seconds < 10:
+        return f"{seconds:.1f} s"
+    return f"{seconds:.0f} s" if seconds < 600 else f"{seconds / 60:.1f} min"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f}%"
+
+
+def _cells(row: dict[str, Any], keys: Sequence[str]) -> list[str]:
+    share = "" if row["trainable_share"] is None else f"{row['trainable_share']:.3g}%"
+    if row["trainable_params"]:
+        share += f" ({row['trainable_params']:,})"
+    seconds, step = row["seconds_to_best"], row["best_step"]
+    to_best = "" if seconds is None else seconds_text(seconds)
+    if step is not None:
+        to_best = f"{to_best} (step {step})".strip()
+    speed = row["train_samples_per_second"]
+    size = row["adapter_bytes"]
+    cells = [
+        f"#{row['run_id']} {row['name']}",
+        row["method"],
+        share,
+        "" if size is None else human_bytes(size),
+        "" if speed is None else f"{speed:.0f}",
+        to_best,
+        _percent(row["dev_accuracy"]),
+    ]
+    return cells + [_percent(row["transfer"].get(key, {}).get("accuracy")) for key in keys]
+
+
+def compare_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:
+    """Column keys (:data:`COLUMNS` then ``transfer:<dataset>``) and text cells, one row per
+    run: the table the app shows and the benchmark writes."""
+    keys = transfer_keys(rows)
+    return [*COLUMNS, *(f"transfer:{key}" for key in keys)], [_cells(r, keys) for r in rows]
