@@ -171,12 +171,16 @@ def _flag(name: str) -> str:
 
 
 def _arg(value: Any) -> str:
+    if isinstance(value, dict):  # multi-task datasets
+        return ",".join(f"{name}={data}" for name, data in value.items())
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
 def as_command(config: TrainConfig) -> str:
     """The same run as a ``python -m core.train`` command (settings left at default omitted)."""
-    parts = ["python", "-m", "core.train", "--method", config.method, "--data", str(config.data)]
+    parts = ["python", "-m", "core.train", "--method", config.method]
+    if not config.tasks:
+        parts += ["--data", str(config.data)]
     defaults = TrainConfig(data="x")
     for f in dataclasses.fields(TrainConfig):
         if f.name in ("method", "data", "method_options"):

@@ -16,10 +16,11 @@ from app.i18n import field_key, t
 from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
 from core import runner
-from core.config import TrainConfig
+from core.config import TrainConfig, parse_tasks
 from core.data import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
+from core.multitask import combine
 from core.recording import start_recorded
 from core.validation import draft
 
@@ -78,14 +79,19 @@ def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any
     """The form as a checked config and its loaded dataset; FormProblems lists every problem."""
     kwargs = forms.config_values(values)
     problems = forms.config_problems(kwargs)
-    bundle = None
-    if str(kwargs.get("data") or "").strip():
+    tasks = parse_tasks(kwargs.get("tasks"))
+    data = str(kwargs.get("data") or "").strip()
+    sources = tasks if isinstance(tasks, dict) and tasks else ({"": data} if data else {})
+    bundles = {}
+    for name, source in sources.items():
         try:
-            bundle = load_bundle(state, draft(TrainConfig, kwargs))
+            one = draft(TrainConfig, {**kwargs, "data": source, "tasks": {}})
+            bundles[name] = load_bundle(state, one)
         except DataError as exc:
-            problems.append(str(exc))
+            problems.append(f"{name}: {exc}" if name else str(exc))
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
+    bundle = combine(bundles)[0] if len(bundles) > 1 else next(iter(bundles.values()), None)
     return forms.engine_checked(kwargs), bundle
 
 

@@ -257,18 +257,20 @@ class Trainer:
                 self.train_features, shard[st.batch_in_epoch :], self.pad_id
             ):
                 if self.stop_event.is_set():
+                    if window_steps:  # count the steps since the last log line
+                        st.train_seconds += time.perf_counter() - window_start
                     return "stopped"
                 loss = self._step(indices, batch)
                 st.step += 1
                 st.batch_in_epoch += 1
                 st.samples += len(indices)
                 window_loss, window_steps = window_loss + loss, window_steps + 1
+                self._maybe_replan(time.perf_counter())  # may make this step the last
                 if st.step % cfg.log_every == 0 or st.step == st.total_steps:
                     now = time.perf_counter()
                     st.train_seconds += now - window_start
                     self._log_train(window_loss / window_steps, now)
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
-                self._maybe_replan(time.perf_counter())
                 self._maybe_grow()
                 if st.step % self._eval_every() == 0 or st.step >= st.total_steps:
                     paused = time.perf_counter()

@@ -196,3 +196,22 @@ def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
         run = config(tmp_path / "x", datasets["topics"], model, init_from=folder, method=method)
         summary = train(run)
         assert summary["status"] == "failed" and message in summary["error"]
+
+
+def test_train_tab_checks_and_estimates_a_multitask_form(tmp_path, datasets, tiny_model_dir):
+    from app.errors import FormProblems
+    from app.state import AppState
+    from app.train_tab import check_form
+    from storage.store import Store
+
+    state = AppState(store=Store(tmp_path / "studio.db"))
+    tasks = f"reviews={datasets['reviews']}, topics={datasets['topics']}"
+    form = {"data": "", "method": "ptuning_v2", "model": str(tiny_model_dir), "cfg_tasks": tasks}
+    plan, command, _yaml = check_form(state, form)
+    assert f"--tasks reviews={datasets['reviews']},topics={datasets['topics']}" in command
+    assert "--data" not in command
+    assert plan
+    with pytest.raises(FormProblems, match="topics: .*not found"):
+        check_form(state, {**form, "cfg_tasks": f"reviews={datasets['reviews']},topics=nope.csv"})
+    with pytest.raises(FormProblems, match="choose prompt_tuning or ptuning_v2"):
+        check_form(state, {**form, "method": "lora"})

@@ -354,3 +354,17 @@ def test_form_values_out_of_range_are_all_listed_with_their_labels(tiny_model_di
     assert any(p.startswith("Batch size: batch_size=0") for p in problems)
     assert any(p.startswith("Learning rate: lr=5.0") for p in problems)
     assert any(p.startswith("Rank r: r=0") for p in problems)
+
+
+def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
+    tmp_path, reviews, tiny_model_dir, monkeypatch
+):
+    def cut_now(self, now):  # the budget runs out right after step 3, between log lines
+        if self.state.step == 3:
+            self.state.total_steps = 3
+
+    monkeypatch.setattr(Trainer, "_maybe_replan", cut_now)
+    summary = train(config(tmp_path, reviews, tiny_model_dir, max_steps=50, log_every=100))
+    assert summary["status"] == "succeeded", summary.get("error")
+    assert summary["steps"] == 3
+    assert summary["train_seconds"] > 0 and summary["train_samples_per_second"] > 0
