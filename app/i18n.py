@@ -336,6 +336,7 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "error_title": "Something went wrong",
         "started": "Run #{run_id} ({name}) started. Follow it on the Monitor tab.",
         "stopping": "Asked run #{run_id} to stop; it finishes the current step and saves.",
+        "stopping_sweep": "Sweep {sweep_id} starts no further runs.",
         "nothing_running": "No training is running.",
         "estimate": "**{trainable}** trainable parameters of {total} ({share}). "
         "About **{steps}** steps; estimated time **{duration}** (a rough estimate from {speed}).",
@@ -455,6 +456,7 @@ SERVER_TEXT: dict[str, dict[str, str]] = {
         "error_title": "出错了",
         "started": "运行 #{run_id}（{name}）已开始。请在监控页查看。",
         "stopping": "已请求运行 #{run_id} 停止；它会完成当前步骤并保存。",
+        "stopping_sweep": "扫描 {sweep_id} 不再启动新的运行。",
         "nothing_running": "当前没有正在进行的训练。",
         "estimate": "可训练参数 **{trainable}**，共 {total}（{share}）。约 **{steps}** 步；"
         "预计用时 **{duration}**（根据{speed}粗略估算）。",

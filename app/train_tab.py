@@ -22,6 +22,7 @@ from core.errors import DataError
 from core.methods import METHODS
 from core.multitask import combine
 from core.recording import start_recorded
+from core.sweep import active_sweep
 from core.validation import draft
 
 
@@ -138,12 +139,19 @@ def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, i
 
 def stop_training(state: AppState) -> str:
     """Ask the running training to stop at the next step boundary."""
-    handle = runner.active()
+    handle, sweep = runner.active(), active_sweep()
+    if sweep is not None:  # stopping means stopping: the sweep starts no further runs
+        sweep.stop()
     if handle is None:
+        if sweep is not None:
+            return state.text("stopping_sweep", sweep_id=sweep.sweep_id)
         return state.text("nothing_running")
     handle.stop()
     run_id = handle.run_id if handle.run_id is not None else "?"
-    return state.text("stopping", run_id=run_id)
+    message = state.text("stopping", run_id=run_id)
+    if sweep is not None:
+        message += " " + state.text("stopping_sweep", sweep_id=sweep.sweep_id)
+    return message
 
 
 # ----------------------------------------------------------------------------- layout

@@ -34,7 +34,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from core.artifacts import LoadedAdapter
 from core.config import ConfigBase, param
-from core.data import SPLIT_STEMS, DataBundle, TextSplit, _subsample, load_data
+from core.data import SPLIT_STEMS, DataBundle, TextSplit, load_data, stratified_sample
 from core.errors import AdapterLoadError, DataError
 from core.predict import Predictor
 from core.recording import adapter_folder
@@ -175,7 +175,7 @@ def evaluate_transfer(
     adapter = _adapter(store, run_id, predictor)
     _check_labels(run, list(adapter.label_names), bundle, split)
     if len(split) > settings.max_rows:
-        split = _subsample(split, settings.max_rows, seed=42)
+        split = stratified_sample(split, settings.max_rows, seed=42)
     index = {name: i for i, name in enumerate(adapter.label_names)}
     truth = [index[bundle.label_names[i]] for i in split.labels]
     predicted = predictor.logits(adapter, split.texts).argmax(-1).tolist()

@@ -416,7 +416,7 @@ def _split_validation(
     return _take(train, train_idx.tolist()), _take(train, val_idx.tolist())
 
 
-def _subsample(split: TextSplit, n: int, seed: int) -> TextSplit:
+def stratified_sample(split: TextSplit, n: int, seed: int) -> TextSplit:
     """Stratified sample of ``n`` rows: per-class quotas by largest remainder, then shuffled."""
     labels = np.asarray(split.labels)
     classes, counts = np.unique(labels, return_counts=True)
@@ -569,7 +569,7 @@ def load_data(
         )
     if max_train_rows is not None and len(train) > max_train_rows:
         notes.append(f"using {max_train_rows:,} of {len(train):,} training rows (max_train_rows)")
-        train = _subsample(train, max_train_rows, seed)
+        train = stratified_sample(train, max_train_rows, seed)
         _check_train(train, names, hint=" - raise max_train_rows")
     notes += _overlap_notes(train, {"validation": validation, "test": test})
     return DataBundle(train, validation, test, names, *cols, str(source), notes)

@@ -190,3 +190,20 @@ def test_the_app_has_the_sweep_tab(tmp_path):
     ids = {block.elem_id for block in demo.blocks.values() if getattr(block, "elem_id", None)}
     assert {"tab-sweep", "sweep-start", "sweep-stop", "sweep-plot", "sweep-table"} <= ids
     assert {"sweep-lengths", "sweep-lrs", "sweep-past", "sweep-method"} <= ids
+
+
+def test_stop_training_also_ends_a_running_sweep(state, monkeypatch):
+    from app import train_tab
+
+    class FakeSweep:
+        sweep_id = 7
+        stopped = False
+
+        def stop(self):
+            self.stopped = True
+
+    running = FakeSweep()
+    monkeypatch.setattr(train_tab, "active_sweep", lambda: running)
+    message = train_tab.stop_training(state)
+    assert running.stopped
+    assert "Sweep 7 starts no further runs" in message
