@@ -137,7 +137,7 @@ def multitask_runs(args: argparse.Namespace) -> str:
         f"P-Tuning v2, training rows capped at {args.max_train_rows} per task (stratified). "
         f"One run trains a shared prompt on all three tasks in mixed batches for "
         f"{args.multitask_minutes:g} minutes; each task's adapter is then fine-tuned on that "
-        f"task alone for {args.finetune_minutes:g} minutes. The single-task runs get the same "
+        f"task alone for {args.finetune_minutes:g} min. The single-task runs get the same "
         f"total time per task ({per_task:.3g} minutes). Dev accuracy per task.\n\n"
         "| task | single-task | shared prompt (multi-task) | shared, then fine-tuned |\n"
         "|---|---|---|---|\n" + "\n".join(lines) + "\n"

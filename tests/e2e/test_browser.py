@@ -1,6 +1,6 @@
 """One end-to-end run in headless Chromium: train on the Train tab, watch the Monitor curve,
-classify a sentence on Try it, with a screenshot of each tab (kept in docs/screenshots/ when
-PTUNE_SCREENSHOTS=1).
+classify a sentence on Try it and ask why, compare the run on Compare, open Sweep; with a
+screenshot of each tab (kept in docs/screenshots/ when PTUNE_SCREENSHOTS=1).
 
 Needs the ``playwright`` Python package and Debian's ``chromium`` (no Playwright browser
 download). Skipped when either is missing, except on CI (``CI=true``), where that fails.
@@ -95,6 +95,10 @@ def test_train_monitor_and_try_it_in_a_browser(sync_api, app_url, tiny_model_dir
             page.goto(app_url)
             train_and_watch(page, str(tiny_model_dir), shots)
             try_it(page, shots)
+            why(page)
+            compare(page, shots)
+            page.get_by_role("tab", name="Sweep").click()
+            page.locator("#sweep-start").wait_for()
         finally:
             browser.close()
 
@@ -136,3 +140,24 @@ def try_it(page, shots: Path) -> None:
     )
     page.locator("#tryit-chart .js-plotly-plot").wait_for()
     screenshot(page, shots, "tryit.png")
+
+
+def why(page) -> None:
+    page.get_by_text("Why? The words behind each prediction").click()
+    page.locator("#tryit-why").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#tryit-why-out').innerText;"
+        " return t.includes('head-only demo') && t.includes('spotless'); }"
+    )
+
+
+def compare(page, shots: Path) -> None:
+    page.get_by_role("tab", name="Compare").click()
+    page.locator("#compare-runs input").click()
+    page.get_by_role("option", name="head-only demo").first.click()
+    page.locator("#compare-show").click()
+    page.wait_for_function(
+        "() => document.querySelector('#compare-table').innerText.includes('head_only')"
+    )
+    page.locator("#compare-plot .js-plotly-plot").wait_for()
+    screenshot(page, shots, "compare.png")
