@@ -215,3 +215,21 @@ def test_train_tab_checks_and_estimates_a_multitask_form(tmp_path, datasets, tin
         check_form(state, {**form, "cfg_tasks": f"reviews={datasets['reviews']},topics=nope.csv"})
     with pytest.raises(FormProblems, match="choose prompt_tuning or ptuning_v2"):
         check_form(state, {**form, "method": "lora"})
+
+
+def test_a_stopped_multitask_run_resumes_with_every_task_head(tmp_path, datasets, tiny_model_dir):
+    import threading
+
+    stop = threading.Event()
+
+    def stop_at_first_checkpoint(event):
+        if event["type"] == "checkpoint":
+            stop.set()
+
+    run = multitask_config(tmp_path, datasets, tiny_model_dir, max_steps=8, eval_every=2,
+                           keep_best=False)  # fmt: skip
+    first = train(run, stop_at_first_checkpoint, stop)
+    assert first["status"] == "stopped", first.get("error")
+    resumed = train(run, resume_from=tmp_path / "run" / "checkpoint")
+    assert resumed["status"] == "succeeded", resumed.get("error")
+    assert resumed["steps"] == 8 and set(resumed["tasks"]) == {"reviews", "topics"}
