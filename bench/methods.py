@@ -25,23 +25,25 @@ SST2 = ROOT.parent / "shared" / "data" / "sst2"
 ALL_METHODS = ["prompt_tuning", "ptuning_v1", "ptuning_v2", "lora", "adapter", "head_only", "full"]
 
 
-def run_method(method: str, data: Path, budget: float, out: Path, extra: list[str]) -> dict:
-    """One training process; returns its JSON summary (or the failure)."""
-    command = [
-        sys.executable, "-m", "core.train", "--method", method, "--data", str(data),
-        "--time-budget", str(budget), "--out", str(out / method), "--quiet",
-        *extra,
-    ]  # fmt: skip
+def train_process(arguments: list[str], out: Path) -> dict:
+    """One ``python -m core.train`` process; its JSON summary (or the failure) plus the wall
+    time as ``bench_wall_seconds``."""
+    command = [sys.executable, "-m", "core.train", *arguments, "--out", str(out), "--quiet"]
     started = time.perf_counter()
     result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    wall = time.perf_counter() - started
     lines = result.stdout.strip().splitlines()
     try:
         summary = json.loads(lines[-1])
     except (IndexError, ValueError):
         summary = {"status": "failed", "error": result.stderr.strip()[-500:]}
-    summary["bench_wall_seconds"] = wall
+    summary["bench_wall_seconds"] = time.perf_counter() - started
     return summary
+
+
+def run_method(method: str, data: Path, budget: float, out: Path, extra: list[str]) -> dict:
+    """One method's training process on ``data`` within ``budget`` minutes."""
+    arguments = ["--method", method, "--data", str(data), "--time-budget", str(budget), *extra]
+    return train_process(arguments, out / method)
 
 
 def table(rows: list[dict]) -> str:

@@ -17,14 +17,15 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import subprocess
 import sys
-import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from methods import write_section  # noqa: E402  (a script beside this one)
+if __package__ in (None, ""):  # run as a file: python bench/techniques.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench import methods  # noqa: E402
+from bench.methods import write_section  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
@@ -37,16 +38,8 @@ COMPARISONS = ("growth", "sharing", "multitask")
 
 
 def train_process(arguments: list[str], out: Path) -> dict:
-    """One ``python -m core.train`` process; its JSON summary plus the wall time."""
-    command = [sys.executable, "-m", "core.train", *arguments, "--out", str(out), "--quiet"]
-    started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
-    lines = result.stdout.strip().splitlines()
-    try:
-        summary = json.loads(lines[-1])
-    except (IndexError, ValueError):
-        summary = {"status": "failed", "error": result.stderr.strip()[-500:]}
-    summary["bench_wall_seconds"] = time.perf_counter() - started
+    """One ``python -m core.train`` process, its summary printed as it ends."""
+    summary = methods.train_process(arguments, out)
     print(json.dumps({k: v for k, v in summary.items() if "matrix" not in k}), flush=True)
     return summary
 

@@ -111,9 +111,9 @@ def normalize_growth(settings: Any) -> None:
         settings.num_virtual_tokens = stages[-1]
         if _split(settings.grow_at):
             try:
-                points = [float(p) for p in _split(settings.grow_at)]
+                points = parse_points(settings.grow_at, len(stages))
             except ValueError:
-                return
+                return  # growth_problems reports it
             settings.grow_at = ",".join(f"{p:g}" for p in points)
 
 

@@ -14,9 +14,9 @@ from __future__ import annotations
 import bisect
 import contextlib
 import copy
+import dataclasses
 import itertools
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -24,11 +24,11 @@ from torch import nn
 
 from core import artifacts
 from core.config import TrainConfig
-from core.data import DataBundle, TextSplit, load_data
+from core.data import DataBundle, TextSplit
 from core.errors import ConfigError
-from core.evaluate import classification_metrics, predict_logits
+from core.evaluate import classification_metrics
 from core.methods.base import classifier_head
-from core.trainer import Trainer
+from core.trainer import Trainer, load_run_data
 
 
 class TaskRouter:
@@ -136,23 +136,16 @@ class MultiTaskTrainer(Trainer):
     """The ordinary training loop over several datasets with one shared prompt."""
 
     def _load_data(self) -> DataBundle:
-        cfg = self.config
-        self.bundles = {
-            name: load_data(
-                source,
-                text_column=cfg.text_column,
-                label_column=cfg.label_column,
-                validation_fraction=cfg.validation_fraction,
-                seed=cfg.seed,
-                max_train_rows=cfg.max_train_rows,
-            )
-            for name, source in cfg.tasks.items()
-        }
+        self.bundles = {name: load_run_data(self._task_config(name)) for name in self.config.tasks}
         bundle, self.train_tasks = combine(self.bundles)
         self.task_names = list(self.bundles)
         self.sizes = [len(b.label_names) for b in self.bundles.values()]
         self.offsets = [0, *itertools.accumulate(self.sizes)]
         return bundle
+
+    def _task_config(self, name: str) -> TrainConfig:
+        """This run's settings as a single-task run on task ``name``'s dataset."""
+        return dataclasses.replace(self.config, data=self.config.tasks[name], tasks={})
 
     def _base_labels(self) -> list[str]:
         return list(next(iter(self.bundles.values())).label_names)
@@ -182,14 +175,7 @@ class MultiTaskTrainer(Trainer):
             if not rows:
                 continue
             self.router.ids = task
-            logits = predict_logits(
-                self.model,
-                [features[i] for i in rows],
-                self.config.batch_size * 2,
-                self.pad_id,
-                self.accelerator.device,
-                self.accelerator.autocast,
-            )
+            logits = self._logits([features[i] for i in rows])
             start, size = self.offsets[task], self.sizes[task]
             own = classification_metrics(
                 logits[:, start : start + size], [labels[i] - start for i in rows], size, prefix
@@ -239,9 +225,7 @@ class MultiTaskTrainer(Trainer):
                     size = artifacts.save_adapter(
                         folder,
                         model,
-                        TrainConfig.from_dict(
-                            {**self.config.to_dict(), "tasks": {}, "data": self.config.tasks[name]}
-                        ),
+                        self._task_config(name),
                         list(bundle.label_names),
                         self.max_length,
                         self.pooling,
@@ -270,8 +254,3 @@ def _set_child(owner: nn.Module, name: str, module: nn.Module) -> None:
         owner[name] = module
     else:
         setattr(owner, name, module)
-
-
-def task_adapter(run_out: str | Path, task: str) -> Path:
-    """The adapter folder of one task of a finished multi-task run."""
-    return Path(run_out) / "adapters" / task

@@ -148,7 +148,7 @@ class Trainer:
         if self.growth is not None:
             self.method.resize_prompt(self.model, self.growth.stages[0], self.method_cfg)
         if cfg.init_from:
-            self.head_from_adapter = warm_start.load_initial_weights(
+            warm_start.load_initial_weights(
                 self.method, self.model, init_meta, Path(cfg.init_from), self.labels
             )
         self.state.prompt_length = self.method.prompt_length(self.model) or 0
@@ -378,8 +378,9 @@ class Trainer:
             return self._eval_seconds / self._eval_rows_done
         return self._seconds_per_step(time.perf_counter()) / self.config.batch_size / 3
 
-    def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
-        logits = predict_logits(
+    def _logits(self, features: list) -> torch.Tensor:
+        """The model's logits for tokenized rows (evaluation batches, autocast as in training)."""
+        return predict_logits(
             self.model,
             features,
             self.config.batch_size * 2,
@@ -387,7 +388,9 @@ class Trainer:
             self.accelerator.device,
             self.accelerator.autocast,
         )
-        return classification_metrics(logits, labels, len(self.labels), prefix)
+
+    def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
+        return classification_metrics(self._logits(features), labels, len(self.labels), prefix)
 
     def _evaluate_and_checkpoint(self) -> bool:
         """Evaluate on (a sample of) validation; returns True when early stopping triggers."""
