@@ -110,7 +110,14 @@ def test_v2_prompt_grows_keeping_trained_rows_and_shrinks_back_exactly(options):
     grown = wrapped.prefix_kv()
     assert all(k.shape[-2] == 7 for k, _ in grown)
     for old, (new, _) in zip(first, grown, strict=True):
-        if not cfg.share_encoder:  # shared rows are produced jointly; their inputs are kept
+        if cfg.share_encoder:  # shared rows are produced jointly; their inputs are kept
+            continue
+        if cfg.prefix_projection:
+            # The rows are recomputed through the projection MLP for 7 tokens instead of 3: a
+            # matmul of another shape may take another kernel path (AVX-512, AMX, bf16-capable
+            # or not), so the same maths can differ in the last float32 bits.
+            torch.testing.assert_close(new[..., :3, :], old, rtol=1e-5, atol=1e-6)
+        else:  # the kept rows are copied tensors: exactly equal
             assert torch.equal(old, new[..., :3, :])
     assert not torch.allclose(_logits(wrapped), before)
     method.resize_prompt(wrapped, 3, cfg)

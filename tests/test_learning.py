@@ -5,18 +5,36 @@ from __future__ import annotations
 import pytest
 import torch
 from conftest import shared_path
+from torch.nn import functional as F
 
 from core.config import TrainConfig
 from core.data import load_data
+from core.evaluate import predict_logits
 from core.methods import METHODS
 from core.trainer import Trainer
 
 STEPS = 40
+PROBE_ROWS = 128
+MIN_DROP = 0.01
+"""Least fall of the probe loss that counts as learning.
+
+The probe is the cross-entropy on fixed training rows in eval mode (no dropout), so a method
+whose trainable weights never moved keeps it exactly. Measured drops after 40 steps are
+0.03 (P-Tuning v1, the slowest) to 0.17 (adapter) in bf16 and fp32 alike; the windowed training
+loss this test used before moved by as little as 0.018 on some CPUs, too close to its margin.
+"""
 
 
 @pytest.fixture(scope="module")
 def sst2_slice():
     return load_data(shared_path("sst2"), max_train_rows=STEPS * 16)
+
+
+def probe_loss(trainer: Trainer) -> float:
+    features = trainer.train_features[:PROBE_ROWS]
+    labels = torch.tensor(trainer.data.train.labels[:PROBE_ROWS])
+    logits = predict_logits(trainer.model, features, 64, trainer.pad_id)  # eval mode, no grad
+    return float(F.cross_entropy(logits.float(), labels))
 
 
 @pytest.mark.parametrize("name", list(METHODS))
@@ -29,12 +47,14 @@ def test_each_method_lowers_the_loss_and_keeps_frozen_weights(name, sst2_slice, 
     trainer.setup()
     frozen = {n: p.detach().clone() for n, p in trainer.model.named_parameters()
               if not p.requires_grad}  # fmt: skip
+    before = probe_loss(trainer)
     trainer.loop()
+    after = probe_loss(trainer)
     assert len(losses) == STEPS
-    first, last = sum(losses[:10]) / 10, sum(losses[-10:]) / 10
-    assert last < first - 0.02, f"{name}: loss {first:.3f} -> {last:.3f}"
+    assert all(torch.isfinite(torch.tensor(losses)))
+    assert after < before - MIN_DROP, f"{name}: probe loss {before:.3f} -> {after:.3f}"
     moved = [n for n, p in trainer.model.named_parameters()
              if n in frozen and not torch.equal(p, frozen[n])]  # fmt: skip
-    assert moved == []
+    assert moved == []  # copied tensors that no step may touch: exact equality holds
     if name != "full":
         assert len(frozen) > 0
