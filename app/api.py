@@ -17,11 +17,11 @@ from app.forms import build_config
 from app.monitor_tab import active_run_id
 from app.state import AppState
 from app.tryit_tab import predict_runs
-from core import runner
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.methods import METHODS
-from core.recording import start_recorded
+from core.training import runner
+from core.training.recording import start_recorded
 
 RUN_FIELDS = (
     "id", "name", "status", "method", "base_model", "dataset", "created_at", "started_at",

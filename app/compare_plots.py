@@ -1,4 +1,5 @@
-"""The Compare tab's figure: one panel per measured figure, from :func:`core.compare.compare_rows`.
+"""The Compare tab's figure: one panel per measured figure, from
+:func:`core.analysis.compare.compare_rows`.
 
 Each run keeps one colour in every panel. Trainable share and adapter size span several orders
 of magnitude between methods (head only to full fine-tuning), so their axes are logarithmic.
@@ -15,7 +16,7 @@ from plotly.subplots import make_subplots
 
 from app.i18n import text
 from app.plots import COLORS, _empty
-from core.compare import dataset_label, human_bytes, seconds_text, transfer_keys
+from core.analysis.compare import dataset_label, human_bytes, seconds_text, transfer_keys
 
 Rows = Sequence[Mapping[str, Any]]
 BAR_PANELS = (  # (row, col, value key, title key, log axis)

@@ -1,9 +1,9 @@
-"""Compare tab: finished runs side by side, and their accuracy on a dataset they were not
-trained on (generalisation).
+"""Compare tab: finished runs side by side, and their accuracy on a dataset they were not trained
+on (generalisation).
 
-The table and the chart come from :func:`core.compare.compare_rows`, which reads the store; a
-generalisation result is computed once per run and dataset and then kept in the store, so it
-shows again after a reload until the same dataset is evaluated again.
+The table and the chart come from :func:`core.analysis.compare.compare_rows`, which reads the
+store; a generalisation result is computed once per run and dataset and then kept in the store,
+so it shows again after a reload until the same dataset is evaluated again.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from app.errors import friendly, plain
 from app.i18n import t
 from app.state import AppState, dataset_choices
 from app.tryit_tab import run_choices
-from core.compare import (
+from core.analysis.compare import (
     COLUMNS,
     PREDICTABLE,
     TransferConfig,

@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 
 from app.state import AppState
-from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns
+from core.data.loading import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns
 from core.errors import DataError
-from core.trainer import load_run_data
+from core.training.trainer import load_run_data
 
 PREVIEW_ROWS = 8
 
@@ -46,7 +46,7 @@ def train_file(source: str | Path) -> Path:
 
 
 def _read(state: AppState, path: Path) -> pd.DataFrame:
-    from core.data import read_table
+    from core.data.loading import read_table
 
     key = f"table:{path}:{path.stat().st_mtime_ns}"
     if key not in state.cache:

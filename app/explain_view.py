@@ -17,10 +17,10 @@ import pandas as pd
 from app.errors import plain
 from app.i18n import t, text
 from app.state import AppState
-from core.explain import explain
-from core.inspect_prompt import EMBEDDING_METHODS, PROMPT_METHODS, check_prompt_method
-from core.inspect_prompt import nearest_words as nearest
-from core.recording import adapter_folder
+from core.analysis.explain import explain
+from core.analysis.inspect_prompt import EMBEDDING_METHODS, PROMPT_METHODS, check_prompt_method
+from core.analysis.inspect_prompt import nearest_words as nearest
+from core.training.recording import adapter_folder
 
 GREEN = "22, 163, 74"
 RED = "220, 38, 38"
@@ -33,7 +33,7 @@ USUAL_NORMS = (0.5, 2.0)
 
 # ----------------------------------------------------------------------------- why
 def explain_runs(state: AppState, sentence: str | None, run_ids: Sequence[int] | None) -> list:
-    """One explanation per run (see :func:`core.explain.explain`), with ``run`` and ``text``."""
+    """One explanation per run (:func:`core.analysis.explain.explain`) with ``run`` and ``text``."""
     if not run_ids:
         raise ValueError(state.text("no_run_selected"))
     sentence = (sentence or "").strip()

@@ -20,7 +20,7 @@ from app.i18n import t
 from app.plots import training_figure
 from app.state import AppState
 from app.train_tab import stop_training
-from core import runner
+from core.training import runner
 
 POLL_SECONDS = 1.5
 TABLE_LIMIT = 200

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.i18n import check_lang, text
-from core.data import SPLIT_STEMS, SUPPORTED_EXTENSIONS
+from core.data.loading import SPLIT_STEMS, SUPPORTED_EXTENSIONS
 from core.modeling import DEFAULT_MODEL
 from storage.store import Store
 
@@ -40,7 +40,7 @@ class AppState:
         """The app's one Predictor: adapters on the same base share its weights."""
         with self.lock:
             if self._predictor is None:
-                from core.predict import Predictor
+                from core.analysis.predict import Predictor
 
                 self._predictor = Predictor()
             return self._predictor

@@ -1,6 +1,6 @@
 """Sweep tab: a grid of prompt length x learning rate, run one after another, with results.
 
-The form starts a sweep (:mod:`core.sweep`); a ``gr.Timer`` polls the store and redraws the
+The form starts a sweep (:mod:`core.sweep.run`); a ``gr.Timer`` polls the store and redraws the
 table and the figure only when a run of the sweep changed, so a zoom survives. Past sweeps are
 re-opened from the database, and a new page re-attaches to the sweep running in this process.
 """

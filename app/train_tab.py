@@ -15,14 +15,14 @@ from app.errors import FormProblems, friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
-from core import runner
 from core.config import TrainConfig, parse_tasks
-from core.data import SUPPORTED_EXTENSIONS
+from core.data.loading import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
-from core.multitask import combine
-from core.recording import start_recorded
-from core.sweep import active_sweep
+from core.sweep.run import active_sweep
+from core.training import runner
+from core.training.multitask import combine
+from core.training.recording import start_recorded
 from core.validation import draft
 
 

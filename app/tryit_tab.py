@@ -15,8 +15,8 @@ from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
 from app.state import AppState
-from core.data import TEXT_NAMES, read_table
-from core.recording import adapter_folder
+from core.data.loading import TEXT_NAMES, read_table
+from core.training.recording import adapter_folder
 
 PREDICTABLE = ("succeeded", "stopped")
 EXAMPLES = {

@@ -5,8 +5,8 @@ fp32 against bf16; writes both tables to docs/BENCHMARKS.md.
     python -m bench.compare --methods ptuning_v2,lora --budget-minutes 1 --output /tmp/b.md
 
 Every run is recorded in a PTune Studio database (``--db``; a new one under ``--runs`` when not
-given), and the table is :func:`core.compare.compare_table` of those runs: the Compare tab shows
-the same figures (``python launch.py --db PATH``). Each run trains in a fresh
+given), and the table is :func:`core.analysis.compare.compare_table` of those runs: the Compare tab
+shows the same figures (``python launch.py --db PATH``). Each run trains in a fresh
 ``python -m core.train --db`` process, so one method's memory or threads cannot slow the next
 (``--in-process`` trains in this process instead). Generalisation: each adapter, trained on
 SST-2 only, judges Amazon book and electronics reviews (their labelled test files, a stratified
@@ -29,7 +29,7 @@ if __package__ in (None, ""):  # run as a file: python bench/compare.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.methods import ALL_METHODS, SST2, run_method, write_section  # noqa: E402
-from core.compare import (  # noqa: E402
+from core.analysis.compare import (  # noqa: E402
     COLUMNS,
     compare_rows,
     compare_table,
@@ -82,7 +82,7 @@ def train_run(args: argparse.Namespace, store: Store, method: str, precision: st
             extra += [f"--{key.replace('_', '-')}", str(value)]
         return run_method(method, args.data, args.budget_minutes, out, extra)
     from core.config import TrainConfig
-    from core.recording import start_recorded
+    from core.training.recording import start_recorded
 
     config = TrainConfig(
         method=method,
@@ -113,7 +113,7 @@ def train_all(
 
 def evaluate_all(args: argparse.Namespace, store: Store, run_ids: Sequence[int]) -> list[str]:
     """Generalisation of every run on every ``--transfer`` dataset; notes on what was used."""
-    from core.predict import Predictor
+    from core.analysis.predict import Predictor
 
     predictor, notes = Predictor(), []
     for source in [s for s in args.transfer.split(",") if s.strip()]:
@@ -154,7 +154,7 @@ def markdown(header: Sequence[str], lines: Sequence[Sequence[str]]) -> str:
 
 
 def methods_table(rows: list[dict[str, Any]]) -> str:
-    """core.compare's table plus the seed's claimed share and whether the measurement agrees."""
+    """The comparison table plus the claimed trainable share and whether the measurement agrees."""
     keys, cells = compare_table(rows)
     header = [HEADERS[k] if k in COLUMNS else f"accuracy on {dataset_label(k[9:])}" for k in keys]
     header += ["claimed share", "in claimed range"]

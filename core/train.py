@@ -189,7 +189,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from core.trainer import train
+    from core.training.trainer import train
 
     callback = ProgressBar(not args.quiet)
     try:
@@ -209,7 +209,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -> dict[str, Any]:
     """Train with the run recorded in the database at ``--db`` (resumable by ``--resume-run``)."""
-    from core.recording import resume_recorded, start_recorded
+    from core.training.recording import resume_recorded, start_recorded
     from storage.store import Store
 
     store = Store(args.db)

@@ -64,7 +64,7 @@ def render_readme(
     parts.append(
         f"Unzip this archive and work inside its `run-{run['id']}/` folder, with the PTune "
         "Studio project folder on `PYTHONPATH`:\n\n```python\n"
-        "from core.predict import predict\n\n"
+        "from core.analysis.predict import predict\n\n"
         'print(predict(["text"], ["adapter"]))\n```\n'
         "\nor import the whole run into another PTune Studio: "
         "`python -m storage import this.zip`.\n"

@@ -9,9 +9,9 @@ from test_compare import second_dataset, trained, write_labelled  # noqa: F401 -
 from app.compare_plots import comparison_figure
 from app.compare_tab import build_compare_tab, evaluate_generalisation, show_comparison
 from app.state import AppState
-from core.compare import compare_rows, dataset_key
+from core.analysis.compare import compare_rows, dataset_key
 from core.config import TrainConfig
-from core.recording import start_recorded
+from core.training.recording import start_recorded
 
 
 @pytest.fixture(scope="module")

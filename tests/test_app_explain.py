@@ -14,9 +14,9 @@ from app.explain_view import coloured_text, prompt_run_choices, show_prompt_word
 from app.i18n import SERVER_TEXT
 from app.state import AppState
 from app.tryit_tab import build_tryit_tab
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.methods import METHODS
-from core.predict import Predictor
 from storage.store import Store
 
 KEYS = ("why_head", "why_tip", "why_truncated", "no_prompt_run", "col_virtual_token",

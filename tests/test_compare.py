@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from test_trainer import FILLER, NEGATIVE, POSITIVE
 
-from core.artifacts import folder_bytes
-from core.compare import (
+from core.analysis.compare import (
     COLUMNS,
     compare_rows,
     compare_table,
@@ -22,10 +21,11 @@ from core.compare import (
     time_to_best,
     transfer_split,
 )
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import AdapterLoadError, ConfigError, DataError
-from core.predict import Predictor
-from core.recording import adapter_folder, start_recorded
+from core.training.artifacts import folder_bytes
+from core.training.recording import adapter_folder, start_recorded
 from storage.errors import RunNotFoundError
 from storage.store import Store
 

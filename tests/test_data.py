@@ -1,4 +1,4 @@
-"""Tests for core.data: reading files, guessing columns, labels, splits and every error path."""
+"""core.data: reading files, guessing columns, labels, splits and every error path."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 from conftest import shared_path
 
-from core.data import DataBundle, TextSplit, guess_columns, load_data, read_table
+from core.data.loading import DataBundle, TextSplit, guess_columns, load_data, read_table
 from core.errors import DataError
 
 

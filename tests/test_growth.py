@@ -10,13 +10,13 @@ from conftest import tiny_config
 from test_trainer import config, write_reviews
 from transformers import AutoModelForSequenceClassification, BertConfig
 
-from core.artifacts import load_adapter, read_meta
 from core.errors import AdapterLoadError, ConfigError
-from core.growth import Schedule, schedule_of
 from core.methods import METHODS
 from core.methods.base import count_parameters
 from core.train import build_parser, config_from_args
-from core.trainer import train
+from core.training.artifacts import load_adapter, read_meta
+from core.training.growth import Schedule, schedule_of
+from core.training.trainer import train
 
 PROMPT_METHODS = ["prompt_tuning", "ptuning_v1", "ptuning_v2"]
 
@@ -219,7 +219,7 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
     tmp_path, reviews, tiny_model_dir, monkeypatch
 ):
     scores = iter([0.9, 0.5, 0.4, 0.3, 0.2])
-    real = __import__("core.trainer", fromlist=["Trainer"]).Trainer._evaluate
+    real = __import__("core.training.trainer", fromlist=["Trainer"]).Trainer._evaluate
 
     def declining(self, features, labels, prefix):
         metrics = real(self, features, labels, prefix)
@@ -227,7 +227,7 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
             metrics["eval_accuracy"] = next(scores, 0.1)
         return metrics
 
-    monkeypatch.setattr("core.trainer.Trainer._evaluate", declining)
+    monkeypatch.setattr("core.training.trainer.Trainer._evaluate", declining)
     run = config(
         tmp_path, reviews, tiny_model_dir, method="prompt_tuning", max_steps=6, eval_every=2,
         method_options={"grow": "2,5"},

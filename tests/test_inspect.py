@@ -9,15 +9,15 @@ import torch
 from safetensors.torch import load_file, save_file
 from transformers import AutoModelForSequenceClassification
 
-from core.artifacts import save_adapter
+from core.analysis.explain import explain, split_words
+from core.analysis.inspect_prompt import nearest_words, vocabulary_keys, word_ids
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.deep_prompt import attention_modules
 from core.errors import AdapterLoadError, ConfigError, DataError
-from core.explain import explain, split_words
-from core.inspect_prompt import nearest_words, vocabulary_keys, word_ids
 from core.methods import METHODS
+from core.methods.deep_prompt import attention_modules
 from core.modeling import load_tokenizer
-from core.predict import Predictor
+from core.training.artifacts import save_adapter
 
 MOVIE, GOOD, TERRIBLE = 3185, 2204, 6659  # ids in the MiniLM WordPiece vocabulary
 

@@ -8,10 +8,10 @@ from conftest import shared_path
 from torch.nn import functional as F
 
 from core.config import TrainConfig
-from core.data import load_data
-from core.evaluate import predict_logits
+from core.data.loading import load_data
 from core.methods import METHODS
-from core.trainer import Trainer
+from core.training.evaluate import predict_logits
+from core.training.trainer import Trainer
 
 STEPS = 40
 PROBE_ROWS = 128

@@ -9,11 +9,11 @@ import torch
 from conftest import tiny_config
 from transformers import AutoModelForSequenceClassification
 
-from core.artifacts import load_adapter, save_adapter
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.methods import METHODS, get_method
 from core.methods.base import count_parameters
+from core.training.artifacts import load_adapter, save_adapter
 
 ARCHITECTURES = ["bert", "roberta", "distilbert"]
 
@@ -144,7 +144,7 @@ def test_peft_adapter_loads_with_plain_peft(tiny_model_dir, tmp_path):
 
 
 def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):
-    from core.artifacts import load_checkpoint, save_checkpoint
+    from core.training.artifacts import load_checkpoint, save_checkpoint
 
     param = torch.nn.Parameter(torch.ones(2))
     optimizer = torch.optim.AdamW([param])
@@ -159,7 +159,7 @@ def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):
 
 
 def test_adapters_sharing_one_base_do_not_disturb_each_other(tiny_model_dir, tmp_path):
-    from core.predict import Predictor
+    from core.analysis.predict import Predictor
 
     folders = []
     for seed, name in enumerate(["adapter", "adapter", "ptuning_v2"]):

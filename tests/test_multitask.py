@@ -11,17 +11,17 @@ import torch
 from test_trainer import FILLER, config, write_reviews
 from torch.nn import functional as F
 
-from core.artifacts import load_adapter
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.data import TextSplit, load_data
+from core.data.loading import TextSplit, load_data
 from core.errors import ConfigError
 from core.methods import METHODS
 from core.modeling import load_base
-from core.multitask import MultiTaskHead, TaskRouter, combine, fresh_head
-from core.predict import Predictor
 from core.train import main
-from core.trainer import check_config, train
-from core.warm_start import load_initial_weights
+from core.training.artifacts import load_adapter
+from core.training.multitask import MultiTaskHead, TaskRouter, combine, fresh_head
+from core.training.trainer import check_config, train
+from core.training.warm_start import load_initial_weights
 
 TOPICS = {"sport": ["goal", "match", "team"], "food": ["soup", "bread", "cheese"]}
 

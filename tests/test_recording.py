@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from test_trainer import write_reviews
 
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import BusyError
-from core.predict import Predictor
-from core.recording import adapter_folder, resume_recorded, start_recorded
+from core.training.recording import adapter_folder, resume_recorded, start_recorded
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]

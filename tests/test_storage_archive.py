@@ -53,7 +53,8 @@ def test_export_import_round_trip(store, tmp_path):
     assert f"run-{run_id}/adapter/nested/deeper/head.bin" in names
     assert csv_head == "step,epoch,time,split,name,value"
     assert document["format_version"] == 1 and len(document["manifest"]) == 3
-    assert "from core.predict import predict" in readme and "PeftModel.from_pretrained" in readme
+    assert "from core.analysis.predict import predict" in readme
+    assert "PeftModel.from_pretrained" in readme
 
     with Store(tmp_path / "elsewhere" / "studio.db") as other:
         new_id = other.import_run(zip_path)

@@ -15,9 +15,9 @@ from core import sweep
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
 from core.methods import METHODS
-from core.recording import start_recorded
-from core.sweep import SweepConfig, check_sweep, prompt_methods, run_sweep, start_sweep
-from core.trainer import Trainer
+from core.sweep.run import SweepConfig, check_sweep, prompt_methods, run_sweep, start_sweep
+from core.training.recording import start_recorded
+from core.training.trainer import Trainer
 from storage.errors import SweepNotFoundError
 from storage.schema import migration_names, migrations
 from storage.store import Store

@@ -13,11 +13,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from core import runner
+from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
-from core.predict import Predictor
-from core.trainer import Trainer, check_config, train
+from core.training import runner
+from core.training.trainer import Trainer, check_config, train
 
 POSITIVE = ["good", "great", "fine", "lovely", "superb", "happy", "wonderful", "nice"]
 NEGATIVE = ["bad", "awful", "poor", "terrible", "boring", "sad", "horrible", "ugly"]
@@ -145,7 +145,7 @@ def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, mon
     def nan_loss(*args, **kwargs):
         return original(*args, **kwargs) * float("nan")
 
-    monkeypatch.setattr("core.trainer.F.cross_entropy", nan_loss)
+    monkeypatch.setattr("core.training.trainer.F.cross_entropy", nan_loss)
     summary = train(config(tmp_path, reviews, tiny_model_dir))
     assert summary["status"] == "failed" and "lower the learning rate" in summary["error"]
 

@@ -69,7 +69,7 @@ class Method:
             raise AdapterLoadError(f"saved weights lack {len(missing)} tensors, e.g. {missing[0]}")
         for name, tensor in state.items():
             # A fresh tensor, not an in-place copy: the frozen weights of a model built around
-            # shared base tensors (see core.predict) must never be written through.
+            # shared base tensors (see core.analysis.predict) must never be written through.
             own[name].data = tensor.to(own[name].dtype).clone()
 
     def save(self, wrapped: nn.Module, folder: Path) -> None:

@@ -10,8 +10,8 @@ from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskT
 from torch import nn
 
 from core.config import ConfigBase, param
-from core.growth import grow_at_field, grow_field, growth_problems, normalize_growth
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
+from core.training.growth import grow_at_field, grow_field, growth_problems, normalize_growth
 
 
 @dataclass

@@ -8,11 +8,11 @@ from typing import Any
 import torch
 from torch import nn
 
-from core import deep_prompt
 from core.config import ConfigBase, param
 from core.errors import AdapterLoadError
-from core.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.methods import deep_prompt
 from core.methods.base import Method, classifier_head, freeze
+from core.training.growth import grow_at_field, grow_field, growth_problems, normalize_growth
 
 
 @dataclass

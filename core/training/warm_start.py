@@ -15,11 +15,11 @@ from peft import set_peft_model_state_dict
 from safetensors.torch import load_file
 from torch import nn
 
-from core.artifacts import read_meta
 from core.config import ConfigBase, TrainConfig
 from core.errors import ConfigError
 from core.methods import Method, get_method
 from core.methods.base import WEIGHTS_FILE
+from core.training.artifacts import read_meta
 
 HEAD_NAMES = ("classifier", "score")
 CANNOT_START_FROM = {

@@ -14,8 +14,8 @@ from typing import Any
 
 import torch
 
+from core.analysis.predict import Predictor
 from core.errors import DataError
-from core.predict import Predictor
 
 MAX_WORDS = 200
 JOINERS = "'’-."

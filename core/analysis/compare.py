@@ -32,12 +32,12 @@ from typing import Any
 
 from sklearn.metrics import accuracy_score, f1_score
 
-from core.artifacts import LoadedAdapter
+from core.analysis.predict import Predictor
 from core.config import ConfigBase, param
-from core.data import SPLIT_STEMS, DataBundle, TextSplit, load_data, stratified_sample
+from core.data.loading import SPLIT_STEMS, DataBundle, TextSplit, load_data, stratified_sample
 from core.errors import AdapterLoadError, DataError
-from core.predict import Predictor
-from core.recording import adapter_folder
+from core.training.artifacts import LoadedAdapter
+from core.training.recording import adapter_folder
 from storage.errors import AdapterNotFoundError
 from storage.store import Store
 

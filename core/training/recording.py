@@ -11,10 +11,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from core import runner
 from core.config import TrainConfig
 from core.errors import BusyError
-from core.trainer import Callback, Event, check_config
+from core.training import runner
+from core.training.trainer import Callback, Event, check_config
 from storage.store import Store
 
 TRAIN_SERIES = ("loss", "lr", "samples_per_second", "eta_seconds", "progress")

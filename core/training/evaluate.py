@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from torch import nn
 from torch.nn import functional as F
 
-from core.batching import iterate, sorted_batches
+from core.data.batching import iterate, sorted_batches
 
 
 @torch.no_grad()

@@ -13,7 +13,7 @@ from typing import Any
 from core.config import TrainConfig
 from core.errors import BusyError
 from core.hardware import default_device
-from core.trainer import Callback, Trainer, check_config, create_trainer
+from core.training.trainer import Callback, Trainer, check_config, create_trainer
 
 _lock = threading.Lock()
 _active: dict[str, RunHandle] = {}

@@ -10,11 +10,11 @@ from typing import Any
 import torch
 from transformers import AutoModelForSequenceClassification
 
-from core.artifacts import LoadedAdapter, load_adapter, read_meta
-from core.batching import tokenize
-from core.evaluate import predict_logits
+from core.data.batching import tokenize
 from core.hardware import default_device, resolve_precision
 from core.modeling import load_base
+from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
+from core.training.evaluate import predict_logits
 
 
 class Predictor:

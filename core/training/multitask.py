@@ -22,13 +22,13 @@ from typing import Any
 import torch
 from torch import nn
 
-from core import artifacts
 from core.config import TrainConfig
-from core.data import DataBundle, TextSplit
+from core.data.loading import DataBundle, TextSplit
 from core.errors import ConfigError
-from core.evaluate import classification_metrics
 from core.methods.base import classifier_head
-from core.trainer import Trainer, load_run_data
+from core.training import artifacts
+from core.training.evaluate import classification_metrics
+from core.training.trainer import Trainer, load_run_data
 
 
 class TaskRouter:

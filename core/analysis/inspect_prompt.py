@@ -26,10 +26,10 @@ import torch
 from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
-from core.artifacts import LoadedAdapter, load_adapter, read_meta
 from core.errors import AdapterLoadError, ConfigError
 from core.methods.base import WEIGHTS_FILE
 from core.modeling import load_base
+from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
 
 PROMPT_METHODS = ("prompt_tuning", "ptuning_v1", "ptuning_v2")
 EMBEDDING_METHODS = ("prompt_tuning", "ptuning_v1")
@@ -57,7 +57,7 @@ def nearest_words(
     nearest as ``{"word", "token_id", "similarity"}``, most similar first) and
     ``norm_ratio`` (the token's norm over the vocabulary's mean norm, in the space compared).
     ``loaded`` may be the already loaded adapter of ``adapter_folder`` (e.g. from a
-    :class:`core.predict.Predictor`), to avoid loading it again.
+    :class:`core.analysis.predict.Predictor`), to avoid loading it again.
     """
     folder = Path(adapter_folder)
     meta = read_meta(folder)

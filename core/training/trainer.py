@@ -24,18 +24,18 @@ from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 from torch.nn import functional as F
 
-from core import artifacts, warm_start
-from core.batching import iterate, length_grouped_batches, tokenize
 from core.config import ConfigBase, TrainConfig
-from core.data import DataBundle, load_data
+from core.data.batching import iterate, length_grouped_batches, tokenize
+from core.data.loading import DataBundle, load_data
 from core.errors import CheckpointError, ConfigError, PTuneError
-from core.evaluate import classification_metrics, predict_logits
-from core.growth import fixed_options, schedule_of
 from core.hardware import default_device, physical_cores, resolve_precision
 from core.methods import Method, get_method
 from core.methods.base import count_parameters
 from core.modeling import load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
+from core.training import artifacts, warm_start
+from core.training.evaluate import classification_metrics, predict_logits
+from core.training.growth import fixed_options, schedule_of
 from core.validation import config_problems
 
 Event = dict[str, Any]
@@ -573,7 +573,7 @@ def create_trainer(
 ) -> Trainer:
     """The trainer for ``config``: multi-task when it names several tasks."""
     if config.tasks:
-        from core.multitask import MultiTaskTrainer
+        from core.training.multitask import MultiTaskTrainer
 
         return MultiTaskTrainer(config, callback, stop_event, resume_from)
     return Trainer(config, callback, stop_event, resume_from)

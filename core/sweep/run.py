@@ -1,14 +1,16 @@
 """Sweeps: a grid of prompt length x learning rate for a prompt method, one run per point.
 
-Every grid point is a normal recorded run (:func:`core.recording.start_recorded`) grouped under
-one sweep id in the store, so the Monitor, Try it and the command line see it like any other
-run. The points train one after another in a background thread; when another run holds the
-device between two points, the sweep waits for it. Stopping a sweep stops its current run (which
-still evaluates and saves, as stopped runs do) and starts no more; finished runs are kept.
+Every grid point is a normal recorded run (:func:`core.training.recording.start_recorded`)
+grouped under one sweep id in the store, so the Monitor, Try it and the command line see it like
+any other run. The points train one after another in a background thread; when another run holds
+the device between two points, the sweep waits for it. Stopping a sweep stops its current run
+(which still evaluates and saves, as stopped runs do) and starts no more; finished runs are
+kept.
 
 Command line: ``python -m core.sweep --method ptuning_v2 --data X --lengths 10,20,30
 --lrs 0.01,0.003`` with any flag of ``python -m core.train`` for the shared settings; the last
 line of standard output is one JSON object with every run's result and the best.
+
 """
 
 from __future__ import annotations
@@ -20,12 +22,10 @@ import sys
 import threading
 from typing import Any
 
-from core import runner
 from core import train as train_cli
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError, PTuneError
-from core.recording import start_recorded
-from core.sweep_grid import (
+from core.sweep.grid import (
     DEFAULT_LENGTHS,
     LENGTH,
     MAX_RUNS,
@@ -39,7 +39,9 @@ from core.sweep_grid import (
     read_values,
     sweep_problems,
 )
-from core.trainer import Callback, describe_failure
+from core.training import runner
+from core.training.recording import start_recorded
+from core.training.trainer import Callback, describe_failure
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -348,7 +350,3 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: {outcome.get('error')}", file=sys.stderr)
         return 1
     return 0
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Looking at trained adapters: prediction, explanations, prompt words and comparison."""

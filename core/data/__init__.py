@@ -1,0 +1,1 @@
+"""Datasets: reading files and hub datasets, guessing columns, splits and batching."""

@@ -1,0 +1,1 @@
+"""Training: the loop, checkpoints and adapter folders, background and recorded runs."""
