@@ -47,9 +47,9 @@ from storage.store import Store
 
 __all__ = [
     "DEFAULT_LENGTHS", "LENGTH", "MAX_RUNS", "SweepConfig", "SweepHandle", "active_sweep",
-    "best_result", "check_sweep", "default_lrs", "length_range", "main", "parse_lengths",
-    "parse_lrs", "prompt_methods", "read_values", "run_result", "run_sweep", "start_sweep",
-    "sweep_problems", "sweep_results",
+    "best_result", "build_parser", "check_sweep", "default_lrs", "length_range", "main",
+    "parse_lengths", "parse_lrs", "prompt_methods", "read_values", "run_name", "run_result",
+    "run_sweep", "start_sweep", "sweep_problems", "sweep_results",
 ]  # fmt: skip
 
 log = logging.getLogger(__name__)
