@@ -6,20 +6,18 @@ Each endpoint is a named, typed function registered with ``gr.api``; errors come
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 import yaml
 
 from app.errors import friendly
-from app.forms import build_config
 from app.monitor_tab import active_run_id
 from app.state import AppState
 from app.tryit_tab import predict_runs
+from core.checks import checked, nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError
-from core.methods import METHODS
 from core.training import runner
 from core.training.recording import start_recorded
 
@@ -38,27 +36,13 @@ def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
             raise ConfigError(f"the config is not valid YAML or JSON: {exc}") from exc
     if not isinstance(config, dict):
         raise ConfigError("the config must be a mapping of setting names to values")
-    values = dict(config)
-    options = dict(values.pop("method_options", None) or {})
-    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
-    method = METHODS.get(str(values.get("method", TrainConfig.method)))
-    own = {f.name for f in dataclasses.fields(method.config_cls)} if method else set()
-    for key in [k for k in values if k not in train_names and k in own]:
-        options[key] = values.pop(key)
-    unknown = sorted(k for k in values if k not in train_names)
-    if unknown:
-        raise ConfigError(
-            f"unknown setting(s) {', '.join(unknown)}; known settings are "
-            f"{', '.join(sorted(train_names | own))}"
-        )
-    values["method_options"] = options
-    return values
+    return nest_method_options(config)
 
 
 def train(state: AppState, config: dict[str, Any] | str) -> int:
     """Check the config (every problem at once) and start training; the new run's id."""
-    checked = build_config(parse_config(config))
-    run_id, _handle = start_recorded(state.store, checked)
+    run = checked(parse_config(config)).config
+    run_id, _handle = start_recorded(state.store, cast(TrainConfig, run))
     return run_id
 
 

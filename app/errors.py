@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from app.i18n import text
-from core.errors import PTuneError
+from core.errors import ConfigProblems, PTuneError
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -22,16 +22,12 @@ EXPECTED = (PTuneError, StorageError, ValueError, LookupError, OSError)
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class FormProblems(ValueError):
-    """The form has one or more problems; ``problems`` lists them all."""
-
-    def __init__(self, problems: Sequence[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = list(problems)
+FormProblems = ConfigProblems
+"""A form's problems, every one listed: the engine's own check raises the same type."""
 
 
-def problems_html(problems: Sequence[str]) -> str:
-    items = "".join(f"<li>{html.escape(p)}</li>" for p in problems)
+def problems_html(problems: Sequence[Any]) -> str:
+    items = "".join(f"<li>{html.escape(str(p))}</li>" for p in problems)
     return f"<ul>{items}</ul>"
 
 

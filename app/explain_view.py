@@ -18,8 +18,9 @@ from app.errors import plain
 from app.i18n import t, text
 from app.state import AppState
 from core.analysis.explain import explain
-from core.analysis.inspect_prompt import EMBEDDING_METHODS, PROMPT_METHODS, check_prompt_method
+from core.analysis.inspect_prompt import check_prompt_method, prompt_space
 from core.analysis.inspect_prompt import nearest_words as nearest
+from core.methods import prompt_methods
 from core.training.recording import adapter_folder
 
 GREEN = "22, 163, 74"
@@ -102,7 +103,7 @@ def prompt_run_choices(
 ) -> list[tuple[str, int]]:
     """The ``choices`` whose runs were trained with a prompt method."""
     methods = {run["id"]: run["method"] for run in state.store.list_runs(limit=500)}
-    return [(label, run_id) for label, run_id in choices if methods.get(run_id) in PROMPT_METHODS]
+    return [(label, run_id) for label, run_id in choices if methods.get(run_id) in prompt_methods()]
 
 
 def _columns(state: AppState) -> list[str]:
@@ -111,7 +112,7 @@ def _columns(state: AppState) -> list[str]:
 
 def prompt_note(state: AppState, run: str, method: str, tokens: Sequence[dict]) -> str:
     """What was compared, and whether the prompt sits near real words or has drifted away."""
-    space = "prompt_space_embeddings" if method in EMBEDDING_METHODS else "prompt_space_keys"
+    space = "prompt_space_embeddings" if prompt_space(method) == "input" else "prompt_space_keys"
     similarity = sum(token["words"][0]["similarity"] for token in tokens) / len(tokens)
     norm = sum(token["norm_ratio"] for token in tokens) / len(tokens)
     low, high = USUAL_NORMS

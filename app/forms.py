@@ -15,11 +15,9 @@ import gradio as gr
 import yaml
 
 from app.i18n import field_key, t
+from core.checks import checked
 from core.config import TrainConfig
-from core.errors import ConfigError
 from core.methods import METHODS
-from core.training.trainer import check_config
-from core.validation import config_problems
 
 TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
 """TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
@@ -137,32 +135,9 @@ def config_values(values: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def build_config(values: dict[str, Any]) -> TrainConfig:
-    """A checked TrainConfig from TrainConfig keyword arguments; FormProblems lists all issues."""
-    from app.errors import FormProblems
-
-    problems = config_problems(values)
-    if problems:
-        raise FormProblems(problems)
-    return engine_checked(values)
-
-
-def engine_checked(values: dict[str, Any]) -> TrainConfig:
-    """TrainConfig from values already free of form problems, passed through ``check_config``
-    (the engine's own check has the last word)."""
-    from app.errors import FormProblems
-
-    config = TrainConfig(**values)
-    try:
-        check_config(config)
-    except ConfigError as exc:
-        raise FormProblems([str(exc)]) from exc
-    return config
-
-
 def form_to_config(values: dict[str, Any]) -> TrainConfig:
-    """The form's values as a checked TrainConfig (FormProblems lists every problem)."""
-    return build_config(config_values(values))
+    """The form's values as a checked TrainConfig (ConfigProblems lists every problem)."""
+    return checked(config_values(values)).config  # type: ignore[return-value]
 
 
 # ----------------------------------------------------------------------------- config -> text

@@ -319,16 +319,6 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
                   "此时方法设置取自该适配器。"),
 }  # fmt: skip
 
-ZH_METHODS: dict[str, str] = {
-    "prompt_tuning": "学习 P 个输入嵌入；适配器极小，在小型编码器上效果最弱。",
-    "ptuning_v1": "由 LSTM/MLP 提示编码器生成虚拟输入词元；保存编码器的输出。",
-    "ptuning_v2": "深度提示：在每一层加入可训练的键/值前缀；效果好且体积小。",
-    "lora": "对注意力权重做低秩更新；准确率接近全量微调。",
-    "adapter": "在注意力和前馈层之后加入小型残差 MLP；编码器冻结。",
-    "head_only": "冻结编码器，只训练分类头。",
-    "full": "训练全部权重；准确率的参照，产物也最大。",
-}
-
 # Text built on the server, in the language given at launch.
 SERVER_TEXT: dict[str, dict[str, str]] = {
     "en": {
@@ -588,7 +578,7 @@ def _field_translations() -> tuple[dict[str, str], dict[str, str]]:
             zh[key], zh[key + "_help"] = label, help_text
     for name, method in METHODS.items():
         en[f"method_{name}_summary"] = method.summary
-        zh[f"method_{name}_summary"] = ZH_METHODS.get(name, method.summary)
+        zh[f"method_{name}_summary"] = method.summary_in("zh")
     return en, zh
 
 

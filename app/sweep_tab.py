@@ -20,10 +20,10 @@ from app.i18n import t
 from app.state import DEMO_DATA, AppState, dataset_choices
 from app.sweep_plots import lr_label, sweep_figure
 from core import sweep
+from core.checks import draft
 from core.config import TrainConfig
 from core.errors import DataError
 from core.methods import METHODS
-from core.validation import draft
 
 POLL_SECONDS = 2.0
 SWEEP_LIST_LIMIT = 100
@@ -262,7 +262,7 @@ def _form(state: AppState, c: dict[str, Any]) -> None:
         value=state.default_model, label=t("sweep_model"), elem_id="sweep-model"
     )
     c["method"] = gr.Radio(
-        choices=[(METHODS[name].title, name) for name in sweep.prompt_methods()],
+        choices=[(METHODS[name].title_in(state.lang), name) for name in sweep.prompt_methods()],
         value=method,
         label=t("sweep_method"),
         elem_id="sweep-method",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import gradio as gr
 import pandas as pd
@@ -15,6 +15,7 @@ from app.errors import FormProblems, friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
+from core.checks import check_run, draft
 from core.config import TrainConfig, parse_tasks
 from core.data.loading import SUPPORTED_EXTENSIONS
 from core.errors import DataError
@@ -23,7 +24,6 @@ from core.sweep.run import active_sweep
 from core.training import runner
 from core.training.multitask import combine
 from core.training.recording import start_recorded
-from core.validation import draft
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -79,7 +79,8 @@ def switch_method(method: str) -> list[Any]:
 def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any]:
     """The form as a checked config and its loaded dataset; FormProblems lists every problem."""
     kwargs = forms.config_values(values)
-    problems = forms.config_problems(kwargs)
+    check = check_run(kwargs)
+    problems: list[Any] = list(check.problems)
     tasks = parse_tasks(kwargs.get("tasks"))
     data = str(kwargs.get("data") or "").strip()
     sources = tasks if isinstance(tasks, dict) and tasks else ({"": data} if data else {})
@@ -89,11 +90,11 @@ def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any
             one = draft(TrainConfig, {**kwargs, "data": source, "tasks": {}})
             bundles[name] = load_bundle(state, one)
         except DataError as exc:
-            problems.append(f"{name}: {exc}" if name else str(exc))
+            problems.append(TrainConfig.problem("data", f"{name}: {exc}" if name else str(exc)))
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
     bundle = combine(bundles)[0] if len(bundles) > 1 else next(iter(bundles.values()), None)
-    return forms.engine_checked(kwargs), bundle
+    return cast(TrainConfig, check.config), bundle
 
 
 def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:
@@ -224,7 +225,8 @@ def _data_column(state: AppState, tab: TrainTab) -> None:
 def _method_column(state: AppState, tab: TrainTab) -> None:
     gr.Markdown(t("train_method_heading"))
     tab.fields["method"] = gr.Radio(
-        choices=[(m.title, name) for name, m in METHODS.items()], value=state.default_method,
+        choices=[(m.title_in(state.lang), name) for name, m in METHODS.items()],
+        value=state.default_method,
         label=t("train_method"), elem_id="train-method",
     )  # fmt: skip
     for name in METHODS:

@@ -38,19 +38,13 @@ from core.analysis.compare import (  # noqa: E402
     load_transfer_data,
 )
 from core.errors import PTuneError  # noqa: E402
+from core.methods import METHODS  # noqa: E402
 from storage.errors import StorageError  # noqa: E402
 from storage.store import Store  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 AMAZON = ROOT.parent / "shared" / "data" / "amazon-reviews"
 DEFAULT_TRANSFER = f"{AMAZON / 'books'},{AMAZON / 'electronics'}"
-CLAIMS = {  # the parameter shares the seed quotes, as (name, low %, high %)
-    "prompt_tuning": ("P-Tuning", 0.01, 0.1),
-    "ptuning_v1": ("P-Tuning", 0.01, 0.1),
-    "ptuning_v2": ("P-Tuning", 0.01, 0.1),
-    "lora": ("LoRA", 0.1, 1.0),
-    "adapter": ("Adapter", 1.0, 3.0),
-}
 HEADERS = {
     "run": "run",
     "method": "method",
@@ -137,10 +131,11 @@ def evaluate_all(args: argparse.Namespace, store: Store, run_ids: Sequence[int])
 
 # ----------------------------------------------------------------------------- tables
 def claim(method: str, share: float | None) -> tuple[str, str]:
-    """(claimed range, whether ``share`` falls in it) for methods the seed quotes a range for."""
-    if method not in CLAIMS:
+    """(quoted range, whether ``share`` falls in it) for methods with a usually quoted share."""
+    quoted = METHODS[method].typical_share if method in METHODS else None
+    if quoted is None:
         return "", ""
-    name, low, high = CLAIMS[method]
+    name, low, high = quoted
     verdict = "" if share is None else ("yes" if low <= share <= high else "no")
     if verdict == "no":
         verdict += f" ({'above' if share > high else 'below'})"

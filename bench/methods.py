@@ -20,9 +20,14 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: python bench/methods.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.methods import METHODS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
-ALL_METHODS = ["prompt_tuning", "ptuning_v1", "ptuning_v2", "lora", "adapter", "head_only", "full"]
+ALL_METHODS = list(METHODS)
 
 
 def train_process(arguments: list[str], out: Path) -> dict:

@@ -35,6 +35,8 @@ TASKS = {
     "electronics": DATA / "amazon-reviews" / "electronics",
 }
 COMPARISONS = ("growth", "sharing", "multitask")
+METHOD = "ptuning_v2"
+"""The method whose techniques (growth, shared encoder, multi-task) are measured."""
 
 
 def train_process(arguments: list[str], out: Path) -> dict:
@@ -69,7 +71,7 @@ HEADER = (
 
 def prompt_runs(args: argparse.Namespace, which: list[str]) -> dict[str, str]:
     """The fixed-length baseline and the growth and/or sharing variants on SST-2."""
-    common = ["--method", "ptuning_v2", "--data", str(TASKS["sst2"]),
+    common = ["--method", METHOD, "--data", str(TASKS["sst2"]),
               "--time-budget", str(args.budget_minutes), "--num-virtual-tokens", "20"]  # fmt: skip
     variants = {"fixed 20 tokens": []}
     if "growth" in which:
@@ -104,7 +106,7 @@ def multitask_runs(args: argparse.Namespace) -> str:
     rows = ["--max-train-rows", str(args.max_train_rows), *args.extra]
     tasks = ",".join(f"{name}={path}" for name, path in TASKS.items())
     mixed = train_process(
-        ["--method", "ptuning_v2", "--tasks", tasks, "--time-budget",
+        ["--method", METHOD, "--tasks", tasks, "--time-budget",
          str(args.multitask_minutes), *rows],
         args.runs / "multitask",
     )  # fmt: skip
@@ -115,12 +117,12 @@ def multitask_runs(args: argparse.Namespace) -> str:
         tuned: dict = {"status": "failed", "error": "the multi-task run failed"}
         if own.get("adapter_path"):
             tuned = train_process(
-                ["--method", "ptuning_v2", "--data", str(path), "--init-from",
+                ["--method", METHOD, "--data", str(path), "--init-from",
                  own["adapter_path"], "--time-budget", str(args.finetune_minutes), *rows],
                 args.runs / f"finetune-{name}",
             )  # fmt: skip
         single = train_process(
-            ["--method", "ptuning_v2", "--data", str(path), "--time-budget", str(per_task), *rows],
+            ["--method", METHOD, "--data", str(path), "--time-budget", str(per_task), *rows],
             args.runs / f"single-{name}",
         )
         shared = _accuracy(own) if own else _accuracy(mixed)

@@ -1,13 +1,15 @@
 """Config dataclasses with help text and ranges that the app's forms read.
 
 Every field is declared with :func:`param`, which stores a help text and a range (or a list of
-choices) in the field's metadata. ``validate()`` checks them all and returns every problem at
-once, so a form can list them together.
+choices) in the field's metadata. ``problems()`` checks them all and returns every problem at
+once as a :class:`Problem` naming its setting, so a form can list them together and point at
+the setting; construction raises :class:`ConfigError` when there is any.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import inspect
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,20 +32,33 @@ def param(
     return field(default=default, metadata=meta)
 
 
-def _field_problems(name: str, value: Any, meta: dict) -> list[str]:
+@dataclass(frozen=True)
+class Problem:
+    """One problem of a run's settings: the setting it concerns (None for the run as a whole),
+    that setting's label as a form shows it, and a sentence saying what is wrong and the fix."""
+
+    message: str
+    setting: str | None = None
+    label: str | None = None
+
+    def __str__(self) -> str:
+        return f"{self.label}: {self.message}" if self.label else self.message
+
+
+def _field_message(name: str, value: Any, meta: dict) -> str | None:
     if value is None:
-        return []
+        return None
     choices, lo, hi = meta.get("choices"), meta.get("min"), meta.get("max")
     if choices is not None and value not in choices:
         options = ", ".join(repr(c) for c in choices)
-        return [f"{name}={value!r} is not one of {options}"]
+        return f"{name}={value!r} is not one of {options}"
     if lo is None and hi is None:
-        return []
+        return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return [f"{name}={value!r} must be a number"]
+        return f"{name}={value!r} must be a number"
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        return [f"{name}={value!r} is out of range; use a value from {lo} to {hi}"]
-    return []
+        return f"{name}={value!r} is out of range; use a value from {lo} to {hi}"
+    return None
 
 
 @dataclass
@@ -54,17 +69,27 @@ class ConfigBase:
         self.normalize()
         problems = self.problems()
         if problems:
-            raise ConfigError(f"{type(self).__name__}: " + "; ".join(problems))
+            raise ConfigError(f"{type(self).__name__}: " + "; ".join(map(str, problems)))
 
     def normalize(self) -> None:
         """Bring equivalent spellings of a setting to one form (before checking)."""
 
-    def problems(self) -> list[str]:
-        """Every range or choice violation, as sentences naming the field and the fix."""
-        found: list[str] = []
+    def problems(self) -> list[Problem]:
+        """Every range or choice violation, each naming its setting and the fix."""
+        found: list[Problem] = []
         for f in dataclasses.fields(self):
-            found += _field_problems(f.name, getattr(self, f.name), dict(f.metadata))
+            message = _field_message(f.name, getattr(self, f.name), dict(f.metadata))
+            if message:
+                found.append(self.problem(f.name, message))
         return found
+
+    @classmethod
+    def problem(cls, setting: str, message: str) -> Problem:
+        """A problem of the field ``setting``, labelled as the form labels that field."""
+        label = next(
+            (f.metadata.get("label") for f in dataclasses.fields(cls) if f.name == setting), None
+        )
+        return Problem(message, setting, label if label and label != setting else None)
 
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -82,12 +107,24 @@ class ConfigBase:
 
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:
-        """Field name, type, default, help and range for each field (what a form shows)."""
+        """Field name, type, default, help and range for each field (what a form shows).
+
+        A class's own fields come before those it inherits (shared settings such as prompt
+        growth follow the method's own), each group in declaration order.
+        """
         rows = []
-        for f in dataclasses.fields(cls):
+        for f in sorted(dataclasses.fields(cls), key=lambda f: _declared_depth(cls, f.name)):
             default = f.default if f.default is not dataclasses.MISSING else None
             rows.append({"name": f.name, "type": str(f.type), "default": default, **f.metadata})
         return rows
+
+
+def _declared_depth(cls: type, name: str) -> int:
+    """How far up ``cls``'s MRO the field ``name`` is declared (0: in ``cls`` itself)."""
+    for depth, klass in enumerate(cls.__mro__):
+        if name in inspect.get_annotations(klass):
+            return depth
+    return len(cls.__mro__)
 
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -305,17 +342,23 @@ class TrainConfig(ConfigBase):
             return ", ".join(f"{name}={data}" for name, data in self.tasks.items())
         return str(self.data)
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         tasks = parse_tasks(self.tasks)  # also when checked as a draft, before normalize()
         if isinstance(tasks, str):
-            found.append(tasks)
+            found.append(self.problem("tasks", tasks))
         elif tasks:
-            found += task_problems(tasks, self.data)
+            found += [self.problem("tasks", p) for p in task_problems(tasks, self.data)]
         elif not str(self.data).strip():
-            found.append("data is empty; give a file, a folder or a hub dataset id")
+            found.append(
+                self.problem("data", "data is empty; give a file, a folder or a hub dataset id")
+            )
         if not isinstance(self.method_options, dict):
-            found.append("method_options must be a mapping of setting names to values")
+            found.append(
+                self.problem(
+                    "method_options", "method_options must be a mapping of setting names to values"
+                )
+            )
         return found
 
 

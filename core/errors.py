@@ -1,5 +1,8 @@
 """Domain exceptions raised by the engine. Only ``app/`` turns them into UI messages."""
 
+from collections.abc import Sequence
+from typing import Any
+
 
 class PTuneError(Exception):
     """Base class for every error the engine reports to a person."""
@@ -7,6 +10,14 @@ class PTuneError(Exception):
 
 class ConfigError(PTuneError, ValueError):
     """A training setting is out of range or inconsistent; the message lists every problem."""
+
+
+class ConfigProblems(ConfigError):
+    """A run's settings have problems; ``problems`` lists each with the setting it concerns."""
+
+    def __init__(self, problems: Sequence[Any]) -> None:
+        super().__init__("; ".join(map(str, problems)))
+        self.problems = list(problems)
 
 
 class DataError(PTuneError, ValueError):

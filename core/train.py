@@ -16,6 +16,7 @@ from typing import Any
 import yaml
 from tqdm import tqdm
 
+from core.checks import TRAIN_FIELDS, checked, nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError, PTuneError
 from core.methods import METHODS
@@ -99,7 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
-    """Merge the YAML file and the flags (flags win) into a TrainConfig."""
+    """Merge the YAML file and the flags (flags win) into a checked TrainConfig.
+
+    Raises :class:`ConfigError` (every problem at once, as :func:`core.checks.checked` finds
+    them) when the settings cannot make a run.
+    """
     values: dict[str, Any] = {}
     if args.config:
         try:
@@ -108,12 +113,11 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             raise ConfigError(f"cannot read config file {args.config}: {exc}") from exc
         if not isinstance(loaded, dict):
             raise ConfigError(f"{args.config} must hold a mapping of setting names to values")
-        values.update(loaded)
-    options = dict(values.pop("method_options", None) or {})
-    train_names = {f.name for f in dataclasses.fields(TrainConfig)}
-    for key in [k for k in values if k not in train_names]:
-        options[key] = values.pop(key)  # flat method settings in the YAML file
-    for name in train_names - {"method_options"}:
+        values.update(nest_method_options(loaded))
+    options = values.pop("method_options", None) or {}
+    if not isinstance(options, dict):
+        raise ConfigError(f"method_options in {args.config} must map setting names to values")
+    for name in TRAIN_FIELDS - {"method_options"}:
         if getattr(args, name, None) is not None:
             values[name] = getattr(args, name)
     if isinstance(values.get("data"), list):
@@ -122,20 +126,20 @@ def config_from_args(args: argparse.Namespace) -> TrainConfig:
             values["data"] = sources[0]
         else:
             values["tasks"] = tasks_from_paths(sources)
-    for name in method_fields():
-        if getattr(args, f"m_{name}") is not None:
-            options[name] = getattr(args, f"m_{name}")
+    flags = {
+        n: getattr(args, f"m_{n}") for n in method_fields() if getattr(args, f"m_{n}") is not None
+    }
     method = values.get("method", TrainConfig.method)
-    if method in METHODS:
+    if method in METHODS:  # named as flags here; settings from the file are checked below
         own = {f.name for f in dataclasses.fields(METHODS[method].config_cls)}
-        stray = sorted(set(options) - own)
+        stray = sorted(set(flags) - own)
         if stray:
             raise ConfigError(
                 f"{', '.join(_flag(s) for s in stray)} does not apply to method {method}; "
                 f"its settings are {', '.join(_flag(s) for s in sorted(own)) or 'none'}"
             )
-    values["method_options"] = options
-    return TrainConfig(**values)
+    values["method_options"] = {**options, **flags}
+    return checked(values).config  # type: ignore[return-value]
 
 
 def tasks_from_paths(sources: list[str]) -> dict[str, str]:

@@ -62,7 +62,7 @@ def export_run(store: Store, run_id: int, zip_path: Path) -> Path:
         with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
             zf.writestr(f"{top}/run.json", to_json(document, indent=2))
             zf.writestr(f"{top}/metrics.csv", _metrics_csv(metrics))
-            zf.writestr(f"{top}/README.md", render_readme(run, adapter, metrics))
+            zf.writestr(f"{top}/README.md", render_readme(run, adapter, metrics, list(manifest)))
             rows = store.db.execute(
                 "SELECT path, content FROM adapter_files WHERE run_id = ? ORDER BY path", [run_id]
             )

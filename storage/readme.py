@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from typing import Any
 
-PEFT_KINDS = ("prompt_tuning", "ptuning_v1", "lora")
+PEFT_CONFIG = "adapter_config.json"
+"""The file peft writes into its own adapter folders (``PeftModel.from_pretrained`` reads it)."""
 
 
 def _metrics_table(metrics: dict[str, Any] | None) -> str:
@@ -38,9 +40,16 @@ def _peft_snippet(run: dict[str, Any]) -> str:
 
 
 def render_readme(
-    run: dict[str, Any], adapter: dict[str, Any] | None, history: list[dict[str, Any]]
+    run: dict[str, Any],
+    adapter: dict[str, Any] | None,
+    history: list[dict[str, Any]],
+    files: Sequence[str] = (),
 ) -> str:
-    """What the run is, its final metrics, and how to load its adapter in Python."""
+    """What the run is, its final metrics, and how to load its adapter in Python.
+
+    ``files`` are the adapter folder's file paths: a folder in peft's own format also gets the
+    lines that load it with peft alone.
+    """
     labels = ", ".join(run.get("label_names") or []) or "not recorded"
     parts = [
         f"# {run['name']}\n",
@@ -69,6 +78,6 @@ def render_readme(
         "\nor import the whole run into another PTune Studio: "
         "`python -m storage import this.zip`.\n"
     )
-    if adapter.get("kind") in PEFT_KINDS:
+    if PEFT_CONFIG in files:
         parts.append(_peft_snippet(run))
     return "\n".join(parts)

@@ -18,6 +18,7 @@ from app.plots import label_figure, prediction_figure, training_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, find_datasets
 from app.train_tab import add_upload, check_form, show_dataset, stop_training
 from app.tryit_tab import read_texts
+from core.checks import checked
 from core.config import TrainConfig
 from core.errors import DataError
 from core.methods import METHODS
@@ -71,19 +72,22 @@ def test_every_problem_of_the_form_is_listed_at_once():
                 cfg_batch_size=0, cfg_lr="5", cfg_epochs="many", opt_ptuning_v2_num_virtual_tokens=0
             )
         )
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert len(problems) == 4, problems
     assert any(p.startswith("Batch size: batch_size=0") for p in problems)
     assert any(p.startswith("Learning rate: lr=5.0") for p in problems)
     assert any("epochs='many' must be a number" in p for p in problems)
     assert any(p.startswith("Prompt length: num_virtual_tokens=0") for p in problems)
+    settings = {p.setting for p in caught.value.problems}  # each names its setting
+    assert settings == {"batch_size", "lr", "epochs", "num_virtual_tokens"}
 
 
 def test_a_missing_model_folder_is_listed_with_the_other_problems(tmp_path):
     with pytest.raises(FormProblems) as caught:
         forms.form_to_config(form(model=str(tmp_path / "nowhere"), cfg_batch_size=0))
     assert len(caught.value.problems) == 2
-    assert any("nowhere" in p for p in caught.value.problems)
+    assert any("nowhere" in str(p) for p in caught.value.problems)
+    assert {p.setting for p in caught.value.problems} == {"model", "batch_size"}
 
 
 def test_each_setting_gets_a_fitting_component():
@@ -120,8 +124,10 @@ def test_command_and_yaml_describe_the_same_run():
 def test_api_config_takes_flat_method_settings_and_rejects_unknown_ones():
     values = parse_config({"data": "x.csv", "method": "lora", "r": 2})
     assert values["method_options"] == {"r": 2}
-    with pytest.raises(ValueError, match="unknown setting"):
-        parse_config("data: x.csv\nwarp_speed: 9\n")
+    with pytest.raises(ValueError, match="unknown setting.*warp_speed"):
+        checked(parse_config("data: x.csv\nwarp_speed: 9\n"))
+    with pytest.raises(ValueError, match="r is not a setting of P-Tuning v2"):
+        checked(parse_config("data: x.csv\nr: 4\n"))
 
 
 def test_check_shows_parameters_estimate_command_and_yaml(state, tiny_model_dir):
@@ -140,7 +146,7 @@ def test_problems_with_the_data_are_listed_with_the_others(state, tmp_path):
     one_label.write_text("text,label\n" + "a,x\n" * 10, encoding="utf-8")
     with pytest.raises(FormProblems) as caught:
         check_form(state, form(data=str(one_label), cfg_batch_size=0))
-    problems = caught.value.problems
+    problems = [str(p) for p in caught.value.problems]
     assert len(problems) == 2 and any("only one label" in p for p in problems)
 
 

@@ -158,7 +158,7 @@ def test_command_line_takes_several_datasets_and_reports_tasks(
         "--tasks", f"a={datasets['reviews']},b={datasets['topics']}", "--method", "lora",
         "--model", str(tiny_model_dir),
     ])  # fmt: skip
-    assert code == 1  # the run ends failed, with the reason
+    assert code == 2  # refused before anything is trained, with the reason
     assert "multi-task training shares one prompt" in capsys.readouterr().err
 
 

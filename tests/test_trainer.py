@@ -346,11 +346,11 @@ def test_a_prompt_too_long_for_the_model_is_refused(tiny_model_dir):
 
 
 def test_form_values_out_of_range_are_all_listed_with_their_labels(tiny_model_dir):
-    from core.validation import config_problems
+    from core.checks import run_problems
 
     values = {"data": "x.csv", "model": str(tiny_model_dir), "batch_size": 0, "lr": 5.0,
               "method": "lora", "method_options": {"r": 0}}  # fmt: skip
-    problems = config_problems(values)
+    problems = [str(p) for p in run_problems(values)]
     assert any(p.startswith("Batch size: batch_size=0") for p in problems)
     assert any(p.startswith("Learning rate: lr=5.0") for p in problems)
     assert any(p.startswith("Rank r: r=0") for p in problems)

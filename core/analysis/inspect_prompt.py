@@ -27,12 +27,11 @@ from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
 from core.errors import AdapterLoadError, ConfigError
+from core.methods import METHODS, prompt_methods
 from core.methods.base import WEIGHTS_FILE
 from core.modeling import load_base
 from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
 
-PROMPT_METHODS = ("prompt_tuning", "ptuning_v1", "ptuning_v2")
-EMBEDDING_METHODS = ("prompt_tuning", "ptuning_v1")
 MAX_K = 50
 PROMPT_TENSOR = "prompt_embeddings"
 UNUSED = re.compile(r"^(\[unused\d+\]|<unused\d*>|\[PAD\d*\]|<extra_id_\d+>)$")
@@ -41,11 +40,17 @@ KEY_BATCH = 4096
 
 def check_prompt_method(method: str) -> None:
     """Raise :class:`ConfigError` unless ``method`` learns a prompt of virtual tokens."""
-    if method not in PROMPT_METHODS:
+    if method not in prompt_methods():
         raise ConfigError(
             f"this run uses {method}; word neighbours exist only for prompt methods: "
-            f"{', '.join(PROMPT_METHODS)}. Pick a run trained with one of them"
+            f"{', '.join(prompt_methods())}. Pick a run trained with one of them"
         )
+
+
+def prompt_space(method: str) -> str:
+    """Where the method's prompt is compared with words: "input" embeddings or layer-0 "keys"."""
+    check_prompt_method(method)
+    return str(METHODS[method].prompt_space)
 
 
 def nearest_words(
@@ -65,7 +70,7 @@ def nearest_words(
     if not 1 <= int(k) <= MAX_K:
         raise ConfigError(f"k={k} is out of range; ask for 1 to {MAX_K} nearest words")
     with torch.no_grad():
-        if meta["method"] in EMBEDDING_METHODS:
+        if prompt_space(meta["method"]) == "input":
             prompt, vocab, ids, tokenizer = _embedding_space(folder, meta, loaded)
         else:
             prompt, vocab, ids, tokenizer = _key_space(

@@ -12,6 +12,7 @@ from transformers import AutoModelForSequenceClassification
 
 from core.data.batching import tokenize
 from core.hardware import default_device, resolve_precision
+from core.methods import get_method
 from core.modeling import load_base
 from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
 from core.training.evaluate import predict_logits
@@ -62,7 +63,7 @@ class Predictor:
                 return cached[1]
             meta = read_meta(Path(key))
             base = None
-            if meta["method"] != "full":
+            if not get_method(meta["method"]).whole_model:
                 base = self._fresh_base(meta["base_model"], list(meta["label_names"]))
             adapter = load_adapter(key, base=base)
             adapter.model.to(self.device)

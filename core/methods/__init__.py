@@ -1,21 +1,38 @@
-"""The training methods, one module each, behind one registry."""
+"""The training methods, one module each, behind one registry.
+
+Every module in this package that defines a :class:`Method` subclass with a ``name`` is found
+and registered when the package is imported: adding a method means adding its module (and its
+page under ``docs/methods/``), nothing else. The registry is ordered by ``Method.position``.
+"""
 
 from __future__ import annotations
 
-from core.errors import ConfigError
-from core.methods.adapter import Adapter
-from core.methods.base import Method
-from core.methods.full import Full
-from core.methods.head_only import HeadOnly
-from core.methods.lora import Lora
-from core.methods.prompt_tuning import PromptTuning
-from core.methods.ptuning_v1 import PTuningV1
-from core.methods.ptuning_v2 import PTuningV2
+import importlib
+import inspect
+import pkgutil
+from collections.abc import Iterable
 
-METHODS: dict[str, Method] = {
-    m.name: m
-    for m in (PromptTuning(), PTuningV1(), PTuningV2(), Lora(), Adapter(), HeadOnly(), Full())
-}
+from core.errors import ConfigError
+from core.methods.base import Method
+
+__all__ = ["METHODS", "Method", "discover", "get_method", "prompt_methods"]
+
+
+def discover(package: str = __name__, paths: Iterable[str] = __path__) -> dict[str, Method]:
+    """One instance of every concrete method in the package's modules, by name, in order."""
+    found: dict[str, Method] = {}
+    for info in pkgutil.iter_modules(list(paths)):
+        module = importlib.import_module(f"{package}.{info.name}")
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            own = cls.__module__ == module.__name__ and "name" in vars(cls)
+            if own and issubclass(cls, Method):
+                if cls.name in found:
+                    raise ConfigError(f"two methods are called '{cls.name}'; rename one")
+                found[cls.name] = cls()
+    return dict(sorted(found.items(), key=lambda item: (item[1].position, item[0])))
+
+
+METHODS: dict[str, Method] = discover()
 
 
 def get_method(name: str) -> Method:
@@ -24,3 +41,8 @@ def get_method(name: str) -> Method:
         return METHODS[name]
     except KeyError:
         raise ConfigError(f"unknown method '{name}'; choose one of {', '.join(METHODS)}") from None
+
+
+def prompt_methods() -> list[str]:
+    """The methods that learn a prompt of virtual tokens, in registry order."""
+    return [name for name, method in METHODS.items() if method.has_prompt]

@@ -86,11 +86,15 @@ class Adapter(Method):
     config_cls = AdapterSettings
     default_lr = 1e-3
     default_epochs = 10
-
-    def model_problems(self, model_config: Any) -> list[str]:
-        if model_config.model_type not in TARGETS:
-            return [f"the bottleneck adapter does not know '{model_config.model_type}' layers"]
-        return []
+    position = 50
+    translations = {
+        "zh": {
+            "title": "瓶颈适配器",
+            "summary": "在注意力和前馈层之后加入小型残差 MLP；编码器冻结。",
+        }
+    }
+    families = tuple(TARGETS)
+    typical_share = ("Adapter", 1.0, 3.0)
 
     def wrap(self, model: nn.Module, cfg: AdapterSettings) -> nn.Module:
         freeze(model)

@@ -30,7 +30,37 @@ class Method:
     config_cls: ClassVar[type[ConfigBase]]
     default_lr: ClassVar[float]
     default_epochs: ClassVar[float]
+    position: ClassVar[int] = 100
+    """Place in the method pickers and listings (smaller first)."""
+    translations: ClassVar[dict[str, dict[str, str]]] = {}
+    """Title and summary in languages other than English: ``{"zh": {"title", "summary"}}``."""
+    prompt_space: ClassVar[str | None] = None
+    """Where the learned prompt lives: ``"input"`` (virtual-token embeddings before the first
+    layer), ``"keys"`` (a key/value prefix at every layer) or None (no prompt)."""
+    multitask: ClassVar[bool] = False
+    """Whether several tasks can share this method's weights (one head per task)."""
+    whole_model: ClassVar[bool] = False
+    """Whether the saved folder is a complete model (no base model needed to load it)."""
     peft_format: ClassVar[bool] = False
+    """Whether the saved folder is peft's own format (``PeftModel.from_pretrained`` loads it)."""
+    families: ClassVar[tuple[str, ...] | None] = None
+    """Model types (``config.model_type``) it supports; None for every supported family."""
+    init_from_refusal: ClassVar[str | None] = None
+    """Why a run cannot start from this method's adapter folder (None when it can)."""
+    typical_share: ClassVar[tuple[str, float, float] | None] = None
+    """The trainable-parameter share usually quoted for this kind of method:
+    (kind, low %, high %), e.g. ("LoRA", 0.1, 1.0)."""
+
+    @property
+    def has_prompt(self) -> bool:
+        """True for methods that learn virtual tokens (prompt length, growth, prompt words)."""
+        return self.prompt_space is not None
+
+    def title_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("title", self.title)
+
+    def summary_in(self, lang: str) -> str:
+        return self.translations.get(lang, {}).get("summary", self.summary)
 
     def reserved_positions(self, cfg: Any) -> int:
         """Input positions taken by virtual tokens (0 when the method adds none)."""
@@ -38,7 +68,12 @@ class Method:
 
     def model_problems(self, model_config: Any) -> list[str]:
         """Reasons this method cannot run on this architecture (empty when it can)."""
-        return []
+        kind = getattr(model_config, "model_type", None)
+        if self.families is None or kind in self.families:
+            return []
+        return [
+            f"{self.title} does not support '{kind}' models; it supports {', '.join(self.families)}"
+        ]
 
     def wrap(self, model: nn.Module, cfg: Any) -> nn.Module:
         raise NotImplementedError

@@ -25,6 +25,15 @@ class Full(Method):
     config_cls = FullConfig
     default_lr = 5e-5
     default_epochs = 5
+    position = 70
+    translations = {
+        "zh": {"title": "全量微调", "summary": "训练全部权重；准确率的参照，产物也最大。"}
+    }
+    whole_model = True
+    init_from_refusal = (
+        "a fully fine-tuned model is a base model of its own; give its folder as the base "
+        "model instead"
+    )
 
     def wrap(self, model: nn.Module, cfg: FullConfig) -> nn.Module:
         model.requires_grad_(True)

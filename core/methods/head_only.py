@@ -22,6 +22,8 @@ class HeadOnly(Method):
     config_cls = HeadOnlyConfig
     default_lr = 5e-3
     default_epochs = 10
+    position = 60
+    translations = {"zh": {"title": "仅分类头", "summary": "冻结编码器，只训练分类头。"}}
 
     def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
         freeze(model)

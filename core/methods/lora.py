@@ -54,6 +54,12 @@ class Lora(PeftMethod):
     config_cls = LoraSettings
     default_lr = 1e-3
     default_epochs = 10
+    position = 40
+    translations = {
+        "zh": {"title": "LoRA", "summary": "对注意力权重做低秩更新；准确率接近全量微调。"}
+    }
+    families = tuple(ATTENTION_TARGETS)
+    typical_share = ("LoRA", 0.1, 1.0)
 
     def model_problems(self, model_config: Any) -> list[str]:
         if model_config.model_type not in ATTENTION_TARGETS:

@@ -9,13 +9,13 @@ import torch
 from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 from torch import nn
 
-from core.config import ConfigBase, param
+from core.config import Problem, param
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
-from core.training.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.training.growth import PromptSettings
 
 
 @dataclass
-class PromptTuningSettings(ConfigBase):
+class PromptTuningSettings(PromptSettings):
     num_virtual_tokens: int = param(
         20,
         "Virtual tokens prepended to every input; more tokens, more capacity, slower steps.",
@@ -36,16 +36,12 @@ class PromptTuningSettings(ConfigBase):
         label="Initial text",
         advanced=True,
     )
-    grow: str = grow_field()
-    grow_at: str = grow_at_field()
 
-    def normalize(self) -> None:
-        normalize_growth(self)
-
-    def problems(self) -> list[str]:
-        found = super().problems() + growth_problems(self)
+    def problems(self) -> list[Problem]:
+        found = super().problems()
         if self.init == "text" and not self.init_text.strip():
-            found.append("init_text is empty; give a short text or choose another init")
+            message = "init_text is empty; give a short text or choose another init"
+            found.append(self.problem("init_text", message))
         return found
 
 
@@ -56,6 +52,16 @@ class PromptTuning(PeftPromptMethod):
     config_cls = PromptTuningSettings
     default_lr = 3e-2
     default_epochs = 30
+    position = 10
+    translations = {
+        "zh": {
+            "title": "提示微调",
+            "summary": "学习 P 个输入嵌入；适配器极小，在小型编码器上效果最弱。",
+        }
+    }
+    prompt_space = "input"
+    multitask = True
+    typical_share = ("P-Tuning", 0.01, 0.1)
 
     def reserved_positions(self, cfg: PromptTuningSettings) -> int:
         return cfg.num_virtual_tokens

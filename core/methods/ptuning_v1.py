@@ -9,13 +9,13 @@ import torch
 from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskType, get_peft_model
 from torch import nn
 
-from core.config import ConfigBase, param
+from core.config import param
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
-from core.training.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.training.growth import PromptSettings
 
 
 @dataclass
-class PTuningV1Settings(ConfigBase):
+class PTuningV1Settings(PromptSettings):
     num_virtual_tokens: int = param(
         20, "Virtual tokens prepended to every input.", min=1, max=200, label="Prompt length"
     )
@@ -44,14 +44,6 @@ class PTuningV1Settings(ConfigBase):
         label="Encoder dropout",
         advanced=True,
     )
-    grow: str = grow_field()
-    grow_at: str = grow_at_field()
-
-    def normalize(self) -> None:
-        normalize_growth(self)
-
-    def problems(self) -> list[str]:
-        return super().problems() + growth_problems(self)
 
 
 class PTuningV1(PeftPromptMethod):
@@ -61,6 +53,19 @@ class PTuningV1(PeftPromptMethod):
     config_cls = PTuningV1Settings
     default_lr = 1e-2
     default_epochs = 30
+    position = 20
+    translations = {
+        "zh": {
+            "title": "P-Tuning v1",
+            "summary": "由 LSTM/MLP 提示编码器生成虚拟输入词元；保存编码器的输出。",
+        }
+    }
+    prompt_space = "input"
+    init_from_refusal = (
+        "P-Tuning v1 adapters keep only the prompt encoder's output, not the encoder; continue "
+        "a P-Tuning v1 run from its checkpoint instead"
+    )
+    typical_share = ("P-Tuning", 0.01, 0.1)
 
     def reserved_positions(self, cfg: PTuningV1Settings) -> int:
         return cfg.num_virtual_tokens

@@ -8,15 +8,15 @@ from typing import Any
 import torch
 from torch import nn
 
-from core.config import ConfigBase, param
+from core.config import Problem, param
 from core.errors import AdapterLoadError
 from core.methods import deep_prompt
 from core.methods.base import Method, classifier_head, freeze
-from core.training.growth import grow_at_field, grow_field, growth_problems, normalize_growth
+from core.training.growth import PromptSettings
 
 
 @dataclass
-class PTuningV2Settings(ConfigBase):
+class PTuningV2Settings(PromptSettings):
     num_virtual_tokens: int = param(
         16,
         "Prefix length: keys/values added at every layer. Classification prefers under 20.",
@@ -63,19 +63,15 @@ class PTuningV2Settings(ConfigBase):
         label="Prefix dropout",
         advanced=True,
     )
-    grow: str = grow_field()
-    grow_at: str = grow_at_field()
 
-    def normalize(self) -> None:
-        normalize_growth(self)
-
-    def problems(self) -> list[str]:
-        found = super().problems() + growth_problems(self)
+    def problems(self) -> list[Problem]:
+        found = super().problems()
         if self.share_encoder and self.prefix_projection:
-            found.append(
+            message = (
                 "share_encoder and prefix_projection are two ways of producing the prefixes; "
                 "turn one of them off"
             )
+            found.append(self.problem("share_encoder", message))
         return found
 
 
@@ -202,6 +198,16 @@ class PTuningV2(Method):
     config_cls = PTuningV2Settings
     default_lr = 1e-2
     default_epochs = 30
+    position = 30
+    translations = {
+        "zh": {
+            "title": "P-Tuning v2",
+            "summary": "深度提示：在每一层加入可训练的键/值前缀；效果好且体积小。",
+        }
+    }
+    prompt_space = "keys"
+    multitask = True
+    typical_share = ("P-Tuning", 0.01, 0.1)
 
     def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:
         freeze(model)

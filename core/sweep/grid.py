@@ -13,19 +13,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, cast
 
-from core.config import ConfigBase, TrainConfig, param
+from core.checks import draft, run_problems
+from core.config import ConfigBase, Problem, TrainConfig, param
 from core.errors import ConfigError
-from core.methods import METHODS
-from core.validation import config_problems, draft
+from core.methods import METHODS, prompt_methods
 
 LENGTH = "num_virtual_tokens"
 DEFAULT_LENGTHS = (10, 15, 20, 25, 30)
 MAX_RUNS = 60
-
-
-def prompt_methods() -> list[str]:
-    """The methods with a prompt length to sweep (a ``num_virtual_tokens`` setting)."""
-    return [name for name, method in METHODS.items() if _length_field(name) is not None]
 
 
 def _length_field(method: str) -> dataclasses.Field | None:
@@ -141,23 +136,24 @@ class SweepConfig(ConfigBase):
         """(prompt length, learning rate) of each run, in the order they train."""
         return [(length, lr) for length in self.lengths for lr in self.lrs or ()]
 
-    def problems(self) -> list[str]:
+    def problems(self) -> list[Problem]:
         found = super().problems()
         if not isinstance(self.base, TrainConfig):
-            found.append("base must be a TrainConfig holding the shared settings")
+            found.append(Problem("base must be a TrainConfig holding the shared settings", "base"))
         if self.method not in prompt_methods():
-            return [*found, _not_prompt(self.method)]
-        found += self._length_problems() + self._lr_problems()
+            return [*found, Problem(_not_prompt(self.method), "method")]
+        found += [Problem(p, "lengths") for p in self._length_problems()]
+        found += [Problem(p, "lrs") for p in self._lr_problems()]
         if len(self.points) > MAX_RUNS:
-            found.append(
+            message = (
                 f"the grid has {len(self.lengths)} lengths x {len(self.lrs or ())} learning "
                 f"rates = {len(self.points)} runs; at most {MAX_RUNS} fit one sweep, so drop "
                 "some values"
             )
+            found.append(Problem(message, "lengths"))
         if isinstance(self.base, TrainConfig) and self.base.method_options.get("grow"):
-            found.append(
-                "a sweep trains fixed prompt lengths; clear the prompt growth setting (grow)"
-            )
+            message = "a sweep trains fixed prompt lengths; clear the prompt growth setting (grow)"
+            found.append(Problem(message, "base"))
         return found
 
     def _length_problems(self) -> list[str]:
@@ -206,15 +202,15 @@ class SweepConfig(ConfigBase):
         return self.name or f"{self.method} sweep on {data}"
 
 
-def _point_problems(config: SweepConfig) -> list[str]:
+def _point_problems(config: SweepConfig) -> list[Problem]:
     """Problems of the runs the grid makes, checked as any run is (settings, model, room)."""
     if config.method not in prompt_methods():
-        return config_problems(config.values(None, None))
+        return run_problems(config.values(None, None))
     lo, hi = length_range(config.method)
     usable = [n for n in config.lengths if isinstance(n, int) and lo <= n <= hi]
-    problems: list[str] = []
+    problems: list[Problem] = []
     for length in usable or [None]:
-        problems += config_problems(config.values(length, None))
+        problems += run_problems(config.values(length, None))
     return problems
 
 
@@ -222,7 +218,7 @@ def check_sweep(config: SweepConfig) -> None:
     """Check every grid point as a run would be checked; one ConfigError listing all problems."""
     problems = _point_problems(config)
     if problems:
-        raise ConfigError("; ".join(dict.fromkeys(problems)))
+        raise ConfigError("; ".join(dict.fromkeys(map(str, problems))))
 
 
 def sweep_problems(
@@ -240,4 +236,4 @@ def sweep_problems(
               "lrs": None if lrs is None else tuple(lrs), "name": name}  # fmt: skip
     config = cast(SweepConfig, draft(SweepConfig, values))
     config.fill_in()
-    return list(dict.fromkeys(config.problems() + _point_problems(config)))
+    return list(dict.fromkeys(map(str, config.problems() + _point_problems(config))))

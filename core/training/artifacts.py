@@ -120,7 +120,7 @@ def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAda
     cfg = method.config_cls.from_dict(meta.get("method_options", {}))
     labels = list(meta["label_names"])
     pooling = meta.get("pooling", "cls")
-    if meta["method"] == "full":
+    if method.whole_model:
         model = apply_pooling(method.load(None, folder, cfg), pooling)
         tokenizer = load_tokenizer(meta["base_model"])
     else:

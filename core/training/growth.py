@@ -5,8 +5,7 @@ trained rows, adds new rows initialised the way the method initialises a fresh p
 rebuilds the optimizer (the new rows have no moment estimates yet). Stages begin at fractions of
 the planned training steps (``grow_at``), evenly spaced unless given.
 
-The settings are declared by each prompt method's config with :func:`grow_field` and
-:func:`grow_at_field`, and checked by :func:`growth_problems`.
+The settings come with :class:`PromptSettings`, the base of every prompt method's settings.
 """
 
 from __future__ import annotations
@@ -15,13 +14,19 @@ import bisect
 from dataclasses import dataclass, fields
 from typing import Any
 
-from core.config import param
+from core.config import ConfigBase, Problem, param
 
 MAX_STAGES = 10
 
 
-def grow_field() -> Any:
-    return param(
+@dataclass
+class PromptSettings(ConfigBase):
+    """Base of the settings of methods with a prompt: the (experimental) growth schedule.
+
+    Each subclass declares its own ``num_virtual_tokens``; forms list these fields after it.
+    """
+
+    grow: str = param(
         "",
         "Experimental: grow the prompt in stages, e.g. 5,10,20. Training starts with the first "
         "length and grows to the last, which replaces the prompt length; trained tokens are "
@@ -29,16 +34,34 @@ def grow_field() -> Any:
         label="Grow prompt in stages (experimental)",
         advanced=True,
     )
-
-
-def grow_at_field() -> Any:
-    return param(
+    grow_at: str = param(
         "",
         "Fractions of the training steps at which each later stage begins, e.g. 0.3,0.6 for "
         "three stages; empty spaces the stages evenly.",
         label="Growth points (experimental)",
         advanced=True,
     )
+
+    def normalize(self) -> None:
+        normalize_growth(self)
+
+    def problems(self) -> list[Problem]:
+        found = super().problems()
+        if not self.grow:
+            if self.grow_at:
+                found.append(
+                    self.problem("grow_at", "grow_at is set but grow is empty; give the stages too")
+                )
+            return found
+        try:
+            stages = parse_stages(self.grow, _longest(self))
+        except ValueError as exc:
+            return [*found, self.problem("grow", str(exc))]
+        try:
+            parse_points(self.grow_at, len(stages))
+        except ValueError as exc:
+            found.append(self.problem("grow_at", str(exc)))
+        return found
 
 
 def _as_text(value: Any) -> str:
@@ -105,7 +128,7 @@ def normalize_growth(settings: Any) -> None:
     try:
         stages = parse_stages(settings.grow, _longest(settings)) if settings.grow else None
     except ValueError:
-        return  # growth_problems reports it
+        return  # problems() reports it
     if stages:
         settings.grow = ",".join(str(n) for n in stages)
         settings.num_virtual_tokens = stages[-1]
@@ -113,19 +136,8 @@ def normalize_growth(settings: Any) -> None:
             try:
                 points = parse_points(settings.grow_at, len(stages))
             except ValueError:
-                return  # growth_problems reports it
+                return  # problems() reports it
             settings.grow_at = ",".join(f"{p:g}" for p in points)
-
-
-def growth_problems(settings: Any) -> list[str]:
-    if not settings.grow:
-        return ["grow_at is set but grow is empty; give the stages too"] if settings.grow_at else []
-    try:
-        stages = parse_stages(settings.grow, _longest(settings))
-        parse_points(settings.grow_at, len(stages))
-    except ValueError as exc:
-        return [str(exc)]
-    return []
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import torch
 from accelerate import Accelerator
@@ -24,19 +24,19 @@ from accelerate.state import AcceleratorState
 from safetensors.torch import load_file
 from torch.nn import functional as F
 
+from core.checks import checked
 from core.config import ConfigBase, TrainConfig
 from core.data.batching import iterate, length_grouped_batches, tokenize
 from core.data.loading import DataBundle, load_data
-from core.errors import CheckpointError, ConfigError, PTuneError
+from core.errors import CheckpointError, PTuneError
 from core.hardware import default_device, physical_cores, resolve_precision
-from core.methods import Method, get_method
+from core.methods import Method
 from core.methods.base import count_parameters
 from core.modeling import load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
 from core.training import artifacts, warm_start
 from core.training.evaluate import classification_metrics, predict_logits
 from core.training.growth import fixed_options, schedule_of
-from core.validation import config_problems
 
 Event = dict[str, Any]
 Callback = Callable[[Event], None]
@@ -44,12 +44,10 @@ STATUSES = ("succeeded", "failed", "stopped")
 
 
 def check_config(config: TrainConfig) -> tuple[Method, ConfigBase]:
-    """Check everything that can be checked before loading data; raise one error listing all."""
-    problems = config_problems(config.to_dict())
-    if problems:
-        raise ConfigError("; ".join(problems))
-    method = get_method(config.method)
-    return method, method.config_cls.from_dict(config.method_options)
+    """Check everything that can be checked before loading data (:func:`core.checks.checked`,
+    which raises one :class:`ConfigProblems` listing all); the method and its settings."""
+    result = checked(config)
+    return cast(Method, result.method), cast(ConfigBase, result.settings)
 
 
 def load_run_data(config: TrainConfig) -> DataBundle:

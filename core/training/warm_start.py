@@ -22,12 +22,6 @@ from core.methods.base import WEIGHTS_FILE
 from core.training.artifacts import read_meta
 
 HEAD_NAMES = ("classifier", "score")
-CANNOT_START_FROM = {
-    "ptuning_v1": "P-Tuning v1 adapters keep only the prompt encoder's output, not the "
-    "encoder; continue a P-Tuning v1 run from its checkpoint instead",
-    "full": "a fully fine-tuned model is a base model of its own; give its folder as the "
-    "base model instead",
-}
 
 
 def adapter_settings(config: TrainConfig) -> tuple[dict[str, Any], ConfigBase]:
@@ -39,8 +33,9 @@ def adapter_settings(config: TrainConfig) -> tuple[dict[str, Any], ConfigBase]:
             f"the adapter in {folder} was trained with {meta['method']}, not {config.method}; "
             f"choose method {meta['method']} to start from it"
         )
-    if config.method in CANNOT_START_FROM:
-        raise ConfigError(CANNOT_START_FROM[config.method])
+    method = get_method(config.method)
+    if method.init_from_refusal:
+        raise ConfigError(method.init_from_refusal)
     if meta["base_model"] != config.model:
         raise ConfigError(
             f"the adapter in {folder} was trained on base model {meta['base_model']}, not "
@@ -49,7 +44,6 @@ def adapter_settings(config: TrainConfig) -> tuple[dict[str, Any], ConfigBase]:
     options = dict(meta.get("method_options") or {})
     for name in ("grow", "grow_at"):  # the saved prompt has its final size
         options.pop(name, None)
-    method = get_method(config.method)
     return meta, method.config_cls.from_dict(options)
 
 
