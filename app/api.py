@@ -12,13 +12,12 @@ import gradio as gr
 import yaml
 
 from app.errors import friendly
-from app.monitor_tab import active_run_id
 from app.state import AppState
 from app.tryit_tab import predict_runs
 from core.checks import checked, nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError
-from core.training import runner
+from core.training import jobs
 from core.training.recording import start_recorded
 
 RUN_FIELDS = (
@@ -47,12 +46,12 @@ def train(state: AppState, config: dict[str, Any] | str) -> int:
 
 
 def stop(state: AppState) -> dict[str, Any]:
-    """Ask the running training to stop; {"stopping": run id or None}."""
-    handle = runner.active()
-    run_id = active_run_id(state) if handle is not None else None
-    if handle is not None:
-        handle.stop()
-    return {"stopping": run_id}
+    """Stop the running job, as the Stop button does: its run stops at the next step boundary
+    and a running sweep starts no further runs; {"stopping": run id, "sweep": sweep id}."""
+    stopped = jobs.stop()
+    if stopped is None:
+        return {"stopping": None, "sweep": None}
+    return {"stopping": stopped.run_id, "sweep": stopped.sweep_id}
 
 
 def runs(state: AppState) -> list[dict[str, Any]]:

@@ -20,7 +20,7 @@ from app.i18n import t
 from app.plots import training_figure
 from app.state import AppState
 from app.train_tab import stop_training
-from core.training import runner
+from core.training import jobs
 
 POLL_SECONDS = 1.5
 TABLE_LIMIT = 200
@@ -59,9 +59,9 @@ def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
 
 def active_run_id(state: AppState) -> int | None:
     """The run training in this process, else a run the store records as running."""
-    handle = runner.active()
-    if handle is not None and handle.run_id is not None:
-        return handle.run_id
+    active = jobs.current()
+    if active is not None and active.run_id is not None:
+        return active.run_id
     running = state.store.list_runs(status="running", limit=1)
     return int(running[0]["id"]) if running else None
 

@@ -24,6 +24,7 @@ from core.checks import draft
 from core.config import TrainConfig
 from core.errors import DataError
 from core.methods import METHODS
+from core.training import jobs
 
 POLL_SECONDS = 2.0
 SWEEP_LIST_LIMIT = 100
@@ -86,11 +87,10 @@ def start_sweep(state: AppState, values: dict[str, Any]) -> tuple[str, int]:
 
 def stop_sweep(state: AppState) -> str:
     """Stop the running sweep: its current run stops and saves, no further run starts."""
-    handle = sweep.active_sweep()
-    if handle is None:
+    stopped = jobs.stop(kind="sweep")  # a single run keeps training: Stop on Train ends it
+    if stopped is None:
         return state.text("sweep_not_running")
-    handle.stop()
-    return state.text("sweep_stopping", sweep_id=handle.sweep_id)
+    return state.text("sweep_stopping", sweep_id=stopped.sweep_id)
 
 
 # ----------------------------------------------------------------------------- results
@@ -217,11 +217,17 @@ def show_sweep(state: AppState, view: dict[str, Any] | None, sweep_id: int | Non
     )
 
 
+def running_sweep_id() -> int | None:
+    """The sweep running in this process, if any: the one a new page follows."""
+    active = jobs.current()
+    return None if active is None else active.sweep_id
+
+
 def attach(state: AppState) -> tuple:
     """A new page: follow the sweep running here, else show the latest recorded sweep."""
-    running = sweep.active_sweep()
+    running = running_sweep_id()
     latest = state.store.list_sweeps(limit=1)
-    sweep_id = running.sweep_id if running else (latest[0]["id"] if latest else None)
+    sweep_id = running if running is not None else (latest[0]["id"] if latest else None)
     return show_sweep(state, new_view(), sweep_id)
 
 
@@ -229,9 +235,9 @@ def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
     """One timer tick: redraw what changed; ``gr.skip()`` for every output left as it was."""
     if view is None:
         return attach(state)
-    running = sweep.active_sweep()
-    if view["follow"] and running is not None and view["sweep_id"] != running.sweep_id:
-        return show_sweep(state, view, running.sweep_id)
+    running = running_sweep_id()
+    if view["follow"] and running is not None and view["sweep_id"] != running:
+        return show_sweep(state, view, running)
     if view["sweep_id"] is None:
         return tuple(gr.skip() for _ in OUTPUTS)
     outcome = sweep.sweep_results(state.store, view["sweep_id"])

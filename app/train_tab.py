@@ -20,8 +20,7 @@ from core.config import TrainConfig, parse_tasks
 from core.data.loading import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
-from core.sweep.run import active_sweep
-from core.training import runner
+from core.training import jobs
 from core.training.multitask import combine
 from core.training.recording import start_recorded
 
@@ -139,20 +138,18 @@ def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, i
 
 
 def stop_training(state: AppState) -> str:
-    """Ask the running training to stop at the next step boundary."""
-    handle, sweep = runner.active(), active_sweep()
-    if sweep is not None:  # stopping means stopping: the sweep starts no further runs
-        sweep.stop()
-    if handle is None:
-        if sweep is not None:
-            return state.text("stopping_sweep", sweep_id=sweep.sweep_id)
+    """Ask the running job to stop: its run at the next step boundary, and a sweep starts no
+    further runs (stopping means stopping)."""
+    stopped = jobs.stop()
+    if stopped is None:
         return state.text("nothing_running")
-    handle.stop()
-    run_id = handle.run_id if handle.run_id is not None else "?"
-    message = state.text("stopping", run_id=run_id)
-    if sweep is not None:
-        message += " " + state.text("stopping_sweep", sweep_id=sweep.sweep_id)
-    return message
+    lines = []
+    if stopped.run is not None or stopped.sweep_id is None:
+        run_id = stopped.run_id if stopped.run_id is not None else "?"
+        lines.append(state.text("stopping", run_id=run_id))
+    if stopped.sweep_id is not None:
+        lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
+    return " ".join(lines)
 
 
 # ----------------------------------------------------------------------------- layout

@@ -14,6 +14,8 @@ from app import create_app, launch_options
 from app.monitor_tab import attach
 from app.state import DEMO_DATA
 from app.tryit_tab import export_run, predict_file
+from core.config import TrainConfig
+from core.sweep import SweepConfig, start_sweep
 
 RUN_TIMEOUT_SECONDS = 120
 
@@ -110,9 +112,38 @@ def test_stop_ends_a_running_run_as_stopped_and_a_new_page_attaches_to_it(served
     wait_for(client, run_id, until=lambda run: run["status"] == "running")
     view = attach(state)[-1]  # what a reloaded page shows
     assert view["runs"] == [run_id]
-    assert client.predict(api_name="/stop") == {"stopping": run_id}
+    assert client.predict(api_name="/stop") == {"stopping": run_id, "sweep": None}
     assert wait_for(client, run_id)["status"] == "stopped"
-    assert client.predict(api_name="/stop") == {"stopping": None}
+    assert client.predict(api_name="/stop") == {"stopping": None, "sweep": None}
+
+
+def test_stop_ends_a_running_sweep_and_it_starts_no_further_runs(served, tiny_model_dir):
+    client, state = served
+    base = TrainConfig(data=str(DEMO_DATA), model=str(tiny_model_dir), batch_size=8,
+                       max_steps=5000, precision="fp32")  # fmt: skip
+    grid = SweepConfig(base=base, method="ptuning_v2", lengths=(2, 4), lrs=(0.01,))
+    handle = start_sweep(state.store, grid)
+    run_id = first_run_id(handle)
+    wait_for(client, run_id, until=lambda run: run["status"] == "running")
+    assert attach(state)[-1]["runs"] == [run_id]  # a reloaded page follows the sweep's run
+    assert client.predict(api_name="/stop") == {"stopping": run_id, "sweep": handle.sweep_id}
+    outcome = handle.wait(RUN_TIMEOUT_SECONDS)
+    assert outcome is not None and outcome["status"] == "stopped"
+    assert [(r["run_id"], r["status"]) for r in outcome["runs"]] == [(run_id, "stopped")]
+    assert state.store.get_sweep(handle.sweep_id)["status"] == "stopped"
+    assert [r["id"] for r in state.store.list_runs(sweep_id=handle.sweep_id)] == [run_id]
+    assert client.predict(api_name="/stop") == {"stopping": None, "sweep": None}
+
+
+def first_run_id(handle) -> int:
+    """The id of the sweep's first run, once it is recorded and started."""
+    deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
+    while time.monotonic() < deadline:
+        run = handle.current
+        if run is not None and run.run_id is not None:
+            return run.run_id
+        time.sleep(0.05)
+    raise AssertionError(f"sweep {handle.sweep_id} started no run in {RUN_TIMEOUT_SECONDS} s")
 
 
 def test_train_accepts_yaml_and_reports_every_problem(client, tiny_model_dir):

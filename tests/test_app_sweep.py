@@ -192,18 +192,15 @@ def test_the_app_has_the_sweep_tab(tmp_path):
     assert {"sweep-lengths", "sweep-lrs", "sweep-past", "sweep-method"} <= ids
 
 
-def test_stop_training_also_ends_a_running_sweep(state, monkeypatch):
+def test_stop_training_also_ends_a_running_sweep(state):
     from app import train_tab
+    from core.training import jobs
 
-    class FakeSweep:
-        sweep_id = 7
-        stopped = False
-
-        def stop(self):
-            self.stopped = True
-
-    running = FakeSweep()
-    monkeypatch.setattr(train_tab, "active_sweep", lambda: running)
-    message = train_tab.stop_training(state)
-    assert running.stopped
-    assert "Sweep 7 starts no further runs" in message
+    running = jobs.claim("sweep", "ptuning_v2")  # a sweep between two of its runs
+    running.sweep_id = 7
+    try:
+        message = train_tab.stop_training(state)
+        assert running.stopping
+        assert "Sweep 7 starts no further runs" in message
+    finally:
+        jobs.release(running)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -16,6 +17,7 @@ from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
 from core.methods import METHODS
 from core.sweep.run import SweepConfig, check_sweep, prompt_methods, run_sweep, start_sweep
+from core.training import runner
 from core.training.recording import start_recorded
 from core.training.trainer import Trainer
 from storage.errors import SweepNotFoundError
@@ -291,6 +293,40 @@ def test_a_sweep_is_refused_while_a_run_trains(store, reviews, tiny_model_dir):
         handle.wait(60)
     assert store.list_sweeps() == []
     assert [r["id"] for r in store.list_runs()] == [run_id]
+
+
+def current_run(handle, timeout: float = 60):
+    """The run of the sweep's point training now, once there is one."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        run = handle.current
+        if run is not None:
+            return run
+        time.sleep(0.05)
+    raise AssertionError(f"sweep {handle.sweep_id} started no run in {timeout} s")
+
+
+def test_a_run_or_another_sweep_is_refused_while_a_sweep_runs(store, reviews, tiny_model_dir):
+    handle = start_sweep(store, grid(reviews, tiny_model_dir, max_steps=100_000))
+    try:
+        point = current_run(handle)  # the sweep's own run was not refused
+        busy = f"sweep {handle.sweep_id} is running on .*; wait for it to finish or stop it first"
+        with pytest.raises(BusyError, match=busy):
+            start_recorded(store, base(reviews, tiny_model_dir, method="ptuning_v2"))
+        with pytest.raises(BusyError, match=busy):
+            runner.start(base(reviews, tiny_model_dir, method="ptuning_v2"))
+        again = f"sweep {handle.sweep_id} is still running; .* before starting another"
+        with pytest.raises(BusyError, match=again):
+            start_sweep(store, grid(reviews, tiny_model_dir))
+        assert runner.active() is point and sweep.active_sweep() is handle
+    finally:
+        handle.stop()
+    outcome = handle.wait(120)
+    assert outcome["status"] == "stopped"
+    assert [r["status"] for r in outcome["runs"]] == ["stopped"]  # no further point started
+    assert [r["id"] for r in store.list_runs()] == [outcome["runs"][0]["run_id"]]
+    assert [s["id"] for s in store.list_sweeps()] == [handle.sweep_id]
+    assert sweep.active_sweep() is None and runner.active() is None
 
 
 # ----------------------------------------------------------------------------- command line

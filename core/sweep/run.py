@@ -2,10 +2,10 @@
 
 Every grid point is a normal recorded run (:func:`core.training.recording.start_recorded`)
 grouped under one sweep id in the store, so the Monitor, Try it and the command line see it like
-any other run. The points train one after another in a background thread; when another run holds
-the device between two points, the sweep waits for it. Stopping a sweep stops its current run
-(which still evaluates and saves, as stopped runs do) and starts no more; finished runs are
-kept.
+any other run. The points train one after another in a background thread; the sweep is one job
+of :mod:`core.training.jobs`, so while it runs no other run or sweep starts on the device, and
+its points run as its children. Stopping a sweep stops its current run (which still evaluates
+and saves, as stopped runs do) and starts no more; finished runs are kept.
 
 Command line: ``python -m core.sweep --method ptuning_v2 --data X --lengths 10,20,30
 --lrs 0.01,0.003`` with any flag of ``python -m core.train`` for the shared settings; the last
@@ -39,7 +39,7 @@ from core.sweep.grid import (
     read_values,
     sweep_problems,
 )
-from core.training import runner
+from core.training import jobs, runner
 from core.training.recording import start_recorded
 from core.training.trainer import Callback, describe_failure
 from storage.errors import StorageError
@@ -54,7 +54,6 @@ __all__ = [
 
 log = logging.getLogger(__name__)
 
-BUSY_POLL_SECONDS = 1.0
 RANKED = ("succeeded", "stopped")
 """Statuses whose final evaluation counts when choosing the best run."""
 
@@ -100,46 +99,48 @@ def sweep_results(store: Store, sweep_id: int) -> dict[str, Any]:
 
 
 # ----------------------------------------------------------------------------- running
-_lock = threading.Lock()
-_active: SweepHandle | None = None
-
-
 def active_sweep() -> SweepHandle | None:
     """The sweep running in this process, if any (a reloaded page re-attaches to it)."""
-    with _lock:
-        return _active if _active is not None and _active.thread.is_alive() else None
+    view = jobs.current()
+    return None if view is None else view.sweep
 
 
 class SweepHandle:
     """A sweep in a background thread: ``stop()``, ``wait()``, ``status``, ``done``/``total``."""
 
     def __init__(
-        self, store: Store, config: SweepConfig, sweep_id: int, callback: Callback | None
-    ) -> None:
+        self, store: Store, config: SweepConfig, sweep_id: int, callback: Callback | None,
+        job: jobs.Job,
+    ) -> None:  # fmt: skip
         self.store = store
+        self.job = job  # the device this sweep holds; its runs are the job's children
         self.config = config
         self.sweep_id = sweep_id
         self.callback = callback or (lambda event: None)
         self.total = len(config.points)
         self.done = 0
-        self.current: runner.RunHandle | None = None
         self.outcome: dict[str, Any] | None = None
-        self.stop_event = threading.Event()
         self.thread = threading.Thread(target=self._run, name=f"ptune-sweep-{sweep_id}")
         self.thread.daemon = True
+
+    @property
+    def stop_event(self) -> threading.Event:
+        return self.job.stop_event
+
+    @property
+    def current(self) -> runner.RunHandle | None:
+        """The run of the point training now, if any."""
+        return self.job.run
 
     @property
     def status(self) -> str:
         if self.outcome is not None:
             return str(self.outcome["status"])
-        return "stopping" if self.stop_event.is_set() else "running"
+        return "stopping" if self.job.stopping else "running"
 
     def stop(self) -> None:
         """Stop the current run at its next step boundary (it still saves); start no more."""
-        self.stop_event.set()
-        current = self.current
-        if current is not None:
-            current.stop()
+        self.job.stop()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
         """Wait for the sweep to end; its results (None if still running after ``timeout``)."""
@@ -147,12 +148,11 @@ class SweepHandle:
         return self.outcome
 
     def _run(self) -> None:
-        global _active
         status, error = "failed", None
         try:
             self.callback({"type": "sweep_start", "sweep_id": self.sweep_id, "total": self.total})
             for index, (length, lr) in enumerate(self.config.points):
-                if self.stop_event.is_set():
+                if self.job.stopping:
                     break
                 self._run_point(index, length, lr)
             status, error = self._final_status()
@@ -161,13 +161,11 @@ class SweepHandle:
             error = describe_failure(exc)
         finally:
             self._finish(status, error)
-            with _lock:
-                if _active is self:
-                    _active = None
+            jobs.release(self.job)
         self.callback({"type": "sweep_end", **(self.outcome or {})})
 
     def _final_status(self) -> tuple[str, str | None]:
-        if self.stop_event.is_set():
+        if self.job.stopping:
             return "stopped", None
         results = [run_result(run) for run in self.store.list_runs(sweep_id=self.sweep_id)]
         if results and all(r["status"] == "failed" for r in results):
@@ -194,23 +192,16 @@ class SweepHandle:
         self.callback({"type": "sweep_point", "index": index, "total": self.total, **result})
 
     def _start(self, config: TrainConfig) -> int | None:
-        """Train one point to its end; its run id (None when the sweep stopped while waiting)."""
-        while True:
-            try:
-                run_id, handle = start_recorded(
-                    self.store, config, self.callback, sweep_id=self.sweep_id
-                )
-                break
-            except BusyError:  # another run holds the device: wait for it
-                if self.stop_event.wait(BUSY_POLL_SECONDS):
-                    return None
-            except PTuneError as exc:
-                return self._record_failure(config, str(exc))
-        self.current = handle
-        if self.stop_event.is_set():
-            handle.stop()
+        """Train one point to its end; its run id (None when the sweep was stopped first)."""
+        try:
+            run_id, handle = start_recorded(
+                self.store, config, self.callback, sweep_id=self.sweep_id, job=self.job
+            )
+        except BusyError:  # stopped between two points: the job starts no further runs
+            return None
+        except PTuneError as exc:
+            return self._record_failure(config, str(exc))
         handle.wait()
-        self.current = None
         return run_id
 
     def _record_failure(self, config: TrainConfig, reason: str) -> int:
@@ -230,28 +221,20 @@ def start_sweep(store: Store, config: SweepConfig, callback: Callback | None = N
     finished run's result) and ``sweep_end`` (the whole result). BusyError while a run or
     another sweep occupies the device.
     """
-    global _active
     check_sweep(config)
-    with _lock:
-        if _active is not None and _active.thread.is_alive():
-            raise BusyError(
-                f"sweep {_active.sweep_id} is still running; wait for it to finish or stop it "
-                "before starting another"
-            )
-        busy = runner.active()
-        if busy is not None:
-            raise BusyError(
-                f"a {busy.trainer.config.method} run is training; wait for it to finish or stop "
-                "it before starting a sweep"
-            )
+    job = jobs.claim("sweep", config.method)  # before the record: a refusal leaves none
+    try:
         sweep_id = store.create_sweep(
             name=config.sweep_name(), method=config.method, dataset=str(config.base.data),
             grid={LENGTH: list(config.lengths), "lr": list(config.lrs or ())},
             config={**config.base.to_dict(), "method": config.method},
         )  # fmt: skip
-        handle = SweepHandle(store, config, sweep_id, callback)
-        _active = handle
-        handle.thread.start()
+        handle = SweepHandle(store, config, sweep_id, callback, job)
+        job.set_sweep(handle)
+    except BaseException:
+        jobs.release(job)
+        raise
+    handle.thread.start()
     return handle
 
 

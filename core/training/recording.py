@@ -13,7 +13,7 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.errors import BusyError
-from core.training import runner
+from core.training import jobs, runner
 from core.training.trainer import Callback, Event, check_config
 from storage.store import Store
 
@@ -92,16 +92,29 @@ def start_recorded(
     config: TrainConfig,
     forward: Callback | None = None,
     sweep_id: int | None = None,
+    job: jobs.Job | None = None,
 ) -> tuple[int, runner.RunHandle]:
     """Check the config, record a new run (of sweep ``sweep_id``) and start it in the
-    background."""
+    background.
+
+    The device is claimed before the run is recorded, so a refused start (BusyError) leaves no
+    record. ``job``: the sweep this run is a point of; its runs do not claim the device again.
+    """
     check_config(config)
-    if runner.active() is not None:
-        busy = runner.active()
-        raise BusyError(
-            f"a {busy.trainer.config.method if busy else ''} run is already training; "
-            "wait for it to finish or stop it first"
-        )
+    claimed = job or jobs.claim("run", config.method)
+    try:
+        run_id, handle = _record_and_start(store, config, forward, sweep_id, claimed)
+    except BaseException:
+        if job is None:  # the run never started: free the device it claimed
+            jobs.release(claimed)
+        raise
+    return run_id, handle
+
+
+def _record_and_start(
+    store: Store, config: TrainConfig, forward: Callback | None, sweep_id: int | None,
+    job: jobs.Job,
+) -> tuple[int, runner.RunHandle]:  # fmt: skip
     run_id = store.create_run(
         name=run_name(config), method=config.method, base_model=config.model,
         dataset=config.dataset_text(), config=config.to_dict(), sweep_id=sweep_id,
@@ -110,8 +123,8 @@ def start_recorded(
         config = dataclasses.replace(config, out=str(store.checkpoint_dir(run_id)))
         store.update_run(run_id, config=config.to_dict())
     try:
-        handle = runner.start(config, RunRecorder(store, run_id, forward), run_id=run_id)
-    except BusyError:
+        handle = runner.start(config, RunRecorder(store, run_id, forward), run_id=run_id, job=job)
+    except BusyError:  # a stopped sweep starts no further runs: leave no record
         store.delete_run(run_id)
         raise
     return run_id, handle
@@ -124,10 +137,16 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
     config = TrainConfig.from_dict(run["config"])
     state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
     step = int(state["loop"]["step"])
-    store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
-    return runner.start(
-        config, RunRecorder(store, run_id, forward), resume_from=checkpoint, run_id=run_id
-    )
+    job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
+    try:
+        store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
+        return runner.start(
+            config, RunRecorder(store, run_id, forward), resume_from=checkpoint, run_id=run_id,
+            job=job,
+        )  # fmt: skip
+    except BaseException:
+        jobs.release(job)
+        raise
 
 
 def adapter_folder(store: Store, run_id: int) -> Path:

@@ -1,7 +1,7 @@
 """Background runs: ``start(config)`` returns a handle while the loop trains in a thread.
 
-One run at a time per device, enforced here (not only in the UI): starting a second run while
-one occupies the device raises :class:`BusyError`.
+One job at a time per device, enforced by :mod:`core.training.jobs` (not only in the UI):
+starting a run while a run or a sweep occupies the device raises :class:`BusyError`.
 """
 
 from __future__ import annotations
@@ -11,32 +11,28 @@ from pathlib import Path
 from typing import Any
 
 from core.config import TrainConfig
-from core.errors import BusyError
-from core.hardware import default_device
+from core.training import jobs
 from core.training.trainer import Callback, Trainer, check_config, create_trainer
-
-_lock = threading.Lock()
-_active: dict[str, RunHandle] = {}
 
 
 class RunHandle:
     """A run in a background thread: ``stop()``, ``wait()``, ``status`` and ``summary``."""
 
-    def __init__(self, trainer: Trainer, device: str) -> None:
+    def __init__(self, trainer: Trainer, job: jobs.Job) -> None:
         self.trainer = trainer
-        self.device = device
+        self.job = job
+        self.device = job.device
         self.stop_event = trainer.stop_event
         self.summary: dict[str, Any] | None = None
         self.run_id: int | None = None  # the store's id, when the run is recorded
-        self.thread = threading.Thread(target=self._run, name=f"ptune-train-{device}", daemon=True)
+        name = f"ptune-train-{self.device}"
+        self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
     def _run(self) -> None:
         try:
             self.summary = self.trainer.run()
         finally:
-            with _lock:
-                if _active.get(self.device) is self:
-                    del _active[self.device]
+            self.job.detach_run(self)
 
     @property
     def status(self) -> str:
@@ -49,8 +45,15 @@ class RunHandle:
         return self.trainer.out
 
     def stop(self) -> None:
-        """Ask the loop to stop at the next step boundary; it still saves the adapter."""
-        self.stop_event.set()
+        """Ask the loop to stop at the next step boundary; it still saves the adapter.
+
+        A run that is a job of its own stops through the job registry, like every other stop;
+        a sweep's run stops alone and the sweep goes on to its next point.
+        """
+        if self.job.kind == "run":
+            self.job.stop()
+        else:
+            self.stop_event.set()
 
     def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
         self.thread.join(timeout)
@@ -63,26 +66,24 @@ def start(
     resume_from: str | Path | None = None,
     device: str | None = None,
     run_id: int | None = None,
+    job: jobs.Job | None = None,
 ) -> RunHandle:
-    """Check the config, claim the device and start training in a background thread."""
+    """Check the config, claim the device and start training in a background thread.
+
+    ``job``: a device already claimed (by the caller, or a sweep whose point this run is);
+    without it the run claims ``device`` itself.
+    """
     check_config(config)
-    device = device or default_device()
     trainer = create_trainer(config, callback, threading.Event(), resume_from)
-    with _lock:
-        busy = _active.get(device)
-        if busy is not None and busy.thread.is_alive():
-            raise BusyError(
-                f"a {busy.trainer.config.method} run is already training on {device}; "
-                "wait for it to finish or stop it first"
-            )
-        handle = RunHandle(trainer, device)
-        handle.run_id = run_id
-        _active[device] = handle
+    job = job or jobs.claim("run", config.method, device)
+    handle = RunHandle(trainer, job)
+    handle.run_id = run_id
+    job.attach_run(handle)  # a fresh job always takes it; a claimed one may refuse (BusyError)
     handle.thread.start()
     return handle
 
 
 def active(device: str | None = None) -> RunHandle | None:
-    """The run occupying the device, if any (a reloaded page re-attaches to it)."""
-    with _lock:
-        return _active.get(device or default_device())
+    """The run training on the device, if any (a sweep's current run included)."""
+    view = jobs.current(device)
+    return None if view is None else view.run

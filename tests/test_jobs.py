@@ -1,0 +1,129 @@
+"""The job registry: one job per device, atomic claims, one stop for runs and sweeps."""
+
+from __future__ import annotations
+
+import json
+import threading
+from pathlib import Path
+
+import pytest
+from test_trainer import write_reviews
+
+from core.config import TrainConfig
+from core.errors import BusyError
+from core.training import jobs
+from core.training.recording import resume_recorded, start_recorded
+from storage.store import Store
+
+THREADS = 8
+
+
+@pytest.fixture
+def store(tmp_path) -> Store:
+    with Store(tmp_path / "home" / "studio.db") as opened:
+        yield opened
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory) -> Path:
+    return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv", rows=64)
+
+
+def endless(data: Path, model: Path) -> TrainConfig:
+    return TrainConfig(data=str(data), model=str(model), method="ptuning_v2", batch_size=16,
+                       max_steps=100_000, log_every=1, eval_every=100_000, precision="fp32",
+                       method_options={"num_virtual_tokens": 2})  # fmt: skip
+
+
+def at_once(start, count: int) -> tuple[list, list[BaseException]]:
+    """Call ``start`` from ``count`` threads released together; (results, errors)."""
+    barrier = threading.Barrier(count)
+    results, errors = [], []
+
+    def worker() -> None:
+        barrier.wait()
+        try:
+            results.append(start())
+        except BaseException as exc:  # noqa: BLE001 - collected for the assertions
+            errors.append(exc)
+
+    threads = [threading.Thread(target=worker) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    return results, errors
+
+
+def test_concurrent_claims_give_exactly_one_job():
+    device = "test-device-race"
+    claimed, refused = at_once(lambda: jobs.claim("run", "lora", device), THREADS)
+    try:
+        assert len(claimed) == 1 and len(refused) == THREADS - 1
+        assert all(isinstance(e, BusyError) for e in refused)
+        assert "a lora run is already training on test-device-race" in str(refused[0])
+        assert jobs.current(device).kind == "run"
+    finally:
+        jobs.release(claimed[0])
+    assert jobs.current(device) is None
+    jobs.release(jobs.claim("sweep", "ptuning_v2", device))  # the device is free again
+
+
+def test_concurrent_recorded_starts_give_exactly_one_run(store, reviews, tiny_model_dir):
+    config = endless(reviews, tiny_model_dir)
+    started, refused = at_once(lambda: start_recorded(store, config), 2)
+    assert len(started) == 1 and len(refused) == 1, refused
+    run_id, handle = started[0]
+    try:
+        assert isinstance(refused[0], BusyError)
+        assert "already training" in str(refused[0])
+        assert [r["id"] for r in store.list_runs()] == [run_id]  # the refused start left no row
+        assert jobs.current().run is handle
+    finally:
+        jobs.stop()
+    assert handle.wait(60)["status"] == "stopped"
+    assert jobs.current() is None
+
+
+def test_stop_reports_what_it_stops_and_nothing_when_idle():
+    assert jobs.stop() is None
+    job = jobs.claim("run", "lora")
+    try:
+        assert jobs.stop(kind="sweep") is None  # the Sweep tab's Stop leaves a single run alone
+        assert not job.stopping
+        stopped = jobs.stop()
+        assert (stopped.kind, stopped.run_id, stopped.sweep_id) == ("run", None, None)
+        assert job.stopping
+    finally:
+        jobs.release(job)
+
+
+def test_a_stopped_sweep_starts_no_further_runs(store, reviews, tiny_model_dir):
+    sweep_job = jobs.claim("sweep", "ptuning_v2")
+    sweep_job.sweep_id = 5
+    try:
+        assert jobs.stop().sweep_id == 5
+        with pytest.raises(BusyError, match="sweep 5 is stopping; it starts no further runs"):
+            start_recorded(store, endless(reviews, tiny_model_dir), sweep_id=None, job=sweep_job)
+        assert store.list_runs() == []
+        assert jobs.current().kind == "sweep"  # the sweep still holds the device until it ends
+    finally:
+        jobs.release(sweep_job)
+
+
+def test_a_refused_resume_leaves_the_run_as_it_was(store, reviews, tiny_model_dir):
+    config = endless(reviews, tiny_model_dir)
+    run_id = store.create_run(name="r", method="ptuning_v2", base_model=str(tiny_model_dir),
+                              dataset=str(reviews), config=config.to_dict())  # fmt: skip
+    checkpoint = store.checkpoint_dir(run_id)
+    checkpoint.mkdir(parents=True)
+    (checkpoint / "trainer_state.json").write_text(json.dumps({"loop": {"step": 2}}))
+    store.append_metrics(run_id, [{"step": s, "name": "loss", "value": 1.0} for s in (1, 2, 3)])
+    busy = jobs.claim("run", "lora")
+    try:
+        with pytest.raises(BusyError, match="a lora run is already training"):
+            resume_recorded(store, run_id)
+    finally:
+        jobs.release(busy)
+    assert store.last_step(run_id) == 3  # the steps after the checkpoint were not dropped
+    assert jobs.current() is None
