@@ -13,11 +13,11 @@ import gradio as gr
 from app.api import register_api
 from app.compare_tab import build_compare_tab
 from app.i18n import I18N, PreferLanguage, check_lang, t
-from app.monitor_tab import build_monitor_tab
+from app.monitor_tab import MonitorTab, build_monitor_tab
 from app.state import AppState, create_state
 from app.sweep_tab import build_sweep_tab
-from app.train_tab import build_train_tab
-from app.tryit_tab import build_tryit_tab
+from app.train_tab import TrainTab, build_train_tab
+from app.tryit_tab import TryItTab, build_tryit_tab
 
 __all__ = ["create_app", "launch_options"]
 
@@ -61,17 +61,19 @@ def create_app(
     return demo
 
 
-def _link_tabs(train: Any, monitor: dict, tryit: dict, tabs: Any, tryit_tab: Any) -> None:
+def _link_tabs(
+    train: TrainTab, monitor: MonitorTab, tryit: TryItTab, tabs: Any, tryit_tab: Any
+) -> None:
     """A started run opens the Monitor on it; opening Try it refreshes its run lists."""
     private = {"api_visibility": "private", "show_progress": "hidden"}
 
     def open_monitor() -> Any:
         return gr.Tabs(selected="monitor")
 
-    train.start_event.success(monitor["on_started"], None, monitor["outputs"], **private).then(
+    train.start_event.success(monitor.on_started, None, monitor.outputs, **private).then(
         open_monitor, None, tabs, **private
     )
-    tryit_tab.select(tryit["on_refresh"], tryit["runs"], tryit["lists"], **private)
+    tryit_tab.select(tryit.on_refresh, tryit.runs, tryit.lists, **private)
 
 
 def launch_options(lang: str = "en") -> dict[str, Any]:

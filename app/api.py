@@ -11,9 +11,9 @@ from typing import Any, cast
 import gradio as gr
 import yaml
 
+from app.actions import predict_runs
 from app.errors import friendly
 from app.state import AppState
-from app.tryit_tab import predict_runs
 from core.checks import checked, nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError

@@ -10,17 +10,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.actions import run_choices
 from app.compare_plots import comparison_figure
 from app.errors import friendly, plain
 from app.i18n import t
 from app.state import AppState, dataset_choices
-from app.tryit_tab import run_choices
 from core.analysis.compare import (
     COLUMNS,
     PREDICTABLE,
@@ -127,29 +128,49 @@ def _warn(warnings: Sequence[str]) -> None:
 
 
 # ----------------------------------------------------------------------------- layout
-def build_compare_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
-    """Lay out the Compare tab and wire its events; returns its components by name."""
-    c: dict[str, Any] = {}
+
+
+@dataclass
+class CompareTab:
+    """The Compare tab's components and its handlers."""
+
+    runs: Any = None
+    refresh: Any = None
+    show: Any = None
+    dataset: Any = None
+    max_rows: Any = None
+    evaluate: Any = None
+    status: Any = None
+    table: Any = None
+    plot: Any = None
+    on_refresh: Any = None
+    on_compare: Any = None
+    on_evaluate: Any = None
+
+
+def build_compare_tab(state: AppState, demo: gr.Blocks) -> CompareTab:
+    """Lay out the Compare tab and wire its events; returns its :class:`CompareTab`."""
+    c = CompareTab()
     gr.Markdown(t("compare_intro"))
     with gr.Row():
-        c["runs"] = gr.Dropdown(
+        c.runs = gr.Dropdown(
             multiselect=True,
             label=t("compare_runs"),
             info=t("compare_runs_info"),
             elem_id="compare-runs",
             scale=4,
         )
-        c["refresh"] = gr.Button(t("compare_refresh"), elem_id="compare-refresh", scale=1)
-        c["show"] = gr.Button(t("compare_show"), variant="primary", elem_id="compare-show", scale=1)
+        c.refresh = gr.Button(t("compare_refresh"), elem_id="compare-refresh", scale=1)
+        c.show = gr.Button(t("compare_show"), variant="primary", elem_id="compare-show", scale=1)
     with gr.Row():
-        c["dataset"] = gr.Dropdown(
+        c.dataset = gr.Dropdown(
             label=t("compare_dataset"),
             info=t("compare_dataset_info"),
             allow_custom_value=True,
             elem_id="compare-dataset",
             scale=3,
         )
-        c["max_rows"] = gr.Number(
+        c.max_rows = gr.Number(
             value=MAX_ROWS.default,
             minimum=MAX_ROWS.metadata["min"],
             maximum=MAX_ROWS.metadata["max"],
@@ -159,17 +180,17 @@ def build_compare_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
             elem_id="compare-max-rows",
             scale=1,
         )
-        c["evaluate"] = gr.Button(t("compare_evaluate"), elem_id="compare-evaluate", scale=1)
-    c["status"] = gr.Markdown(elem_id="compare-status")
-    c["table"] = gr.Dataframe(
+        c.evaluate = gr.Button(t("compare_evaluate"), elem_id="compare-evaluate", scale=1)
+    c.status = gr.Markdown(elem_id="compare-status")
+    c.table = gr.Dataframe(
         label=t("compare_table"), interactive=False, wrap=True, elem_id="compare-table"
     )
-    c["plot"] = gr.Plot(label=t("compare_plot"), elem_id="compare-plot")
+    c.plot = gr.Plot(label=t("compare_plot"), elem_id="compare-plot")
     _wire(state, demo, c)
     return c
 
 
-def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
+def _wire(state: AppState, demo: gr.Blocks, c: CompareTab) -> None:
     guard = friendly(state.lang)
     private = {"api_visibility": "private"}
 
@@ -197,14 +218,14 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
         _warn(warnings)
         return table, figure, status_markdown(warnings, summary)
 
-    lists = [c["runs"], c["dataset"]]
-    results = [c["table"], c["plot"], c["status"]]
+    lists = [c.runs, c.dataset]
+    results = [c.table, c.plot, c.status]
     quiet = {**private, "show_progress": "hidden"}
     demo.load(on_refresh, lists, lists, **quiet)
-    c["refresh"].click(on_refresh, lists, lists, **quiet)
-    c["runs"].focus(on_refresh, lists, lists, **quiet)
-    c["show"].click(on_compare, c["runs"], results, **private)
-    c["evaluate"].click(on_evaluate, [c["runs"], c["dataset"], c["max_rows"]], results, **private)
-    c["on_refresh"] = on_refresh
-    c["on_compare"] = on_compare
-    c["on_evaluate"] = on_evaluate
+    c.refresh.click(on_refresh, lists, lists, **quiet)
+    c.runs.focus(on_refresh, lists, lists, **quiet)
+    c.show.click(on_compare, c.runs, results, **private)
+    c.evaluate.click(on_evaluate, [c.runs, c.dataset, c.max_rows], results, **private)
+    c.on_refresh = on_refresh
+    c.on_compare = on_compare
+    c.on_evaluate = on_evaluate

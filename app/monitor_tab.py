@@ -8,19 +8,19 @@ page (reload, second browser) re-attaches to the running job and redraws it from
 from __future__ import annotations
 
 import html
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
+from app.actions import active_run_id, stop_training
 from app.errors import friendly
 from app.estimate import duration
 from app.i18n import t
 from app.plots import training_figure
 from app.state import AppState
-from app.train_tab import stop_training
-from core.training import jobs
 
 POLL_SECONDS = 1.5
 TABLE_LIMIT = 200
@@ -55,15 +55,6 @@ def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
     keys = ("col_id", "col_name", "col_status", "col_method", "col_accuracy", "col_duration")
     columns = [state.text(k) for k in (*keys, "col_error")]
     return pd.DataFrame(rows, columns=columns)
-
-
-def active_run_id(state: AppState) -> int | None:
-    """The run training in this process, else a run the store records as running."""
-    active = jobs.current()
-    if active is not None and active.run_id is not None:
-        return active.run_id
-    running = state.store.list_runs(status="running", limit=1)
-    return int(running[0]["id"]) if running else None
 
 
 def flatten(config: dict[str, Any]) -> dict[str, Any]:
@@ -224,35 +215,54 @@ def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
 
 
 # ----------------------------------------------------------------------------- layout
-def build_monitor_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
-    """Lay out the Monitor tab and wire its timer; returns its components by name."""
-    c: dict[str, Any] = {"view": gr.State(None)}
-    c["status"] = gr.Markdown(elem_id="monitor-status")
-    c["progress"] = gr.HTML(elem_id="monitor-progress")
-    c["plot"] = gr.Plot(label=t("monitor_plot"), elem_id="monitor-plot")
+
+
+@dataclass
+class MonitorTab:
+    """The Monitor tab's components and the handlers other tabs chain to."""
+
+    status: Any = None
+    progress: Any = None
+    plot: Any = None
+    select: Any = None
+    table: Any = None
+    diff: Any = None
+    timer: Any = None
+    view: Any = None
+    on_started: Any = None
+    outputs: Any = None
+
+
+def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
+    """Lay out the Monitor tab and wire its timer; returns its :class:`MonitorTab`."""
+    c = MonitorTab()
+    c.view = gr.State(None)
+    c.status = gr.Markdown(elem_id="monitor-status")
+    c.progress = gr.HTML(elem_id="monitor-progress")
+    c.plot = gr.Plot(label=t("monitor_plot"), elem_id="monitor-plot")
     with gr.Row():
-        c["select"] = gr.Dropdown(
+        c.select = gr.Dropdown(
             multiselect=True, label=t("monitor_select"), info=t("monitor_select_info"),
             elem_id="monitor-select", scale=4,
         )  # fmt: skip
         refresh = gr.Button(t("monitor_refresh"), elem_id="monitor-refresh", scale=1)
         stop = gr.Button(t("monitor_stop"), variant="stop", elem_id="monitor-stop", scale=1)
-    c["table"] = gr.Dataframe(
+    c.table = gr.Dataframe(
         label=t("monitor_runs"),
         interactive=False,
         wrap=True,
         elem_id="monitor-runs",
         max_height=320,
     )
-    c["diff"] = gr.Dataframe(label=t("monitor_diff"), interactive=False, elem_id="monitor-diff")
-    c["timer"] = gr.Timer(POLL_SECONDS)
+    c.diff = gr.Dataframe(label=t("monitor_diff"), interactive=False, elem_id="monitor-diff")
+    c.timer = gr.Timer(POLL_SECONDS)
     _wire(state, demo, c, refresh, stop)
     return c
 
 
-def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any], refresh: Any, stop: Any) -> None:
+def _wire(state: AppState, demo: gr.Blocks, c: MonitorTab, refresh: Any, stop: Any) -> None:
     guard = friendly(state.lang)
-    outputs = [c[name] for name in OUTPUTS]
+    outputs = [getattr(c, name) for name in OUTPUTS]
     private = {"api_visibility": "private", "show_progress": "hidden"}
 
     @guard
@@ -286,10 +296,10 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any], refresh: Any, sto
         return stop_training(state)
 
     demo.load(on_load, None, outputs, **private)
-    c["timer"].tick(on_tick, c["view"], outputs, **private)
-    c["select"].input(on_select, [c["view"], c["select"]], outputs, **private)
-    c["table"].select(on_pick, c["view"], outputs, **private)
-    refresh.click(on_refresh, c["view"], outputs, **private)
-    stop.click(on_stop, None, c["status"], **private)
-    c["on_started"] = on_load
-    c["outputs"] = outputs
+    c.timer.tick(on_tick, c.view, outputs, **private)
+    c.select.input(on_select, [c.view, c.select], outputs, **private)
+    c.table.select(on_pick, c.view, outputs, **private)
+    refresh.click(on_refresh, c.view, outputs, **private)
+    stop.click(on_stop, None, c.status, **private)
+    c.on_started = on_load
+    c.outputs = outputs

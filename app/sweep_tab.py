@@ -7,6 +7,7 @@ re-opened from the database, and a new page re-attaches to the sweep running in 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import gradio as gr
@@ -257,33 +258,31 @@ def _form(state: AppState, c: dict[str, Any]) -> None:
         if state.default_method in sweep.prompt_methods()
         else (sweep.prompt_methods()[-1])
     )
-    c["data"] = gr.Dropdown(
+    c.data = gr.Dropdown(
         choices=dataset_choices(state),
         value=str(DEMO_DATA),
         label=t("sweep_dataset"),
         allow_custom_value=True,
         elem_id="sweep-dataset",
     )
-    c["model"] = gr.Textbox(
-        value=state.default_model, label=t("sweep_model"), elem_id="sweep-model"
-    )
-    c["method"] = gr.Radio(
+    c.model = gr.Textbox(value=state.default_model, label=t("sweep_model"), elem_id="sweep-model")
+    c.method = gr.Radio(
         choices=[(METHODS[name].title_in(state.lang), name) for name in sweep.prompt_methods()],
         value=method,
         label=t("sweep_method"),
         elem_id="sweep-method",
     )
-    c["lengths"] = gr.Textbox(
+    c.lengths = gr.Textbox(
         value=",".join(map(str, sweep.DEFAULT_LENGTHS)),
         label=t("sweep_lengths"),
         info=t("sweep_lengths_info"),
         elem_id="sweep-lengths",
     )
-    c["lrs"] = gr.Textbox(
+    c.lrs = gr.Textbox(
         value=lrs_text(method), label=t("sweep_lrs"), info=t("sweep_lrs_info"), elem_id="sweep-lrs"
     )
     with gr.Row():
-        c["budget"] = forms.range_number(
+        c.budget = forms.range_number(
             value=DEFAULT_BUDGET_MINUTES,
             minimum=0.1,
             maximum=10_000,
@@ -292,44 +291,67 @@ def _form(state: AppState, c: dict[str, Any]) -> None:
             info=t("sweep_budget_info"),
             elem_id="sweep-budget",
         )
-        c["max_steps"] = gr.Textbox(
+        c.max_steps = gr.Textbox(
             label=t("sweep_max_steps"),
             info=t("sweep_max_steps_info"),
             placeholder=t("empty_default"),
             elem_id="sweep-max-steps",
         )
-    c["name"] = gr.Textbox(label=t("sweep_name"), elem_id="sweep-name")
+    c.name = gr.Textbox(label=t("sweep_name"), elem_id="sweep-name")
     with gr.Row():
-        c["start"] = gr.Button(t("sweep_start"), variant="primary", elem_id="sweep-start")
-        c["stop"] = gr.Button(t("sweep_stop"), variant="stop", elem_id="sweep-stop")
+        c.start = gr.Button(t("sweep_start"), variant="primary", elem_id="sweep-start")
+        c.stop = gr.Button(t("sweep_stop"), variant="stop", elem_id="sweep-stop")
 
 
-def build_sweep_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
-    """Lay out the Sweep tab and wire its timer; returns its components by name."""
-    c: dict[str, Any] = {"view": gr.State(None)}
+@dataclass
+class SweepTab:
+    """The Sweep tab's components and its handlers."""
+
+    data: Any = None
+    model: Any = None
+    method: Any = None
+    lengths: Any = None
+    lrs: Any = None
+    budget: Any = None
+    max_steps: Any = None
+    name: Any = None
+    start: Any = None
+    stop: Any = None
+    past: Any = None
+    status: Any = None
+    plot: Any = None
+    table: Any = None
+    timer: Any = None
+    view: Any = None
+
+
+def build_sweep_tab(state: AppState, demo: gr.Blocks) -> SweepTab:
+    """Lay out the Sweep tab and wire its timer; returns its :class:`SweepTab`."""
+    c = SweepTab()
+    c.view = gr.State(None)
     gr.Markdown(t("sweep_intro"))
     with gr.Row():
         with gr.Column(scale=2):
             _form(state, c)
         with gr.Column(scale=3):
-            c["past"] = gr.Dropdown(
+            c.past = gr.Dropdown(
                 label=t("sweep_past"), info=t("sweep_past_info"), elem_id="sweep-past"
             )
-            c["status"] = gr.Markdown(elem_id="sweep-status")
-            c["plot"] = gr.Plot(label=t("sweep_plot"), elem_id="sweep-plot")
-            c["table"] = gr.Dataframe(
+            c.status = gr.Markdown(elem_id="sweep-status")
+            c.plot = gr.Plot(label=t("sweep_plot"), elem_id="sweep-plot")
+            c.table = gr.Dataframe(
                 label=t("sweep_table"), interactive=False, wrap=True, elem_id="sweep-table"
             )
-    c["timer"] = gr.Timer(POLL_SECONDS)
+    c.timer = gr.Timer(POLL_SECONDS)
     _wire(state, demo, c)
     return c
 
 
-def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
+def _wire(state: AppState, demo: gr.Blocks, c: SweepTab) -> None:
     guard = friendly(state.lang)
-    outputs = [c[name] for name in OUTPUTS]
+    outputs = [getattr(c, name) for name in OUTPUTS]
     private = {"api_visibility": "private", "show_progress": "hidden"}
-    form = [c[name] for name in FORM]
+    form = [getattr(c, name) for name in FORM]
 
     @guard
     def on_start(view: dict[str, Any] | None, *values: Any) -> tuple:
@@ -355,8 +377,8 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
         return poll(state, view)
 
     demo.load(on_load, None, outputs, **private)
-    c["timer"].tick(on_tick, c["view"], outputs, **private)
-    c["start"].click(on_start, [c["view"], *form], outputs, **private)
-    c["stop"].click(on_stop, None, c["status"], **private)
-    c["past"].input(on_pick, [c["view"], c["past"]], outputs, **private)
-    c["method"].change(lrs_text, c["method"], c["lrs"], **private)
+    c.timer.tick(on_tick, c.view, outputs, **private)
+    c.start.click(on_start, [c.view, *form], outputs, **private)
+    c.stop.click(on_stop, None, c.status, **private)
+    c.past.input(on_pick, [c.view, c.past], outputs, **private)
+    c.method.change(lrs_text, c.method, c.lrs, **private)

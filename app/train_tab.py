@@ -10,6 +10,7 @@ import gradio as gr
 import pandas as pd
 
 from app import estimate, forms
+from app.actions import stop_training
 from app.datasets import load_bundle, preview
 from app.errors import FormProblems, friendly
 from app.i18n import field_key, t
@@ -20,7 +21,6 @@ from core.config import TrainConfig, parse_tasks
 from core.data.loading import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
-from core.training import jobs
 from core.training.multitask import combine
 from core.training.recording import start_recorded
 
@@ -135,21 +135,6 @@ def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, i
     run_id, _handle = start_recorded(state.store, config)
     name = state.store.get_run(run_id)["name"]
     return plan, state.text("started", run_id=run_id, name=name), run_id
-
-
-def stop_training(state: AppState) -> str:
-    """Ask the running job to stop: its run at the next step boundary, and a sweep starts no
-    further runs (stopping means stopping)."""
-    stopped = jobs.stop()
-    if stopped is None:
-        return state.text("nothing_running")
-    lines = []
-    if stopped.run is not None or stopped.sweep_id is None:
-        run_id = stopped.run_id if stopped.run_id is not None else "?"
-        lines.append(state.text("stopping", run_id=run_id))
-    if stopped.sweep_id is not None:
-        lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
-    return " ".join(lines)
 
 
 # ----------------------------------------------------------------------------- layout

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +12,13 @@ import gradio as gr
 import pandas as pd
 
 from app import explain_view
+from app.actions import predict_runs, run_choices
 from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
 from app.state import AppState
 from core.data.loading import TEXT_NAMES, read_table
-from core.training.recording import adapter_folder
 
-PREDICTABLE = ("succeeded", "stopped")
 EXAMPLES = {
     "en": [
         "The battery lasts all day and the screen is gorgeous.",
@@ -37,31 +37,6 @@ BATCH_LIMIT = 10_000
 
 
 # ----------------------------------------------------------------------------- handlers
-def predictable_runs(state: AppState) -> list[dict[str, Any]]:
-    """Finished runs that saved an adapter (succeeded or stopped), newest first."""
-    runs = state.store.list_runs(limit=500)
-    return [run for run in runs if run["status"] in PREDICTABLE]
-
-
-def run_choices(state: AppState) -> list[tuple[str, int]]:
-    choices = []
-    for run in predictable_runs(state):
-        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
-        score = "" if accuracy is None else f", {accuracy:.0%}"
-        choices.append((f"#{run['id']} {run['name']} ({run['method']}{score})", run["id"]))
-    return choices
-
-
-def predict_runs(state: AppState, texts: list[str], run_ids: list[int]) -> list[dict[str, Any]]:
-    """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order."""
-    folders = {int(i): str(adapter_folder(state.store, int(i))) for i in run_ids}
-    results = state.predictor().predict(texts, list(folders.values()))
-    out = []
-    for run_id, folder in folders.items():
-        name = state.store.get_run(run_id)["name"]
-        for row in results[folder]:
-            out.append({"run_id": run_id, "run": f"#{run_id} {name}", **row})
-    return out
 
 
 def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None:
@@ -128,46 +103,76 @@ def export_run(state: AppState, run_id: int | None) -> str:
 
 
 # ----------------------------------------------------------------------------- layout
-def build_tryit_tab(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
-    """Lay out the Try it tab and wire its events; returns its components by name."""
-    c: dict[str, Any] = {}
+
+
+@dataclass
+class TryItTab:
+    """The Try it tab's components and the handlers other tabs chain to."""
+
+    text: Any = None
+    runs: Any = None
+    refresh: Any = None
+    predict: Any = None
+    result: Any = None
+    chart: Any = None
+    batch_file: Any = None
+    batch_out: Any = None
+    batch_run: Any = None
+    export_run: Any = None
+    export_button: Any = None
+    export_file: Any = None
+    prompt_run: Any = None
+    why: Any = None
+    why_out: Any = None
+    prompt_table: Any = None
+    prompt_note: Any = None
+    prompt_show: Any = None
+    prompt_k: Any = None
+    on_refresh: Any = None
+    lists: Any = None
+
+
+def build_tryit_tab(state: AppState, demo: gr.Blocks) -> TryItTab:
+    """Lay out the Try it tab and wire its events; returns its :class:`TryItTab`."""
+    c = TryItTab()
     with gr.Row():
         with gr.Column(scale=3):
-            c["text"] = gr.Textbox(
+            c.text = gr.Textbox(
                 label=t("tryit_text"), placeholder=t("tryit_text_placeholder"), lines=3,
                 elem_id="tryit-text",
             )  # fmt: skip
-            gr.Examples(EXAMPLES[state.lang], inputs=c["text"], label=t("tryit_examples"))
+            gr.Examples(EXAMPLES[state.lang], inputs=c.text, label=t("tryit_examples"))
         with gr.Column(scale=2):
-            c["runs"] = gr.Dropdown(
+            c.runs = gr.Dropdown(
                 multiselect=True, label=t("tryit_runs"), info=t("tryit_runs_info"),
                 elem_id="tryit-run",
             )  # fmt: skip
             with gr.Row():
-                c["refresh"] = gr.Button(t("tryit_refresh"), elem_id="tryit-refresh")
-                c["predict"] = gr.Button(
+                c.refresh = gr.Button(t("tryit_refresh"), elem_id="tryit-refresh")
+                c.predict = gr.Button(
                     t("tryit_predict"), variant="primary", elem_id="tryit-predict"
                 )
-    c["result"] = gr.Dataframe(label=t("tryit_result"), interactive=False, elem_id="tryit-result")
-    c["chart"] = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
-    c.update(explain_view.build_views())
+    c.result = gr.Dataframe(label=t("tryit_result"), interactive=False, elem_id="tryit-result")
+    c.chart = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
+    for name, component in explain_view.build_views().items():
+        setattr(c, name, component)
     with gr.Accordion(t("tryit_batch"), open=False):
         with gr.Row():
-            c["batch_file"] = gr.File(
+            c.batch_file = gr.File(
                 label=t("tryit_batch_file"), file_types=[".csv", ".tsv", ".txt"],
                 elem_id="tryit-batch-file",
             )  # fmt: skip
-            c["batch_out"] = gr.File(label=t("tryit_batch_out"), elem_id="tryit-batch-out")
-        c["batch_run"] = gr.Button(t("tryit_batch_run"), elem_id="tryit-batch-run")
+            c.batch_out = gr.File(label=t("tryit_batch_out"), elem_id="tryit-batch-out")
+        c.batch_run = gr.Button(t("tryit_batch_run"), elem_id="tryit-batch-run")
     with gr.Accordion(t("tryit_export"), open=False), gr.Row():
-        c["export_run"] = gr.Dropdown(label=t("tryit_export_run"), elem_id="tryit-export-run")
-        c["export_button"] = gr.Button(t("tryit_export_button"), elem_id="tryit-export")
-        c["export_file"] = gr.File(label=t("tryit_export_file"), elem_id="tryit-export-file")
+        c.export_run = gr.Dropdown(label=t("tryit_export_run"), elem_id="tryit-export-run")
+        c.export_button = gr.Button(t("tryit_export_button"), elem_id="tryit-export")
+        c.export_file = gr.File(label=t("tryit_export_file"), elem_id="tryit-export-file")
     _wire(state, demo, c)
     return c
 
 
-def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
+def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
     guard = friendly(state.lang)
     private = {"api_visibility": "private"}
 
@@ -204,15 +209,15 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
     def on_prompt_words(run_id: int | None, k: float) -> tuple[Any, str]:
         return explain_view.show_prompt_words(state, run_id, k)
 
-    lists = [c["runs"], c["export_run"], c["prompt_run"]]
-    demo.load(on_refresh, c["runs"], lists, **private)
-    c["refresh"].click(on_refresh, c["runs"], lists, **private)
-    c["predict"].click(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
-    c["text"].submit(on_predict, [c["text"], c["runs"]], [c["result"], c["chart"]], **private)
-    c["batch_run"].click(on_batch, [c["batch_file"], c["runs"]], c["batch_out"], **private)
-    c["export_button"].click(on_export, c["export_run"], c["export_file"], **private)
-    c["why"].click(on_why, [c["text"], c["runs"]], c["why_out"], **private)
-    prompt_out = [c["prompt_table"], c["prompt_note"]]
-    c["prompt_show"].click(on_prompt_words, [c["prompt_run"], c["prompt_k"]], prompt_out, **private)
-    c["on_refresh"] = on_refresh
-    c["lists"] = lists
+    lists = [c.runs, c.export_run, c.prompt_run]
+    demo.load(on_refresh, c.runs, lists, **private)
+    c.refresh.click(on_refresh, c.runs, lists, **private)
+    c.predict.click(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
+    c.text.submit(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
+    c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **private)
+    c.export_button.click(on_export, c.export_run, c.export_file, **private)
+    c.why.click(on_why, [c.text, c.runs], c.why_out, **private)
+    prompt_out = [c.prompt_table, c.prompt_note]
+    c.prompt_show.click(on_prompt_words, [c.prompt_run, c.prompt_k], prompt_out, **private)
+    c.on_refresh = on_refresh
+    c.lists = lists

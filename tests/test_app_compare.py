@@ -114,12 +114,12 @@ def test_the_wired_handlers_warn_instead_of_raising(state, trained):  # noqa: F8
     with gr.Blocks() as demo:
         c = build_compare_tab(state, demo)
     with pytest.warns(UserWarning, match="Pick one or more finished runs"):
-        table, figure, status = c["on_compare"]([])
+        table, figure, status = c.on_compare([])
     assert status == "- Pick one or more finished runs to compare."
     with pytest.warns(UserWarning, match="File or folder not found"):
-        table, _, status = c["on_evaluate"](ids, str(folder / "gone.csv"), 50)
+        table, _, status = c.on_evaluate(ids, str(folder / "gone.csv"), 50)
     assert len(table) == 2 and status.startswith("- File or folder not found")
-    runs, datasets = c["on_refresh"]([ids[1], 999], None)
+    runs, datasets = c.on_refresh([ids[1], 999], None)
     assert runs["value"] == [ids[1]] and {v for _, v in runs["choices"]} >= set(ids)
     assert datasets["choices"][0][0].startswith("Demo")
 

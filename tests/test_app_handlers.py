@@ -9,6 +9,7 @@ import gradio as gr
 import pytest
 
 from app import estimate, forms
+from app.actions import stop_training
 from app.api import parse_config
 from app.datasets import preview
 from app.errors import FormProblems, friendly
@@ -16,7 +17,7 @@ from app.i18n import EN, ZH, ZH_FIELDS, PreferLanguage, translations
 from app.monitor_tab import config_diff, poll, runs_table, show_runs, toggle
 from app.plots import label_figure, prediction_figure, training_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, find_datasets
-from app.train_tab import add_upload, check_form, show_dataset, stop_training
+from app.train_tab import add_upload, check_form, show_dataset
 from app.tryit_tab import read_texts
 from core.checks import checked
 from core.config import TrainConfig

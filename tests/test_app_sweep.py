@@ -6,6 +6,7 @@ import gradio as gr
 import pytest
 from test_trainer import write_reviews
 
+from app import actions
 from app.errors import FormProblems
 from app.i18n import SERVER_TEXT
 from app.state import DEMO_DATA, AppState
@@ -193,13 +194,12 @@ def test_the_app_has_the_sweep_tab(tmp_path):
 
 
 def test_stop_training_also_ends_a_running_sweep(state):
-    from app import train_tab
     from core.training import jobs
 
     running = jobs.claim("sweep", "ptuning_v2")  # a sweep between two of its runs
     running.sweep_id = 7
     try:
-        message = train_tab.stop_training(state)
+        message = actions.stop_training(state)
         assert running.stopping
         assert "Sweep 7 starts no further runs" in message
     finally:

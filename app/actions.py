@@ -1,0 +1,66 @@
+"""What several tabs and the HTTP API do alike, without any Gradio: stop the job, find the
+active run, list the runs that can predict, predict with them.
+
+Tabs import these from here, never from each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from app.state import AppState
+from core.analysis.compare import PREDICTABLE
+from core.training import jobs
+from core.training.recording import adapter_folder
+
+
+def stop_training(state: AppState) -> str:
+    """Ask the running job to stop: its run at the next step boundary, and a sweep starts no
+    further runs (stopping means stopping)."""
+    stopped = jobs.stop()
+    if stopped is None:
+        return state.text("nothing_running")
+    lines = []
+    if stopped.run is not None or stopped.sweep_id is None:
+        run_id = stopped.run_id if stopped.run_id is not None else "?"
+        lines.append(state.text("stopping", run_id=run_id))
+    if stopped.sweep_id is not None:
+        lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
+    return " ".join(lines)
+
+
+def active_run_id(state: AppState) -> int | None:
+    """The run training in this process, else a run the store records as running."""
+    active = jobs.current()
+    if active is not None and active.run_id is not None:
+        return active.run_id
+    running = state.store.list_runs(status="running", limit=1)
+    return int(running[0]["id"]) if running else None
+
+
+def predictable_runs(state: AppState) -> list[dict[str, Any]]:
+    """Finished runs that saved an adapter (succeeded or stopped), newest first."""
+    runs = state.store.list_runs(limit=500)
+    return [run for run in runs if run["status"] in PREDICTABLE]
+
+
+def run_choices(state: AppState) -> list[tuple[str, int]]:
+    """(label, run id) of every run that can predict, for the run pickers."""
+    choices = []
+    for run in predictable_runs(state):
+        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
+        score = "" if accuracy is None else f", {accuracy:.0%}"
+        choices.append((f"#{run['id']} {run['name']} ({run['method']}{score})", run["id"]))
+    return choices
+
+
+def predict_runs(state: AppState, texts: list[str], run_ids: list[int]) -> list[dict[str, Any]]:
+    """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order."""
+    folders = {int(i): str(adapter_folder(state.store, int(i))) for i in run_ids}
+    results = state.predictor().predict(texts, list(folders.values()))
+    out = []
+    for run_id, folder in folders.items():
+        name = state.store.get_run(run_id)["name"]
+        for row in results[folder]:
+            out.append({"run_id": run_id, "run": f"#{run_id} {name}", **row})
+    return out
