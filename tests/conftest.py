@@ -1,8 +1,16 @@
-"""Shared fixtures: the read-only datasets beside the project."""
+"""Shared fixtures and helpers: datasets, tiny random models, stores and recorded runs.
+
+Test modules import the plain helpers from here (``from conftest import tiny_model``); pytest
+finds the fixtures without imports. Heavy libraries are imported inside the helpers, so that
+collecting a test that needs none of them stays cheap.
+"""
 
 from __future__ import annotations
 
+import csv
 import os
+import random
+import socket
 from pathlib import Path
 
 import pytest
@@ -23,30 +31,72 @@ def shared_path(*parts: str) -> Path:
     return path
 
 
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+# ----------------------------------------------------------------------------- tiny models
+TINY_SIZES = {
+    "hidden_size": 32,
+    "num_hidden_layers": 2,
+    "num_attention_heads": 4,
+    "intermediate_size": 64,
+    "max_position_embeddings": 64,
+}
+"""Sizes of the tiny encoders, in BERT's names; DistilBERT's own names are mapped below."""
+
+DISTILBERT_NAMES = {
+    "hidden_size": "dim",
+    "num_hidden_layers": "n_layers",
+    "num_attention_heads": "n_heads",
+    "intermediate_size": "hidden_dim",
+}
+
+MOVIE, GOOD, TERRIBLE = 3185, 2204, 6659  # ids in the MiniLM WordPiece vocabulary
+
+
 def _tokenizer():
     from core.modeling import load_tokenizer
 
     return load_tokenizer(None)  # the embedded MiniLM WordPiece tokenizer, no network
 
 
-def tiny_config(model_type: str = "bert", num_labels: int = 2):
-    """A 2-layer random encoder config sized for tests (vocab of the MiniLM tokenizer)."""
+def tiny_config(model_type: str = "bert", num_labels: int = 2, **overrides):
+    """A random encoder config of ``model_type`` sized for tests (vocab of the MiniLM tokenizer).
+
+    ``overrides`` replace the sizes of :data:`TINY_SIZES` (BERT's names, also for DistilBERT)
+    or set any other field of the family's config.
+    """
     from transformers import BertConfig, DistilBertConfig, RobertaConfig
 
     common = {"vocab_size": 30522, "num_labels": num_labels, "pad_token_id": 0}
     if model_type == "distilbert":
-        return DistilBertConfig(dim=32, n_layers=2, n_heads=4, hidden_dim=64, **common)
+        # DistilBERT keeps its default 512 positions unless told otherwise.
+        sizes = {k: v for k, v in TINY_SIZES.items() if k != "max_position_embeddings"}
+        values = {DISTILBERT_NAMES.get(k, k): v for k, v in {**sizes, **overrides}.items()}
+        return DistilBertConfig(**{**common, **values})
     cls = {"bert": BertConfig, "roberta": RobertaConfig}[model_type]
-    extra = {"type_vocab_size": 1} if model_type == "roberta" else {}
-    return cls(
-        hidden_size=32,
-        num_hidden_layers=2,
-        num_attention_heads=4,
-        intermediate_size=64,
-        max_position_embeddings=64,
-        **common,
-        **extra,
-    )
+    family = {"type_vocab_size": 1} if model_type == "roberta" else {}
+    return cls(**{**common, **TINY_SIZES, **family, **overrides})
+
+
+def tiny_model(model_type: str = "bert", num_labels: int = 2, seed: int = 0, **overrides):
+    """A random sequence classifier of :func:`tiny_config`, initialised from ``seed``."""
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    torch.manual_seed(seed)
+    config = tiny_config(model_type, num_labels, **overrides)
+    return AutoModelForSequenceClassification.from_config(config)
+
+
+def make_tiny_model_dir(folder: Path, model_type: str = "bert", num_labels: int = 2) -> Path:
+    """Save a :func:`tiny_model` with the MiniLM tokenizer in ``folder`` (a model folder)."""
+    tiny_model(model_type, num_labels).save_pretrained(folder, safe_serialization=True)
+    _tokenizer().save_pretrained(folder)
+    return folder
 
 
 @pytest.fixture(scope="session")
@@ -55,12 +105,203 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return make_tiny_model_dir(tmp_path_factory.mktemp("tiny-bert"), "bert")
 
 
-def make_tiny_model_dir(folder: Path, model_type: str) -> Path:
+def load_tiny_model(folder: Path):
+    """The two-label classifier saved in ``folder``, loaded with the random state reset."""
     import torch
     from transformers import AutoModelForSequenceClassification
 
     torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_config(tiny_config(model_type))
-    model.save_pretrained(folder, safe_serialization=True)
-    _tokenizer().save_pretrained(folder)
+    return AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2)
+
+
+def tiny_inputs() -> dict:
+    """A padded batch of two short texts in MiniLM token ids."""
+    import torch
+
+    ids = torch.tensor([[101, 2023, 3185, 2001, 2307, 102], [101, 6659, 102, 0, 0, 0]])
+    return {"input_ids": ids, "attention_mask": (ids != 0).long()}
+
+
+def save_test_adapter(wrapped, name, model_dir, folder, options=None, pooling="cls") -> Path:
+    """Save ``wrapped`` (method ``name`` on ``model_dir``) as a two-label adapter folder."""
+    from core.config import TrainConfig
+    from core.training.artifacts import save_adapter
+
+    config = TrainConfig(
+        data="x.csv", method=name, model=str(model_dir), method_options=options or {}
+    )
+    save_adapter(folder, wrapped, config, ["neg", "pos"], max_length=48, pooling=pooling)
     return folder
+
+
+def hinge_model(model_dir: Path, folder: Path) -> Path:
+    """A classifier that says 'neg' exactly when the word 'terrible' is in the text.
+
+    Every layer passes its input through unchanged (zero attention and feed-forward outputs),
+    so with mean pooling the sentence vector is the average of the normalised word embeddings.
+    Every word but 'terrible' has 0 in dimension 0 after normalisation; 'terrible' has a large
+    value there, and the head turns dimension 0 into evidence for 'neg'.
+    """
+    import torch
+
+    model = load_tiny_model(model_dir)
+    hidden = model.config.hidden_size
+    with torch.no_grad():
+        for name, p in model.bert.encoder.named_parameters():
+            if name.endswith(("attention.output.dense.weight", "attention.output.dense.bias",
+                              "output.dense.weight", "output.dense.bias")):  # fmt: skip
+                p.zero_()
+        embeddings = model.bert.embeddings
+        embeddings.position_embeddings.weight.zero_()
+        embeddings.token_type_embeddings.weight.zero_()
+        words = embeddings.word_embeddings.weight
+        words[:, 0] = words[:, 1:].mean(dim=1)  # the row mean: 0 after layer norm
+        words[TERRIBLE] = torch.nn.functional.one_hot(torch.tensor(0), hidden).float()
+        model.bert.pooler.dense.weight.copy_(torch.eye(hidden))
+        model.bert.pooler.dense.bias.zero_()
+        model.classifier.weight.zero_()
+        model.classifier.weight[0, 0] = 10.0
+        model.classifier.bias.copy_(torch.tensor([0.0, 1.0]))
+    return save_test_adapter(model, "full", model_dir, folder, pooling="mean")
+
+
+# ----------------------------------------------------------------------------- datasets
+POSITIVE = ["good", "great", "fine", "lovely", "superb", "happy", "wonderful", "nice"]
+NEGATIVE = ["bad", "awful", "poor", "terrible", "boring", "sad", "horrible", "ugly"]
+NEUTRAL = ["average", "okay", "plain", "ordinary", "middling", "so-so", "fair", "usual"]
+FILLER = ["the", "film", "was", "a", "plot", "and", "it", "story", "really", "quite"]
+
+
+def write_reviews(path: Path, rows: int = 240, seed: int = 0) -> Path:
+    """A labelled CSV whose label is decided by sentiment words among filler words."""
+    rng = random.Random(seed)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for i in range(rows):
+            label = i % 2
+            words = rng.sample(FILLER, 4) + rng.sample(POSITIVE if label else NEGATIVE, 2)
+            rng.shuffle(words)
+            writer.writerow([" ".join(words), "positive" if label else "negative"])
+    return path
+
+
+@pytest.fixture(scope="module")
+def reviews(tmp_path_factory) -> Path:
+    return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv")
+
+
+def write_labelled(path: Path, labels: list[str], rows: int, seed: int) -> Path:
+    """A CSV whose label is decided by two words of that label's vocabulary among fillers."""
+    words = {"negative": NEGATIVE, "positive": POSITIVE, "neutral": NEUTRAL, "0": NEGATIVE,
+             "1": POSITIVE}  # fmt: skip
+    rng = random.Random(seed)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", "label"])
+        for i in range(rows):
+            label = labels[i % len(labels)]
+            sentence = rng.sample(FILLER, 4) + rng.sample(words[label], 2)
+            rng.shuffle(sentence)
+            writer.writerow([" ".join(sentence), label])
+    return path
+
+
+def second_dataset(folder: Path, name: str, labels: list[str], test_rows: int = 30) -> Path:
+    """A dataset folder with train and test files, unrelated to the runs' training data."""
+    target = folder / name
+    write_labelled(target / "train.csv", labels, 40, 7)
+    write_labelled(target / "test.csv", labels, test_rows, 8)
+    return target
+
+
+# ----------------------------------------------------------------------------- training
+def train_config(tmp_path: Path, data: Path, model: Path, **overrides):
+    """A short fp32 head-only TrainConfig writing to ``tmp_path / "run"``."""
+    from core.config import TrainConfig
+
+    values = dict(
+        data=str(data),
+        model=str(model),
+        method="head_only",
+        batch_size=16,
+        max_steps=30,
+        log_every=1,
+        out=str(tmp_path / "run"),
+        precision="fp32",
+    )
+    values.update(overrides)
+    return TrainConfig(**values)
+
+
+def train_runs(store, models: tuple[Path, Path], data: Path) -> list[int]:
+    """Two short recorded runs: P-Tuning v2 on two labels, LoRA on three."""
+    from core.config import TrainConfig
+    from core.training.recording import start_recorded
+
+    three = write_labelled(data.parent / "three.csv", ["negative", "neutral", "positive"], 90, 1)
+    ids = []
+    for method, source, model in (("ptuning_v2", data, models[0]), ("lora", three, models[1])):
+        config = TrainConfig(data=str(source), model=str(model), method=method, batch_size=16,
+                             max_steps=3, log_every=1, eval_every=1, precision="fp32")  # fmt: skip
+        run_id, handle = start_recorded(store, config)
+        summary = handle.wait(120)
+        assert summary["status"] == "succeeded", summary.get("error")
+        ids.append(run_id)
+    return ids
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory, tiny_model_dir):
+    """A store with two finished runs, plus the folder of the test datasets."""
+    from storage.store import Store
+
+    folder = tmp_path_factory.mktemp("compare")
+    data = write_labelled(folder / "data" / "two.csv", ["negative", "positive"], 80, 0)
+    store = Store(folder / "home" / "studio.db")
+    three_labels = make_tiny_model_dir(folder / "tiny-three", "bert", num_labels=3)
+    return store, train_runs(store, (tiny_model_dir, three_labels), data), folder
+
+
+# ----------------------------------------------------------------------------- storage
+def new_run(store, name: str = "run", **extra) -> int:
+    fields = {"method": "lora", "base_model": "bert-tiny", "dataset": "sst2", "config": {"lr": 1}}
+    return store.create_run(name=name, **{**fields, **extra})
+
+
+def make_adapter(folder: Path) -> Path:
+    (folder / "nested" / "deeper").mkdir(parents=True)
+    (folder / "adapter_model.safetensors").write_bytes(os.urandom(3000))
+    (folder / "adapter_config.json").write_text('{"r": 8}')
+    (folder / "nested" / "deeper" / "head.bin").write_bytes(bytes(range(256)))
+    return folder
+
+
+def table_counts(path: Path) -> dict[str, int]:
+    """Rows in each table of the database at ``path``."""
+    from sqlite_utils import Database
+
+    db = Database(path)
+    try:
+        return {t: db[t].count for t in ("runs", "metrics", "adapters", "adapter_files")}
+    finally:
+        db.close()
+
+
+@pytest.fixture
+def store(tmp_path):
+    from storage import Store
+
+    with Store(tmp_path / "studio.db") as opened:
+        yield opened
+
+
+# ----------------------------------------------------------------------------- app
+@pytest.fixture()
+def state(tmp_path):
+    """App state over a fresh database."""
+    from app.state import AppState
+    from storage.store import Store
+
+    return AppState(store=Store(tmp_path / "studio.db"))

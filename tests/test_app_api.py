@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import csv
-import socket
 import time
 import zipfile
 
 import pytest
+from conftest import free_port
 from gradio_client import Client
 
 from app import create_app, launch_options
@@ -18,12 +18,6 @@ from core.config import TrainConfig
 from core.sweep import SweepConfig, start_sweep
 
 RUN_TIMEOUT_SECONDS = 120
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -46,7 +40,8 @@ def client(served) -> Client:
     return served[0]
 
 
-def tiny_config(model_dir, **extra) -> dict:
+def train_values(model_dir, **extra) -> dict:
+    """The settings of a short P-Tuning v2 run on the demo data, as the /train API takes them."""
     return {
         "data": str(DEMO_DATA), "model": str(model_dir), "method": "ptuning_v2",
         "max_steps": 20, "batch_size": 8, "precision": "fp32", "num_virtual_tokens": 4, **extra,
@@ -67,7 +62,7 @@ def wait_for(
 
 @pytest.fixture(scope="module")
 def trained(client, tiny_model_dir) -> int:
-    run_id = client.predict(tiny_config(tiny_model_dir), api_name="/train")
+    run_id = client.predict(train_values(tiny_model_dir), api_name="/train")
     assert isinstance(run_id, int)
     run = wait_for(client, run_id)
     assert run["status"] == "succeeded", run["error"]
@@ -108,7 +103,7 @@ def test_batch_predictions_and_export_of_a_trained_run(served, trained, tmp_path
 
 def test_stop_ends_a_running_run_as_stopped_and_a_new_page_attaches_to_it(served, tiny_model_dir):
     client, state = served
-    run_id = client.predict(tiny_config(tiny_model_dir, max_steps=5000), api_name="/train")
+    run_id = client.predict(train_values(tiny_model_dir, max_steps=5000), api_name="/train")
     wait_for(client, run_id, until=lambda run: run["status"] == "running")
     view = attach(state)[-1]  # what a reloaded page shows
     assert view["runs"] == [run_id]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import gradio as gr
 import pytest
-from test_compare import second_dataset, trained, write_labelled  # noqa: F401 - fixture
+from conftest import second_dataset
 
 from app.compare_plots import comparison_figure
 from app.compare_tab import build_compare_tab, evaluate_generalisation, show_comparison
@@ -15,11 +15,11 @@ from core.training.recording import start_recorded
 
 
 @pytest.fixture(scope="module")
-def state(trained):  # noqa: F811
+def state(trained):
     return AppState(store=trained[0])
 
 
-def test_picked_runs_give_a_table_and_a_chart_of_every_figure(state, trained):  # noqa: F811
+def test_picked_runs_give_a_table_and_a_chart_of_every_figure(state, trained):
     _, ids, _ = trained
     table, figure, warnings = show_comparison(state, ids)
     assert warnings == []
@@ -38,7 +38,7 @@ def test_picked_runs_give_a_table_and_a_chart_of_every_figure(state, trained):  
     assert list(scatter.y) == [r["dev_accuracy"] for r in rows]
 
 
-def test_the_table_speaks_the_apps_language(trained):  # noqa: F811
+def test_the_table_speaks_the_apps_language(trained):
     table, _, _ = show_comparison(AppState(store=trained[0], lang="zh"), trained[1])
     assert "验证集准确率" in table.columns and "方法" in table.columns
 
@@ -50,7 +50,7 @@ def test_no_picked_run_warns_and_shows_an_empty_chart(state):
     assert figure.layout.annotations[0].text == "No data yet"
 
 
-def test_a_failed_run_is_left_out_with_a_warning(state, trained, tiny_model_dir):  # noqa: F811
+def test_a_failed_run_is_left_out_with_a_warning(state, trained, tiny_model_dir):
     _, ids, folder = trained
     config = TrainConfig(data=str(folder / "missing.csv"), model=str(tiny_model_dir), name="bad")
     failed, handle = start_recorded(state.store, config)
@@ -70,7 +70,7 @@ def test_a_failed_run_is_left_out_with_a_warning(state, trained, tiny_model_dir)
         state.store.delete_run(failed)
 
 
-def test_generalisation_adds_a_column_and_says_what_it_evaluated(state, trained):  # noqa: F811
+def test_generalisation_adds_a_column_and_says_what_it_evaluated(state, trained):
     _, ids, folder = trained
     target = second_dataset(folder, "reviews-b", ["negative", "positive"])
     table, figure, warnings, summary = evaluate_generalisation(state, ids, str(target), 1000)
@@ -86,7 +86,7 @@ def test_generalisation_adds_a_column_and_says_what_it_evaluated(state, trained)
     assert list(accuracy.y)[1] == pytest.approx(cached[0])
 
 
-def test_a_run_with_other_labels_warns_and_the_others_are_evaluated(state, trained):  # noqa: F811
+def test_a_run_with_other_labels_warns_and_the_others_are_evaluated(state, trained):
     _, ids, folder = trained
     target = second_dataset(folder, "with-neutral", ["neutral", "positive"])
     table, _, warnings, summary = evaluate_generalisation(state, ids, str(target), 1000)
@@ -96,7 +96,7 @@ def test_a_run_with_other_labels_warns_and_the_others_are_evaluated(state, train
     assert list(table[f"Accuracy on {target.parent.name}/with-neutral"])[0] == ""
 
 
-def test_an_unknown_or_missing_dataset_warns_and_keeps_the_table(state, trained):  # noqa: F811
+def test_an_unknown_or_missing_dataset_warns_and_keeps_the_table(state, trained):
     _, ids, folder = trained
     table, _, warnings, summary = evaluate_generalisation(
         state, ids, str(folder / "no-such-data"), 100
@@ -109,7 +109,7 @@ def test_an_unknown_or_missing_dataset_warns_and_keeps_the_table(state, trained)
     assert warnings == ["Pick one or more finished runs to compare."]
 
 
-def test_the_wired_handlers_warn_instead_of_raising(state, trained):  # noqa: F811
+def test_the_wired_handlers_warn_instead_of_raising(state, trained):
     _, ids, folder = trained
     with gr.Blocks() as demo:
         c = build_compare_tab(state, demo)

@@ -8,7 +8,7 @@ import gradio as gr
 import pandas as pd
 import pytest
 import torch
-from test_inspect import MOVIE, _hinge_model, _save, _tiny
+from conftest import MOVIE, hinge_model, load_tiny_model, save_test_adapter
 
 from app.explain_view import coloured_text, prompt_run_choices, show_prompt_words, show_why
 from app.i18n import SERVER_TEXT
@@ -46,17 +46,19 @@ def prompt_run(state: AppState, model_dir: Path, folder: Path, method: str) -> i
     options = {"num_virtual_tokens": 3}
     if method == "prompt_tuning":
         options["init"] = "random"
-    wrapped = METHODS[method].wrap(_tiny(model_dir), METHODS[method].config_cls(**options))
+    wrapped = METHODS[method].wrap(
+        load_tiny_model(model_dir), METHODS[method].config_cls(**options)
+    )
     if method == "prompt_tuning":
         with torch.no_grad():
             table = wrapped.get_input_embeddings().weight
             wrapped.prompt_encoder["default"].embedding.weight[1] = table[MOVIE]
-    return record(state, _save(wrapped, method, model_dir, folder, options), method)
+    return record(state, save_test_adapter(wrapped, method, model_dir, folder, options), method)
 
 
 # ----------------------------------------------------------------------------- why
 def test_why_shows_each_run_with_the_deciding_word_in_deep_green(state, tiny_model_dir, tmp_path):
-    hinge = record(state, _hinge_model(tiny_model_dir, tmp_path / "h"), "full", "<b>hinge</b>")
+    hinge = record(state, hinge_model(tiny_model_dir, tmp_path / "h"), "full", "<b>hinge</b>")
     other = prompt_run(state, tiny_model_dir, tmp_path / "p", "prompt_tuning")
 
     page = show_why(state, "  The plot was terrible.  ", [hinge, other])
@@ -86,7 +88,7 @@ def test_words_are_coloured_by_sign_and_strength_and_escaped():
 
 
 def test_why_warns_instead_of_failing_on_bad_input(state, tiny_model_dir, tmp_path):
-    run_id = record(state, _hinge_model(tiny_model_dir, tmp_path / "h"), "full")
+    run_id = record(state, hinge_model(tiny_model_dir, tmp_path / "h"), "full")
     with pytest.warns(UserWarning, match="Pick at least one trained run"):
         assert show_why(state, "a fine film", []) == ""
     with pytest.warns(UserWarning, match="Type a sentence first"):
@@ -123,8 +125,8 @@ def test_prompt_words_of_ptuning_v2_are_read_in_key_space(state, tiny_model_dir,
 
 
 def test_prompt_words_warn_for_a_missing_or_non_prompt_run(state, tiny_model_dir, tmp_path):
-    lora = METHODS["lora"].wrap(_tiny(tiny_model_dir), METHODS["lora"].config_cls())
-    run_id = record(state, _save(lora, "lora", tiny_model_dir, tmp_path / "l"), "lora")
+    lora = METHODS["lora"].wrap(load_tiny_model(tiny_model_dir), METHODS["lora"].config_cls())
+    run_id = record(state, save_test_adapter(lora, "lora", tiny_model_dir, tmp_path / "l"), "lora")
     columns = ["Virtual token", "Nearest words (cosine similarity)", "Norm vs. words"]
     with pytest.warns(UserWarning, match="This run uses lora; word neighbours exist only for "
                       "prompt methods"):  # fmt: skip
@@ -137,7 +139,7 @@ def test_prompt_words_warn_for_a_missing_or_non_prompt_run(state, tiny_model_dir
 
 def test_only_prompt_method_runs_are_offered_for_prompt_words(state, tiny_model_dir, tmp_path):
     prompt = prompt_run(state, tiny_model_dir, tmp_path / "p", "prompt_tuning")
-    other = record(state, _hinge_model(tiny_model_dir, tmp_path / "h"), "full")
+    other = record(state, hinge_model(tiny_model_dir, tmp_path / "h"), "full")
     choices = [("a", prompt), ("b", other)]
     assert prompt_run_choices(state, choices) == [("a", prompt)]
 

@@ -16,7 +16,7 @@ from app.errors import FormProblems, friendly
 from app.i18n import EN, ZH, ZH_FIELDS, PreferLanguage, translations
 from app.monitor_tab import config_diff, poll, runs_table, show_runs, toggle
 from app.plots import label_figure, prediction_figure, training_figure
-from app.state import DEMO_DATA, AppState, dataset_choices, find_datasets
+from app.state import DEMO_DATA, dataset_choices, find_datasets
 from app.train_tab import add_upload, check_form, show_dataset
 from app.tryit_tab import read_texts
 from core.checks import checked
@@ -26,11 +26,6 @@ from core.methods import METHODS
 from storage.store import Store
 
 SKIP = gr.skip()
-
-
-@pytest.fixture()
-def state(tmp_path) -> AppState:
-    return AppState(store=Store(tmp_path / "studio.db"))
 
 
 def form(**values):

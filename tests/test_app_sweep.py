@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import gradio as gr
 import pytest
-from test_trainer import write_reviews
+from conftest import write_reviews
 
 from app import actions
 from app.errors import FormProblems
 from app.i18n import SERVER_TEXT
-from app.state import DEMO_DATA, AppState
+from app.state import DEMO_DATA
 from app.sweep_plots import sweep_figure
 from app.sweep_tab import (
     lrs_text,
@@ -24,11 +24,6 @@ from core import sweep
 from storage.store import Store
 
 SKIP = gr.skip()
-
-
-@pytest.fixture()
-def state(tmp_path) -> AppState:
-    return AppState(store=Store(tmp_path / "studio.db"))
 
 
 def form(**values):

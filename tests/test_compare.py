@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import csv
 import os
-import random
 from datetime import datetime
 from pathlib import Path
 
 import pytest
-from test_trainer import FILLER, NEGATIVE, POSITIVE
+from conftest import second_dataset, write_labelled
 
 from core.analysis.compare import (
     COLUMNS,
@@ -29,76 +27,10 @@ from core.training.recording import adapter_folder, start_recorded
 from storage.errors import RunNotFoundError
 from storage.store import Store
 
-NEUTRAL = ["average", "okay", "plain", "ordinary", "middling", "so-so", "fair", "usual"]
-
-
-def write_labelled(path: Path, labels: list[str], rows: int, seed: int) -> Path:
-    """A CSV whose label is decided by two words of that label's vocabulary among fillers."""
-    words = {"negative": NEGATIVE, "positive": POSITIVE, "neutral": NEUTRAL, "0": NEGATIVE,
-             "1": POSITIVE}  # fmt: skip
-    rng = random.Random(seed)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        for i in range(rows):
-            label = labels[i % len(labels)]
-            sentence = rng.sample(FILLER, 4) + rng.sample(words[label], 2)
-            rng.shuffle(sentence)
-            writer.writerow([" ".join(sentence), label])
-    return path
-
-
-def three_label_model(folder: Path) -> Path:
-    """A tiny random classifier saved with a three-label head."""
-    import torch
-    from conftest import tiny_config
-    from transformers import AutoModelForSequenceClassification
-
-    from core.modeling import load_tokenizer
-
-    torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_config(tiny_config("bert", num_labels=3))
-    model.save_pretrained(folder, safe_serialization=True)
-    load_tokenizer(None).save_pretrained(folder)
-    return folder
-
-
-def train_runs(store: Store, models: tuple[Path, Path], data: Path) -> list[int]:
-    """Two short recorded runs: P-Tuning v2 on two labels, LoRA on three."""
-    three = write_labelled(data.parent / "three.csv", ["negative", "neutral", "positive"], 90, 1)
-    ids = []
-    for method, source, model in (("ptuning_v2", data, models[0]), ("lora", three, models[1])):
-        config = TrainConfig(data=str(source), model=str(model), method=method, batch_size=16,
-                             max_steps=3, log_every=1, eval_every=1, precision="fp32")  # fmt: skip
-        run_id, handle = start_recorded(store, config)
-        summary = handle.wait(120)
-        assert summary["status"] == "succeeded", summary.get("error")
-        ids.append(run_id)
-    return ids
-
-
-@pytest.fixture(scope="module")
-def trained(tmp_path_factory, tiny_model_dir):
-    """A store with two finished runs, plus the folder of the test datasets."""
-    folder = tmp_path_factory.mktemp("compare")
-    data = write_labelled(folder / "data" / "two.csv", ["negative", "positive"], 80, 0)
-    store = Store(folder / "home" / "studio.db")
-    models = (tiny_model_dir, three_label_model(folder / "tiny-three"))
-    return store, train_runs(store, models, data), folder
-
 
 @pytest.fixture(scope="module")
 def predictor():
     return Predictor(precision="fp32")
-
-
-def second_dataset(folder: Path, name: str, labels: list[str], test_rows: int = 30) -> Path:
-    """A dataset folder with train and test files, unrelated to the runs' training data."""
-    target = folder / name
-    write_labelled(target / "train.csv", labels, 40, 7)
-    write_labelled(target / "test.csv", labels, test_rows, 8)
-    return target
 
 
 # ----------------------------------------------------------------------------- comparison rows

@@ -6,9 +6,7 @@ import threading
 
 import pytest
 import torch
-from conftest import tiny_config
-from test_trainer import config, write_reviews
-from transformers import AutoModelForSequenceClassification, BertConfig
+from conftest import tiny_inputs, tiny_model, train_config, write_reviews
 
 from core.errors import AdapterLoadError, ConfigError
 from core.methods import METHODS
@@ -26,19 +24,13 @@ def reviews(tmp_path_factory):
     return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv", rows=120)
 
 
-def _model(cfg=None):
-    torch.manual_seed(0)
-    return AutoModelForSequenceClassification.from_config(cfg or tiny_config()).eval()
-
-
-def _inputs():
-    ids = torch.tensor([[101, 2023, 3185, 2001, 2307, 102], [101, 6659, 102, 0, 0, 0]])
-    return {"input_ids": ids, "attention_mask": (ids != 0).long()}
+def _model(**sizes):
+    return tiny_model(**sizes).eval()
 
 
 def _logits(model):
     with torch.no_grad():
-        return model(**_inputs()).logits
+        return model(**tiny_inputs()).logits
 
 
 # ------------------------------------------------------------------------------ settings
@@ -144,18 +136,15 @@ def test_peft_prompt_grows_and_saves_at_its_new_length(name, tmp_path):
 
 
 # ----------------------------------------------------------------------- shared encoder
-def _deep_config() -> BertConfig:
-    return BertConfig(
-        vocab_size=30522, hidden_size=64, num_hidden_layers=6, num_attention_heads=4,
-        intermediate_size=64, max_position_embeddings=64, pad_token_id=0,
-    )  # fmt: skip
+DEEP = {"hidden_size": 64, "num_hidden_layers": 6}
+"""A wider, six-layer encoder, where per-layer prefixes cost many parameters."""
 
 
 def test_shared_encoder_has_fewer_parameters_and_starts_at_the_same_prefix():
     method = METHODS["ptuning_v2"]
-    plain = method.wrap(_model(_deep_config()), method.config_cls(num_virtual_tokens=16))
+    plain = method.wrap(_model(**DEEP), method.config_cls(num_virtual_tokens=16))
     shared = method.wrap(
-        _model(_deep_config()),
+        _model(**DEEP),
         method.config_cls(num_virtual_tokens=16, share_encoder=True, shared_hidden_size=8),
     )
     assert count_parameters(shared)[0] < count_parameters(plain)[0] / 4
@@ -171,7 +160,7 @@ def test_shared_encoder_trains_every_layer_and_round_trips(tmp_path):
     optimizer = torch.optim.AdamW([p for p in wrapped.parameters() if p.requires_grad], lr=0.05)
     start = [k.detach().clone() for k, _ in wrapped.eval().prefix_kv()]
     for _ in range(3):
-        wrapped(**_inputs()).logits[:, 0].sum().backward()
+        wrapped(**tiny_inputs()).logits[:, 0].sum().backward()
         optimizer.step()
         optimizer.zero_grad()
     moved = [not torch.equal(a, k) for a, (k, _) in zip(start, wrapped.prefix_kv(), strict=True)]
@@ -196,7 +185,7 @@ def test_training_grows_the_prompt_at_its_points_and_saves_the_final_size(
     tmp_path, reviews, tiny_model_dir
 ):
     events: list[dict] = []
-    run = config(
+    run = train_config(
         tmp_path, reviews, tiny_model_dir, method="ptuning_v2", max_steps=9, eval_every=3,
         keep_best=False,
         method_options={"grow": "2,4,6"},
@@ -228,7 +217,7 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
         return metrics
 
     monkeypatch.setattr("core.training.trainer.Trainer._evaluate", declining)
-    run = config(
+    run = train_config(
         tmp_path, reviews, tiny_model_dir, method="prompt_tuning", max_steps=6, eval_every=2,
         method_options={"grow": "2,5"},
     )  # fmt: skip
@@ -247,7 +236,7 @@ def test_a_grown_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_model_dir
         if event["type"] == "checkpoint" and event["step"] >= 4:
             stop.set()
 
-    run = config(
+    run = train_config(
         tmp_path, reviews, tiny_model_dir, method="ptuning_v2", max_steps=8, eval_every=2,
         keep_best=False, method_options={"grow": "2,4"},
     )  # fmt: skip

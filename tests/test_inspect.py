@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import torch
+from conftest import (
+    GOOD,
+    MOVIE,
+    TERRIBLE,
+    hinge_model,
+    load_tiny_model,
+    save_test_adapter,
+)
 from safetensors.torch import load_file, save_file
-from transformers import AutoModelForSequenceClassification
 
 from core.analysis.explain import explain, split_words
 from core.analysis.inspect_prompt import nearest_words, vocabulary_keys, word_ids
@@ -19,31 +24,16 @@ from core.methods.deep_prompt import attention_modules
 from core.modeling import load_tokenizer
 from core.training.artifacts import save_adapter
 
-MOVIE, GOOD, TERRIBLE = 3185, 2204, 6659  # ids in the MiniLM WordPiece vocabulary
-
-
-def _tiny(folder: Path) -> torch.nn.Module:
-    torch.manual_seed(0)
-    return AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2)
-
-
-def _save(wrapped, name, model_dir, folder, options=None, pooling="cls") -> Path:
-    config = TrainConfig(
-        data="x.csv", method=name, model=str(model_dir), method_options=options or {}
-    )
-    save_adapter(folder, wrapped, config, ["neg", "pos"], max_length=48, pooling=pooling)
-    return folder
-
 
 # ----------------------------------------------------------------------------- nearest words
 def test_a_virtual_token_equal_to_a_word_embedding_finds_that_word(tiny_model_dir, tmp_path):
     method = METHODS["prompt_tuning"]
     options = {"num_virtual_tokens": 3, "init": "random"}
-    wrapped = method.wrap(_tiny(tiny_model_dir), method.config_cls(**options))
+    wrapped = method.wrap(load_tiny_model(tiny_model_dir), method.config_cls(**options))
     table = wrapped.get_input_embeddings().weight
     with torch.no_grad():
         wrapped.prompt_encoder["default"].embedding.weight[1] = table[MOVIE]
-    folder = _save(wrapped, "prompt_tuning", tiny_model_dir, tmp_path / "a", options)
+    folder = save_test_adapter(wrapped, "prompt_tuning", tiny_model_dir, tmp_path / "a", options)
 
     tokens = nearest_words(folder, k=4)
 
@@ -60,10 +50,10 @@ def test_a_virtual_token_equal_to_a_word_embedding_finds_that_word(tiny_model_di
 def test_ptuning_v1_is_read_as_the_encoder_output_it_saved(tiny_model_dir, tmp_path):
     method = METHODS["ptuning_v1"]
     options = {"num_virtual_tokens": 4}
-    wrapped = method.wrap(_tiny(tiny_model_dir), method.config_cls(**options))
+    wrapped = method.wrap(load_tiny_model(tiny_model_dir), method.config_cls(**options))
     with torch.no_grad():
         produced = wrapped.get_prompt_embedding_to_save("default").float()
-    folder = _save(wrapped, "ptuning_v1", tiny_model_dir, tmp_path / "a", options)
+    folder = save_test_adapter(wrapped, "ptuning_v1", tiny_model_dir, tmp_path / "a", options)
 
     tokens = nearest_words(folder, k=1)
 
@@ -94,12 +84,12 @@ def test_a_prefix_key_equal_to_a_words_key_finds_that_word(
 ):
     method = METHODS["ptuning_v2"]
     options = {"num_virtual_tokens": 4, setting: True}
-    model = _tiny(tiny_model_dir)
+    model = load_tiny_model(tiny_model_dir)
     wrapped = method.wrap(model, method.config_cls(**options))
     heads, head_dim = wrapped.heads, wrapped.head_dim
     with torch.no_grad():  # both parameterisations start exactly at the held prefix
         getattr(wrapped, held_in)[0, :, 2, :] = _layer0_key(model, GOOD).view(heads, head_dim)
-    folder = _save(wrapped, "ptuning_v2", tiny_model_dir, tmp_path / "a", options)
+    folder = save_test_adapter(wrapped, "ptuning_v2", tiny_model_dir, tmp_path / "a", options)
 
     tokens = nearest_words(folder, k=3)
 
@@ -112,7 +102,7 @@ def test_a_prefix_key_equal_to_a_words_key_finds_that_word(
 
 def test_vocabulary_keys_match_an_independent_computation(tiny_model_dir):
     method = METHODS["ptuning_v2"]
-    model = _tiny(tiny_model_dir)
+    model = load_tiny_model(tiny_model_dir)
     method.wrap(model, method.config_cls(num_virtual_tokens=2))
     keys = vocabulary_keys(model, [MOVIE, GOOD, TERRIBLE], start_id=101)
     for row, token in enumerate([MOVIE, GOOD, TERRIBLE]):
@@ -130,8 +120,11 @@ def test_word_neighbours_leave_out_special_and_unused_tokens():
 
 def test_word_neighbours_exist_only_for_prompt_methods(tiny_model_dir, tmp_path):
     method = METHODS["lora"]
-    folder = _save(
-        method.wrap(_tiny(tiny_model_dir), method.config_cls()), "lora", tiny_model_dir, tmp_path
+    folder = save_test_adapter(
+        method.wrap(load_tiny_model(tiny_model_dir), method.config_cls()),
+        "lora",
+        tiny_model_dir,
+        tmp_path,
     )
     with pytest.raises(ConfigError, match="this run uses lora; word neighbours exist only for "
                        "prompt methods: prompt_tuning, ptuning_v1, ptuning_v2"):  # fmt: skip
@@ -141,8 +134,8 @@ def test_word_neighbours_exist_only_for_prompt_methods(tiny_model_dir, tmp_path)
 def test_word_neighbours_reject_a_bad_count_and_a_broken_folder(tiny_model_dir, tmp_path):
     method = METHODS["prompt_tuning"]
     options = {"num_virtual_tokens": 2, "init": "random"}
-    wrapped = method.wrap(_tiny(tiny_model_dir), method.config_cls(**options))
-    folder = _save(wrapped, "prompt_tuning", tiny_model_dir, tmp_path / "a", options)
+    wrapped = method.wrap(load_tiny_model(tiny_model_dir), method.config_cls(**options))
+    folder = save_test_adapter(wrapped, "prompt_tuning", tiny_model_dir, tmp_path / "a", options)
     with pytest.raises(ConfigError, match="k=0 is out of range; ask for 1 to 50"):
         nearest_words(folder, k=0)
     with pytest.raises(AdapterLoadError, match="not a PTune Studio adapter folder"):
@@ -194,35 +187,6 @@ def test_chinese_and_other_unspaced_text_splits_into_characters():
 
 
 # ----------------------------------------------------------------------------- occlusion
-def _hinge_model(model_dir: Path, folder: Path) -> Path:
-    """A classifier that says 'neg' exactly when the word 'terrible' is in the text.
-
-    Every layer passes its input through unchanged (zero attention and feed-forward outputs),
-    so with mean pooling the sentence vector is the average of the normalised word embeddings.
-    Every word but 'terrible' has 0 in dimension 0 after normalisation; 'terrible' has a large
-    value there, and the head turns dimension 0 into evidence for 'neg'.
-    """
-    model = _tiny(model_dir)
-    hidden = model.config.hidden_size
-    with torch.no_grad():
-        for name, p in model.bert.encoder.named_parameters():
-            if name.endswith(("attention.output.dense.weight", "attention.output.dense.bias",
-                              "output.dense.weight", "output.dense.bias")):  # fmt: skip
-                p.zero_()
-        embeddings = model.bert.embeddings
-        embeddings.position_embeddings.weight.zero_()
-        embeddings.token_type_embeddings.weight.zero_()
-        words = embeddings.word_embeddings.weight
-        words[:, 0] = words[:, 1:].mean(dim=1)  # the row mean: 0 after layer norm
-        words[TERRIBLE] = torch.nn.functional.one_hot(torch.tensor(0), hidden).float()
-        model.bert.pooler.dense.weight.copy_(torch.eye(hidden))
-        model.bert.pooler.dense.bias.zero_()
-        model.classifier.weight.zero_()
-        model.classifier.weight[0, 0] = 10.0
-        model.classifier.bias.copy_(torch.tensor([0.0, 1.0]))
-    return _save(model, "full", model_dir, folder, pooling="mean")
-
-
 @pytest.fixture()
 def predictor() -> Predictor:
     return Predictor(precision="fp32")
@@ -231,7 +195,7 @@ def predictor() -> Predictor:
 def test_the_word_a_prediction_hinges_on_gets_the_largest_attribution(
     tiny_model_dir, tmp_path, predictor
 ):
-    folder = _hinge_model(tiny_model_dir, tmp_path / "hinge")
+    folder = hinge_model(tiny_model_dir, tmp_path / "hinge")
     text = "The plot was terrible, honestly."
 
     result = explain(predictor, folder, text)
@@ -254,12 +218,14 @@ def test_attributions_are_the_probability_drop_without_each_word(
     name, tiny_model_dir, tmp_path, predictor
 ):
     method = METHODS[name]
-    wrapped = method.wrap(_tiny(tiny_model_dir), method.config_cls(num_virtual_tokens=3))
+    wrapped = method.wrap(load_tiny_model(tiny_model_dir), method.config_cls(num_virtual_tokens=3))
     with torch.no_grad():
         for p in wrapped.parameters():
             if p.requires_grad:
                 p.add_(torch.randn_like(p) * 0.5)
-    folder = _save(wrapped, name, tiny_model_dir, tmp_path / name, {"num_virtual_tokens": 3})
+    folder = save_test_adapter(
+        wrapped, name, tiny_model_dir, tmp_path / name, {"num_virtual_tokens": 3}
+    )
     text = "a warm film"
 
     result = explain(predictor, folder, text)
@@ -282,7 +248,7 @@ def test_explanations_refuse_empty_and_overlong_texts(tiny_model_dir, tmp_path, 
 
 
 def test_a_text_longer_than_the_model_reads_is_flagged(tiny_model_dir, tmp_path, predictor):
-    folder = _hinge_model(tiny_model_dir, tmp_path / "hinge")
+    folder = hinge_model(tiny_model_dir, tmp_path / "hinge")
     result = explain(predictor, folder, " ".join(["fine"] * 60) + " terrible")
     assert result["truncated"] is True
     assert dict(result["words"])["terrible"] == pytest.approx(0.0, abs=1e-6)  # cut off

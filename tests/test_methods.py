@@ -6,7 +6,7 @@ import json
 
 import pytest
 import torch
-from conftest import tiny_config
+from conftest import tiny_inputs, tiny_model
 from transformers import AutoModelForSequenceClassification
 
 from core.config import TrainConfig
@@ -18,22 +18,12 @@ from core.training.artifacts import load_adapter, save_adapter
 ARCHITECTURES = ["bert", "roberta", "distilbert"]
 
 
-def _model(model_type="bert", num_labels=2):
-    torch.manual_seed(0)
-    return AutoModelForSequenceClassification.from_config(tiny_config(model_type, num_labels))
-
-
-def _inputs():
-    ids = torch.tensor([[101, 2023, 3185, 2001, 2307, 102], [101, 6659, 102, 0, 0, 0]])
-    return {"input_ids": ids, "attention_mask": (ids != 0).long()}
-
-
 @pytest.mark.parametrize("model_type", ARCHITECTURES)
 @pytest.mark.parametrize("name", list(METHODS))
 def test_every_method_runs_forward_and_backward_on_each_architecture(name, model_type):
     method = METHODS[name]
-    wrapped = method.wrap(_model(model_type, num_labels=3), method.config_cls())
-    logits = wrapped(**_inputs()).logits
+    wrapped = method.wrap(tiny_model(model_type, num_labels=3), method.config_cls())
+    logits = wrapped(**tiny_inputs()).logits
     assert logits.shape == (2, 3)
     logits.sum().backward()
     trainable, total = count_parameters(wrapped)
@@ -44,7 +34,7 @@ def test_every_method_runs_forward_and_backward_on_each_architecture(name, model
 
 @pytest.mark.parametrize("name", [n for n in METHODS if n != "full"])
 def test_parameter_efficient_methods_leave_the_encoder_frozen(name):
-    model = _model()
+    model = tiny_model()
     method = METHODS[name]
     wrapped = method.wrap(model, method.config_cls())
     trainable_names = [n for n, p in wrapped.named_parameters() if p.requires_grad]
@@ -105,7 +95,7 @@ def test_saved_adapter_reloads_with_identical_predictions(name, tiny_model_dir, 
                 p.add_(torch.randn_like(p) * 0.05)
     wrapped.eval()
     with torch.no_grad():
-        expected = wrapped(**_inputs()).logits
+        expected = wrapped(**tiny_inputs()).logits
     config = TrainConfig(
         data="x.csv", method=name, model=str(tiny_model_dir), method_options=options
     )
@@ -121,7 +111,7 @@ def test_saved_adapter_reloads_with_identical_predictions(name, tiny_model_dir, 
     assert not loaded.model.training
     assert not any(p.requires_grad for p in loaded.model.parameters())
     with torch.no_grad():
-        actual = loaded.model(**_inputs()).logits
+        actual = loaded.model(**tiny_inputs()).logits
     torch.testing.assert_close(actual, expected, atol=1e-5, rtol=1e-4)
 
 
@@ -140,7 +130,7 @@ def test_peft_adapter_loads_with_plain_peft(tiny_model_dir, tmp_path):
     )
     base = AutoModelForSequenceClassification.from_pretrained(tiny_model_dir, num_labels=2)
     plain = PeftModel.from_pretrained(base, tmp_path / "a")
-    assert plain(**_inputs()).logits.shape == (2, 2)
+    assert plain(**tiny_inputs()).logits.shape == (2, 2)
 
 
 def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):

@@ -8,7 +8,7 @@ import random
 
 import pytest
 import torch
-from test_trainer import FILLER, config, write_reviews
+from conftest import FILLER, train_config, write_reviews
 from torch.nn import functional as F
 
 from core.analysis.predict import Predictor
@@ -53,7 +53,7 @@ def multitask_config(tmp_path, datasets, model, **overrides):
     values = dict(tasks={k: str(v) for k, v in datasets.items()}, method="ptuning_v2",
                   max_steps=6, eval_every=3)  # fmt: skip
     values.update(overrides)
-    return config(tmp_path, "", model, **values)
+    return train_config(tmp_path, "", model, **values)
 
 
 # ----------------------------------------------------------------------------- settings
@@ -165,8 +165,8 @@ def test_command_line_takes_several_datasets_and_reports_tasks(
 # --------------------------------------------------------------------- starting from one
 @pytest.mark.parametrize("method", ["ptuning_v2", "prompt_tuning"])
 def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_model_dir):
-    first = train(config(tmp_path / "a", datasets["reviews"], tiny_model_dir, method=method,
-                         max_steps=4, lr=0.05))  # fmt: skip
+    first = train(train_config(tmp_path / "a", datasets["reviews"], tiny_model_dir,
+                               method=method, max_steps=4, lr=0.05))  # fmt: skip
     folder = tmp_path / "a" / "run" / "adapter"
     trained = load_adapter(folder)
     base = load_base(str(tiny_model_dir), trained.label_names).model
@@ -178,22 +178,28 @@ def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_
     with torch.no_grad():
         expected = trained.model(input_ids=ids).logits
         assert torch.allclose(wrapped.eval()(input_ids=ids).logits, expected, atol=1e-5)
-    second = train(config(tmp_path / "b", datasets["reviews"], tiny_model_dir, method=method,
-                          max_steps=2, init_from=str(folder)))  # fmt: skip
+    second = train(train_config(tmp_path / "b", datasets["reviews"], tiny_model_dir,
+                                method=method, max_steps=2, init_from=str(folder)))  # fmt: skip
     assert first["status"] == second["status"] == "succeeded", second.get("error")
 
 
 def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
     tmp_path, datasets, tiny_model_dir
 ):
-    train(config(tmp_path, datasets["reviews"], tiny_model_dir, method="ptuning_v2", max_steps=1))
+    train(
+        train_config(
+            tmp_path, datasets["reviews"], tiny_model_dir, method="ptuning_v2", max_steps=1
+        )
+    )
     folder = str(tmp_path / "run" / "adapter")
     cases = [
         ("lora", tiny_model_dir, "trained with ptuning_v2, not lora"),
         ("ptuning_v2", "all-MiniLM-L6-v2", "trained on base model"),
     ]
     for method, model, message in cases:
-        run = config(tmp_path / "x", datasets["topics"], model, init_from=folder, method=method)
+        run = train_config(
+            tmp_path / "x", datasets["topics"], model, init_from=folder, method=method
+        )
         summary = train(run)
         assert summary["status"] == "failed" and message in summary["error"]
 

@@ -6,22 +6,20 @@ import math
 
 import pytest
 import torch
-from conftest import tiny_config
-from transformers import AutoModelForSequenceClassification
+from conftest import tiny_inputs, tiny_model
 
 from core.methods.ptuning_v2 import PTuningV2, PTuningV2Settings
 
 
 def _wrapped(model_type: str = "bert", **options):
-    torch.manual_seed(0)
-    model = AutoModelForSequenceClassification.from_config(tiny_config(model_type))
+    model = tiny_model(model_type)
     settings = PTuningV2Settings(num_virtual_tokens=5, prefix_dropout=0.0, **options)
     return model, PTuningV2().wrap(model, settings)
 
 
 def _batch():
-    ids = torch.tensor([[101, 2023, 3185, 2001, 2307, 102], [101, 6659, 102, 0, 0, 0]])
-    return ids, (ids != 0).long()
+    inputs = tiny_inputs()
+    return inputs["input_ids"], inputs["attention_mask"]
 
 
 def reference_bert_logits(model, prefix, ids, mask):

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-from test_trainer import write_reviews
 
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
@@ -26,11 +25,6 @@ ROOT = Path(__file__).resolve().parents[1]
 @pytest.fixture
 def store(tmp_path) -> Store:
     return Store(tmp_path / "home" / "studio.db")
-
-
-@pytest.fixture(scope="module")
-def reviews(tmp_path_factory) -> Path:
-    return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv")
 
 
 def tiny(data: Path, model: Path, **overrides) -> TrainConfig:

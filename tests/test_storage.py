@@ -7,10 +7,9 @@ import socket
 import subprocess
 import sys
 import threading
-from pathlib import Path
 
 import pytest
-from sqlite_utils import Database
+from conftest import make_adapter, new_run, table_counts
 
 from storage import (
     AdapterNotFoundError,
@@ -18,33 +17,6 @@ from storage import (
     RunNotFoundError,
     Store,
 )
-
-
-def new_run(store: Store, name: str = "run", **extra) -> int:
-    fields = {"method": "lora", "base_model": "bert-tiny", "dataset": "sst2", "config": {"lr": 1}}
-    return store.create_run(name=name, **{**fields, **extra})
-
-
-def make_adapter(folder: Path) -> Path:
-    (folder / "nested" / "deeper").mkdir(parents=True)
-    (folder / "adapter_model.safetensors").write_bytes(os.urandom(3000))
-    (folder / "adapter_config.json").write_text('{"r": 8}')
-    (folder / "nested" / "deeper" / "head.bin").write_bytes(bytes(range(256)))
-    return folder
-
-
-def counts(path: Path) -> dict[str, int]:
-    db = Database(path)
-    try:
-        return {t: db[t].count for t in ("runs", "metrics", "adapters", "adapter_files")}
-    finally:
-        db.close()
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "studio.db") as opened:
-        yield opened
 
 
 # ------------------------------------------------------------------- threads
@@ -135,7 +107,7 @@ def test_delete_removes_metrics_adapter_and_checkpoint(store, tmp_path):
     store.save_adapter(run_id, make_adapter(tmp_path / "ad"), kind="lora", checkpoint_path=outside)
     store.delete_run(run_id)
     assert not checkpoint.exists() and outside.exists()
-    assert counts(store.path) == {"runs": 1, "metrics": 0, "adapters": 0, "adapter_files": 0}
+    assert table_counts(store.path) == {"runs": 1, "metrics": 0, "adapters": 0, "adapter_files": 0}
     store.delete_run(other)  # no checkpoint folder at all is fine
     with pytest.raises(RunNotFoundError):
         store.delete_run(run_id)
@@ -177,7 +149,7 @@ def test_adapter_round_trip_is_byte_identical(store, tmp_path):
     for path in source.rglob("*"):
         if path.is_file():
             assert (dest / path.relative_to(source)).read_bytes() == path.read_bytes()
-    assert counts(store.path)["adapter_files"] == 3
+    assert table_counts(store.path)["adapter_files"] == 3
 
 
 def test_load_adapter_without_one_is_an_error(store, tmp_path):

@@ -8,15 +8,9 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from test_storage import counts, make_adapter, new_run
+from conftest import make_adapter, new_run, table_counts
 
 from storage import ArchiveError, Store
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "studio.db") as opened:
-        yield opened
 
 
 def finished_run(store: Store, tmp_path: Path) -> int:
@@ -122,10 +116,10 @@ def test_import_refuses_bad_archives_and_writes_nothing(store, tmp_path, kind, m
     run_id = finished_run(store, tmp_path)
     good = store.export_run(run_id, tmp_path / "good.zip")
     bad = _broken(kind, good, tmp_path, run_id)
-    before = counts(store.path)
+    before = table_counts(store.path)
     with pytest.raises(ArchiveError, match=message):
         store.import_run(bad)
-    assert counts(store.path) == before
+    assert table_counts(store.path) == before
 
 
 def test_import_refuses_a_newer_format(store, tmp_path):

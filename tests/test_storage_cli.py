@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from test_storage import new_run
+from conftest import new_run
 
 from storage import Store
 

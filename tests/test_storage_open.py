@@ -7,17 +7,11 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from conftest import new_run
 from sqlite_utils import Database
-from test_storage import new_run
 
 from storage import CorruptDatabaseError, DatabaseLockedError, ForeignDatabaseError, Store
 from storage.schema import MIGRATION_SET, migration_names, migrations
-
-
-@pytest.fixture
-def store(tmp_path):
-    with Store(tmp_path / "studio.db") as opened:
-        yield opened
 
 
 def test_migrations_create_schema_and_reopen_is_fine(tmp_path):

@@ -9,8 +9,8 @@ import time
 from pathlib import Path
 
 import pytest
+from conftest import write_reviews
 from sqlite_utils import Database
-from test_trainer import write_reviews
 
 from core import sweep
 from core.config import TrainConfig

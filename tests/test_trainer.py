@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-import random
 import subprocess
 import sys
 import threading
@@ -12,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import train_config
 
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
@@ -19,49 +19,12 @@ from core.errors import BusyError, ConfigError
 from core.training import runner
 from core.training.trainer import Trainer, check_config, train
 
-POSITIVE = ["good", "great", "fine", "lovely", "superb", "happy", "wonderful", "nice"]
-NEGATIVE = ["bad", "awful", "poor", "terrible", "boring", "sad", "horrible", "ugly"]
-FILLER = ["the", "film", "was", "a", "plot", "and", "it", "story", "really", "quite"]
-
-
-def write_reviews(path: Path, rows: int = 240, seed: int = 0) -> Path:
-    """A labelled CSV whose label is decided by sentiment words among filler words."""
-    rng = random.Random(seed)
-    with path.open("w", newline="", encoding="utf-8") as f:
-        writer = csv.writer(f)
-        writer.writerow(["text", "label"])
-        for i in range(rows):
-            label = i % 2
-            words = rng.sample(FILLER, 4) + rng.sample(POSITIVE if label else NEGATIVE, 2)
-            rng.shuffle(words)
-            writer.writerow([" ".join(words), "positive" if label else "negative"])
-    return path
-
-
-@pytest.fixture(scope="module")
-def reviews(tmp_path_factory) -> Path:
-    return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv")
-
-
-def config(tmp_path: Path, data: Path, model: Path, **overrides) -> TrainConfig:
-    values = dict(
-        data=str(data),
-        model=str(model),
-        method="head_only",
-        batch_size=16,
-        max_steps=30,
-        log_every=1,
-        out=str(tmp_path / "run"),
-        precision="fp32",
-    )
-    values.update(overrides)
-    return TrainConfig(**values)
-
 
 def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
     summary = train(
-        config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2", eval_every=10), events.append
+        train_config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2", eval_every=10),
+        events.append,
     )
     assert summary["status"] == "succeeded", summary.get("error")
     kinds = [e["type"] for e in events]
@@ -92,7 +55,7 @@ def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews,
 
 def test_learning_rate_warms_up_then_decays_to_zero(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
-    train(config(tmp_path, reviews, tiny_model_dir, warmup_ratio=0.2, lr=1e-2), events.append)
+    train(train_config(tmp_path, reviews, tiny_model_dir, warmup_ratio=0.2, lr=1e-2), events.append)
     lrs = [e["lr"] for e in events if e["type"] == "train"]
     peak = lrs.index(max(lrs))
     assert 0 < peak < 10 and max(lrs) == pytest.approx(1e-2)
@@ -107,7 +70,7 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
         if event["type"] == "train" and event["step"] == 5:
             stop.set()
 
-    summary = Trainer(config(tmp_path, reviews, tiny_model_dir), on_event, stop).run()
+    summary = Trainer(train_config(tmp_path, reviews, tiny_model_dir), on_event, stop).run()
     assert summary["status"] == "stopped"
     assert summary["steps"] == 5
     assert (Path(summary["adapter_path"]) / "ptune_adapter.json").is_file()
@@ -116,14 +79,14 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
 def test_early_stopping_ends_after_patience_evaluations_without_gain(
     tmp_path, reviews, tiny_model_dir
 ):
-    summary = train(config(tmp_path, reviews, tiny_model_dir, max_steps=100, eval_every=5,
-                           early_stopping_patience=2, lr=1e-7, warmup_ratio=0.0))  # fmt: skip
+    summary = train(train_config(tmp_path, reviews, tiny_model_dir, max_steps=100, eval_every=5,
+                                 early_stopping_patience=2, lr=1e-7, warmup_ratio=0.0))  # fmt: skip
     assert summary["status"] == "succeeded"
     assert summary["steps"] == 15 and summary["best_step"] == 5
 
 
 def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_dir):
-    summary = train(config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
+    summary = train(train_config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
     assert summary["status"] == "failed"
     assert "nope.csv" in summary["error"]
     assert "Traceback" not in summary["error"]
@@ -134,7 +97,7 @@ def test_out_of_memory_is_named_and_fails_the_run(tmp_path, reviews, tiny_model_
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(Trainer, "_step", explode)
-    summary = train(config(tmp_path, reviews, tiny_model_dir))
+    summary = train(train_config(tmp_path, reviews, tiny_model_dir))
     assert summary["status"] == "failed"
     assert summary["error"].startswith("out of memory: lower the batch size")
 
@@ -146,7 +109,7 @@ def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, mon
         return original(*args, **kwargs) * float("nan")
 
     monkeypatch.setattr("core.training.trainer.F.cross_entropy", nan_loss)
-    summary = train(config(tmp_path, reviews, tiny_model_dir))
+    summary = train(train_config(tmp_path, reviews, tiny_model_dir))
     assert summary["status"] == "failed" and "lower the learning rate" in summary["error"]
 
 
@@ -184,7 +147,7 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
     with data.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
     summary = train(
-        config(
+        train_config(
             tmp_path,
             data,
             tiny_model_dir,
@@ -198,10 +161,10 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
 
 
 def test_runner_allows_one_run_per_device_and_stop_works(tmp_path, reviews, tiny_model_dir):
-    handle = runner.start(config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
+    handle = runner.start(train_config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
     try:
         with pytest.raises(BusyError, match="already training"):
-            runner.start(config(tmp_path / "b", reviews, tiny_model_dir))
+            runner.start(train_config(tmp_path / "b", reviews, tiny_model_dir))
         assert runner.active() is handle
     finally:
         handle.stop()
@@ -212,7 +175,7 @@ def test_runner_allows_one_run_per_device_and_stop_works(tmp_path, reviews, tiny
 
 def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir):
     first = train(
-        config(
+        train_config(
             tmp_path,
             reviews,
             tiny_model_dir,
@@ -225,7 +188,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
     assert first["status"] == "succeeded", first.get("error")
     events: list[dict] = []
     resumed = train(
-        config(
+        train_config(
             tmp_path,
             reviews,
             tiny_model_dir,
@@ -245,7 +208,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
 def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
     train(
-        config(
+        train_config(
             tmp_path,
             reviews,
             tiny_model_dir,
@@ -364,7 +327,7 @@ def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
             self.state.total_steps = 3
 
     monkeypatch.setattr(Trainer, "_maybe_replan", cut_now)
-    summary = train(config(tmp_path, reviews, tiny_model_dir, max_steps=50, log_every=100))
+    summary = train(train_config(tmp_path, reviews, tiny_model_dir, max_steps=50, log_every=100))
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["steps"] == 3
     assert summary["train_seconds"] > 0 and summary["train_samples_per_second"] > 0

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
 from pathlib import Path
 
 import pytest
+from conftest import free_port
 
 CHROMIUM = os.environ.get("PTUNE_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -45,12 +45,6 @@ def sync_api():
             pytest.fail(reason)
         pytest.skip(reason)
     return sync_api
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture()
