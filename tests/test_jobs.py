@@ -7,7 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_trainer import write_reviews
+from conftest import write_reviews
 
 from core.config import TrainConfig
 from core.errors import BusyError
