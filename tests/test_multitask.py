@@ -13,7 +13,8 @@ from torch.nn import functional as F
 
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.data.loading import TextSplit, load_data
+from core.data.loading import load_data
+from core.data.splits import TextSplit
 from core.errors import ConfigError
 from core.methods import METHODS
 from core.modeling import load_base

@@ -23,7 +23,7 @@ import torch
 from torch import nn
 
 from core.config import TrainConfig
-from core.data.loading import DataBundle, TextSplit
+from core.data.splits import DataBundle, TextSplit
 from core.errors import ConfigError
 from core.methods.base import classifier_head
 from core.training import artifacts
