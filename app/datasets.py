@@ -14,7 +14,7 @@ from core.data.columns import guess_columns
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS, DataBundle
 from core.errors import DataError
-from core.training.trainer import load_run_data
+from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
 

@@ -18,7 +18,7 @@ from app.i18n import field_key, t
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.methods import METHODS
-from core.training.trainer import check_config
+from core.training.inputs import check_config
 from core.validation import config_problems
 
 TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")

@@ -17,7 +17,9 @@ from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
 from core.training import runner
-from core.training.trainer import Trainer, check_config, train
+from core.training.inputs import check_config
+from core.training.launch import train
+from core.training.trainer import Trainer
 
 POSITIVE = ["good", "great", "fine", "lovely", "superb", "happy", "wonderful", "nice"]
 NEGATIVE = ["bad", "awful", "poor", "terrible", "boring", "sad", "horrible", "ugly"]

@@ -13,7 +13,10 @@ from typing import Any
 from core.config import TrainConfig
 from core.errors import BusyError
 from core.hardware import default_device
-from core.training.trainer import Callback, Trainer, check_config, create_trainer
+from core.training.events import Callback
+from core.training.inputs import check_config
+from core.training.launch import create_trainer
+from core.training.trainer import Trainer
 
 _lock = threading.Lock()
 _active: dict[str, RunHandle] = {}
