@@ -10,9 +10,11 @@ from typing import Any
 import pandas as pd
 
 from app.state import AppState
-from core.data.loading import SPLIT_STEMS, SUPPORTED_EXTENSIONS, DataBundle, guess_columns
+from core.data.columns import guess_columns
+from core.data.reading import SUPPORTED_EXTENSIONS
+from core.data.splits import SPLIT_STEMS, DataBundle
 from core.errors import DataError
-from core.training.trainer import load_run_data
+from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
 
@@ -46,7 +48,7 @@ def train_file(source: str | Path) -> Path:
 
 
 def _read(state: AppState, path: Path) -> pd.DataFrame:
-    from core.data.loading import read_table
+    from core.data.reading import read_table
 
     key = f"table:{path}:{path.stat().st_mtime_ns}"
     if key not in state.cache:

@@ -13,7 +13,7 @@ from core.config import TrainConfig
 from core.hardware import default_device
 from core.methods import get_method
 from core.methods.base import count_parameters
-from core.training.trainer import time_budget_seconds
+from core.training.schedule import time_budget_seconds
 
 # Training speed of all-MiniLM-L6-v2 (22.7M parameters) assumed before any run is measured.
 # Measured on a quiet 2-core CPU with bf16: 150 (full) to 375 (P-Tuning v2) samples/s on

@@ -9,7 +9,8 @@ from pathlib import Path
 from typing import Any
 
 from app.i18n import check_lang, text
-from core.data.loading import SPLIT_STEMS, SUPPORTED_EXTENSIONS
+from core.data.reading import SUPPORTED_EXTENSIONS
+from core.data.splits import SPLIT_STEMS
 from core.modeling import DEFAULT_MODEL
 from storage.store import Store
 

@@ -18,7 +18,7 @@ from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
 from core.checks import check_run, draft
 from core.config import TrainConfig, parse_tasks
-from core.data.loading import SUPPORTED_EXTENSIONS
+from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import DataError
 from core.methods import METHODS
 from core.training.multitask import combine

@@ -17,7 +17,8 @@ from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
 from app.state import AppState
-from core.data.loading import TEXT_NAMES, read_table
+from core.data.columns import TEXT_NAMES
+from core.data.reading import read_table
 
 EXAMPLES = {
     "en": [

@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from core.training.trainer import train
+    from core.training.launch import train
 
     callback = ProgressBar(not args.quiet)
     try:

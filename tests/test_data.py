@@ -10,7 +10,10 @@ import pandas as pd
 import pytest
 from conftest import shared_path
 
-from core.data.loading import DataBundle, TextSplit, guess_columns, load_data, read_table
+from core.data.columns import guess_columns
+from core.data.loading import load_data
+from core.data.reading import read_table
+from core.data.splits import DataBundle, TextSplit
 from core.errors import DataError
 
 

@@ -14,7 +14,7 @@ from core.methods.base import count_parameters
 from core.train import build_parser, config_from_args
 from core.training.artifacts import load_adapter, read_meta
 from core.training.growth import Schedule, schedule_of
-from core.training.trainer import train
+from core.training.launch import train
 
 PROMPT_METHODS = ["prompt_tuning", "ptuning_v1", "ptuning_v2"]
 

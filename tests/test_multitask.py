@@ -13,14 +13,16 @@ from torch.nn import functional as F
 
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.data.loading import TextSplit, load_data
+from core.data.loading import load_data
+from core.data.splits import TextSplit
 from core.errors import ConfigError
 from core.methods import METHODS
 from core.modeling import load_base
 from core.train import main
 from core.training.artifacts import load_adapter
+from core.training.inputs import check_config
+from core.training.launch import train
 from core.training.multitask import MultiTaskHead, TaskRouter, combine, fresh_head
-from core.training.trainer import check_config, train
 from core.training.warm_start import load_initial_weights
 
 TOPICS = {"sport": ["goal", "match", "team"], "food": ["soup", "bread", "cheese"]}

@@ -17,7 +17,7 @@ from core.errors import ConfigProblems
 from core.methods import METHODS, discover, prompt_methods
 from core.train import build_parser, config_from_args
 from core.training.artifacts import load_adapter, read_meta
-from core.training.trainer import train
+from core.training.launch import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHOICES = {

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import functools
 import json
 import subprocess
 import sys
@@ -16,8 +17,13 @@ from conftest import train_config
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
+from core.methods import get_method
 from core.training import runner
-from core.training.trainer import Trainer, check_config, train
+from core.training.inputs import check_config
+from core.training.launch import train
+from core.training.optimizer import lr_schedule
+from core.training.schedule import lr_factor
+from core.training.trainer import Trainer
 
 
 def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
@@ -331,3 +337,50 @@ def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["steps"] == 3
     assert summary["train_seconds"] > 0 and summary["train_samples_per_second"] > 0
+
+
+def test_the_learning_rate_after_a_resume_continues_the_schedule(tmp_path, reviews, tiny_model_dir):
+    def run(name, stop_at=None, resume_from=None):
+        events: list[dict] = []
+        stop = threading.Event()
+
+        def callback(event):
+            events.append(event)
+            if event["type"] == "train" and event["step"] == stop_at:
+                stop.set()  # after the evaluation and checkpoint of this step
+
+        settings = train_config(tmp_path, reviews, tiny_model_dir, method="prompt_tuning",
+                                max_steps=30, eval_every=10, warmup_ratio=0.2,
+                                out=str(tmp_path / name))  # fmt: skip
+        summary = train(settings, callback, stop, resume_from=resume_from)
+        return summary, {e["step"]: e["lr"] for e in events if e["type"] == "train"}
+
+    _, whole = run("whole")
+    stopped, before = run("stopped", stop_at=20)
+    assert stopped["status"] == "stopped" and max(before) == 20
+    resumed, after = run("stopped", resume_from=stopped["checkpoint_path"])
+    assert resumed["status"] == "succeeded", resumed.get("error")
+    assert sorted(after) == list(range(21, 31))
+    lr = get_method("prompt_tuning").default_lr
+    for step in range(21, 31):
+        assert after[step] == pytest.approx(whole[step])
+        assert after[step] == pytest.approx(lr * lr_factor(step, 30, 0.2))
+    assert after[30] == 0.0
+
+
+def test_a_schedule_built_mid_run_continues_the_one_it_replaces():
+    factor = functools.partial(lr_factor, total_steps=12, warmup_ratio=0.25)
+    steps = [lr_factor(step, 12, 0.25) for step in range(13)]
+    assert steps[:4] == [1 / 3, 2 / 3, 1.0, 1.0] and steps[-1] == 0.0
+    weight = torch.nn.Parameter(torch.zeros(1))
+    whole = lr_schedule(torch.optim.SGD([weight], lr=0.5), factor, start=0)
+    for _ in range(5):
+        whole.optimizer.step()
+        whole.step()
+    rebuilt = lr_schedule(torch.optim.SGD([weight], lr=0.5), factor, start=5)
+    assert rebuilt.get_last_lr() == pytest.approx(whole.get_last_lr())
+    for _ in range(4):
+        for schedule in (whole, rebuilt):
+            schedule.optimizer.step()
+            schedule.step()
+        assert rebuilt.get_last_lr() == pytest.approx(whole.get_last_lr())

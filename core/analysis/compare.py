@@ -34,7 +34,8 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from core.analysis.predict import Predictor
 from core.config import ConfigBase, param
-from core.data.loading import SPLIT_STEMS, DataBundle, TextSplit, load_data, stratified_sample
+from core.data.loading import load_data
+from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, stratified_sample
 from core.errors import AdapterLoadError, DataError
 from core.training.artifacts import LoadedAdapter
 from core.training.recording import adapter_folder

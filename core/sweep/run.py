@@ -40,8 +40,9 @@ from core.sweep.grid import (
     sweep_problems,
 )
 from core.training import jobs, runner
+from core.training.events import Callback
+from core.training.failures import describe_failure
 from core.training.recording import start_recorded
-from core.training.trainer import Callback, describe_failure
 from storage.errors import StorageError
 from storage.store import Store
 

@@ -16,19 +16,23 @@ import contextlib
 import copy
 import dataclasses
 import itertools
+import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import torch
 from torch import nn
 
 from core.config import TrainConfig
-from core.data.loading import DataBundle, TextSplit
+from core.data.splits import DataBundle, TextSplit
 from core.errors import ConfigError
 from core.methods.base import classifier_head
 from core.training import artifacts
 from core.training.evaluate import classification_metrics
-from core.training.trainer import Trainer, load_run_data
+from core.training.events import Callback
+from core.training.inputs import load_run_data
+from core.training.trainer import Trainer
 
 
 class TaskRouter:
@@ -135,6 +139,22 @@ def combine(bundles: dict[str, DataBundle]) -> tuple[DataBundle, list[int]]:
 class MultiTaskTrainer(Trainer):
     """The ordinary training loop over several datasets with one shared prompt."""
 
+    def __init__(
+        self,
+        config: TrainConfig,
+        callback: Callback | None = None,
+        stop_event: threading.Event | None = None,
+        resume_from: str | Path | None = None,
+    ) -> None:
+        super().__init__(config, callback, stop_event, resume_from)
+        # the tasks, in the order of the settings (loading the data)
+        self.bundles: dict[str, DataBundle] = {}
+        self.task_names: list[str] = []
+        self.train_tasks: list[int] = []  # the task index of each training row
+        self.sizes: list[int] = []  # labels per task
+        self.offsets: list[int] = []  # where each task's labels start in the joint label space
+        self.router = TaskRouter()  # the task of the rows of the next forward pass
+
     def _load_data(self) -> DataBundle:
         self.bundles = {name: load_run_data(self._task_config(name)) for name in self.config.tasks}
         bundle, self.train_tasks = combine(self.bundles)
@@ -151,7 +171,6 @@ class MultiTaskTrainer(Trainer):
         return list(next(iter(self.bundles.values())).label_names)
 
     def _prepare_base(self, model: nn.Module) -> None:
-        self.router = TaskRouter()
         head = classifier_head(model)
         std = float(getattr(model.config, "initializer_range", 0.02))
         heads = [fresh_head(head, n, std) for n in self.sizes]

@@ -14,7 +14,8 @@ from typing import Any
 from core.config import TrainConfig
 from core.errors import BusyError
 from core.training import jobs, runner
-from core.training.trainer import Callback, Event, check_config
+from core.training.events import Callback, Event
+from core.training.inputs import check_config
 from storage.store import Store
 
 TRAIN_SERIES = ("loss", "lr", "samples_per_second", "eta_seconds", "progress")

@@ -12,7 +12,10 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.training import jobs
-from core.training.trainer import Callback, Trainer, check_config, create_trainer
+from core.training.events import Callback
+from core.training.inputs import check_config
+from core.training.launch import create_trainer
+from core.training.trainer import Trainer
 
 
 class RunHandle:

@@ -1,0 +1,191 @@
+"""Train/validation/test splits: cleaning rows, checking sizes, holding out and sampling."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from core.data.columns import COLUMN_HINT, is_missing, label_key
+from core.errors import DataError
+
+SPLIT_STEMS: dict[str, tuple[str, ...]] = {
+    "train": ("train",),
+    "validation": ("dev", "validation", "valid", "val"),
+    "test": ("test-labeled", "test_labeled", "test-labelled", "test_labelled", "test"),
+}
+MIN_TRAIN_ROWS = 8
+MIN_PER_CLASS = 2
+MIN_VALIDATION_ROWS = 2
+
+
+@dataclass(frozen=True)
+class TextSplit:
+    """Texts with their label ids (indices into :attr:`DataBundle.label_names`)."""
+
+    texts: list[str]
+    labels: list[int]
+
+    def __post_init__(self) -> None:
+        if len(self.texts) != len(self.labels):
+            raise ValueError(f"{len(self.texts)} texts but {len(self.labels)} labels")
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+@dataclass
+class DataBundle:
+    """Everything the trainer needs from a dataset, plus notes for the person running it."""
+
+    train: TextSplit
+    validation: TextSplit
+    test: TextSplit | None
+    label_names: list[str]
+    text_column: str
+    label_column: str
+    source: str
+    warnings: list[str] = field(default_factory=list)
+
+    def summary(self) -> dict[str, Any]:
+        """A JSON-ready description: columns, labels, rows and label counts per split."""
+        splits = {"train": self.train, "validation": self.validation, "test": self.test}
+        return {
+            "source": self.source,
+            "text_column": self.text_column,
+            "label_column": self.label_column,
+            "label_names": list(self.label_names),
+            "splits": {
+                name: {
+                    "rows": len(split),
+                    "label_counts": split_label_counts(split, self.label_names),
+                }
+                for name, split in splits.items()
+                if split is not None
+            },
+            "warnings": list(self.warnings),
+        }
+
+
+def split_label_counts(split: TextSplit, label_names: Sequence[str]) -> dict[str, int]:
+    """Rows per label name (zero for labels absent from ``split``), in label-id order."""
+    counts = Counter(split.labels)
+    return {name: counts.get(i, 0) for i, name in enumerate(label_names)}
+
+
+def plural(n: int, word: str) -> str:
+    """``"1 row"`` / ``"1,234 rows"`` for messages."""
+    return f"{n:,} {word}" + ("" if n == 1 else "s")
+
+
+def clean_rows(
+    df: pd.DataFrame, split: str, text_col: str, label_col: str, notes: list[str]
+) -> tuple[list[str], list[str]]:
+    """Stripped texts and label keys, dropping rows with empty text or no label."""
+    texts = ["" if is_missing(v) else str(v).strip() for v in df[text_col].tolist()]
+    keys = [label_key(v) for v in df[label_col].tolist()]
+    empty = sum(1 for t in texts if not t)
+    unlabelled = sum(1 for t, k in zip(texts, keys, strict=True) if t and k is None)
+    if empty + unlabelled > len(texts) / 2:
+        raise DataError(
+            f"{empty + unlabelled:,} of {len(texts):,} rows in {split} have empty text in "
+            f"'{text_col}' or no label in '{label_col}' - probably the wrong column; {COLUMN_HINT}"
+        )
+    if empty:
+        notes.append(f"dropped {plural(empty, 'row')} with empty text from {split}")
+    if unlabelled:
+        notes.append(f"dropped {plural(unlabelled, 'row')} with a missing label from {split}")
+    kept = [(t, k) for t, k in zip(texts, keys, strict=True) if t and k is not None]
+    return [t for t, _ in kept], [k for _, k in kept]
+
+
+def extra_split(
+    df: pd.DataFrame | None, split: str, cols: tuple[str, str], names: list[str], notes: list[str]
+) -> TextSplit | None:
+    """Validation or test split; an unlabelled test file gives None and a note."""
+    if df is None:
+        return None
+    missing = [c for c in cols if c not in df.columns]
+    if not missing and split == "test" and all(label_key(v) is None for v in df[cols[1]]):
+        missing = [cols[1]]
+    if missing:
+        columns = ", ".join(repr(str(c)) for c in df.columns)
+        if split != "test":
+            raise DataError(f"the {split} split has no column '{missing[0]}' (columns: {columns})")
+        notes.append(
+            f"the test split has no labels in column '{missing[0]}' (columns: {columns}); "
+            "it is treated as unlabelled and not evaluated"
+        )
+        return None
+    texts, keys = clean_rows(df, split, *cols, notes)
+    unseen = sorted(set(keys) - set(names))
+    if unseen:
+        raise DataError(
+            f"the {split} split has labels not seen in train: {unseen} (train: {names})"
+        )
+    index = {name: i for i, name in enumerate(names)}
+    return TextSplit(texts, [index[k] for k in keys])
+
+
+def check_train(train: TextSplit, names: list[str], hint: str = "") -> None:
+    """Refuse a training split too small to train and hold out from."""
+    counts = split_label_counts(train, names)
+    rare = {name: n for name, n in counts.items() if n < MIN_PER_CLASS}
+    if len(train) < MIN_TRAIN_ROWS or rare:
+        detail = f"; too few examples of {rare}" if rare else ""
+        raise DataError(
+            f"the training data is too small: {plural(len(train), 'row')}{detail}. At least "
+            f"{MIN_TRAIN_ROWS} rows and {MIN_PER_CLASS} examples per class are needed{hint}"
+        )
+
+
+def overlap_notes(train: TextSplit, others: dict[str, TextSplit | None]) -> list[str]:
+    """Warn when evaluation texts also occur in train (their scores would be inflated)."""
+    seen, notes = set(train.texts), []
+    for name, split in others.items():
+        shared = sum(text in seen for text in split.texts) if split is not None else 0
+        if split is not None and shared:
+            notes.append(f"{shared:,} of {len(split):,} {name} texts also occur in train")
+    return notes
+
+
+def _take(split: TextSplit, indices: Sequence[int]) -> TextSplit:
+    return TextSplit([split.texts[i] for i in indices], [split.labels[i] for i in indices])
+
+
+def split_validation(
+    train: TextSplit, fraction: float, seed: int, n_classes: int
+) -> tuple[TextSplit, TextSplit]:
+    """Hold out a stratified ``fraction`` of train (at least one row per class) as validation."""
+    from sklearn.model_selection import train_test_split
+
+    n = len(train)
+    n_val = max(math.ceil(n * fraction), n_classes, MIN_VALIDATION_ROWS)
+    if n - n_val < n_classes:
+        raise DataError(
+            f"validation_fraction {fraction} leaves too few training rows ({n - n_val})"
+        )
+    train_idx, val_idx = train_test_split(
+        np.arange(n), test_size=n_val, stratify=train.labels, random_state=seed
+    )
+    return _take(train, train_idx.tolist()), _take(train, val_idx.tolist())
+
+
+def stratified_sample(split: TextSplit, n: int, seed: int) -> TextSplit:
+    """Stratified sample of ``n`` rows: per-class quotas by largest remainder, then shuffled."""
+    labels = np.asarray(split.labels)
+    classes, counts = np.unique(labels, return_counts=True)
+    quota = counts * n / counts.sum()
+    alloc = np.floor(quota).astype(int)
+    alloc[np.argsort(alloc - quota, kind="stable")[: n - alloc.sum()]] += 1
+    rng = np.random.default_rng(seed)
+    picks = [
+        rng.choice(np.flatnonzero(labels == c), k, replace=False)
+        for c, k in zip(classes, alloc, strict=True)
+    ]
+    return _take(split, rng.permutation(np.concatenate(picks)).tolist())

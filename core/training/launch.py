@@ -1,0 +1,34 @@
+"""Starting a run: the trainer its settings call for, run to the end in the calling thread."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+from core.config import TrainConfig
+from core.training.events import Callback
+from core.training.multitask import MultiTaskTrainer
+from core.training.trainer import Trainer
+
+
+def create_trainer(
+    config: TrainConfig,
+    callback: Callback | None = None,
+    stop_event: threading.Event | None = None,
+    resume_from: str | Path | None = None,
+) -> Trainer:
+    """The trainer for ``config``: multi-task when it names several tasks."""
+    if config.tasks:
+        return MultiTaskTrainer(config, callback, stop_event, resume_from)
+    return Trainer(config, callback, stop_event, resume_from)
+
+
+def train(
+    config: TrainConfig,
+    callback: Callback | None = None,
+    stop_event: threading.Event | None = None,
+    resume_from: str | Path | None = None,
+) -> dict[str, Any]:
+    """Run one training run to the end in this thread and return its summary."""
+    return create_trainer(config, callback, stop_event, resume_from).run()

@@ -1,0 +1,50 @@
+"""Mixed precision of one run: autocast and, for fp16, loss scaling.
+
+Accelerate keeps its mixed-precision setting in a process-wide state that cannot change once
+set, but one process may train several runs in different precisions (the app, sweeps, the
+benchmarks). So the accelerator is always created with ``mixed_precision="no"`` and each run
+applies its own precision here, the way Accelerate does it: the forward pass under
+``torch.autocast``, and for fp16 a gradient scaler whose overflowing steps are skipped.
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractContextManager, nullcontext
+
+import torch
+
+DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
+
+
+class MixedPrecision:
+    """Autocast and loss scaling for ``precision`` ("no", "bf16" or "fp16") on ``device_type``."""
+
+    def __init__(self, precision: str, device_type: str) -> None:
+        self.precision = precision
+        self.device_type = device_type
+        self.dtype = DTYPES.get(precision)
+        self.scaler = torch.amp.GradScaler(device_type, enabled=precision == "fp16")
+
+    def autocast(self) -> AbstractContextManager:
+        """A fresh context for one forward pass (contexts are single-use)."""
+        if self.dtype is None:
+            return nullcontext()
+        return torch.autocast(self.device_type, dtype=self.dtype)
+
+    def scale(self, loss: torch.Tensor) -> torch.Tensor:
+        """The loss to back-propagate: scaled up in fp16 so small gradients do not vanish."""
+        return self.scaler.scale(loss)
+
+    def unscale(self, optimizer: torch.optim.Optimizer) -> None:
+        """Bring the gradients back to their true size (before clipping them)."""
+        self.scaler.unscale_(optimizer)
+
+    def step(self, optimizer: torch.optim.Optimizer) -> bool:
+        """Step the optimizer; False when fp16 gradients overflowed and the step was skipped."""
+        if not self.scaler.is_enabled():
+            optimizer.step()
+            return True
+        scale = self.scaler.get_scale()
+        self.scaler.step(optimizer)
+        self.scaler.update()
+        return self.scaler.get_scale() >= scale  # the scale drops exactly when it skipped

@@ -1,0 +1,182 @@
+"""Setting up a run: the method and model, the tokenized data, devices and precision, the
+optimizer, and the checkpoint a resumed run continues from."""
+
+from __future__ import annotations
+
+import threading
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import torch
+from accelerate import Accelerator
+from transformers import PreTrainedTokenizerBase
+
+from core.config import ConfigBase, TrainConfig
+from core.data.batching import tokenize
+from core.data.splits import DataBundle
+from core.hardware import default_device, physical_cores, resolve_precision
+from core.methods import Method
+from core.methods.base import count_parameters
+from core.modeling import load_base, max_positions
+from core.pooling import apply_pooling, resolve_pooling
+from core.training import warm_start
+from core.training.checkpoint import LoopState, read_checkpoint
+from core.training.events import Callback
+from core.training.growth import Schedule, schedule_of
+from core.training.inputs import check_config, load_run_data
+from core.training.optimizer import adamw, lr_schedule
+from core.training.precision import MixedPrecision
+from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
+
+Features = list[dict[str, list[int]]]
+
+
+def default_out(config: TrainConfig) -> Path:
+    stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+    return Path("runs") / f"{stamp}-{config.method}"
+
+
+class RunSetup:
+    """A run's pieces, all declared here, and :meth:`setup`, which builds them.
+
+    Until setup the pieces are None or empty, so a run that fails early reports and releases
+    only what it built. :class:`~core.training.trainer.Trainer` adds the loop.
+    """
+
+    def __init__(
+        self,
+        config: TrainConfig,
+        callback: Callback | None = None,
+        stop_event: threading.Event | None = None,
+        resume_from: str | Path | None = None,
+        data: DataBundle | None = None,
+    ) -> None:
+        self.config = config
+        self.callback: Callback = callback or (lambda event: None)
+        self.stop_event = stop_event or threading.Event()
+        self.budget_seconds = time_budget_seconds(config)
+        self.resume_from = Path(resume_from) if resume_from else None
+        self.data = data
+        self.out = Path(config.out) if config.out else default_out(config)
+        self.state = LoopState()
+        self.pace = Pace()
+        self.best_state: dict[str, torch.Tensor] | None = None
+        # the method and model (setup)
+        self.method: Method | None = None
+        self.method_cfg: ConfigBase | None = None
+        self.labels: list[str] | None = None
+        self.pooling: str | None = None
+        self.tokenizer: PreTrainedTokenizerBase | None = None
+        self.pad_id = 0
+        self.max_length: int | None = None
+        self.model: torch.nn.Module | None = None
+        self.growth: Schedule | None = None
+        self.trainable: int | None = None
+        self.total: int | None = None
+        # the tokenized data (setup)
+        self.train_features: Features = []
+        self.val_features: Features = []
+        self.lengths: list[int] = []
+        # devices, precision and optimization (setup)
+        self.accelerator: Accelerator | None = None
+        self.precision: str | None = None  # "no" (fp32), "bf16" or "fp16"
+        self.mixed: MixedPrecision | None = None
+        self.optimizer: torch.optim.Optimizer | None = None
+        self.scheduler: Any = None
+
+    # ----------------------------------------------------------------- setup
+    def setup(self) -> None:
+        cfg = self.config
+        self.method, self.method_cfg = check_config(cfg)
+        torch.manual_seed(cfg.seed)
+        torch.set_num_threads(cfg.num_threads or physical_cores())
+        if self.data is None:
+            self.data = self._load_data()
+        self.labels = list(self.data.label_names)
+        self._setup_model()
+        self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
+        self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
+        self.lengths = [len(f["input_ids"]) for f in self.train_features]
+        self._setup_accelerator()
+        epochs = cfg.epochs or self.method.default_epochs
+        self.state.total_steps = planned_steps(
+            len(self.train_features), cfg.batch_size, epochs, cfg.max_steps
+        )
+        self.model = self.accelerator.prepare(self.model)
+        optimizer_state = self._resume(self.resume_from) if self.resume_from else None
+        self._build_optimizer()
+        if optimizer_state is not None:
+            self.optimizer.load_state_dict(optimizer_state)
+
+    def _setup_model(self) -> None:
+        """The base classifier wrapped by the method, its tokenizer and the prompt's size."""
+        cfg = self.config
+        if cfg.init_from:
+            init_meta, self.method_cfg = warm_start.adapter_settings(cfg)
+        base = load_base(cfg.model, self._base_labels())
+        self.pooling = resolve_pooling(cfg.pooling, base.source)
+        apply_pooling(base.model, self.pooling)
+        self.tokenizer = base.tokenizer
+        self.pad_id = self.tokenizer.pad_token_id or 0
+        limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
+        self.max_length = min(cfg.max_length, limit)
+        self._prepare_base(base.model)
+        self.model = self.method.wrap(base.model, self.method_cfg)
+        self.growth = schedule_of(self.method_cfg)
+        if self.growth is not None:
+            self.method.resize_prompt(self.model, self.growth.stages[0], self.method_cfg)
+        if cfg.init_from:
+            warm_start.load_initial_weights(
+                self.method, self.model, init_meta, Path(cfg.init_from), self.labels
+            )
+        self.state.prompt_length = self.method.prompt_length(self.model) or 0
+        self.trainable, self.total = count_parameters(self.model)
+
+    def _load_data(self) -> DataBundle:
+        return load_run_data(self.config)
+
+    def _base_labels(self) -> list[str]:
+        """Labels the base classifier is built for (the run's own)."""
+        return self.labels
+
+    def _prepare_base(self, model: torch.nn.Module) -> None:
+        """Adjust the base classifier before the method wraps it (nothing for one task)."""
+
+    def _setup_accelerator(self) -> None:
+        """Devices and processes from Accelerate; the precision is the run's own (see
+        :mod:`core.training.precision`), so Accelerate itself runs in fp32."""
+        device = default_device()
+        self.precision = resolve_precision(self.config.precision, device)
+        self.accelerator = Accelerator(mixed_precision="no", cpu=device == "cpu")
+        self.mixed = MixedPrecision(self.precision, self.accelerator.device.type)
+
+    def _build_optimizer(self) -> None:
+        """AdamW over the trainable tensors and the schedule, positioned at the current step."""
+        lr = self.config.lr or self.method.default_lr
+        optimizer = adamw(self.model, lr, self.config.weight_decay)
+        scheduler = lr_schedule(optimizer, self._lr_factor, start=self.state.step)
+        self.optimizer, self.scheduler = self.accelerator.prepare(optimizer, scheduler)
+
+    def _lr_factor(self, step: int) -> float:
+        """The schedule at ``step`` over the current plan (a re-planned run decays sooner)."""
+        return lr_factor(step, self.state.total_steps, self.config.warmup_ratio)
+
+    def _resume(self, folder: Path) -> dict[str, Any]:
+        """Continue from a checkpoint: its loop position, prompt size and weights.
+
+        Returns its optimizer state, for the optimizer built at the resumed step.
+        """
+        point = read_checkpoint(folder, self.config)
+        planned, length = self.state.total_steps, self.state.prompt_length
+        self.state = point.loop
+        if not point.same_settings:
+            self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
+        if self.state.prompt_length and self.state.prompt_length != length:
+            self.method.resize_prompt(self._unwrapped(), self.state.prompt_length, self.method_cfg)
+        self.method.load_trainable_state(self._unwrapped(), point.trainable)
+        self.best_state = point.best
+        return point.optimizer
+
+    def _unwrapped(self) -> torch.nn.Module:
+        return self.accelerator.unwrap_model(self.model)
