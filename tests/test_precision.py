@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 from accelerate import Accelerator
-from test_trainer import config, write_reviews
+from conftest import train_config, write_reviews
 
 from core.training.launch import train
 from core.training.precision import MixedPrecision
@@ -38,7 +38,7 @@ def test_runs_in_one_process_each_compute_in_their_own_precision(
     monkeypatch.setattr(Trainer, "_step", recording_step)
     summaries = {}
     for name, precision in [("a", "bf16"), ("b", "fp32"), ("c", "bf16")]:
-        run = config(tmp_path, reviews, tiny_model_dir, method="lora", max_steps=2,
+        run = train_config(tmp_path, reviews, tiny_model_dir, method="lora", max_steps=2,
                      precision=precision, out=str(tmp_path / name))  # fmt: skip
         summaries[name] = train(run)
         assert summaries[name]["status"] == "succeeded", summaries[name].get("error")
