@@ -293,7 +293,7 @@ def table_counts(path: Path) -> dict[str, int]:
 def store(tmp_path):
     from storage import Store
 
-    with Store(tmp_path / "studio.db") as opened:
+    with Store(tmp_path / "home" / "studio.db") as opened:  # runs' folders go under home/
         yield opened
 
 

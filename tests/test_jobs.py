@@ -13,15 +13,8 @@ from core.config import TrainConfig
 from core.errors import BusyError
 from core.training import jobs
 from core.training.recording import resume_recorded, start_recorded
-from storage.store import Store
 
 THREADS = 8
-
-
-@pytest.fixture
-def store(tmp_path) -> Store:
-    with Store(tmp_path / "home" / "studio.db") as opened:
-        yield opened
 
 
 @pytest.fixture(scope="module")

@@ -25,12 +25,6 @@ from storage.schema import migration_names, migrations
 from storage.store import Store
 
 
-@pytest.fixture
-def store(tmp_path) -> Store:
-    with Store(tmp_path / "home" / "studio.db") as opened:
-        yield opened
-
-
 @pytest.fixture(scope="module")
 def reviews(tmp_path_factory) -> Path:
     return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv", rows=64)
