@@ -174,3 +174,21 @@ def test_multitask_is_offered_by_the_methods_that_declare_it(tiny_model_dir):
 def test_the_model_check_names_the_model_setting(tmp_path):
     problems = check_run(TrainConfig(data="x.csv", model=str(tmp_path / "none"))).problems
     assert [p.setting for p in problems] == ["model"]
+
+
+def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch):
+    from app.state import DEMO_DATA
+    from app.train_tab import start_training
+    from core.training import jobs
+
+    calls = []
+    real = checks.load_config
+    monkeypatch.setattr(checks, "load_config", lambda name: calls.append(name) or real(name))
+    values = {"data": str(DEMO_DATA), "method": "head_only", "model": str(tiny_model_dir),
+              "cfg_max_steps": "2", "cfg_seed": 987, "cfg_precision": "fp32"}  # fmt: skip
+    _, _, run_id = start_training(state, values)
+    active = jobs.current()
+    if active is not None and active.run is not None:
+        active.run.wait(120)
+    assert state.store.get_run(run_id)["status"] == "succeeded"
+    assert len(calls) == 1  # form, recorder, runner and trainer share one check
