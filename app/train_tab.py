@@ -16,10 +16,10 @@ from app.errors import FormProblems, friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
-from core.checks import check_run, draft
+from core.checks import check_run, draft, model_support
 from core.config import TrainConfig, parse_tasks
 from core.data.reading import SUPPORTED_EXTENSIONS
-from core.errors import DataError
+from core.errors import DataError, PTuneError
 from core.methods import METHODS
 from core.training.multitask import combine
 from core.training.recording import start_recorded
@@ -68,6 +68,23 @@ def add_upload(state: AppState, file: str | None) -> Any:
         return gr.skip()
     path = save_upload(state, file)
     return gr.update(choices=dataset_choices(state), value=path)
+
+
+def show_model(state: AppState, model: str | None) -> str:
+    """The model's family and which methods can train it, in one line."""
+    try:
+        support = model_support(model)
+    except PTuneError as exc:
+        return state.text("model_unreadable", error=exc)
+    unusable = [name for name in METHODS if name not in support.usable]
+    if not unusable:
+        return state.text("model_support", family=support.family)
+    titles = [METHODS[name].title_in(state.lang) for name in support.usable]
+    return state.text(
+        "model_support_some", family=support.family, usable=", ".join(titles) or "-",
+        unusable=", ".join(METHODS[n].title_in(state.lang) for n in unusable),
+        reason=support.methods[unusable[0]][0],
+    )  # fmt: skip
 
 
 def switch_method(method: str) -> list[Any]:
@@ -145,6 +162,7 @@ class TrainTab:
     fields: dict[str, Any] = field(default_factory=dict)
     groups: dict[str, Any] = field(default_factory=dict)
     upload: Any = None
+    model_info: Any = None
     info: Any = None
     table: Any = None
     chart: Any = None
@@ -183,6 +201,7 @@ def _data_column(state: AppState, tab: TrainTab) -> None:
         value=state.default_model, label=t("train_model"), info=t("train_model_info"),
         elem_id="train-model",
     )  # fmt: skip
+    tab.model_info = gr.Markdown(elem_id="train-model-info")
     with gr.Row(equal_height=True):
         f["data"] = gr.Dropdown(
             choices=dataset_choices(state), value=str(DEMO_DATA), label=t("train_dataset"),
@@ -280,7 +299,14 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     def on_stop() -> str:
         return stop_training(state)
 
+    @guard
+    def on_model(model: str | None) -> str:
+        return show_model(state, model)
+
     demo.load(on_dataset, f["data"], preview_outputs, **private)
+    demo.load(on_model, f["model"], tab.model_info, **private)
+    for event in (f["model"].blur, f["model"].submit):
+        event(on_model, f["model"], tab.model_info, **private)
     f["data"].input(on_dataset, f["data"], preview_outputs, **private)
     columns = [f["data"], f["text_column"], f["label_column"]]
     for picker in (f["text_column"], f["label_column"]):

@@ -197,3 +197,24 @@ def _task_problems(values: dict[str, Any]) -> list[Problem]:
         message = "a multi-task run starts from fresh weights; leave 'start from adapter' empty"
         return [TrainConfig.problem("init_from", message)]
     return []
+
+
+@dataclass(frozen=True)
+class ModelSupport:
+    """What a base model is and which methods can train it (what the model picker shows)."""
+
+    family: str
+    methods: dict[str, list[str]]
+    """Each method's reasons it cannot train this model (an empty list when it can)."""
+
+    @property
+    def usable(self) -> list[str]:
+        return [name for name, reasons in self.methods.items() if not reasons]
+
+
+def model_support(model: str | None) -> ModelSupport:
+    """The model's family and each method's support for it; ModelLoadError when it cannot be
+    read (a missing folder, an unknown hub id offline, an unsupported architecture)."""
+    config = load_config(model or TrainConfig.model)
+    methods = {name: method.model_problems(config) for name, method in METHODS.items()}
+    return ModelSupport(str(config.model_type), methods)

@@ -192,3 +192,19 @@ def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch)
         active.run.wait(120)
     assert state.store.get_run(run_id)["status"] == "succeeded"
     assert len(calls) == 1  # form, recorder, runner and trainer share one check
+
+
+def test_the_model_picker_names_the_family_and_the_methods_that_can_train_it(
+    state, tiny_model_dir, tmp_path, monkeypatch
+):
+    from app.train_tab import show_model
+
+    assert show_model(state, str(tiny_model_dir)) == (
+        "Model family `bert`: every method can train it."
+    )
+    monkeypatch.setattr(METHODS["adapter"], "families", ("roberta",))
+    line = show_model(state, str(tiny_model_dir))
+    assert line.startswith("Model family `bert`: Prompt tuning, ")
+    assert "; not Bottleneck adapter (" in line and ", Bottleneck adapter," not in line
+    assert "Bottleneck adapter does not support 'bert' models; it supports roberta" in line
+    assert show_model(state, str(tmp_path / "nowhere")).startswith("This model cannot be used:")

@@ -137,6 +137,10 @@ SERVER_EN: dict[str, str] = {
     "column `{label}`.",
     "hub_dataset": "`{name}` is not a file or folder here, so it will be loaded from the "
     "Hugging Face Hub when training starts (this needs internet).",
+    "model_support": "Model family `{family}`: every method can train it.",
+    "model_support_some": "Model family `{family}`: {usable} can train it; not {unusable} "
+    "({reason}).",
+    "model_unreadable": "This model cannot be used: {error}",
     "no_runs": "No runs yet: start one on the Train tab.",
     "status_line": "Run #{run_id} **{name}** ({method}): {status}",
     "status_error": "Run #{run_id} failed: {error}",

@@ -199,6 +199,9 @@ SERVER_ZH: dict[str, str] = {
     "dataset_summary": "{rows} 行，{labels} 个标签：{names}。文本列 `{text}`，标签列 `{label}`。",
     "hub_dataset": "`{name}` 不是本机的文件或文件夹，开始训练时将从 Hugging Face Hub "
     "加载（需要联网）。",
+    "model_support": "模型系列 `{family}`：所有方法都可以训练它。",
+    "model_support_some": "模型系列 `{family}`：{usable} 可以训练它；{unusable} 不行（{reason}）。",
+    "model_unreadable": "无法使用此模型：{error}",
     "no_runs": "还没有运行：请在训练页开始一次训练。",
     "status_line": "运行 #{run_id} **{name}**（{method}）：{status}",
     "status_error": "运行 #{run_id} 失败：{error}",
