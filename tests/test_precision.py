@@ -39,7 +39,7 @@ def test_runs_in_one_process_each_compute_in_their_own_precision(
     summaries = {}
     for name, precision in [("a", "bf16"), ("b", "fp32"), ("c", "bf16")]:
         run = train_config(tmp_path, reviews, tiny_model_dir, method="lora", max_steps=2,
-                     precision=precision, out=str(tmp_path / name))  # fmt: skip
+                           precision=precision, out=str(tmp_path / name))  # fmt: skip
         summaries[name] = train(run)
         assert summaries[name]["status"] == "succeeded", summaries[name].get("error")
     assert seen == {"a": {torch.bfloat16}, "b": {torch.float32}, "c": {torch.bfloat16}}
@@ -67,7 +67,7 @@ def test_fp16_scales_the_loss_and_skips_a_step_whose_gradients_overflow():
     assert mixed.scale(torch.tensor(1.0)).item() == mixed.scaler.get_scale() > 1
     before = model.weight.detach().clone()
     assert not _tiny_step(mixed, model, optimizer, 1e4)  # the scaled gradients overflow
-    assert torch.equal(model.weight, before)
+    assert torch.equal(model.weight, before)  # a skipped step leaves the copy exactly as it was
     assert _tiny_step(mixed, model, optimizer, 1.0)
     assert not torch.equal(model.weight, before)
 
