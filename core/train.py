@@ -193,9 +193,12 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from core.training.launch import train
+    from core.training.launch import processes, train
 
-    callback = ProgressBar(not args.quiet)
+    # Under accelerate launch the main process speaks for the run: the other processes train
+    # their part of every batch and show neither a progress bar nor a summary.
+    main_process = processes().is_main_process
+    callback = ProgressBar(main_process and not args.quiet)
     try:
         if args.db:
             summary = run_recorded(config, callback, args)
@@ -204,7 +207,8 @@ def main(argv: list[str] | None = None) -> int:
     except (PTuneError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    print(json.dumps(summary))
+    if main_process:
+        print(json.dumps(summary))
     if summary.get("status") == "failed":
         print(f"error: {summary.get('error')}", file=sys.stderr)
         return 1
@@ -212,11 +216,21 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """Train with the run recorded in the database at ``--db`` (resumable by ``--resume-run``)."""
+    """Train with the run recorded in the database at ``--db`` (resumable by ``--resume-run``).
+
+    Under accelerate launch only the main process records the run; the others train unrecorded
+    beside it (see :func:`follow_recorded`).
+    """
+    from core.training.launch import processes
     from core.training.recording import resume_recorded, start_recorded
     from storage.store import Store
 
+    state = processes()
+    if not state.is_main_process:
+        state.wait_for_everyone()
+        return follow_recorded(config, args)
     store = Store(args.db)
+    state.wait_for_everyone()  # the database exists before another process reads it
     if args.resume_run is not None:
         run_id, handle = args.resume_run, resume_recorded(store, args.resume_run, callback)
     else:
@@ -227,6 +241,25 @@ def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -
         handle.stop()
         summary = handle.wait()
     return {**(summary or {}), "run_id": run_id, "db": str(store.path)}
+
+
+def follow_recorded(config: TrainConfig, args: argparse.Namespace) -> dict[str, Any]:
+    """A non-main process's share of a recorded run: the same training, written nowhere.
+
+    A resumed run reads its settings and checkpoint from the database, as the main process does.
+    """
+    from core.training.launch import train
+    from storage.store import Store
+
+    if args.resume_run is None:
+        return train(config)
+    store = Store(args.db)
+    try:
+        run = store.get_run(args.resume_run)
+        checkpoint = store.checkpoint_path(args.resume_run)
+    finally:
+        store.close()
+    return train(TrainConfig.from_dict(run["config"]), resume_from=checkpoint)
 
 
 if __name__ == "__main__":

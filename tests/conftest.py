@@ -15,9 +15,28 @@ from pathlib import Path
 
 import pytest
 
+from core.config import PRECISIONS
+
 SHARED_DATA = Path(
     os.environ.get("PTUNE_SHARED_DATA", Path(__file__).resolve().parents[2] / "shared" / "data")
 )
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    # CI runs the learning tests a second time with fp32 forced, so the path of CPUs without
+    # bf16 is exercised on machines that have it.
+    parser.addoption(
+        "--precision",
+        choices=PRECISIONS,  # the settings' own choices
+        default="auto",
+        help="precision of the learning tests (tests/test_learning.py); default auto",
+    )
+
+
+@pytest.fixture(scope="session")
+def learning_precision(request: pytest.FixtureRequest) -> str:
+    """The precision the learning tests train in (``--precision``)."""
+    return request.config.getoption("--precision")
 
 
 def shared_path(*parts: str) -> Path:

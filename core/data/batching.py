@@ -41,6 +41,19 @@ def length_grouped_batches(
     return batches
 
 
+def process_part(batch: list[int], index: int, count: int) -> list[int]:
+    """Process ``index``'s share of a batch split among ``count`` processes.
+
+    Under ``accelerate launch`` every process takes part in every batch, so all of them do the
+    same number of optimizer steps whatever the data's size: a process left without a step
+    would wait forever for the others in the gradient all-reduce. A batch with fewer rows than
+    processes lends a row twice.
+    """
+    if count == 1:
+        return batch
+    return batch[index::count] or [batch[index % len(batch)]]
+
+
 def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     """Batches in descending length order, for evaluation and prediction."""
     order = sorted(range(len(lengths)), key=lambda i: -lengths[i])

@@ -6,10 +6,21 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from accelerate import PartialState
+
 from core.config import TrainConfig
+from core.hardware import default_device
 from core.training.events import Callback
 from core.training.multitask import MultiTaskTrainer
 from core.training.trainer import Trainer
+
+
+def processes() -> PartialState:
+    """This process's place among those of ``accelerate launch`` (the only one when run alone).
+
+    Created on the device the trainer's Accelerator will use, which then shares it.
+    """
+    return PartialState(cpu=default_device() == "cpu")
 
 
 def create_trainer(

@@ -148,7 +148,11 @@ class RunSetup:
         :mod:`core.training.precision`), so Accelerate itself runs in fp32."""
         device = default_device()
         self.precision = resolve_precision(self.config.precision, device)
-        self.accelerator = Accelerator(mixed_precision="no", cpu=device == "cpu")
+        # The loop steps the schedule once per optimizer step itself; Accelerate's default
+        # would step it once per process, ending the decay after 1/N of an N-process run.
+        self.accelerator = Accelerator(
+            mixed_precision="no", cpu=device == "cpu", step_scheduler_with_optimizer=False
+        )
         self.mixed = MixedPrecision(self.precision, self.accelerator.device.type)
 
     def _build_optimizer(self) -> None:

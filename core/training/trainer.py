@@ -16,9 +16,10 @@ import time
 from typing import Any
 
 import torch
+from torch.distributed import ReduceOp
 from torch.nn import functional as F
 
-from core.data.batching import iterate, length_grouped_batches, tokenize
+from core.data.batching import iterate, length_grouped_batches, process_part, tokenize
 from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
@@ -76,19 +77,23 @@ class Trainer(RunSetup):
         self.pace.start_loop(st.step, st.total_steps)
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
         while st.step < st.total_steps:
+            # The batch size is global: under accelerate launch each process trains on its
+            # part of every batch, and the samples counted are the whole batch's.
             batches = length_grouped_batches(self.lengths, cfg.batch_size, cfg.seed, st.epoch)
-            shard = batches[self.accelerator.process_index :: self.accelerator.num_processes]
-            for indices, batch in iterate(
-                self.train_features, shard[st.batch_in_epoch :], self.pad_id
+            rest = batches[st.batch_in_epoch :]
+            index, count = self.accelerator.process_index, self.accelerator.num_processes
+            own = [process_part(b, index, count) for b in rest]
+            for whole, (indices, batch) in zip(
+                rest, iterate(self.train_features, own, self.pad_id), strict=True
             ):
-                if self.stop_event.is_set():
+                if self._stop_requested():
                     if window_steps:  # count the steps since the last log line
                         st.train_seconds += time.perf_counter() - window_start
                     return "stopped"
                 loss = self._step(indices, batch)
                 st.step += 1
                 st.batch_in_epoch += 1
-                st.samples += len(indices)
+                st.samples += len(whole)
                 window_loss, window_steps = window_loss + loss, window_steps + 1
                 self._maybe_replan(time.perf_counter())  # may make this step the last
                 if st.step % cfg.log_every == 0 or st.step == st.total_steps:
@@ -109,6 +114,20 @@ class Trainer(RunSetup):
             else:
                 st.epoch, st.batch_in_epoch = st.epoch + 1, 0
         return "succeeded"
+
+    def _stop_requested(self) -> bool:
+        """Whether to stop now; under accelerate launch, whether any process was asked to, so
+        that all stop at the same step."""
+        stop = self.stop_event.is_set()
+        if self.accelerator.num_processes == 1:
+            return stop
+        return bool(self._all_processes(int(stop), ReduceOp.MAX))
+
+    def _all_processes(self, value: int, op: ReduceOp) -> int:
+        """``value`` reduced with ``op`` over all processes (each must call it at this step)."""
+        tensor = torch.tensor([value], dtype=torch.long, device=self.accelerator.device)
+        torch.distributed.all_reduce(tensor, op=op)
+        return int(tensor.item())
 
     def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
         device = self.accelerator.device
@@ -167,7 +186,7 @@ class Trainer(RunSetup):
         periodic = min(len(self.val_features), self.config.max_eval_rows)
         final = len(self.val_features) + (len(self.data.test) if self.data.test else 0)
         evals_left = (st.total_steps - st.step) // self._eval_every()
-        st.total_steps = self.pace.fitted_total(
+        fitted = self.pace.fitted_total(
             now,
             st.step,
             st.total_steps,
@@ -175,6 +194,9 @@ class Trainer(RunSetup):
             periodic * evals_left + final,
             self.config.batch_size,
         )
+        if self.accelerator.num_processes > 1:  # one plan for all, the slowest process's
+            fitted = self._all_processes(fitted, ReduceOp.MIN)
+        st.total_steps = fitted
 
     def _maybe_grow(self) -> None:
         """Enter the next growth stage once training has reached its share of the steps."""
@@ -222,7 +244,10 @@ class Trainer(RunSetup):
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
         patience = self.config.early_stopping_patience
-        return bool(patience and st.evals_without_gain >= patience)
+        stop = bool(patience and st.evals_without_gain >= patience)
+        if self.accelerator.num_processes > 1:  # evaluations may differ in the last digits
+            stop = bool(self._all_processes(int(stop), ReduceOp.MAX))
+        return stop
 
     def _checkpoint(self) -> None:
         """Write the resumable checkpoint (on the main process only, under accelerate launch)."""
