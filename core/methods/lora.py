@@ -18,6 +18,14 @@ ATTENTION_TARGETS = {
     "xlm-roberta": ["query", "key", "value", "attention.output.dense"],
     "electra": ["query", "key", "value", "attention.output.dense"],
     "distilbert": ["q_lin", "k_lin", "v_lin", "out_lin"],
+    "camembert": ["query", "key", "value", "attention.output.dense"],
+    "ernie": ["query", "key", "value", "attention.output.dense"],
+    # ALBERT's one shared layer: the update is shared across depths like the weights it adapts.
+    "albert": ["query", "key", "value", "attention.dense"],
+    "deberta-v2": ["query_proj", "key_proj", "value_proj", "attention.output.dense"],
+    "mpnet": ["attn.q", "attn.k", "attn.v", "attn.o"],
+    # One fused query/key/value projection; "attn.Wo", since the MLP has a "Wo" too.
+    "modernbert": ["Wqkv", "attn.Wo"],
 }
 
 
