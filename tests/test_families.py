@@ -1,0 +1,106 @@
+"""Every method on every supported model family: trains, saves, reloads and predicts the same.
+
+Tiny random models of each family (no download); a pair that cannot work is refused by the run
+check before training, with the methods that do work named.
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from conftest import FAMILIES, make_tiny_model_dir, train_config, write_reviews
+
+from core.checks import checked
+from core.errors import ConfigProblems, ModelLoadError
+from core.methods import METHODS
+from core.modeling import SUPPORTED_MODEL_TYPES, load_config, load_tokenizer
+from core.training import trainer as trainer_module
+from core.training.artifacts import load_adapter
+from core.training.launch import train
+
+TEXTS = ["the film was a great story", "awful", "it was quite boring and really sad plot"]
+PAIRS = [(family, name) for family in FAMILIES for name in METHODS]
+
+
+def _works(family: str, name: str) -> bool:
+    families = METHODS[name].families
+    return families is None or family in families
+
+
+@pytest.fixture(scope="module")
+def model_dirs(tmp_path_factory):
+    """One saved tiny model folder per family, made when first asked for."""
+    root = tmp_path_factory.mktemp("families")
+    made: dict[str, object] = {}
+
+    def get(family: str):
+        if family not in made:
+            made[family] = make_tiny_model_dir(root / family, family)
+        return made[family]
+
+    return get
+
+
+@pytest.fixture(scope="module")
+def data(tmp_path_factory):
+    return write_reviews(tmp_path_factory.mktemp("reviews") / "reviews.csv", rows=48)
+
+
+def _probabilities(model, tokenizer, max_length: int) -> torch.Tensor:
+    batch = tokenizer(
+        TEXTS, padding=True, truncation=True, max_length=max_length, return_tensors="pt"
+    )
+    model.eval()
+    with torch.no_grad():
+        return model(**dict(batch)).logits.float().softmax(-1)
+
+
+def test_every_family_is_supported_and_covered():
+    assert set(FAMILIES) == set(SUPPORTED_MODEL_TYPES)
+
+
+@pytest.mark.parametrize(("family", "name"), [p for p in PAIRS if _works(*p)])
+def test_method_trains_saves_and_reloads_on_family(
+    family, name, model_dirs, data, tmp_path, monkeypatch
+):
+    """Probabilities after reloading the saved adapter match those at the end of training."""
+    at_end: dict[str, torch.Tensor] = {}
+    save = trainer_module.artifacts.save_adapter
+
+    def save_and_remember(folder, model, config, labels, max_length, *args, **kwargs):
+        at_end["probs"] = _probabilities(model, load_tokenizer(config.model), max_length)
+        model.train()
+        return save(folder, model, config, labels, max_length, *args, **kwargs)
+
+    monkeypatch.setattr(trainer_module.artifacts, "save_adapter", save_and_remember)
+    options = {"num_virtual_tokens": 4} if METHODS[name].has_prompt else {}
+    config = train_config(
+        tmp_path, data, model_dirs(family), method=name, max_steps=3, batch_size=8,
+        method_options=options,
+    )  # fmt: skip
+    summary = train(config)
+    assert summary["status"] == "succeeded", summary.get("error")
+    loaded = load_adapter(summary["adapter_path"])
+    reloaded = _probabilities(loaded.model, loaded.tokenizer, loaded.max_length)
+    assert reloaded.shape == (len(TEXTS), 2)
+    torch.testing.assert_close(reloaded, at_end["probs"], atol=1e-5, rtol=1e-4)
+
+
+def test_unsupported_model_type_names_the_supported_ones(tmp_path):
+    from transformers import FunnelConfig
+
+    FunnelConfig(vocab_size=100).save_pretrained(tmp_path)
+    with pytest.raises(ModelLoadError, match="model type 'funnel' is not supported; use an "
+                       "encoder of type bert, roberta, .*, modernbert, mpnet"):  # fmt: skip
+        load_config(str(tmp_path))
+
+
+@pytest.mark.parametrize(("family", "name"), [p for p in PAIRS if not _works(*p)])
+def test_unsupported_pair_is_refused_before_training_naming_what_works(
+    family, name, model_dirs, data, tmp_path
+):
+    config = train_config(tmp_path, data, model_dirs(family), method=name)
+    title = METHODS[name].title
+    with pytest.raises(ConfigProblems, match=f"{title} does not support '{family}' models; "
+                       "it supports bert, roberta"):  # fmt: skip
+        checked(config)
