@@ -104,3 +104,22 @@ def test_unsupported_pair_is_refused_before_training_naming_what_works(
     with pytest.raises(ConfigProblems, match=f"{title} does not support '{family}' models; "
                        "it supports bert, roberta"):  # fmt: skip
         checked(config)
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_mean_pooling_reads_the_real_tokens_on_every_family(family):
+    from conftest import tiny_inputs, tiny_model
+
+    from core.pooling import apply_pooling
+
+    model = tiny_model(family).eval()
+    inputs = tiny_inputs()
+    with torch.no_grad():
+        for p in model.parameters():  # a head that shows small differences in what it reads
+            p.add_(torch.randn_like(p) * 0.05)
+        first = model(**inputs).logits
+        apply_pooling(model, "mean")
+        mean = model(**inputs).logits
+        alone = model(input_ids=inputs["input_ids"][1:, :3]).logits
+    assert not torch.allclose(first, mean, atol=1e-4), "mean pooling must change what is read"
+    torch.testing.assert_close(mean[1:], alone, atol=1e-5, rtol=1e-4)
