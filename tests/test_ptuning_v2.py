@@ -8,13 +8,12 @@ import pytest
 import torch
 from conftest import tiny_inputs, tiny_model
 
-from core.errors import ConfigError
 from core.methods.base import classifier_head
 from core.methods.ptuning_v2 import PTuningV2, PTuningV2Settings
 
-# Families whose attention goes through transformers' attention interface.
-INTERFACE_FAMILIES = ["bert", "roberta", "distilbert", "xlm-roberta", "electra", "albert",
-                      "camembert", "ernie", "modernbert"]  # fmt: skip
+# Every family: through transformers' attention interface or their own attention code.
+ALL_FAMILIES = ["bert", "roberta", "distilbert", "xlm-roberta", "electra", "albert", "camembert",
+                "ernie", "modernbert", "deberta-v2", "mpnet"]  # fmt: skip
 
 
 def _wrapped(model_type: str = "bert", **options):
@@ -67,7 +66,7 @@ def test_deep_prompt_matches_hand_written_attention_with_prefix():
     assert not torch.allclose(actual, without, atol=1e-2), "the prefix must change the output"
 
 
-@pytest.mark.parametrize("model_type", INTERFACE_FAMILIES)
+@pytest.mark.parametrize("model_type", ALL_FAMILIES)
 def test_padding_does_not_change_logits(model_type):
     _, wrapped = _wrapped(model_type)
     wrapped.eval()
@@ -124,7 +123,7 @@ def _sharp(model) -> None:
             p.normal_()
 
 
-@pytest.mark.parametrize("model_type", INTERFACE_FAMILIES)
+@pytest.mark.parametrize("model_type", ALL_FAMILIES)
 def test_every_depth_has_its_own_prefix_that_changes_the_output(model_type):
     """Changing one depth's prefix alone changes the logits, at every depth.
 
@@ -159,12 +158,6 @@ def test_albert_prefix_has_one_entry_per_depth_the_shared_layers_run_at():
     ids, mask = _batch()
     with torch.no_grad():
         assert wrapped(input_ids=ids, attention_mask=mask).logits.shape == (2, 2)
-
-
-@pytest.mark.parametrize("model_type", ["deberta-v2", "mpnet"])
-def test_families_with_their_own_attention_are_refused_by_name(model_type):
-    with pytest.raises(ConfigError, match=f"P-Tuning v2 does not support '{model_type}' models"):
-        PTuningV2().wrap(tiny_model(model_type), PTuningV2Settings())
 
 
 def _rotate(x, cos, sin):
@@ -215,3 +208,94 @@ def test_modernbert_prefix_matches_hand_written_rotary_and_local_attention():
         expected = reference_modernbert_logits(model, wrapped.prefix_kv(), ids, mask)
         actual = wrapped(input_ids=ids, attention_mask=mask).logits
     torch.testing.assert_close(actual, expected, atol=1e-5, rtol=1e-4)
+
+
+def _split(x, heads):
+    batch, length, width = x.shape
+    return x.view(batch, length, heads, width // heads).transpose(1, 2)
+
+
+def _with_prefix(prefix, index, k, v):
+    batch = k.shape[0]
+    k = torch.cat([prefix[index][0].expand(batch, -1, -1, -1), k], dim=2)
+    return k, torch.cat([prefix[index][1].expand(batch, -1, -1, -1), v], dim=2)
+
+
+def reference_deberta_logits(model, prefix, ids, mask):
+    """DeBERTa-v2 by hand with the prefix: content scores over prefix and real keys, the
+    relative-position terms (the model's own c2p/p2c function) among real tokens only, zero
+    relative bias for the prefix columns, and the prefix visible from every query."""
+    deberta, heads = model.deberta, model.config.num_attention_heads
+    hidden = deberta.embeddings(input_ids=ids, mask=mask)
+    encoder = deberta.encoder
+    rel_embeddings, relative_pos = encoder.get_rel_embedding(), encoder.get_rel_pos(hidden)
+    batch, length = ids.shape
+    real = (mask[:, None, :, None] * mask[:, None, None, :]).bool()
+    visible = torch.cat([torch.ones(batch, 1, length, prefix[0][0].shape[2]).bool(), real], -1)
+    for index, layer in enumerate(encoder.layer):
+        attn = layer.attention.self
+        q = _split(attn.query_proj(hidden), heads)
+        k, v = _split(attn.key_proj(hidden), heads), _split(attn.value_proj(hidden), heads)
+        dim = q.shape[-1]
+        flat = (batch * heads, length, dim)
+        relative = attn.disentangled_attention_bias(
+            q.reshape(flat), k.reshape(flat), relative_pos, rel_embeddings, 3
+        ).view(batch, heads, length, length)
+        k, v = _with_prefix(prefix, index, k, v)
+        zeros = torch.zeros(batch, heads, length, prefix[0][0].shape[2])
+        scores = q @ k.transpose(-1, -2) / math.sqrt(dim * 3) + torch.cat([zeros, relative], -1)
+        scores = scores.masked_fill(~visible, torch.finfo(torch.float32).min)
+        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, heads * dim)
+        attended = layer.attention.output(context, hidden)
+        hidden = layer.output(layer.intermediate(attended), attended)
+    return model.classifier(model.pooler(hidden))
+
+
+def reference_mpnet_logits(model, prefix, ids, mask):
+    """MPNet by hand with the prefix: its relative position bias among real tokens, zero bias
+    and no mask for the prefix columns."""
+    mpnet, heads = model.mpnet, model.config.num_attention_heads
+    hidden = mpnet.embeddings(input_ids=ids)
+    bias = mpnet.encoder.compute_position_bias(hidden)
+    batch, length = ids.shape
+    zeros = torch.zeros(batch, heads, length, prefix[0][0].shape[2])
+    bias = torch.cat([zeros.narrow(2, 0, length), bias.expand(batch, -1, -1, -1)], dim=-1)
+    visible = torch.cat([torch.ones(batch, prefix[0][0].shape[2]), mask.float()], dim=1)
+    bias = bias + (1.0 - visible)[:, None, None, :] * torch.finfo(torch.float32).min
+    for index, layer in enumerate(mpnet.encoder.layer):
+        attn = layer.attention.attn
+        q, k, v = (_split(f(hidden), heads) for f in (attn.q, attn.k, attn.v))
+        dim = q.shape[-1]
+        k, v = _with_prefix(prefix, index, k, v)
+        scores = q @ k.transpose(-1, -2) / math.sqrt(dim) + bias
+        context = (scores.softmax(-1) @ v).transpose(1, 2).reshape(batch, length, heads * dim)
+        attended = layer.attention.LayerNorm(attn.o(context) + hidden)
+        hidden = layer.output(layer.intermediate(attended), attended)
+    return model.classifier(hidden)
+
+
+@pytest.mark.parametrize(
+    ("model_type", "reference"),
+    [("deberta-v2", reference_deberta_logits), ("mpnet", reference_mpnet_logits)],
+)
+def test_own_attention_prefix_matches_hand_written_relative_attention(model_type, reference):
+    model, wrapped = _wrapped(model_type)
+    wrapped.eval()
+    _sharp(model)
+    ids, mask = _batch()
+    with torch.no_grad():
+        wrapped.prefix.normal_()
+        expected = reference(model, wrapped.prefix_kv(), ids, mask)
+        actual = wrapped(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(actual, expected, atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize("model_type", ["deberta-v2", "mpnet"])
+def test_own_attention_route_leaves_the_model_unchanged_without_a_prefix(model_type):
+    model = tiny_model(model_type).eval()
+    ids, mask = _batch()
+    with torch.no_grad():
+        before = model(input_ids=ids, attention_mask=mask).logits
+        PTuningV2().wrap(model, PTuningV2Settings(num_virtual_tokens=3))
+        after = model(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(after, before, atol=1e-5, rtol=1e-4)

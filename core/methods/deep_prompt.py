@@ -22,6 +22,8 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from core.methods import own_attention
+
 ATTENTION_NAME = "ptune_prefix"
 LAYER_ATTR = "_ptune_layer"
 DEPTH_ATTR = "_ptune_depth"
@@ -115,7 +117,10 @@ def attach(model: nn.Module) -> int:
     """Route the model's attention through :func:`prefix_attention`; returns the depth.
 
     Without a prefix argument the function is plain SDPA, so the model behaves as before.
+    Families with their own attention code take the route of :mod:`own_attention`.
     """
+    if getattr(model.config, "model_type", None) in own_attention.OWN_ATTENTION:
+        return own_attention.attach(model)
     modules = attention_modules(model)
     depth = attention_depth(model.config)
     shared = getattr(model.config, "model_type", None) == "albert"

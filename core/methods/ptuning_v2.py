@@ -12,12 +12,7 @@ from core.config import Problem, param
 from core.errors import AdapterLoadError, ConfigError
 from core.methods import deep_prompt
 from core.methods.base import Method, classifier_head, freeze
-from core.modeling import SUPPORTED_MODEL_TYPES
 from core.training.growth import PromptSettings
-
-OWN_ATTENTION = ("deberta-v2", "mpnet")
-"""Families whose attention code bypasses transformers' attention interface (relative position
-terms computed inside the layer), so the deep prompt cannot reach their keys and values."""
 
 
 @dataclass
@@ -212,7 +207,6 @@ class PTuningV2(Method):
     }
     prompt_space = "keys"
     multitask = True
-    families = tuple(t for t in SUPPORTED_MODEL_TYPES if t not in OWN_ATTENTION)
     typical_share = ("P-Tuning", 0.01, 0.1)
 
     def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:
