@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import FAMILIES, make_tiny_model_dir, train_config, write_reviews
+from conftest import FAMILIES, make_tiny_model_dir, tiny_config, train_config, write_reviews
 
 from core.checks import checked
 from core.errors import ConfigProblems, ModelLoadError
 from core.methods import METHODS
+from core.methods.base import HEAD_EXTRAS
 from core.modeling import SUPPORTED_MODEL_TYPES, load_config, load_tokenizer
 from core.training import trainer as trainer_module
 from core.training.artifacts import load_adapter
@@ -63,10 +64,7 @@ def test_every_method_supports_every_family():
     assert all(_works(family, name) for family, name in PAIRS)
 
 
-@pytest.mark.parametrize(("family", "name"), PAIRS)
-def test_method_trains_saves_and_reloads_on_family(
-    family, name, model_dirs, data, tmp_path, monkeypatch
-):
+def _train_and_reload(model_dir, name, data, tmp_path, monkeypatch) -> None:
     """Probabilities after reloading the saved adapter match those at the end of training."""
     at_end: dict[str, torch.Tensor] = {}
     save = trainer_module.artifacts.save_adapter
@@ -79,15 +77,37 @@ def test_method_trains_saves_and_reloads_on_family(
     monkeypatch.setattr(trainer_module.artifacts, "save_adapter", save_and_remember)
     options = {"num_virtual_tokens": 4} if METHODS[name].has_prompt else {}
     config = train_config(
-        tmp_path, data, model_dirs(family), method=name, max_steps=3, batch_size=8,
-        method_options=options,
-    )  # fmt: skip
+        tmp_path, data, model_dir, method=name, max_steps=3, batch_size=8, method_options=options
+    )
     summary = train(config)
     assert summary["status"] == "succeeded", summary.get("error")
     loaded = load_adapter(summary["adapter_path"])
     reloaded = _probabilities(loaded.model, loaded.tokenizer, loaded.max_length)
     assert reloaded.shape == (len(TEXTS), 2)
     torch.testing.assert_close(reloaded, at_end["probs"], atol=1e-5, rtol=1e-4)
+
+
+@pytest.mark.parametrize(("family", "name"), PAIRS)
+def test_method_trains_saves_and_reloads_on_family(
+    family, name, model_dirs, data, tmp_path, monkeypatch
+):
+    _train_and_reload(model_dirs(family), name, data, tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+@pytest.mark.parametrize("family", list(HEAD_EXTRAS))
+def test_head_modules_missing_from_the_base_are_saved_with_the_adapter(
+    family, name, data, tmp_path, monkeypatch
+):
+    """A base folder holding only the encoder (as released DeBERTa-v3 and sentence-embedding
+    ModernBERT folders do) leaves part of the head random at every load; it must be saved."""
+    from transformers import AutoModel
+
+    folder = tmp_path / "encoder-only"
+    torch.manual_seed(0)
+    AutoModel.from_config(tiny_config(family)).save_pretrained(folder)
+    load_tokenizer(None).save_pretrained(folder)
+    _train_and_reload(folder, name, data, tmp_path, monkeypatch)
 
 
 def test_unsupported_model_type_names_the_supported_ones(tmp_path):

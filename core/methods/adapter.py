@@ -9,7 +9,7 @@ from typing import Any
 from torch import nn
 
 from core.config import ConfigBase, param
-from core.methods.base import Method, classifier_head, freeze
+from core.methods.base import Method, freeze, train_head
 
 # Output projections (before residual + LayerNorm) that adapters follow, per architecture.
 TARGETS = {
@@ -114,5 +114,5 @@ class Adapter(Method):
             for name, module in model.named_modules():
                 if isinstance(module, nn.LayerNorm) and LAYER_NORMS.search(name):
                     module.requires_grad_(True)
-        classifier_head(model).requires_grad_(True)
+        train_head(model)
         return wrapped

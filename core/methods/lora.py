@@ -9,6 +9,7 @@ from peft import LoraConfig, TaskType, get_peft_model
 from torch import nn
 
 from core.config import ConfigBase, param
+from core.methods.base import head_extras
 from core.methods.peft_common import PeftMethod
 
 # Attention projections per architecture (query/key/value and the attention output).
@@ -83,5 +84,6 @@ class Lora(PeftMethod):
             lora_alpha=cfg.alpha,
             lora_dropout=cfg.dropout,
             target_modules=target_modules(cfg, model.config),
+            modules_to_save=head_extras(model.config) or None,
         )
         return get_peft_model(model, peft_cfg)

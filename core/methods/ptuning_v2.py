@@ -11,7 +11,7 @@ from torch import nn
 from core.config import Problem, param
 from core.errors import AdapterLoadError, ConfigError
 from core.methods import deep_prompt
-from core.methods.base import Method, classifier_head, freeze
+from core.methods.base import Method, freeze, train_head
 from core.training.growth import PromptSettings
 
 
@@ -215,7 +215,7 @@ class PTuningV2(Method):
             raise ConfigError(problems[0])
         freeze(model)
         wrapped = DeepPromptModel(model, cfg)
-        classifier_head(model).requires_grad_(True)
+        train_head(model)
         return wrapped
 
     def prompt_length(self, wrapped: nn.Module) -> int | None:
