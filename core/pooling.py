@@ -33,8 +33,15 @@ def resolve_pooling(requested: str, model_source: str) -> str:
     return declared_pooling(model_source) if requested == "auto" else requested
 
 
+BACKBONE_OUTPUT = ("deberta-v2", "modernbert")
+"""Families whose head reads the backbone's output rather than the encoder's: DeBERTa-v2 takes
+its last hidden state from the per-layer states, and ModernBERT has no separate encoder."""
+
+
 def _encoder(model: nn.Module) -> nn.Module:
     backbone = model.base_model if hasattr(model, "base_model") else model
+    if getattr(getattr(model, "config", None), "model_type", None) in BACKBONE_OUTPUT:
+        return backbone
     for name in ("encoder", "transformer"):
         if isinstance(getattr(backbone, name, None), nn.Module):
             return getattr(backbone, name)

@@ -82,13 +82,48 @@ def _tokenizer():
     return load_tokenizer(None)  # the embedded MiniLM WordPiece tokenizer, no network
 
 
+FAMILY_SETTINGS = {
+    "roberta": {"type_vocab_size": 1},
+    "xlm-roberta": {"type_vocab_size": 1},
+    "camembert": {"type_vocab_size": 1},
+    # Factorised embeddings narrower than the hidden size, as in the released checkpoints.
+    "albert": {"embedding_size": 16},
+    "electra": {"embedding_size": 16},
+    # Special ids inside the MiniLM vocabulary; a 4-token local window so that the local layer
+    # (every second one) really is windowed on test sentences.
+    "modernbert": {
+        "bos_token_id": 101,
+        "eos_token_id": 102,
+        "cls_token_id": 101,
+        "sep_token_id": 102,
+        "global_attn_every_n_layers": 2,
+        "local_attention": 4,
+    },
+    # DeBERTa-v3's settings: relative attention both ways, no absolute positions.
+    "deberta-v2": {
+        "relative_attention": True,
+        "pos_att_type": ["p2c", "c2p"],
+        "position_biased_input": False,
+        "max_relative_positions": -1,
+        "position_buckets": 16,
+        "norm_rel_ebd": "layer_norm",
+        "share_att_key": True,
+    },
+}
+"""Per-family settings of the tiny configs, beyond :data:`TINY_SIZES`."""
+
+FAMILIES = ("bert", "roberta", "xlm-roberta", "distilbert", "electra", "albert", "camembert",
+            "ernie", "deberta-v2", "modernbert", "mpnet")  # fmt: skip
+"""Every model family the product supports."""
+
+
 def tiny_config(model_type: str = "bert", num_labels: int = 2, **overrides):
     """A random encoder config of ``model_type`` sized for tests (vocab of the MiniLM tokenizer).
 
     ``overrides`` replace the sizes of :data:`TINY_SIZES` (BERT's names, also for DistilBERT)
     or set any other field of the family's config.
     """
-    from transformers import BertConfig, DistilBertConfig, RobertaConfig
+    from transformers import CONFIG_MAPPING, DistilBertConfig
 
     common = {"vocab_size": 30522, "num_labels": num_labels, "pad_token_id": 0}
     if model_type == "distilbert":
@@ -96,9 +131,8 @@ def tiny_config(model_type: str = "bert", num_labels: int = 2, **overrides):
         sizes = {k: v for k, v in TINY_SIZES.items() if k != "max_position_embeddings"}
         values = {DISTILBERT_NAMES.get(k, k): v for k, v in {**sizes, **overrides}.items()}
         return DistilBertConfig(**{**common, **values})
-    cls = {"bert": BertConfig, "roberta": RobertaConfig}[model_type]
-    family = {"type_vocab_size": 1} if model_type == "roberta" else {}
-    return cls(**{**common, **TINY_SIZES, **family, **overrides})
+    family = FAMILY_SETTINGS.get(model_type, {})
+    return CONFIG_MAPPING[model_type](**{**common, **TINY_SIZES, **family, **overrides})
 
 
 def tiny_model(model_type: str = "bert", num_labels: int = 2, seed: int = 0, **overrides):

@@ -9,7 +9,7 @@ from typing import Any
 from torch import nn
 
 from core.config import ConfigBase, param
-from core.methods.base import Method, classifier_head, freeze
+from core.methods.base import Method, freeze, train_head
 
 # Output projections (before residual + LayerNorm) that adapters follow, per architecture.
 TARGETS = {
@@ -18,7 +18,18 @@ TARGETS = {
     "xlm-roberta": r"layer\.\d+\.(attention\.output|output)\.dense$",
     "electra": r"layer\.\d+\.(attention\.output|output)\.dense$",
     "distilbert": r"layer\.\d+\.(attention\.out_lin|ffn\.lin2)$",
+    "camembert": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "ernie": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "deberta-v2": r"layer\.\d+\.(attention\.output|output)\.dense$",
+    "mpnet": r"layer\.\d+\.(attention\.attn\.o|output\.dense)$",
+    # ALBERT's layer is shared across depths, and so are the adapters that follow it.
+    "albert": r"albert_layers\.\d+\.(attention\.dense|ffn_output)$",
+    # Pre-LayerNorm: the projections' outputs go straight into the residual sum.
+    "modernbert": r"layers\.\d+\.(attn|mlp)\.Wo$",
 }
+
+LAYER_NORMS = re.compile(r"layers?\.\d+\.")
+"""Names of the LayerNorms inside encoder layers (``layer.3.`` or ``albert_layers.0.``)."""
 
 
 @dataclass
@@ -101,7 +112,7 @@ class Adapter(Method):
         wrapped = AdapterModel(model, cfg)
         if cfg.train_layernorm:
             for name, module in model.named_modules():
-                if isinstance(module, nn.LayerNorm) and re.search(r"layer\.\d+\.", name):
+                if isinstance(module, nn.LayerNorm) and LAYER_NORMS.search(name):
                     module.requires_grad_(True)
-        classifier_head(model).requires_grad_(True)
+        train_head(model)
         return wrapped

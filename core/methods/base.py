@@ -125,6 +125,28 @@ def freeze(model: nn.Module) -> None:
         p.requires_grad_(False)
 
 
+HEAD_EXTRAS: dict[str, tuple[str, ...]] = {
+    # Released DeBERTa-v3 checkpoints hold no pooler, and sentence-embedding ModernBERT folders
+    # no prediction head: the classifier starts them at random, so they must be trained and
+    # saved with it, or a reload would start them at other random values.
+    "deberta-v2": ("pooler",),
+    "modernbert": ("head",),
+}
+"""Modules besides ``classifier`` that a family's classifier adds on top of the encoder."""
+
+
+def head_extras(model_config: Any) -> list[str]:
+    """Names of the modules in :data:`HEAD_EXTRAS` for this model's family."""
+    return list(HEAD_EXTRAS.get(getattr(model_config, "model_type", None), ()))
+
+
+def train_head(model: nn.Module) -> None:
+    """Make the task head trainable: the classifier and the fresh modules feeding it."""
+    classifier_head(model).requires_grad_(True)
+    for name in head_extras(model.config):
+        getattr(model, name).requires_grad_(True)
+
+
 def classifier_head(model: nn.Module) -> nn.Module:
     """The task head that a fresh classifier adds on top of the encoder."""
     for name in ("classifier", "score"):

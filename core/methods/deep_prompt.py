@@ -7,6 +7,11 @@ keyword argument that transformers forwards untouched from the model call down t
 attention layer, prepends it to that layer's keys and values, and widens the attention mask so
 every query may attend to it. Real tokens keep their positions, and the classifier pools the
 real first token, as in the P-Tuning v2 reference implementation.
+
+Families with rotary positions (ModernBERT) rotate queries and keys before calling the attention
+function, so the prefix keys are used as given: they carry no position. Local-window layers get
+a mask of their window that is widened the same way, so they see the prefix too. ALBERT runs one
+shared layer at every depth; a per-forward call counter gives each depth its own prefix.
 """
 
 from __future__ import annotations
@@ -17,9 +22,12 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from core.methods import own_attention
+
 ATTENTION_NAME = "ptune_prefix"
 LAYER_ATTR = "_ptune_layer"
-PROJECTION_NAMES = (("query", "key", "value"), ("q_lin", "k_lin", "v_lin"))
+DEPTH_ATTR = "_ptune_depth"
+PROJECTION_NAMES = (("query", "key", "value"), ("q_lin", "k_lin", "v_lin"), ("Wqkv", "Wo"))
 
 Prefix = tuple[tuple[torch.Tensor, torch.Tensor], ...]
 
@@ -33,6 +41,33 @@ def _widen_mask(mask: torch.Tensor | None, prefix_len: int) -> torch.Tensor | No
     return torch.cat([pad, mask], dim=-1)
 
 
+class DepthCounter:
+    """Depth of the next attention call in a stack whose layers share modules (ALBERT).
+
+    The layers run in depth order, so counting calls since the model's forward began gives the
+    depth; the count restarts at every forward of the model.
+    """
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def restart(self, *_: object) -> None:
+        self.calls = 0
+
+    def next(self) -> int:
+        depth = self.calls
+        self.calls += 1
+        return depth
+
+
+def _depth(module: nn.Module) -> int | None:
+    layer = getattr(module, LAYER_ATTR, None)
+    if layer is not None:
+        return layer
+    counter = getattr(module, DEPTH_ATTR, None)
+    return counter.next() if counter is not None else None
+
+
 def prefix_attention(
     module: nn.Module,
     query: torch.Tensor,
@@ -44,7 +79,7 @@ def prefix_attention(
     **kwargs,
 ) -> tuple[torch.Tensor, None]:
     """SDPA attention with this layer's prefix keys/values prepended, when one is given."""
-    layer = getattr(module, LAYER_ATTR, None)
+    layer = _depth(module)
     if ptune_capture is not None and layer is not None:
         ptune_capture[layer] = (key.detach(), value.detach())
     if ptune_prefix is not None:
@@ -73,18 +108,34 @@ def attention_modules(model: nn.Module) -> list[nn.Module]:
     return found
 
 
+def attention_depth(model_config) -> int:
+    """Attention layers one forward runs through (ALBERT reruns its shared layers)."""
+    return int(model_config.num_hidden_layers) * int(getattr(model_config, "inner_group_num", 1))
+
+
 def attach(model: nn.Module) -> int:
-    """Route the model's attention through :func:`prefix_attention`; returns the layer count.
+    """Route the model's attention through :func:`prefix_attention`; returns the depth.
 
     Without a prefix argument the function is plain SDPA, so the model behaves as before.
+    Families with their own attention code take the route of :mod:`own_attention`.
     """
+    if getattr(model.config, "model_type", None) in own_attention.OWN_ATTENTION:
+        return own_attention.attach(model)
     modules = attention_modules(model)
-    layers = int(model.config.num_hidden_layers)
-    if len(modules) != layers:
+    depth = attention_depth(model.config)
+    shared = getattr(model.config, "model_type", None) == "albert"
+    if not modules or (len(modules) != depth and not shared):
         raise ValueError(
-            f"found {len(modules)} self-attention modules but the config has {layers} layers"
+            f"found {len(modules)} self-attention modules but the config has {depth} layers"
         )
-    for index, module in enumerate(modules):
-        setattr(module, LAYER_ATTR, index)
+    if shared:
+        # One module serves several depths: each depth is told apart by call order.
+        counter = DepthCounter()
+        for module in modules:
+            setattr(module, DEPTH_ATTR, counter)
+        model.register_forward_pre_hook(counter.restart)
+    else:
+        for index, module in enumerate(modules):
+            setattr(module, LAYER_ATTR, index)
     model.set_attn_implementation(ATTENTION_NAME)
-    return layers
+    return depth

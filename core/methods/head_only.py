@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from torch import nn
 
 from core.config import ConfigBase
-from core.methods.base import Method, classifier_head, freeze
+from core.methods.base import Method, freeze, train_head
 
 
 @dataclass
@@ -27,5 +27,5 @@ class HeadOnly(Method):
 
     def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
         freeze(model)
-        classifier_head(model).requires_grad_(True)
+        train_head(model)
         return model

@@ -9,6 +9,7 @@ from peft import LoraConfig, TaskType, get_peft_model
 from torch import nn
 
 from core.config import ConfigBase, param
+from core.methods.base import head_extras
 from core.methods.peft_common import PeftMethod
 
 # Attention projections per architecture (query/key/value and the attention output).
@@ -18,6 +19,14 @@ ATTENTION_TARGETS = {
     "xlm-roberta": ["query", "key", "value", "attention.output.dense"],
     "electra": ["query", "key", "value", "attention.output.dense"],
     "distilbert": ["q_lin", "k_lin", "v_lin", "out_lin"],
+    "camembert": ["query", "key", "value", "attention.output.dense"],
+    "ernie": ["query", "key", "value", "attention.output.dense"],
+    # ALBERT's one shared layer: the update is shared across depths like the weights it adapts.
+    "albert": ["query", "key", "value", "attention.dense"],
+    "deberta-v2": ["query_proj", "key_proj", "value_proj", "attention.output.dense"],
+    "mpnet": ["attn.q", "attn.k", "attn.v", "attn.o"],
+    # One fused query/key/value projection; "attn.Wo", since the MLP has a "Wo" too.
+    "modernbert": ["Wqkv", "attn.Wo"],
 }
 
 
@@ -75,5 +84,6 @@ class Lora(PeftMethod):
             lora_alpha=cfg.alpha,
             lora_dropout=cfg.dropout,
             target_modules=target_modules(cfg, model.config),
+            modules_to_save=head_extras(model.config) or None,
         )
         return get_peft_model(model, peft_cfg)

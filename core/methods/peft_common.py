@@ -14,9 +14,14 @@ from core.methods.base import Method
 
 
 def prompt_dims(model_config: Any) -> dict[str, int]:
-    """Sizes peft cannot always infer (DistilBERT names them differently)."""
+    """Sizes peft cannot always infer (DistilBERT names them differently).
+
+    Virtual tokens are input embeddings, so their width is the embedding width, which ALBERT
+    and ELECTRA keep narrower than the hidden size.
+    """
+    width = getattr(model_config, "embedding_size", None) or model_config.hidden_size
     return {
-        "token_dim": int(model_config.hidden_size),
+        "token_dim": int(width),
         "num_attention_heads": int(model_config.num_attention_heads),
         "num_layers": int(model_config.num_hidden_layers),
     }

@@ -10,6 +10,7 @@ from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 from torch import nn
 
 from core.config import Problem, param
+from core.methods.base import head_extras
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
 from core.training.growth import PromptSettings
 
@@ -82,6 +83,7 @@ class PromptTuning(PeftPromptMethod):
             task_type=TaskType.SEQ_CLS,
             num_virtual_tokens=cfg.num_virtual_tokens,
             prompt_tuning_init=init,
+            modules_to_save=head_extras(model.config) or None,
             **prompt_dims(model.config),
             **extra,
         )

@@ -10,6 +10,7 @@ from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskT
 from torch import nn
 
 from core.config import param
+from core.methods.base import head_extras
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
 from core.training.growth import PromptSettings
 
@@ -82,6 +83,7 @@ class PTuningV1(PeftPromptMethod):
             encoder_hidden_size=cfg.encoder_hidden_size,
             encoder_num_layers=cfg.encoder_num_layers,
             encoder_dropout=cfg.encoder_dropout,
+            modules_to_save=head_extras(model.config) or None,
             **prompt_dims(model.config),
         )
         return get_peft_model(model, peft_cfg)

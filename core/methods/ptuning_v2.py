@@ -9,9 +9,9 @@ import torch
 from torch import nn
 
 from core.config import Problem, param
-from core.errors import AdapterLoadError
+from core.errors import AdapterLoadError, ConfigError
 from core.methods import deep_prompt
-from core.methods.base import Method, classifier_head, freeze
+from core.methods.base import Method, freeze, train_head
 from core.training.growth import PromptSettings
 
 
@@ -210,9 +210,12 @@ class PTuningV2(Method):
     typical_share = ("P-Tuning", 0.01, 0.1)
 
     def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:
+        problems = self.model_problems(model.config)
+        if problems:
+            raise ConfigError(problems[0])
         freeze(model)
         wrapped = DeepPromptModel(model, cfg)
-        classifier_head(model).requires_grad_(True)
+        train_head(model)
         return wrapped
 
     def prompt_length(self, wrapped: nn.Module) -> int | None:
