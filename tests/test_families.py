@@ -8,10 +8,17 @@ from __future__ import annotations
 
 import pytest
 import torch
-from conftest import FAMILIES, make_tiny_model_dir, tiny_config, train_config, write_reviews
+from conftest import (
+    FAMILIES,
+    make_tiny_model_dir,
+    tiny_config,
+    tiny_model,
+    train_config,
+    write_reviews,
+)
 
 from core.checks import checked
-from core.errors import ConfigProblems, ModelLoadError
+from core.errors import AdapterLoadError, ConfigProblems, ModelLoadError
 from core.methods import METHODS
 from core.methods.base import HEAD_EXTRAS
 from core.modeling import SUPPORTED_MODEL_TYPES, load_config, load_tokenizer
@@ -150,3 +157,17 @@ def test_mean_pooling_reads_the_real_tokens_on_every_family(family):
         alone = model(input_ids=inputs["input_ids"][1:, :3]).logits
     assert not torch.allclose(first, mean, atol=1e-4), "mean pooling must change what is read"
     torch.testing.assert_close(mean[1:], alone, atol=1e-5, rtol=1e-4)
+
+
+def test_an_adapter_saved_without_the_familys_head_extras_still_loads():
+    """DistilBERT adapters saved before pre_classifier was trained keep the base's values."""
+    method = METHODS["head_only"]
+    state = method.trainable_state(method.wrap(tiny_model("distilbert"), method.config_cls()))
+    assert any(name.startswith("pre_classifier.") for name in state)
+    older = {k: v for k, v in state.items() if not k.startswith("pre_classifier.")}
+    method.load_trainable_state(method.wrap(tiny_model("distilbert"), method.config_cls()), older)
+    without_head = {k: v for k, v in state.items() if not k.startswith("classifier.")}
+    with pytest.raises(AdapterLoadError, match="saved weights lack 2 tensors"):
+        method.load_trainable_state(
+            method.wrap(tiny_model("distilbert"), method.config_cls()), without_head
+        )

@@ -99,7 +99,14 @@ class Method:
 
     def load_trainable_state(self, wrapped: nn.Module, state: dict[str, torch.Tensor]) -> None:
         own = dict(wrapped.named_parameters())
-        missing = [n for n, p in own.items() if p.requires_grad and n not in state]
+        # Head modules a family adds (HEAD_EXTRAS) are absent from adapters saved before they
+        # were trained: those keep the base's values, as they had when that adapter trained.
+        extras = [f".{name}." for name in head_extras(getattr(wrapped, "config", None))]
+        missing = [
+            n
+            for n, p in own.items()
+            if p.requires_grad and n not in state and not any(e in f".{n}" for e in extras)
+        ]
         if missing:
             raise AdapterLoadError(f"saved weights lack {len(missing)} tensors, e.g. {missing[0]}")
         for name, tensor in state.items():
@@ -131,6 +138,8 @@ HEAD_EXTRAS: dict[str, tuple[str, ...]] = {
     # saved with it, or a reload would start them at other random values.
     "deberta-v2": ("pooler",),
     "modernbert": ("head",),
+    # distilbert-base checkpoints hold no pre_classifier layer either.
+    "distilbert": ("pre_classifier",),
 }
 """Modules besides ``classifier`` that a family's classifier adds on top of the encoder."""
 
