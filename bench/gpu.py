@@ -38,7 +38,8 @@ if __package__ in (None, ""):  # run as a file: python bench/gpu.py
 
 ROOT = Path(__file__).resolve().parents[1]
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
-EXTRA_PRECISIONS = {"ptuning_v2": ("fp16", "fp32"), "lora": ("fp16", "fp32")}
+EXTRA_PRECISIONS = ("fp16", "fp32")
+"""What ``--precision-methods`` also train in, beside bf16."""
 TRY_IT_ADAPTERS = 5
 TRY_IT_CALLS = 30
 SENTENCE = "a gripping, beautifully acted film that never lets go"
@@ -145,11 +146,11 @@ def try_it_latency(adapters: list[str]) -> dict[str, Any]:
             "p95_ms": times[int(0.95 * (len(times) - 1))]}  # fmt: skip
 
 
-def plan(methods: list[str], cuda: bool) -> list[tuple[str, str]]:
-    """(method, precision) of every run: each method in bf16, some also in fp16 and fp32
-    (fp16 on a GPU only: CPUs have no fp16 training)."""
+def plan(methods: list[str], also: list[str], cuda: bool) -> list[tuple[str, str]]:
+    """(method, precision) of every run: each method in bf16, those in ``also`` in fp16 and
+    fp32 too (fp16 on a GPU only: CPUs have no fp16 training)."""
     runs = [(method, "bf16") for method in methods]
-    extra = [(m, p) for m in methods for p in EXTRA_PRECISIONS.get(m, ())]
+    extra = [(m, p) for m in methods if m in also for p in EXTRA_PRECISIONS]
     return runs + [(m, p) for m, p in extra if cuda or p != "fp16"]
 
 
@@ -189,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model", type=Path, help="model folder (from --prepare)")
     parser.add_argument("--data", type=Path, default=SST2, help="SST-2 folder (train, dev)")
     parser.add_argument("--methods", default=",".join(METHODS))
+    parser.add_argument(
+        "--precision-methods",
+        default="ptuning_v2,lora",
+        help="methods also trained in fp16 (with loss scaling) and fp32 (default: %(default)s)",
+    )
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--minutes-per-run", type=float, default=0.4)
     parser.add_argument("--max-steps", type=int, help="cap each run (for a quick trial)")
@@ -213,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"CUDA tests: {report['cuda_tests']}", flush=True)
     rows = []
     with tempfile.TemporaryDirectory(prefix="ptune-gpu-") as tmp:
-        for method, precision in plan(methods, found["cuda"]):
+        also = [m.strip() for m in args.precision_methods.split(",") if m.strip()]
+        for method, precision in plan(methods, also, found["cuda"]):
             if precision == "bf16" and not found["bf16"] and found["cuda"]:
                 precision = "fp16"  # a GPU without bf16 trains in fp16 instead
             rows.append(train_one(args, method, precision, Path(tmp)))
