@@ -73,7 +73,17 @@ def predict(state: AppState, text: str, run_ids: list[int]) -> list[dict[str, An
     """Label and probabilities of ``text`` under each run: [{run_id, run, label, score, ...}]."""
     if not run_ids:
         raise ValueError("give at least one run id")
-    return predict_runs(state, [str(text)], [int(i) for i in run_ids])
+    if not str(text or "").strip():
+        raise ValueError("the text is empty; give a sentence to judge")
+    return predict_runs(state, [str(text)], [run_id_of(value) for value in run_ids])
+
+
+def run_id_of(value: Any) -> int:
+    """A run id as the API receives it (3 or "3"); ValueError saying what to give otherwise."""
+    text = str(value).strip()
+    if isinstance(value, bool) or not text.isdigit():
+        raise ValueError(f"run id {value!r} is not a run number; give ids as /runs lists them")
+    return int(text)
 
 
 def register_api(state: AppState) -> None:

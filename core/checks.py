@@ -20,7 +20,7 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
-from core.config import ConfigBase, Problem, TrainConfig
+from core.config import ConfigBase, Problem, TrainConfig, coerce_numbers
 from core.errors import ConfigProblems, PTuneError
 from core.hardware import default_device, resolve_precision
 from core.methods import METHODS, Method
@@ -102,6 +102,7 @@ def checked(values: dict[str, Any] | TrainConfig) -> RunCheck:
 
 
 def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
+    values = coerce_numbers(TrainConfig, values)
     problems = draft(TrainConfig, values).problems()
     method = METHODS.get(str(values.get("method", TrainConfig.method)))
     settings = None
@@ -109,7 +110,10 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
         message = f"unknown method '{values.get('method')}'; choose one of {', '.join(METHODS)}"
         problems.append(TrainConfig.problem("method", message))
     else:
-        option_problems, settings = _option_problems(method, values.get("method_options"))
+        options = values.get("method_options")
+        if isinstance(options, dict):
+            values["method_options"] = options = coerce_numbers(method.config_cls, options)
+        option_problems, settings = _option_problems(method, options)
         problems += option_problems
     problems += _task_problems(values)
     try:

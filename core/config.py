@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -45,9 +46,45 @@ class Problem:
         return f"{self.label}: {self.message}" if self.label else self.message
 
 
-def _field_message(name: str, value: Any, meta: dict) -> str | None:
+def number_kind(f: dataclasses.Field) -> str | None:
+    """ "int" or "float" for a numeric setting, None for any other (bools are not numbers)."""
+    kinds = {part.strip() for part in str(f.type).split("|")} - {"None"}
+    return next(iter(kinds)) if kinds in ({"int"}, {"float"}) else None
+
+
+def coerce_numbers(cls: type, values: dict[str, Any]) -> dict[str, Any]:
+    """``values`` with numbers written the way people write them read as numbers.
+
+    YAML reads ``1e-3`` (no dot before the e) and ``"32"`` as text, forms send text, and JSON
+    may send ``32.0`` for a whole number: each becomes the setting's number. Text that is no
+    number, and fractions for whole-number settings, are left for ``problems()`` to name.
+    """
+    kinds = {f.name: number_kind(f) for f in dataclasses.fields(cls)}
+    out = dict(values)
+    for name, value in values.items():
+        kind = kinds.get(name)
+        if kind is None or isinstance(value, bool):
+            continue
+        if isinstance(value, str):
+            try:
+                value = float(value.strip().replace("_", ""))
+            except ValueError:
+                continue
+        if kind == "int" and isinstance(value, float) and value.is_integer():
+            value = int(value)
+        out[name] = value
+    return out
+
+
+def _field_message(name: str, value: Any, meta: dict, kind: str | None = None) -> str | None:
     if value is None:
         return None
+    if kind is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
+        return f"{name}={value!r} must be a number"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"{name}={value!r} must be a finite number"
+    if kind == "int" and isinstance(value, float):
+        return f"{name}={value!r} must be a whole number, e.g. {round(value)}"
     choices, lo, hi = meta.get("choices"), meta.get("min"), meta.get("max")
     if choices is not None and value not in choices:
         options = ", ".join(repr(c) for c in choices)
@@ -66,6 +103,8 @@ class ConfigBase:
     """Base for config dataclasses: range checks, dict round trip, field descriptions."""
 
     def __post_init__(self) -> None:
+        for name, value in coerce_numbers(type(self), vars(self)).items():
+            setattr(self, name, value)
         self.normalize()
         problems = self.problems()
         if problems:
@@ -78,7 +117,8 @@ class ConfigBase:
         """Every range or choice violation, each naming its setting and the fix."""
         found: list[Problem] = []
         for f in dataclasses.fields(self):
-            message = _field_message(f.name, getattr(self, f.name), dict(f.metadata))
+            value, meta = getattr(self, f.name), dict(f.metadata)
+            message = _field_message(f.name, value, meta, number_kind(f))
             if message:
                 found.append(self.problem(f.name, message))
         return found

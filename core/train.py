@@ -11,7 +11,7 @@ import dataclasses
 import json
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import yaml
 from tqdm import tqdm
@@ -189,7 +189,9 @@ class ProgressBar:
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
-        config = config_from_args(args)
+        config = None if args.resume_run is not None else config_from_args(args)
+        if args.resume_run is not None and not args.db:
+            raise ConfigError("--resume-run continues a run recorded in a database; add --db")
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -203,7 +205,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.db:
             summary = run_recorded(config, callback, args)
         else:
-            summary = train(config, callback, resume_from=args.resume)
+            summary = train(cast(TrainConfig, config), callback, resume_from=args.resume)
     except (PTuneError, StorageError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -215,8 +217,11 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -> dict[str, Any]:
-    """Train with the run recorded in the database at ``--db`` (resumable by ``--resume-run``).
+def run_recorded(
+    config: TrainConfig | None, callback: Any, args: argparse.Namespace
+) -> dict[str, Any]:
+    """Train with the run recorded in the database at ``--db``, or continue the run
+    ``--resume-run`` names there with its own recorded settings (``config`` is then None).
 
     Under accelerate launch only the main process records the run; the others train unrecorded
     beside it (see :func:`follow_recorded`).
@@ -234,7 +239,7 @@ def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -
     if args.resume_run is not None:
         run_id, handle = args.resume_run, resume_recorded(store, args.resume_run, callback)
     else:
-        run_id, handle = start_recorded(store, config, callback)
+        run_id, handle = start_recorded(store, cast(TrainConfig, config), callback)
     try:
         summary = handle.wait()
     except KeyboardInterrupt:
@@ -243,7 +248,7 @@ def run_recorded(config: TrainConfig, callback: Any, args: argparse.Namespace) -
     return {**(summary or {}), "run_id": run_id, "db": str(store.path)}
 
 
-def follow_recorded(config: TrainConfig, args: argparse.Namespace) -> dict[str, Any]:
+def follow_recorded(config: TrainConfig | None, args: argparse.Namespace) -> dict[str, Any]:
     """A non-main process's share of a recorded run: the same training, written nowhere.
 
     A resumed run reads its settings and checkpoint from the database, as the main process does.
@@ -252,7 +257,7 @@ def follow_recorded(config: TrainConfig, args: argparse.Namespace) -> dict[str, 
     from storage.store import Store
 
     if args.resume_run is None:
-        return train(config)
+        return train(cast(TrainConfig, config))
     store = Store(args.db)
     try:
         run = store.get_run(args.resume_run)
