@@ -87,7 +87,8 @@ def component_for(row: dict[str, Any], prefix: str) -> Any:
 
 # ----------------------------------------------------------------------------- values -> config
 def _convert(row: dict[str, Any], value: Any) -> Any:
-    """A form value as the field's type: empty means None (optional) or the default."""
+    """A form value with empty meaning None (optional) or the default; numbers typed as text
+    are read by the one check (:func:`core.config.coerce_numbers`)."""
     kind, optional = field_kind(row)
     if isinstance(value, str) and kind != "str":
         value = value.strip()
@@ -95,15 +96,6 @@ def _convert(row: dict[str, Any], value: Any) -> Any:
         if kind == "str" and not optional:
             return "" if value == "" else row["default"]
         return None if optional else row["default"]
-    if kind == "int" and isinstance(value, float) and value.is_integer():
-        return int(value)
-    if kind == "int" and isinstance(value, str):
-        return int(value) if value.lstrip("-").isdigit() else value
-    if kind == "float" and isinstance(value, (int, str)) and not isinstance(value, bool):
-        try:
-            return float(value)
-        except ValueError:
-            return value
     if kind == "str" and isinstance(value, str):
         return value.strip() or (None if optional else "")
     return value

@@ -48,7 +48,9 @@ class RunCheck:
 
 
 def draft(cls: type[ConfigBase], values: dict[str, Any]) -> ConfigBase:
-    """An instance of ``cls`` with ``values`` and without validation (to list its problems)."""
+    """An instance of ``cls`` with ``values`` and without validation (to list its problems);
+    numbers written as text are read as numbers, as construction reads them."""
+    values = coerce_numbers(cls, values)
     instance = object.__new__(cls)
     for f in dataclasses.fields(cls):
         if f.name in values:
