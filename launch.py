@@ -1,27 +1,18 @@
 """Start PTune Studio in the browser: ``python launch.py`` (http://127.0.0.1:7860).
 
-Serving beyond this machine (``--host 0.0.0.0``) needs ``--auth user:password``.
+Serving beyond this machine (``--host 0.0.0.0``) needs ``--auth user:password``. The app
+answers only to the host names it is reached by (``--allowed-host`` adds one), and caps what one
+person may send (``--max-upload-mb`` and the other limits of :class:`app.limits.Limits`).
 """
 
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import sys
 from pathlib import Path
 
-LOOPBACK_NAMES = ("localhost", "localhost.localdomain", "ip6-localhost")
-
-
-def is_loopback(host: str) -> bool:
-    """True when ``host`` only accepts connections from this machine."""
-    name = host.strip().strip("[]").lower()
-    if name in LOOPBACK_NAMES:
-        return True
-    try:
-        return ipaddress.ip_address(name).is_loopback
-    except ValueError:
-        return False
+from app.guard import check_host_name, is_loopback
+from app.limits import Limits, limit_fields
 
 
 def parse_auth(value: str) -> tuple[str, str]:
@@ -29,6 +20,13 @@ def parse_auth(value: str) -> tuple[str, str]:
     if not sep or not user or not password:
         raise argparse.ArgumentTypeError("use --auth user:password (both parts non-empty)")
     return user, password
+
+
+def parse_allowed_host(value: str) -> str:
+    try:
+        return check_host_name(value)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -50,7 +48,24 @@ def build_parser() -> argparse.ArgumentParser:
         help="require this login (required when --host is not a loopback address)",
     )  # fmt: skip
     parser.add_argument("--lang", choices=("en", "zh"), default="en", help="interface language")
+    parser.add_argument(
+        "--allowed-host", action="append", default=[], type=parse_allowed_host, metavar="NAME",
+        help="a further host name the app answers to (repeatable), e.g. the name of a reverse "
+        "proxy in front of it; loopback names, and with --host 0.0.0.0 IP addresses and this "
+        "machine's names, are always answered",
+    )  # fmt: skip
+    limits = parser.add_argument_group("limits", "what one person may send the app")
+    for spec in limit_fields():
+        limits.add_argument(
+            spec.metadata["flag"], dest=spec.name, type=int, default=spec.default, metavar="N",
+            help=f"{spec.metadata['help']} (default {spec.default:,})",
+        )  # fmt: skip
     return parser
+
+
+def limits_of(args: argparse.Namespace) -> Limits:
+    """The :class:`Limits` the flags give; ValueError naming a flag that is not 1 or more."""
+    return Limits(**{spec.name: getattr(args, spec.name) for spec in limit_fields()})
 
 
 def check_args(args: argparse.Namespace) -> None:
@@ -65,6 +80,7 @@ def check_args(args: argparse.Namespace) -> None:
         raise ValueError(f"--port {args.port} is not a valid port (1-65535)")
     if args.data_dir is not None and not args.data_dir.expanduser().is_dir():
         raise ValueError(f"--data-dir {args.data_dir} is not a folder")
+    limits_of(args)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -78,14 +94,16 @@ def main(argv: list[str] | None = None) -> int:
     from core.errors import PTuneError
     from storage.errors import StorageError
 
+    limits = limits_of(args)
     try:
-        demo = create_app(db=args.db, data_dir=args.data_dir, lang=args.lang)
+        demo = create_app(db=args.db, data_dir=args.data_dir, lang=args.lang, limits=limits)
     except (PTuneError, StorageError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    demo.launch(
-        server_name=args.host, server_port=args.port, auth=args.auth, **launch_options(args.lang)
+    options = launch_options(
+        args.lang, host=args.host, allowed_hosts=args.allowed_host, limits=limits
     )
+    demo.launch(server_name=args.host, server_port=args.port, auth=args.auth, **options)
     return 0
 
 

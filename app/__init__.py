@@ -1,88 +1,26 @@
 """PTune Studio's web app: ``create_app(...)`` builds it, ``launch.py`` serves it.
 
-Nothing is built or launched at import. Only this package imports gradio.
+Nothing is built or launched at import, and importing the package loads no gradio: launch.py
+builds its flags from :mod:`app.limits` and :mod:`app.guard` and answers ``--help`` or a wrong
+flag at once. ``create_app`` (:mod:`app.studio`) and ``launch_options`` (:mod:`app.serving`)
+are loaded when first used. Only this package imports gradio.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import gradio as gr
-
-from app.api import register_api
-from app.compare_tab import build_compare_tab
-from app.i18n import I18N, PreferLanguage, check_lang, t
-from app.monitor_tab import MonitorTab, build_monitor_tab
-from app.state import AppState, create_state
-from app.sweep_tab import build_sweep_tab
-from app.train_tab import TrainTab, build_train_tab
-from app.tryit_tab import TryItTab, build_tryit_tab
+if TYPE_CHECKING:
+    from app.serving import launch_options
+    from app.studio import create_app
 
 __all__ = ["create_app", "launch_options"]
-
-CSS = """
-#train-estimate, #train-status { min-height: 1.5em; }
-.method-summary { padding: 6px 10px; }
-"""
+_HOMES = {"create_app": "app.studio", "launch_options": "app.serving"}
 
 
-def create_app(
-    db: str | Path | None = None,
-    data_dir: str | Path | None = None,
-    lang: str = "en",
-    *,
-    state: AppState | None = None,
-) -> gr.Blocks:
-    """Build the app on the database ``db`` (default path when None) and ``data_dir``.
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module 'app' has no attribute {name!r}")
+    import importlib
 
-    The returned Blocks carries its shared state as ``demo.ptune_state``; serve it with
-    ``demo.launch(**launch_options(lang), ...)``.
-    """
-    state = state or create_state(db, data_dir, lang)
-    with gr.Blocks(title="PTune Studio", analytics_enabled=False) as demo:
-        gr.Markdown("## PTune Studio")
-        gr.Markdown(t("app_intro"))
-        with gr.Tabs(elem_id="tabs") as tabs:
-            with gr.Tab(t("tab_train"), id="train", elem_id="tab-train"):
-                train = build_train_tab(state, demo)
-            with gr.Tab(t("tab_monitor"), id="monitor", elem_id="tab-monitor"):
-                monitor = build_monitor_tab(state, demo)
-            with gr.Tab(t("tab_sweep"), id="sweep", elem_id="tab-sweep"):
-                build_sweep_tab(state, demo)
-            with gr.Tab(t("tab_tryit"), id="tryit", elem_id="tab-tryit") as tryit_tab:
-                tryit = build_tryit_tab(state, demo)
-            with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare"):
-                build_compare_tab(state, demo)
-        _link_tabs(train, monitor, tryit, tabs, tryit_tab)
-        register_api(state)
-    demo.ptune_state = state  # type: ignore[attr-defined]
-    demo.queue(default_concurrency_limit=4)
-    return demo
-
-
-def _link_tabs(
-    train: TrainTab, monitor: MonitorTab, tryit: TryItTab, tabs: Any, tryit_tab: Any
-) -> None:
-    """A started run opens the Monitor on it; opening Try it refreshes its run lists."""
-    private = {"api_visibility": "private", "show_progress": "hidden"}
-
-    def open_monitor() -> Any:
-        return gr.Tabs(selected="monitor")
-
-    train.start_event.success(monitor.on_started, None, monitor.outputs, **private).then(
-        open_monitor, None, tabs, **private
-    )
-    tryit_tab.select(tryit.on_refresh, tryit.runs, tryit.lists, **private)
-
-
-def launch_options(lang: str = "en") -> dict[str, Any]:
-    """Keyword arguments for ``demo.launch``: translations, theme, CSS and the language."""
-    from starlette.middleware import Middleware
-
-    return {
-        "i18n": I18N,
-        "theme": gr.themes.Soft(),
-        "css": CSS,
-        "app_kwargs": {"middleware": [Middleware(PreferLanguage, lang=check_lang(lang))]},
-    }
+    return getattr(importlib.import_module(_HOMES[name]), name)

@@ -13,7 +13,7 @@ import yaml
 
 from app.actions import predict_runs
 from app.errors import friendly
-from app.state import AppState
+from app.state import AppState, check_text_length
 from core.checks import checked, nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError
@@ -75,6 +75,7 @@ def predict(state: AppState, text: str, run_ids: list[int]) -> list[dict[str, An
         raise ValueError("give at least one run id")
     if not str(text or "").strip():
         raise ValueError("the text is empty; give a sentence to judge")
+    check_text_length(state, str(text), "en")
     return predict_runs(state, [str(text)], [run_id_of(value) for value in run_ids])
 
 

@@ -16,7 +16,7 @@ import pandas as pd
 
 from app.errors import plain
 from app.i18n import t, text
-from app.state import AppState
+from app.state import AppState, check_text_length
 from core.analysis.explain import explain
 from core.analysis.inspect_prompt import check_prompt_method, prompt_space
 from core.analysis.inspect_prompt import nearest_words as nearest
@@ -40,6 +40,7 @@ def explain_runs(state: AppState, sentence: str | None, run_ids: Sequence[int] |
     sentence = (sentence or "").strip()
     if not sentence:
         raise ValueError(state.text("no_text"))
+    check_text_length(state, sentence)
     out = []
     for run_id in run_ids:
         folder = adapter_folder(state.store, int(run_id))

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.i18n import check_lang, text
+from app.limits import Limits
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
 from core.modeling import DEFAULT_MODEL
@@ -29,6 +30,7 @@ class AppState:
     lang: str = "en"
     default_model: str = DEFAULT_MODEL
     default_method: str = DEFAULT_METHOD
+    limits: Limits = field(default_factory=Limits)
     cache: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _predictor: Any = None
@@ -50,14 +52,30 @@ class AppState:
         return text(key, self.lang, **values)
 
 
+def check_text_length(state: AppState, sentence: str, lang: str | None = None) -> None:
+    """ValueError, in ``lang`` (default the app's), when ``sentence`` is longer than the app's
+    ``--max-text-chars``: a model reads a few hundred words at most, and a huge text only ties
+    up the server."""
+    cap = state.limits.max_text_chars
+    if len(sentence) > cap:
+        message = text("text_too_long", lang or state.lang, length=f"{len(sentence):,}",
+                       limit=f"{cap:,}")  # fmt: skip
+        raise ValueError(message)
+
+
 def create_state(
-    db: str | Path | None = None, data_dir: str | Path | None = None, lang: str = "en"
+    db: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    lang: str = "en",
+    limits: Limits | None = None,
 ) -> AppState:
     """Open the store (default path when ``db`` is None) and check the data folder."""
     folder = Path(data_dir).expanduser().resolve() if data_dir else None
     if folder is not None and not folder.is_dir():
         raise ValueError(f"the data folder {folder} does not exist")
-    return AppState(store=Store(db), data_dir=folder, lang=check_lang(lang))
+    return AppState(
+        store=Store(db), data_dir=folder, lang=check_lang(lang), limits=limits or Limits()
+    )
 
 
 # ----------------------------------------------------------------------------- datasets
@@ -116,12 +134,23 @@ def dataset_choices(state: AppState) -> list[tuple[str, str]]:
 
 
 def save_upload(state: AppState, temp_path: str | Path) -> str:
-    """Copy an uploaded file into the store's home so it stays listed; its new path."""
+    """Copy an uploaded file into the store's home so it stays listed; its new path.
+
+    Gradio already refuses uploads over the cap (``max_file_size``); checking again here keeps
+    the cap when the file came another way, e.g. an app launched without :mod:`app.serving`.
+    """
     source = Path(temp_path)
     if source.suffix.lower() not in SUPPORTED_EXTENSIONS:
         raise ValueError(
             f"'{source.name}' is not a supported dataset file; use one of "
             f"{', '.join(SUPPORTED_EXTENSIONS)}"
+        )
+    size, cap = source.stat().st_size, state.limits.max_upload_bytes
+    if size > cap:
+        raise ValueError(
+            f"'{source.name}' is {size:,} bytes; uploads may be at most "
+            f"{state.limits.max_upload_mb:,} MB ({cap:,} bytes). Upload a smaller file, or "
+            "start the app with a larger --max-upload-mb"
         )
     state.upload_dir.mkdir(parents=True, exist_ok=True)
     target = state.upload_dir / source.name

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import csv
 import tempfile
+from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +19,7 @@ from app.actions import predict_runs, run_choices
 from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
-from app.state import AppState
+from app.state import AppState, check_text_length
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table
 
@@ -34,7 +37,8 @@ EXAMPLES = {
         "The waiter ignored us and the soup was cold.",
     ],
 }
-BATCH_LIMIT = 10_000
+STREAMED = (".txt", ".csv", ".tsv", ".jsonl")
+"""Batch file types whose rows :func:`count_rows` counts without holding the file."""
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -45,6 +49,8 @@ def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None
         raise ValueError(state.text("no_run_selected"))
     if text is not None and not text.strip():
         raise ValueError(state.text("no_text"))
+    if text is not None:
+        check_text_length(state, text.strip())
 
 
 def predict_text(state: AppState, text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
@@ -75,12 +81,49 @@ def read_texts(path: str | Path) -> list[str]:
     return [str(v).strip() for v in df[column].tolist() if str(v).strip()]
 
 
+def _rows(path: Path) -> Iterator[Any]:
+    """The rows of a TXT, JSON lines, CSV or TSV file, one at a time (no header, no blank
+    lines of TXT and JSON lines)."""
+    ext = path.suffix.lower()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if ext in (".txt", ".jsonl"):
+            yield from (line for line in handle if line.strip())
+            return
+        reader = csv.reader(handle, delimiter="\t" if ext == ".tsv" else ",")
+        next(reader, None)
+        yield from reader
+
+
+def count_rows(path: str | Path, stop: int) -> int | None:
+    """Rows of a batch file, read one at a time and counted up to ``stop`` at most; None when
+    the file type must be read whole (JSON, Parquet) or the file cannot be read this way (the
+    full read then says why)."""
+    path = Path(path)
+    if path.suffix.lower() not in STREAMED:
+        return None
+    try:
+        with closing(_rows(path)) as rows:
+            return sum(1 for _ in islice(rows, stop))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
 def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
-    """Classify every text of an uploaded file; the path of a CSV with the predictions."""
+    """Classify every text of an uploaded file; the path of a CSV with the predictions.
+
+    A file with more rows than the app's ``--max-batch-rows`` is refused, before it is read
+    whole when its rows can be counted one by one.
+    """
     if not file:
         raise ValueError(state.text("no_file"))
     _check(state, None, run_ids)
-    texts = read_texts(file)[:BATCH_LIMIT]
+    cap = state.limits.max_batch_rows
+    too_long = state.text("batch_too_long", name=Path(file).name, limit=f"{cap:,}")
+    if (count_rows(file, cap + 1) or 0) > cap:
+        raise ValueError(too_long)
+    texts = read_texts(file)
+    if len(texts) > cap:  # rows the count could not see, e.g. a JSON file
+        raise ValueError(too_long)
     if not texts:
         raise ValueError(state.text("empty_file"))
     results = predict_runs(state, texts, run_ids)

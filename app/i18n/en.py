@@ -152,6 +152,10 @@ SERVER_EN: dict[str, str] = {
     "no_run_selected": "Pick at least one trained run.",
     "no_file": "Upload a file first.",
     "empty_file": "The file has no text to classify.",
+    "text_too_long": "The text is {length} characters long; at most {limit} are accepted. "
+    "Shorten it, or start the app with a larger --max-text-chars.",
+    "batch_too_long": "{name} has more than {limit} rows; a batch file may have at most "
+    "{limit}. Split the file, or start the app with a larger --max-batch-rows.",
     "loss": "Loss",
     "eval_loss": "validation loss",
     "accuracy": "Validation accuracy",

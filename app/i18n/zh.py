@@ -213,6 +213,10 @@ SERVER_ZH: dict[str, str] = {
     "no_run_selected": "请至少选择一个已训练的运行。",
     "no_file": "请先上传文件。",
     "empty_file": "文件中没有可分类的文本。",
+    "text_too_long": "文本长 {length} 个字符，最多接受 {limit} 个。请缩短文本，"
+    "或以更大的 --max-text-chars 启动应用。",
+    "batch_too_long": "{name} 超过 {limit} 行，批量文件最多 {limit} 行。请拆分文件，"
+    "或以更大的 --max-batch-rows 启动应用。",
     "loss": "损失",
     "eval_loss": "验证损失",
     "accuracy": "验证准确率",
