@@ -25,6 +25,7 @@ from core.checks import RunCheck, nest_method_options
 from core.checks import check_run as check_settings
 from core.config import Problem, TrainConfig, parse_tasks
 from core.data.loading import looks_like_path
+from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import ConfigProblems, DataError
 from core.modeling import DEFAULT_MODEL, embedded_model_path, resolve_model_source
 
@@ -64,15 +65,34 @@ def data_refusal(state: AppState, source: Any) -> str | None:
     text = str(source or "").strip()
     if not text or not (_exists(text) or looks_like_path(text)):
         return None  # nothing given (the check names it), or a Hugging Face Hub id
-    path = _resolved(text)
+    if _resolved(text) == DEMO_DATA.resolve():
+        return None
     roots = _roots(state.data_dir, state.upload_dir, state.store.home)
-    if path == DEMO_DATA.resolve() or _within(path, roots):
+    outside = _outside(text, roots, SUPPORTED_EXTENSIONS)
+    if outside is None:
         return None
     folder = f"the data folder {state.data_dir}, " if state.data_dir is not None else ""
     return (
-        f"the dataset {text} is outside the folders this app reads datasets from; pick one "
+        f"the dataset {outside} is outside the folders this app reads datasets from; pick one "
         f"from {folder}the uploads or the demo dataset, or upload the file with the Upload button"
     )
+
+
+def _outside(text: str, roots: list[Path], suffixes: tuple[str, ...] | None = None) -> str | None:
+    """``text`` when it leads outside ``roots``; for a folder inside them, the first of its
+    files (of ``suffixes``, else any) that leads outside, since loading the folder reads them;
+    None when everything stays inside."""
+    path = _resolved(text)
+    if not _within(path, roots):
+        return text
+    if path is None or not path.is_dir():
+        return None
+    try:
+        files = [f for f in path.iterdir() if suffixes is None or f.suffix.lower() in suffixes]
+    except OSError:
+        return None
+    escaping = [f for f in files if not _within(_resolved(str(f)), roots)]
+    return str(Path(text) / escaping[0].name) if escaping else None
 
 
 def model_refusal(state: AppState, name: Any) -> str | None:
@@ -83,11 +103,13 @@ def model_refusal(state: AppState, name: Any) -> str | None:
     source = resolve_model_source(text)
     if not _exists(source) and _is_hub_model_id(text):
         return None
-    path = _resolved(source)
-    if path == embedded_model_path().resolve() or _within(path, _folders(state)):
+    if _resolved(source) == embedded_model_path().resolve():
+        return None
+    outside = _outside(source, _folders(state))
+    if outside is None:
         return None
     return (
-        f"the base model folder {text} is outside {_where(state)}; put the model folder "
+        f"the base model folder {outside} is outside {_where(state)}; put the model folder "
         f"there, or give a Hugging Face model id or {DEFAULT_MODEL}"
     )
 
@@ -95,12 +117,13 @@ def model_refusal(state: AppState, name: Any) -> str | None:
 def adapter_refusal(state: AppState, folder: Any) -> str | None:
     """Why a run may not start from the adapter folder ``folder``; None when it may."""
     text = str(folder or "").strip()
-    if not text or _within(_resolved(text), _folders(state)):
+    outside = _outside(text, _folders(state)) if text else None
+    if outside is None:
         return None
+    data = " or one in the data folder" if state.data_dir is not None else ""
     return (
-        f"the adapter folder {text} is outside {_where(state)}; start from the adapter of a "
-        f"run this app trained (under {state.store.home / 'checkpoints'}) or one in the data "
-        "folder"
+        f"the adapter folder {outside} is outside {_where(state)}; start from the adapter of a "
+        f"run this app trained (under {state.store.home / 'checkpoints'}){data}"
     )
 
 

@@ -66,6 +66,12 @@ def test_a_symbolic_link_out_of_the_data_folder_is_refused(served_state, tmp_pat
         preview(served_state, str(link))
     with pytest.raises(DataError, match=OUTSIDE):
         preview(served_state, str(folder_link / "outside.csv"))
+    dataset = served_state.data_dir / "sst"  # a dataset folder whose split file leads out
+    dataset.mkdir()
+    (dataset / "train.csv").symlink_to(tmp_path / "outside.csv")
+    with pytest.raises(DataError, match=f"the dataset {dataset / 'train.csv'} {OUTSIDE}"):
+        preview(served_state, str(dataset))
+    assert confine.data_refusal(served_state, str(served_state.data_dir)) is not None
 
 
 def test_dot_dot_out_of_the_data_folder_is_refused(served_state):
@@ -143,6 +149,10 @@ def test_a_model_folder_outside_is_refused_and_not_read(served_state, tiny_model
     inside = shutil.copytree(tiny_model_dir, served_state.data_dir / "tiny")
     assert confine.model_refusal(served_state, str(inside)) is None
     assert show_model(served_state, str(inside)).startswith("Model family `bert`")
+    (inside / "config.json").unlink()  # a file of the folder that leads out of it
+    (inside / "config.json").symlink_to(tiny_model_dir / "config.json")
+    refusal = confine.model_refusal(served_state, str(inside))
+    assert refusal.startswith(f"the base model folder {inside / 'config.json'} is outside")
 
 
 def test_init_from_outside_the_app_folders_is_refused(served_state, tmp_path):
