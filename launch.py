@@ -41,7 +41,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--db", type=Path, default=None, help=f"run database (default: {default_db_path()})"
     )
     parser.add_argument(
-        "--data-dir", type=Path, default=None, help="folder whose datasets the picker lists"
+        "--data-dir",
+        type=Path,
+        default=None,
+        help="folder whose datasets the picker lists; the browser and the API read local files "
+        "only from here and the database's folder (datasets also from the uploads)",
     )
     parser.add_argument(
         "--auth", type=parse_auth, default=None, metavar="USER:PASSWORD",

@@ -11,10 +11,11 @@ from typing import Any, cast
 import gradio as gr
 import yaml
 
+from app import confine
 from app.actions import predict_runs
 from app.errors import friendly
 from app.state import AppState, check_text_length
-from core.checks import checked, nest_method_options
+from core.checks import nest_method_options
 from core.config import TrainConfig
 from core.errors import ConfigError
 from core.training import jobs
@@ -39,8 +40,9 @@ def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
 
 
 def train(state: AppState, config: dict[str, Any] | str) -> int:
-    """Check the config (every problem at once) and start training; the new run's id."""
-    run = checked(parse_config(config)).config
+    """Check the config (every problem at once, paths the app does not serve among them) and
+    start training in the run's own folder; the new run's id."""
+    run = confine.checked(state, parse_config(config)).config
     run_id, _handle = start_recorded(state.store, cast(TrainConfig, run))
     return run_id
 

@@ -17,6 +17,7 @@ import gradio as gr
 import pandas as pd
 import plotly.graph_objects as go
 
+from app import confine
 from app.actions import run_choices
 from app.compare_plots import comparison_figure
 from app.errors import friendly, plain
@@ -80,6 +81,7 @@ def _evaluate_runs(
         return [], [state.text("cmp_no_dataset")]
     try:
         cap = TransferConfig(max_rows=int(max_rows or MAX_ROWS.default)).max_rows
+        confine.require_data(state, dataset)  # only datasets the app serves are read
         bundle = load_transfer_data(str(dataset))
     except (PTuneError, StorageError) as exc:
         return [], [plain(exc)]

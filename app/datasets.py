@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from app import confine
 from app.state import AppState
 from core.data.columns import guess_columns
 from core.data.reading import SUPPORTED_EXTENSIONS
@@ -62,8 +63,10 @@ def preview(
     """First rows, columns and label counts of the dataset's training file.
 
     Columns not given are guessed as training would guess them; when the guess fails the
-    preview still shows the rows, with no columns chosen.
+    preview still shows the rows, with no columns chosen. Only datasets the app serves are
+    read (:mod:`app.confine`).
     """
+    confine.require_data(state, source)
     df = _read(state, train_file(source))
     columns = [str(c) for c in df.columns]
     text_column = text_column if text_column in columns else None
@@ -78,7 +81,9 @@ def preview(
 
 
 def load_bundle(state: AppState, config: Any) -> DataBundle:
-    """The dataset as training will load it (cached per file version and column choice)."""
+    """The dataset as training will load it (cached per file version and column choice);
+    only datasets the app serves are read (:mod:`app.confine`)."""
+    confine.require_data(state, config.data)
     path = Path(str(config.data)).expanduser()
     stamp = path.stat().st_mtime_ns if path.exists() else 0
     key = (

@@ -21,6 +21,8 @@ from core.methods import METHODS
 
 TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
 """TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
+COMMAND_LINE_ONLY = ("out",)
+"""TrainConfig fields the app does not offer: it keeps each run in the store's own folder."""
 
 
 def field_kind(row: dict[str, Any]) -> tuple[str, bool]:
@@ -35,7 +37,8 @@ def field_kind(row: dict[str, Any]) -> tuple[str, bool]:
 
 def common_rows() -> list[dict[str, Any]]:
     """describe() rows of the TrainConfig settings shown in the settings lists."""
-    return [row for row in TrainConfig.describe() if row["name"] not in TOP_FIELDS]
+    hidden = TOP_FIELDS + COMMAND_LINE_ONLY
+    return [row for row in TrainConfig.describe() if row["name"] not in hidden]
 
 
 def method_rows(method: str) -> list[dict[str, Any]]:

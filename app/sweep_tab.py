@@ -13,7 +13,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from app import forms
+from app import confine, forms
 from app.datasets import load_bundle
 from app.errors import FormProblems, friendly
 from app.estimate import duration
@@ -25,6 +25,7 @@ from core.checks import draft
 from core.config import TrainConfig
 from core.errors import DataError
 from core.methods import METHODS
+from core.modeling import DEFAULT_MODEL
 from core.training import jobs
 
 POLL_SECONDS = 2.0
@@ -41,7 +42,8 @@ def lrs_text(method: str) -> str:
 
 
 def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfig:
-    """The form as a checked SweepConfig; FormProblems lists every problem at once."""
+    """The form as a checked SweepConfig; FormProblems lists every problem at once (paths the
+    app does not serve among them, :mod:`app.confine`)."""
     base = forms.config_values(
         {
             "data": values.get("data"),
@@ -55,11 +57,16 @@ def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfi
     lengths, problems = sweep.read_values(values.get("lengths") or "", whole=True)
     if problems and not lengths:
         lengths = list(sweep.DEFAULT_LENGTHS)  # unreadable: check the rest against the defaults
+    refused = confine.path_problems(state, base)
+    problems = [str(problem) for problem in refused] + problems
     lrs, lr_problems = sweep.read_values(values.get("lrs") or "", whole=False)
     problems += lr_problems
     method, name = str(base.pop("method", "")), (values.get("name") or "").strip() or None
-    problems += sweep.sweep_problems(base, method, lengths, lrs or None, name)
-    if str(base.get("data") or "").strip():
+    # A refused model folder is not read: the grid is checked against the default model.
+    model_refused = any(problem.setting == "model" for problem in refused)
+    checked_base = {**base, "model": DEFAULT_MODEL} if model_refused else base
+    problems += sweep.sweep_problems(checked_base, method, lengths, lrs or None, name)
+    if str(base.get("data") or "").strip() and not confine.data_refusal(state, base["data"]):
         try:
             load_bundle(state, draft(TrainConfig, base))
         except DataError as exc:

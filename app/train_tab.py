@@ -9,14 +9,14 @@ from typing import Any, cast
 import gradio as gr
 import pandas as pd
 
-from app import estimate, forms
+from app import confine, estimate, forms
 from app.actions import stop_training
 from app.datasets import load_bundle, preview
 from app.errors import FormProblems, friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
-from core.checks import check_run, draft, model_support
+from core.checks import draft, model_support
 from core.config import TrainConfig, parse_tasks
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import DataError, PTuneError
@@ -71,7 +71,11 @@ def add_upload(state: AppState, file: str | None) -> Any:
 
 
 def show_model(state: AppState, model: str | None) -> str:
-    """The model's family and which methods can train it, in one line."""
+    """The model's family and which methods can train it, in one line (a model folder the app
+    does not serve is not read)."""
+    refusal = confine.model_refusal(state, model)
+    if refusal:
+        return state.text("model_unreadable", error=refusal)
     try:
         support = model_support(model)
     except PTuneError as exc:
@@ -93,15 +97,18 @@ def switch_method(method: str) -> list[Any]:
 
 
 def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any]:
-    """The form as a checked config and its loaded dataset; FormProblems lists every problem."""
+    """The form as a checked config and its loaded dataset; FormProblems lists every problem
+    (paths the app does not serve among them, :mod:`app.confine`)."""
     kwargs = forms.config_values(values)
-    check = check_run(kwargs)
+    check = confine.check_run(state, kwargs)
     problems: list[Any] = list(check.problems)
     tasks = parse_tasks(kwargs.get("tasks"))
     data = str(kwargs.get("data") or "").strip()
     sources = tasks if isinstance(tasks, dict) and tasks else ({"": data} if data else {})
     bundles = {}
     for name, source in sources.items():
+        if confine.data_refusal(state, source):
+            continue  # listed among the problems already
         try:
             one = draft(TrainConfig, {**kwargs, "data": source, "tasks": {}})
             bundles[name] = load_bundle(state, one)
@@ -293,7 +300,7 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     def on_start(values: dict[Any, Any]) -> tuple[str, str, str, str]:
         plan, status, run_id = start_training(state, tab.values(values))
         config = TrainConfig(**state.store.get_run(run_id)["config"])
-        return (plan, status, *code_views(config))
+        return (plan, status, *code_views(confine.without_out(config)))
 
     @guard
     def on_stop() -> str:

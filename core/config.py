@@ -365,7 +365,9 @@ class TrainConfig(ConfigBase):
     )
     out: str | None = param(
         None,
-        "Folder for the adapter and checkpoint; empty makes one under ./runs.",
+        "Folder for the adapter and checkpoint; empty makes one under ./runs. Command line "
+        "only: the app gives each run its own folder. A checkpoint or adapter folder there "
+        "that PTune Studio did not write is never replaced; the run is refused instead.",
         label="Output folder",
         advanced=True,
     )

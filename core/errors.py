@@ -42,3 +42,7 @@ class BusyError(PTuneError):
 
 class CheckpointError(PTuneError):
     """A resumable checkpoint is missing or does not match the run."""
+
+
+class OutputFolderError(PTuneError):
+    """The output folder holds a folder a run would replace that PTune Studio did not write."""

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 from datetime import datetime
 from pathlib import Path
 
 from sqlite_utils import Database
 
+from . import ownership
 from .errors import StorageError
 
 
@@ -68,22 +68,22 @@ def _inside(folder: Path, home: Path) -> bool:
 def remove_folders(
     folders: list[str | Path], home: Path, db_path: Path | str, in_use: set[str]
 ) -> list[Path]:
-    """Delete each folder that exists, lies inside ``home``, holds not the database and is not
-    recorded by another run; the folders removed. A missing folder is fine."""
+    """Delete what PTune wrote in each folder that exists, lies inside ``home``, holds not the
+    database and is not recorded by another run (:func:`ownership.remove_owned`: files PTune
+    did not write stay, and so does the folder holding them); the folders removed. A missing
+    folder is fine."""
     removed = []
     for item in dict.fromkeys(str(Path(f).absolute()) for f in folders):
         folder = Path(item)
-        if item in in_use or not (folder.is_dir() or folder.is_symlink()):
+        if item in in_use or folder.is_symlink() or not folder.is_dir():
             continue
         if not _inside(folder, home):
             continue
         if isinstance(db_path, Path) and db_path.resolve().is_relative_to(folder.resolve()):
             continue
         try:
-            if folder.is_symlink():
-                folder.unlink()
-            else:
-                shutil.rmtree(folder)
+            if not ownership.remove_owned(folder):
+                continue
         except OSError as error:
             raise StorageError(
                 f"the run was deleted but its checkpoint folder {folder} could not be removed "

@@ -23,7 +23,11 @@ RUN_TIMEOUT_SECONDS = 120
 @pytest.fixture(scope="module")
 def served(tmp_path_factory):
     """(client, app state) of an app on a free port with a fresh database."""
-    demo = create_app(db=tmp_path_factory.mktemp("app-api") / "studio.db")
+    # The session's temporary folder is the data folder: the tiny model lives there.
+    demo = create_app(
+        db=tmp_path_factory.mktemp("app-api") / "studio.db",
+        data_dir=tmp_path_factory.getbasetemp(),
+    )
     port = free_port()
     demo.launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,

@@ -16,7 +16,7 @@ from core.training.recording import start_recorded
 
 @pytest.fixture(scope="module")
 def state(trained):
-    return AppState(store=trained[0])
+    return AppState(store=trained[0], data_dir=trained[2])  # the test datasets' folder
 
 
 def test_picked_runs_give_a_table_and_a_chart_of_every_figure(state, trained):

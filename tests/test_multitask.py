@@ -206,21 +206,24 @@ def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
         assert summary["status"] == "failed" and message in summary["error"]
 
 
-def test_train_tab_checks_and_estimates_a_multitask_form(tmp_path, datasets, tiny_model_dir):
+def test_train_tab_checks_and_estimates_a_multitask_form(
+    tmp_path, tmp_path_factory, datasets, tiny_model_dir
+):
     from app.errors import FormProblems
     from app.state import AppState
     from app.train_tab import check_form
     from storage.store import Store
 
-    state = AppState(store=Store(tmp_path / "studio.db"))
+    state = AppState(store=Store(tmp_path / "studio.db"), data_dir=tmp_path_factory.getbasetemp())
     tasks = f"reviews={datasets['reviews']}, topics={datasets['topics']}"
     form = {"data": "", "method": "ptuning_v2", "model": str(tiny_model_dir), "cfg_tasks": tasks}
     plan, command, _yaml = check_form(state, form)
     assert f"--tasks reviews={datasets['reviews']},topics={datasets['topics']}" in command
     assert "--data" not in command
     assert plan
+    missing = tmp_path / "nope.csv"
     with pytest.raises(FormProblems, match="topics: .*not found"):
-        check_form(state, {**form, "cfg_tasks": f"reviews={datasets['reviews']},topics=nope.csv"})
+        check_form(state, {**form, "cfg_tasks": f"reviews={datasets['reviews']},topics={missing}"})
     with pytest.raises(FormProblems, match="choose prompt_tuning or ptuning_v2"):
         check_form(state, {**form, "method": "lora"})
 

@@ -101,7 +101,8 @@ def test_delete_removes_metrics_adapter_and_checkpoint(store, tmp_path):
     store.append_metrics(run_id, [{"step": 1, "epoch": 1.0, "split": "eval", "name": "acc",
                                    "value": 0.8}])  # fmt: skip
     checkpoint = store.checkpoint_dir(run_id)
-    (checkpoint / "inner").mkdir(parents=True)
+    (checkpoint / "checkpoint").mkdir(parents=True)  # as a run writes it
+    (checkpoint / "checkpoint" / "ptune_checkpoint.json").write_text("{}", encoding="utf-8")
     outside = tmp_path.parent / f"{tmp_path.name}-outside"
     outside.mkdir()
     store.save_adapter(run_id, make_adapter(tmp_path / "ad"), kind="lora", checkpoint_path=outside)

@@ -33,7 +33,8 @@ from core.data.splits import (
 from core.errors import DataError
 
 
-def _looks_like_path(source: str) -> bool:
+def looks_like_path(source: str) -> bool:
+    """Whether a dataset that does not exist is meant as a file or folder (not a hub id)."""
     return (
         Path(source).suffix.lower() in SUPPORTED_EXTENSIONS
         or source.startswith(("/", ".", "~"))
@@ -82,7 +83,7 @@ def _load_frames(
         return _folder_frames(path), {}
     if path.is_file():
         return {"train": read_table(path)}, {}
-    if isinstance(source, Path) or _looks_like_path(text):
+    if isinstance(source, Path) or looks_like_path(text):
         raise DataError(f"file or folder not found: {text}")
     return hub_frames(text, hf_config)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -27,13 +28,20 @@ from torch import nn
 from transformers import PreTrainedTokenizerBase
 
 from core.config import TrainConfig
-from core.errors import AdapterLoadError, CheckpointError
+from core.errors import AdapterLoadError, CheckpointError, OutputFolderError
 from core.methods import get_method
 from core.methods.base import write_json
 from core.modeling import load_base, load_tokenizer
 from core.pooling import apply_pooling
+from storage.ownership import (
+    ADAPTER_META,
+    CHECKPOINT_MARKER,
+    foreign_outputs,
+    is_adapter,
+    is_checkpoint,
+)
 
-META_FILE = "ptune_adapter.json"
+META_FILE = ADAPTER_META
 FORMAT = "ptune-studio-adapter"
 FORMAT_VERSION = 1
 
@@ -51,8 +59,11 @@ def save_adapter(
     """Write the adapter folder; returns its size in bytes.
 
     ``method_options`` are the settings that rebuild the trained weights when they differ from
-    the requested ones (a grown prompt ends at the size it reached).
+    the requested ones (a grown prompt ends at the size it reached). A folder of that name
+    that PTune did not write is refused (:class:`OutputFolderError`), never written into.
     """
+    if folder.exists() or folder.is_symlink():
+        _refuse_foreign(folder, is_adapter(folder))
     folder.mkdir(parents=True, exist_ok=True)
     method = get_method(config.method)
     method.save(wrapped, folder)
@@ -145,10 +156,18 @@ def save_checkpoint(
     """Write a resumable checkpoint atomically (a half-written one never replaces a good one).
 
     ``best`` holds the trainable tensors of the best evaluation so far, when they are kept.
+    Only checkpoint folders PTune wrote are replaced or removed: another folder of one of the
+    three names (``folder``, ``.tmp``, ``.old``) is refused (:class:`OutputFolderError`).
     """
     tmp = folder.with_name(folder.name + ".tmp")
+    old = folder.with_name(folder.name + ".old")
+    for path in (folder, tmp, old):
+        if path.exists() or path.is_symlink():
+            _refuse_foreign(path, is_checkpoint(path))
     shutil.rmtree(tmp, ignore_errors=True)  # left over from a process killed mid-write
     tmp.mkdir(parents=True)
+    # The marker comes first, so a checkpoint killed half-written is still known as PTune's.
+    write_json(tmp / CHECKPOINT_MARKER, {"format": "ptune-studio-checkpoint"})
     save_file(trainable, str(tmp / "trainable.safetensors"))
     if best is not None:
         save_file(best, str(tmp / "best.safetensors"))
@@ -157,12 +176,38 @@ def save_checkpoint(
         tmp / "optimizer.pt",
     )
     write_json(tmp / "trainer_state.json", state)
-    old = folder.with_name(folder.name + ".old")
     if folder.exists():
         shutil.rmtree(old, ignore_errors=True)
         folder.rename(old)
     tmp.rename(folder)
     shutil.rmtree(old, ignore_errors=True)
+
+
+def _refuse_foreign(folder: Path, owned: bool) -> None:
+    if not owned:
+        raise OutputFolderError(
+            f"{folder} was not written by PTune Studio and a run would replace it; choose "
+            "another output folder, or move that folder away"
+        )
+
+
+def check_output_folder(out: Path, tasks: Iterable[str] = ()) -> None:
+    """Refuse, before a run starts, an output folder holding a checkpoint or adapter folder
+    that the run would replace but PTune did not write (:class:`OutputFolderError`).
+
+    ``tasks``: the task names of a multi-task run (one adapter folder each).
+    """
+    foreign = foreign_outputs(Path(out), tasks)
+    if foreign == [Path(out)]:
+        raise OutputFolderError(
+            f"the output folder {out} is a file, not a folder; choose another output folder"
+        )
+    if foreign:
+        raise OutputFolderError(
+            f"the output folder {out} already holds {', '.join(map(str, foreign))}, which "
+            "PTune Studio did not write and a run would replace; choose another output folder, "
+            "or move that folder away"
+        )
 
 
 def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, Any], dict[str, Any]]:

@@ -10,6 +10,7 @@ from accelerate import PartialState
 
 from core.config import TrainConfig
 from core.hardware import default_device
+from core.training.artifacts import check_output_folder
 from core.training.events import Callback
 from core.training.multitask import MultiTaskTrainer
 from core.training.trainer import Trainer
@@ -29,10 +30,15 @@ def create_trainer(
     stop_event: threading.Event | None = None,
     resume_from: str | Path | None = None,
 ) -> Trainer:
-    """The trainer for ``config``: multi-task when it names several tasks."""
-    if config.tasks:
-        return MultiTaskTrainer(config, callback, stop_event, resume_from)
-    return Trainer(config, callback, stop_event, resume_from)
+    """The trainer for ``config``: multi-task when it names several tasks.
+
+    An output folder whose checkpoint or adapter folders PTune did not write is refused here
+    (:class:`~core.errors.OutputFolderError`), before any training time is spent.
+    """
+    cls = MultiTaskTrainer if config.tasks else Trainer
+    trainer = cls(config, callback, stop_event, resume_from)
+    check_output_folder(trainer.out, config.tasks)
+    return trainer
 
 
 def train(

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from core.config import TrainConfig
-from core.errors import BusyError
+from core.errors import BusyError, OutputFolderError
 from core.training import jobs, runner
 from core.training.events import Callback, Event
 from core.training.inputs import check_config
@@ -125,7 +125,9 @@ def _record_and_start(
         store.update_run(run_id, config=config.to_dict())
     try:
         handle = runner.start(config, RunRecorder(store, run_id, forward), run_id=run_id, job=job)
-    except BusyError:  # a stopped sweep starts no further runs: leave no record
+    # A refused start leaves no record: a stopped sweep starts no further runs, and an output
+    # folder holding folders PTune did not write is never trained into.
+    except (BusyError, OutputFolderError):
         store.delete_run(run_id)
         raise
     return run_id, handle

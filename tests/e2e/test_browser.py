@@ -48,10 +48,11 @@ def sync_api():
 
 
 @pytest.fixture()
-def app_url(sync_api, tmp_path):
+def app_url(sync_api, tmp_path, tmp_path_factory):
     from app import create_app, launch_options
 
-    demo = create_app(db=tmp_path / "studio.db")
+    # The session's temporary folder is the data folder: the tiny model lives there.
+    demo = create_app(db=tmp_path / "studio.db", data_dir=tmp_path_factory.getbasetemp())
     port = free_port()
     demo.launch(
         server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
