@@ -3,10 +3,14 @@
 The command line is run by the machine's own user and takes any path. A served app is used by
 people who should reach only what it serves, so every path a client names is checked here:
 
-* datasets: from the data folder (``--data-dir``), the uploads, the app's home (the folder of
-  its database) or the bundled demo dataset; Hugging Face Hub ids stay allowed;
-* base model folders and adapters to start from (``init_from``): in the app's home or data
-  folder; Hub model ids and the embedded default model stay allowed;
+* datasets: from the data folder (``--data-dir``), the uploads or the bundled demo dataset;
+  Hugging Face Hub ids stay allowed;
+* base model folders and adapters to start from (``init_from``): in the data folder or the
+  app's run folders (``checkpoints/`` beside its database); Hub model ids and the embedded
+  default model stay allowed.
+
+The app's home itself is not a root: it is the folder of the database, which ``--db`` may put
+anywhere (``--db ~/studio.db`` would otherwise open the whole home directory).
 * the output folder (``out``): never from a client; each run gets its folder from the store.
 
 Paths are resolved (symbolic links, ``..``, ``~``) before they are compared, so a link inside
@@ -51,9 +55,13 @@ def _roots(*folders: Path | None) -> list[Path]:
     return [folder.expanduser().resolve() for folder in folders if folder is not None]
 
 
+def _runs_folder(state: AppState) -> Path:
+    return state.store.home / "checkpoints"
+
+
 def _where(state: AppState) -> str:
     """The folders a person may use, in words."""
-    home = f"the app folder {state.store.home}"
+    home = f"the app's run folder {_runs_folder(state)}"
     if state.data_dir is None:
         return home
     return f"the data folder {state.data_dir} or {home}"
@@ -67,7 +75,7 @@ def data_refusal(state: AppState, source: Any) -> str | None:
         return None  # nothing given (the check names it), or a Hugging Face Hub id
     if _resolved(text) == DEMO_DATA.resolve():
         return None
-    roots = _roots(state.data_dir, state.upload_dir, state.store.home)
+    roots = _roots(state.data_dir, state.upload_dir)
     outside = _outside(text, roots, SUPPORTED_EXTENSIONS)
     if outside is None:
         return None
@@ -123,7 +131,7 @@ def adapter_refusal(state: AppState, folder: Any) -> str | None:
     data = " or one in the data folder" if state.data_dir is not None else ""
     return (
         f"the adapter folder {outside} is outside {_where(state)}; start from the adapter of a "
-        f"run this app trained (under {state.store.home / 'checkpoints'}){data}"
+        f"run this app trained (under {_runs_folder(state)}){data}"
     )
 
 
@@ -138,7 +146,7 @@ def out_refusal(state: AppState, out: Any) -> str | None:
 
 
 def _folders(state: AppState) -> list[Path]:
-    return _roots(state.store.home, state.data_dir)
+    return _roots(_runs_folder(state), state.data_dir)
 
 
 def _is_hub_model_id(text: str) -> bool:

@@ -88,8 +88,10 @@ def test_datasets_the_app_serves_are_read(served_state):
     served_state.upload_dir.mkdir(parents=True)
     upload = reviews_at(served_state.upload_dir / "mine.csv", 20)
     assert preview(served_state, str(upload)).rows == 20
-    in_home = reviews_at(served_state.store.home / "notes.csv", 30)
-    assert preview(served_state, str(in_home)).rows == 30
+    # the database's folder is not a root: --db may put it anywhere, e.g. a home directory
+    beside_db = reviews_at(served_state.store.home / "notes.csv", 30)
+    with pytest.raises(DataError, match="outside the folders this app reads datasets from"):
+        preview(served_state, str(beside_db))
     inside = served_state.data_dir / "sub" / ".." / "films.csv"  # '..' that stays inside
     (served_state.data_dir / "sub").mkdir()
     assert preview(served_state, str(inside)).rows == 60
@@ -138,7 +140,7 @@ def test_a_model_folder_outside_is_refused_and_not_read(served_state, tiny_model
     message = confine.model_refusal(served_state, str(tiny_model_dir))
     assert message == (
         f"the base model folder {tiny_model_dir} is outside the data folder "
-        f"{served_state.data_dir} or the app folder {served_state.store.home}; put the model "
+        f"{served_state.data_dir} or the app's run folder {served_state.store.home / 'checkpoints'}; put the model "
         "folder there, or give a Hugging Face model id or all-MiniLM-L6-v2"
     )
     shown = show_model(served_state, str(tiny_model_dir))  # its config is not even read
@@ -161,7 +163,7 @@ def test_init_from_outside_the_app_folders_is_refused(served_state, tmp_path):
     assert [(p.setting, p.message) for p in problems] == [(
         "init_from",
         f"the adapter folder {outside} is outside the data folder {served_state.data_dir} or the "
-        f"app folder {served_state.store.home}; start from the adapter of a run this app trained "
+        f"app's run folder {served_state.store.home / 'checkpoints'}; start from the adapter of a run this app trained "
         f"(under {served_state.store.home / 'checkpoints'}) or one in the data folder",
     )]  # fmt: skip
     own = served_state.store.checkpoint_dir(3) / "adapter"
