@@ -138,10 +138,11 @@ def test_the_sweep_form_refuses_paths_outside(served_state, tmp_path):
 # ----------------------------------------------------------------------------- models and folders
 def test_a_model_folder_outside_is_refused_and_not_read(served_state, tiny_model_dir):
     message = confine.model_refusal(served_state, str(tiny_model_dir))
+    runs = served_state.store.home / "checkpoints"
     assert message == (
         f"the base model folder {tiny_model_dir} is outside the data folder "
-        f"{served_state.data_dir} or the app's run folder {served_state.store.home / 'checkpoints'}; put the model "
-        "folder there, or give a Hugging Face model id or all-MiniLM-L6-v2"
+        f"{served_state.data_dir} or the app's run folder {runs}; put the model folder there, "
+        "or give a Hugging Face model id or all-MiniLM-L6-v2"
     )
     shown = show_model(served_state, str(tiny_model_dir))  # its config is not even read
     assert shown == f"This model cannot be used: {message}"
@@ -159,12 +160,13 @@ def test_a_model_folder_outside_is_refused_and_not_read(served_state, tiny_model
 
 def test_init_from_outside_the_app_folders_is_refused(served_state, tmp_path):
     outside = tmp_path / "someone" / "adapter"
+    runs = served_state.store.home / "checkpoints"
     problems = confine.path_problems(served_state, {"init_from": str(outside)})
     assert [(p.setting, p.message) for p in problems] == [(
         "init_from",
         f"the adapter folder {outside} is outside the data folder {served_state.data_dir} or the "
-        f"app's run folder {served_state.store.home / 'checkpoints'}; start from the adapter of a run this app trained "
-        f"(under {served_state.store.home / 'checkpoints'}) or one in the data folder",
+        f"app's run folder {runs}; start from the adapter of a run this app trained "
+        f"(under {runs}) or one in the data folder",
     )]  # fmt: skip
     own = served_state.store.checkpoint_dir(3) / "adapter"
     assert confine.path_problems(served_state, {"init_from": str(own)}) == []
