@@ -42,3 +42,7 @@ class BusyError(PTuneError):
 
 class CheckpointError(PTuneError):
     """A resumable checkpoint is missing or does not match the run."""
+
+
+class RunStateError(PTuneError):
+    """The run's status does not allow what was asked (e.g. resuming a run that succeeded)."""
