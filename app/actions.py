@@ -1,5 +1,5 @@
-"""What several tabs and the HTTP API do alike, without any Gradio: stop the job, find the
-active run, list the runs that can predict, predict with them.
+"""What several tabs and the HTTP API do alike, without any Gradio: stop the job, resume a
+run, find the active run, list the runs that can predict, predict with them.
 
 Tabs import these from here, never from each other.
 """
@@ -11,7 +11,7 @@ from typing import Any
 from app.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.training import jobs
-from core.training.recording import adapter_folder
+from core.training.recording import adapter_folder, resume_recorded
 
 
 def stop_training(state: AppState) -> str:
@@ -27,6 +27,15 @@ def stop_training(state: AppState) -> str:
     if stopped.sweep_id is not None:
         lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
     return " ".join(lines)
+
+
+def resume_training(state: AppState, run_id: int) -> int:
+    """Continue a stopped, interrupted or failed run from its checkpoint, as the same run; its
+    id. Refused with a message saying why (the run record unchanged) for an unknown run, one
+    still queued or running, one that succeeded, one without a checkpoint, and while another
+    run or sweep trains on the device."""
+    resume_recorded(state.store, run_id)
+    return run_id
 
 
 def active_run_id(state: AppState) -> int | None:

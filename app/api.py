@@ -1,7 +1,9 @@
-"""The HTTP API: ``/train``, ``/stop``, ``/runs`` and ``/predict``, with stable names.
+"""The HTTP API: ``/train``, ``/resume``, ``/stop``, ``/runs`` and ``/predict``, with stable
+names.
 
 Each endpoint is a named, typed function registered with ``gr.api``; errors come back as
-``gr.Error`` messages (the client raises them as ``AppError``).
+``gr.Error`` messages in plain text, one problem per line (the client raises them as
+``AppError``).
 """
 
 from __future__ import annotations
@@ -11,9 +13,9 @@ from typing import Any, cast
 import gradio as gr
 import yaml
 
-from app import confine
-from app.actions import predict_runs
+from app.actions import predict_runs, resume_training
 from app.errors import friendly
+from app.preflight import check_start
 from app.state import AppState, check_text_length
 from core.checks import nest_method_options
 from core.config import TrainConfig
@@ -40,11 +42,16 @@ def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
 
 
 def train(state: AppState, config: dict[str, Any] | str) -> int:
-    """Check the config (every problem at once, paths the app does not serve among them) and
-    start training in the run's own folder; the new run's id."""
-    run = confine.checked(state, parse_config(config)).config
+    """Check the config and its data (every problem at once, as the Train tab does) and start
+    training; the new run's id. A refused request records no run."""
+    run, _bundle = check_start(state, parse_config(config))
     run_id, _handle = start_recorded(state.store, cast(TrainConfig, run))
     return run_id
+
+
+def resume(state: AppState, run_id: Any) -> int:
+    """Continue a stopped, interrupted or failed run from its checkpoint; its (same) id."""
+    return resume_training(state, run_id_of(run_id))
 
 
 def stop(state: AppState) -> dict[str, Any]:
@@ -91,11 +98,15 @@ def run_id_of(value: Any) -> int:
 
 def register_api(state: AppState) -> None:
     """Add the API endpoints to the Blocks being built (call inside ``with gr.Blocks()``)."""
-    guard = friendly("en")
+    guard = friendly("en", markup=False)  # API callers read plain text, not HTML
 
     @guard
     def train_endpoint(config: dict[str, Any] | str) -> int:
         return train(state, config)
+
+    @guard
+    def resume_endpoint(run_id: int | str) -> int:
+        return resume(state, run_id)
 
     @guard
     def stop_endpoint() -> dict[str, Any]:
@@ -110,6 +121,7 @@ def register_api(state: AppState) -> None:
         return predict(state, text, run_ids)
 
     gr.api(train_endpoint, api_name="train")
+    gr.api(resume_endpoint, api_name="resume")
     gr.api(stop_endpoint, api_name="stop")
     gr.api(runs_endpoint, api_name="runs")
     gr.api(predict_endpoint, api_name="predict")

@@ -39,22 +39,30 @@ def plain(exc: BaseException) -> str:
     return message[0].upper() + message[1:]
 
 
-def to_gradio(exc: BaseException, title: str = "Error") -> gr.Error:
-    """A ``gr.Error`` for ``exc``: all problems of a form, or the one sentence."""
+def to_gradio(exc: BaseException, title: str = "Error", markup: bool = True) -> gr.Error:
+    """A ``gr.Error`` for ``exc``: all problems of a form, or the one sentence.
+
+    ``markup``: the browser shows the message as HTML (a list of problems, text escaped);
+    without it the message is plain text, one problem per line, for HTTP API callers.
+    """
     if isinstance(exc, FormProblems):
-        return gr.Error(
-            problems_html(exc.problems), duration=None, title=title, print_exception=False
-        )
+        lines = [str(p) for p in exc.problems]
+        message = problems_html(lines) if markup else "\n".join(lines)
+        return gr.Error(message, duration=None, title=title, print_exception=False)
     if isinstance(exc, EXPECTED):
-        return gr.Error(html.escape(plain(exc)), title=title, print_exception=False)
+        message = plain(exc)
+        return gr.Error(html.escape(message) if markup else message, title=title,
+                        print_exception=False)  # fmt: skip
     log.exception("unexpected error in a handler")
-    return gr.Error(
-        html.escape(f"Unexpected error ({type(exc).__name__}): {plain(exc)}"), title=title
-    )
+    message = f"Unexpected error ({type(exc).__name__}): {plain(exc)}"
+    return gr.Error(html.escape(message) if markup else message, title=title)
 
 
-def friendly(lang: str = "en") -> Callable[[F], F]:
-    """Decorator: every failure of the handler reaches the person as plain sentences."""
+def friendly(lang: str = "en", markup: bool = True) -> Callable[[F], F]:
+    """Decorator: every failure of the handler reaches the person as plain sentences.
+
+    ``markup=False`` for HTTP API endpoints: their callers read the message as plain text.
+    """
 
     def decorate(fn: F) -> F:
         @functools.wraps(fn)
@@ -65,7 +73,7 @@ def friendly(lang: str = "en") -> Callable[[F], F]:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated, never shown as a traceback
                 key = "problems_title" if isinstance(exc, FormProblems) else "error_title"
-                raise to_gradio(exc, text(key, lang)) from exc
+                raise to_gradio(exc, text(key, lang), markup) from exc
 
         return wrapper  # type: ignore[return-value]
 

@@ -4,24 +4,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import Any
 
 import gradio as gr
 import pandas as pd
 
 from app import confine, estimate, forms
 from app.actions import stop_training
-from app.datasets import load_bundle, preview
-from app.errors import FormProblems, friendly
+from app.datasets import preview
+from app.errors import friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
+from app.preflight import check_start
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
-from core.checks import draft, model_support
-from core.config import TrainConfig, parse_tasks
+from core.checks import model_support
+from core.config import TrainConfig
 from core.data.reading import SUPPORTED_EXTENSIONS
-from core.errors import DataError, PTuneError
+from core.errors import PTuneError
 from core.methods import METHODS
-from core.training.multitask import combine
 from core.training.recording import start_recorded
 
 
@@ -97,27 +97,8 @@ def switch_method(method: str) -> list[Any]:
 
 
 def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any]:
-    """The form as a checked config and its loaded dataset; FormProblems lists every problem
-    (paths the app does not serve among them, :mod:`app.confine`)."""
-    kwargs = forms.config_values(values)
-    check = confine.check_run(state, kwargs)
-    problems: list[Any] = list(check.problems)
-    tasks = parse_tasks(kwargs.get("tasks"))
-    data = str(kwargs.get("data") or "").strip()
-    sources = tasks if isinstance(tasks, dict) and tasks else ({"": data} if data else {})
-    bundles = {}
-    for name, source in sources.items():
-        if confine.data_refusal(state, source):
-            continue  # listed among the problems already
-        try:
-            one = draft(TrainConfig, {**kwargs, "data": source, "tasks": {}})
-            bundles[name] = load_bundle(state, one)
-        except DataError as exc:
-            problems.append(TrainConfig.problem("data", f"{name}: {exc}" if name else str(exc)))
-    if problems:
-        raise FormProblems(list(dict.fromkeys(problems)))
-    bundle = combine(bundles)[0] if len(bundles) > 1 else next(iter(bundles.values()), None)
-    return cast(TrainConfig, check.config), bundle
+    """The form as a checked config and its loaded dataset; FormProblems lists every problem."""
+    return check_start(state, forms.config_values(values))
 
 
 def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:

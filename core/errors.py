@@ -46,3 +46,7 @@ class CheckpointError(PTuneError):
 
 class OutputFolderError(PTuneError):
     """The output folder holds a folder a run would replace that PTune Studio did not write."""
+
+
+class RunStateError(PTuneError):
+    """The run's status does not allow what was asked (e.g. resuming a run that succeeded)."""

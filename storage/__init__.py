@@ -11,6 +11,7 @@ from .errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
     ForeignDatabaseError,
+    NoDatabaseError,
     RunNotFoundError,
     StorageError,
 )
@@ -24,6 +25,7 @@ __all__ = [
     "CorruptDatabaseError",
     "DatabaseLockedError",
     "ForeignDatabaseError",
+    "NoDatabaseError",
     "RunNotFoundError",
     "StorageError",
     "Store",

@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from .connection import default_db_path
-from .errors import StorageError
 from .store import Store
 
 
@@ -67,11 +66,25 @@ def format_table(runs: list[dict[str, Any]]) -> str:
     return "\n".join(lines)
 
 
+READ_ONLY = ("list", "show", "export")
+"""Commands that only read: they never create, upgrade or switch a database file."""
+
+
+def open_store(args: argparse.Namespace) -> Store:
+    """The store the command works on.
+
+    Only ``import`` may create a database (in a missing or empty file); the read-only commands
+    read an existing one as it stands; ``delete`` needs an existing one. A file that is not a
+    PTune Studio database is refused by every command and left as it is.
+    """
+    if args.command == "import":
+        return Store(args.db)
+    return Store(args.db, create=False, upgrade=args.command not in READ_ONLY)
+
+
 def run_command(args: argparse.Namespace) -> None:
     """Carry out one parsed command, printing its result."""
-    if args.db is not None and args.command != "import" and not args.db.exists():
-        raise StorageError(f"no database at {args.db}; check the --db path")
-    with Store(args.db) as store:
+    with open_store(args) as store:
         if args.command == "list":
             runs = store.list_runs(status=args.status, limit=args.limit)
             print(format_table(runs) if runs else "no runs yet")

@@ -15,7 +15,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from . import schema
-from .errors import StorageError
+from .errors import NoDatabaseError, StorageError
 from .util import storage_error
 
 MEMORY = ":memory:"
@@ -38,12 +38,27 @@ class Connections:
     A sqlite3 connection belongs to the thread that opened it, so each thread (the training
     thread, every UI handler thread) gets its own connection to the same file; the object itself
     is shared. ``":memory:"`` uses one shared connection, guarded by a lock, for tests.
+
+    ``create=False`` opens only a file that already holds a PTune Studio database (a missing
+    or empty file is :class:`NoDatabaseError`, and is not created); ``upgrade=False`` (which
+    implies ``create=False``) also leaves an older database's schema as it stands, to be read
+    as it is, and its journal mode alone: what the read-only commands use.
     """
 
-    def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        timeout: float = 5.0,
+        create: bool = True,
+        upgrade: bool = True,
+    ) -> None:
         self.memory = str(path) == MEMORY
         self.path: Path | str = MEMORY if self.memory else Path(path or default_db_path())
         self.timeout = timeout
+        self.create = (create and upgrade) or self.memory
+        self.upgrade = upgrade
+        self.current = True  # whether the schema is up to date (set on open)
         self._local = threading.local()
         self._lock = threading.RLock()
         self._shared: Database | None = None
@@ -58,12 +73,20 @@ class Connections:
     def _open(self) -> None:
         if isinstance(self.path, Path):
             self.path = self.path.expanduser().absolute()
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            if self.create:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            else:
+                schema.check_exists(self.path)
             schema.check_header(self.path)
         try:
             db = self.db
             if schema.check_ownership(db, str(self.path)):
                 schema.check_integrity(db, str(self.path))
+            elif not self.create:
+                raise NoDatabaseError(schema.no_tables_message(self.path))
+            if not self.upgrade:
+                self.current = not schema.pending(db)
+                return
             if not self.memory:
                 db.enable_wal()
             with self._lock:
@@ -94,8 +117,12 @@ class Connections:
         return db
 
     def _connect(self) -> Database:
+        # Without ``create``, a file removed since the checks is not made again (mode=rw).
+        target, uri = str(self.path), False
+        if not self.create and isinstance(self.path, Path):
+            target, uri = f"{self.path.as_uri()}?mode=rw", True
         conn = sqlite3.connect(
-            str(self.path), timeout=self.timeout, isolation_level=None, check_same_thread=False
+            target, timeout=self.timeout, isolation_level=None, check_same_thread=False, uri=uri
         )
         db = Database(conn, execute_plugins=False)
         db.execute("PRAGMA foreign_keys = ON")

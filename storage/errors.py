@@ -5,6 +5,10 @@ class StorageError(Exception):
     """Base class for every error the storage layer reports to a person."""
 
 
+class NoDatabaseError(StorageError):
+    """No PTune Studio database is there yet (a missing or empty file), when none may be made."""
+
+
 class CorruptDatabaseError(StorageError):
     """The database file is not SQLite or is damaged."""
 

@@ -11,41 +11,67 @@ from sqlite_utils import Database
 from . import ownership
 from .errors import StorageError
 
+REUSE_SLACK_SECONDS = 1.0
+"""How much later than the recorded time a process may seem to have started and still be the
+one that recorded it (the kernel's boot time is whole seconds, so start times are rounded)."""
 
-def _started_before_boot(started_at: str | None) -> bool:
-    """Whether the run started before this machine last booted (so its pid may be reused)."""
+
+def _timestamp(recorded_at: str | None) -> float | None:
+    try:
+        return datetime.fromisoformat(recorded_at).timestamp() if recorded_at else None
+    except ValueError:  # a malformed time: no opinion
+        return None
+
+
+def _started_before_boot(recorded: float) -> bool:
+    """Whether the time is before this machine last booted (so its pid may be reused)."""
     try:
         import psutil
 
-        return bool(started_at) and datetime.fromisoformat(started_at).timestamp() < (
-            psutil.boot_time()
-        )
-    except Exception:  # psutil missing or a malformed time: no opinion
+        return recorded < psutil.boot_time()
+    except Exception:  # psutil missing: no opinion
         return False
 
 
-def pid_alive(pid: int | None, started_at: str | None = None) -> bool:
-    """Whether process ``pid`` on this host may still run its run; unknown counts as alive.
+def _started_after(pid: int, recorded: float) -> bool:
+    """Whether process ``pid`` started after ``recorded``: then it cannot be the process that
+    wrote the row, but a later one given the same pid (an app restarted in a container gets
+    the same small pid again)."""
+    try:
+        import psutil
 
-    A run started before the last boot is dead whatever now holds its pid.
+        return psutil.Process(pid).create_time() > recorded + REUSE_SLACK_SECONDS
+    except Exception:  # psutil missing, or the process just ended or cannot be read
+        return False
+
+
+def pid_alive(pid: int | None, recorded_at: str | None = None) -> bool:
+    """Whether process ``pid`` on this host may still run the run or sweep it recorded at
+    ``recorded_at`` (ISO time); unknown counts as alive.
+
+    A row recorded before the last boot, or whose pid now belongs to a process started after
+    the row was written, has no live process whatever holds its pid now.
     """
     if pid is None:
         return True
-    if _started_before_boot(started_at):
+    recorded = _timestamp(recorded_at)
+    if recorded is not None and _started_before_boot(recorded):
         return False
     if os.name == "nt":
         try:
             import psutil
         except ImportError:
             return True  # os.kill on Windows would terminate the process
-        return bool(psutil.pid_exists(pid))
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # e.g. PermissionError: it exists, under another user
-    return True
+        if not psutil.pid_exists(pid):
+            return False
+    else:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return False
+        except OSError:
+            pass  # e.g. PermissionError: it exists, under another user
+    return recorded is None or not _started_after(pid, recorded)
 
 
 def recorded_checkpoints(db: Database) -> set[str]:

@@ -7,12 +7,13 @@ up to date when a newer PTune Studio opens it. Never edit a released migration: 
 
 from __future__ import annotations
 
+import codecs
 from pathlib import Path
 
 from sqlite_utils import Database
 from sqlite_utils.migrations import Migrations
 
-from .errors import CorruptDatabaseError, ForeignDatabaseError
+from .errors import CorruptDatabaseError, ForeignDatabaseError, NoDatabaseError
 
 MIGRATION_SET = "ptune_studio"
 SQLITE_MAGIC = b"SQLite format 3\x00"
@@ -118,17 +119,62 @@ def migration_names() -> list[str]:
         return [m.name for m in migrations.pending(empty)]
 
 
+CHOOSE_ANOTHER = "check the path, or choose another database with --db or PTUNE_HOME"
+
+
+def check_exists(path: Path) -> None:
+    """NoDatabaseError unless ``path`` is a file with something in it (nothing is created)."""
+    if path.is_dir():
+        raise NoDatabaseError(f"{path} is a folder, not a database file; {CHOOSE_ANOTHER}")
+    if not path.exists():
+        raise NoDatabaseError(
+            f"there is no database at {path} (no such file); {CHOOSE_ANOTHER} - a database is "
+            "created when the app or a training with --db first uses it"
+        )
+    if path.stat().st_size == 0:
+        raise NoDatabaseError(
+            f"{path} is an empty file (0 bytes), not a PTune Studio database yet, so it holds "
+            f"no runs; {CHOOSE_ANOTHER} (it was left as it is)"
+        )
+
+
+def no_tables_message(path: Path | str) -> str:
+    """What to say about a SQLite file with no tables at all when none may be created."""
+    return (
+        f"{path} is an empty SQLite database with no PTune Studio tables yet, so it holds no "
+        f"runs; {CHOOSE_ANOTHER} (it was left as it is)"
+    )
+
+
+def _as_text(head: bytes) -> str | None:
+    """The file's first bytes as text when they are printable UTF-8 (a cut last character is
+    fine), else None."""
+    try:
+        text = codecs.getincrementaldecoder("utf-8")().decode(head)
+    except UnicodeDecodeError:
+        return None
+    return text if all(ch.isprintable() or ch in "\t\r\n" for ch in text) else None
+
+
 def check_header(path: Path) -> None:
     """CorruptDatabaseError if ``path`` exists, is not empty and is not a SQLite file."""
     if not path.is_file() or path.stat().st_size == 0:
         return
     with path.open("rb") as handle:
-        head = handle.read(len(SQLITE_MAGIC))
-    if head != SQLITE_MAGIC:
+        head = handle.read(512)
+    if head.startswith(SQLITE_MAGIC):
+        return
+    text = _as_text(head)
+    if text is not None:
+        start = " ".join(text[:40].split())
         raise CorruptDatabaseError(
-            f"{path} is not a SQLite database (it may be damaged, or another kind of file); "
-            "move it away or choose another database with --db or PTUNE_HOME"
+            f"{path} is a text file (it begins {start!r}), not a SQLite database; it was left "
+            f"as it is - {CHOOSE_ANOTHER}"
         )
+    raise CorruptDatabaseError(
+        f"{path} is not a SQLite database (it may be damaged, or another kind of file); it was "
+        f"left as it is - move it away, or {CHOOSE_ANOTHER}"
+    )
 
 
 def check_ownership(db: Database, path: str) -> bool:
@@ -143,8 +189,9 @@ def check_ownership(db: Database, path: str) -> bool:
     if any(m.name for m in migrations.applied(db)):
         return True
     raise ForeignDatabaseError(
-        f"{path} is a SQLite database of another program (tables: {', '.join(tables[:5])}); "
-        "PTune Studio will not add its tables to it - choose another file with --db or PTUNE_HOME"
+        f"{path} is a SQLite database of another program (tables: {', '.join(tables[:5])}), "
+        "not a PTune Studio database; PTune Studio leaves it as it is and will not add its "
+        f"tables to it - {CHOOSE_ANOTHER}"
     )
 
 
@@ -158,6 +205,11 @@ def check_integrity(db: Database, path: str) -> None:
             f"the database {path} failed its integrity check ({detail}); restore it from a "
             f"backup, or recover what is left with `sqlite3 {path} .recover | sqlite3 new.db`"
         )
+
+
+def pending(db: Database) -> list[str]:
+    """Names of the migrations the database still lacks (none when it is current)."""
+    return [m.name for m in migrations.pending(db)]
 
 
 def migrate(db: Database) -> list[str]:

@@ -33,12 +33,21 @@ class Store(Connections):
 
     ``Store(path=None, *, timeout=5.0)``: ``None`` opens :func:`default_db_path`; ``":memory:"``
     is for tests. Opening creates or upgrades the schema and marks runs whose process died as
-    ``interrupted`` (see :meth:`recover_interrupted`).
+    ``interrupted`` (see :meth:`recover_interrupted`). ``create=False`` refuses a missing or
+    empty file instead of creating a database there; ``upgrade=False`` also reads an older
+    database as it stands, unchanged (then nothing is recovered either).
     """
 
-    def __init__(self, path: str | Path | None = None, *, timeout: float = 5.0) -> None:
-        super().__init__(path, timeout=timeout)
-        if not self.memory:
+    def __init__(
+        self,
+        path: str | Path | None = None,
+        *,
+        timeout: float = 5.0,
+        create: bool = True,
+        upgrade: bool = True,
+    ) -> None:
+        super().__init__(path, timeout=timeout, create=create, upgrade=upgrade)
+        if not self.memory and self.current:
             try:
                 self.recover_interrupted()
             except BaseException:
@@ -64,7 +73,11 @@ class Store(Connections):
         sweep_id: int | str | None = None,
         resumed_from: int | None = None,
     ) -> int:
-        """Record a new run (in sweep ``sweep_id`` when given); its id."""
+        """Record a new run (in sweep ``sweep_id`` when given); its id.
+
+        The run notes this process and host, so that a run whose process dies while it is still
+        being set up (``queued``) is found by :meth:`recover_interrupted` too.
+        """
         row = encode_run_fields(
             {
                 "name": name,
@@ -77,6 +90,8 @@ class Store(Connections):
                 "sweep_id": None if sweep_id is None else str(sweep_id),
                 "resumed_from": resumed_from,
                 "created_at": now_iso(),
+                "pid": os.getpid(),
+                "hostname": socket.gethostname(),
             }
         )
         with self._write() as db:
@@ -96,6 +111,23 @@ class Store(Connections):
             pid=os.getpid() if pid is None else pid,
             hostname=socket.gethostname(),
         )
+
+    @translate_errors
+    def queue_run(self, run_id: int, status: str) -> bool:
+        """Mark a run that is ``status`` now ``queued`` again in this process: it is about to
+        resume. False (and nothing changed) if its status is no longer ``status``, e.g. because
+        another process resumed it first.
+
+        ``started_at`` becomes now, the time this process took the run, which is what
+        :meth:`recover_interrupted` compares a process's own start time with.
+        """
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE runs SET status = 'queued', started_at = ?, finished_at = NULL, "
+                "error = NULL, pid = ?, hostname = ? WHERE id = ? AND status = ?",
+                [now_iso(), os.getpid(), socket.gethostname(), run_id, status],
+            )
+        return cursor.rowcount == 1
 
     @translate_errors
     def update_run(self, run_id: int, **fields: Any) -> None:
@@ -240,29 +272,54 @@ class Store(Connections):
     # ------------------------------------------------------- recovery, resume
     @translate_errors
     def recover_interrupted(self) -> list[int]:
-        """Mark ``running`` runs and sweeps of this host whose process is gone ``interrupted``;
-        the run ids."""
-        dead = self._mark_dead("runs", "started_at", INTERRUPTED_ERROR)
-        self._mark_dead("sweeps", "created_at", SWEEP_INTERRUPTED_ERROR)
+        """Mark ``queued`` and ``running`` runs, and ``running`` sweeps, whose process is gone
+        ``interrupted``; the run ids.
+
+        Only rows of this host are checked (another machine's processes cannot be seen). A
+        ``queued`` run with no process noted was recorded by an older PTune Studio, which noted
+        none until training started: no process can be asked about it, so it is marked too (if
+        an older version were in fact still setting it up, its start marks it running again).
+        """
+        host = socket.gethostname()
+        rows = self.db.execute(
+            "SELECT id, status, pid, COALESCE(started_at, created_at) FROM runs "
+            "WHERE status IN ('queued', 'running') AND (hostname = ? OR "
+            "(status = 'queued' AND pid IS NULL))",
+            [host],
+        ).fetchall()
+        dead = self._mark_dead("runs", rows, INTERRUPTED_ERROR)
+        rows = self.db.execute(
+            "SELECT id, status, pid, created_at FROM sweeps "
+            "WHERE status = 'running' AND hostname = ?",
+            [host],
+        ).fetchall()
+        self._mark_dead("sweeps", rows, SWEEP_INTERRUPTED_ERROR)
         return dead
 
-    def _mark_dead(self, table: str, started_column: str, error: str) -> list[int]:
-        rows = self.db.execute(
-            f"SELECT id, pid, {started_column} FROM {table} "
-            "WHERE status = 'running' AND hostname = ?",
-            [socket.gethostname()],
-        ).fetchall()
-        dead = [row_id for row_id, pid, started in rows if not files.pid_alive(pid, started)]
+    def _mark_dead(self, table: str, rows: list[tuple[Any, ...]], error: str) -> list[int]:
+        """Mark the rows (id, status, pid, recorded at) whose process is gone ``interrupted``.
+
+        A row is only changed if it still has the status and pid read, so a run another
+        process resumed meanwhile is left alone.
+        """
+        dead = [
+            (row_id, status, pid)
+            for row_id, status, pid, recorded in rows
+            if (pid is None and status == "queued") or not files.pid_alive(pid, recorded)
+        ]
         if not dead:
             return []
+        marked = []
         with self._write() as db:
-            for row_id in dead:
-                db.execute(
+            for row_id, status, pid in dead:
+                cursor = db.execute(
                     f"UPDATE {table} SET status = 'interrupted', error = ?, finished_at = ? "
-                    "WHERE id = ? AND status = 'running'",
-                    [error, now_iso(), row_id],
+                    "WHERE id = ? AND status = ? AND pid IS ?",
+                    [error, now_iso(), row_id, status, pid],
                 )
-        return dead
+                if cursor.rowcount:
+                    marked.append(row_id)
+        return marked
 
     @translate_errors
     def checkpoint_path(self, run_id: int) -> Path:
@@ -277,7 +334,8 @@ class Store(Connections):
         where = ", ".join(str(p) for p in candidates)
         raise CheckpointMissingError(
             f"run {run_id} ({run['name']}) has no checkpoint to resume from: {where} is "
-            "missing (deleted or on another machine); start the run again instead"
+            "missing (never written, deleted, or on another machine); start the run again "
+            "instead"
         )
 
     # ---------------------------------------------------------------- sweeps

@@ -69,7 +69,8 @@ def test_resume_run_alone_continues_with_the_recorded_settings(
     config = checked(_values(tiny_model_dir, data=str(reviews), method="head_only",
                              max_steps=4, precision="fp32")).config  # fmt: skip
     run_id, handle = start_recorded(store, config)
-    assert handle.wait(120)["status"] == "succeeded"
+    handle.stop()  # at its first step boundary: a run with its training still ahead
+    assert handle.wait(120)["status"] == "stopped"
     assert main(["--db", str(db), "--resume-run", str(run_id), "--quiet"]) == 0
     summary = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
     assert (summary["run_id"], summary["status"], summary["steps"]) == (run_id, "succeeded", 4)

@@ -107,7 +107,8 @@ def test_a_stopped_sweep_starts_no_further_runs(store, reviews, tiny_model_dir):
 def test_a_refused_resume_leaves_the_run_as_it_was(store, reviews, tiny_model_dir):
     config = endless(reviews, tiny_model_dir)
     run_id = store.create_run(name="r", method="ptuning_v2", base_model=str(tiny_model_dir),
-                              dataset=str(reviews), config=config.to_dict())  # fmt: skip
+                              dataset=str(reviews), config=config.to_dict(),
+                              status="stopped")  # fmt: skip
     checkpoint = store.checkpoint_dir(run_id)
     checkpoint.mkdir(parents=True)
     (checkpoint / "trainer_state.json").write_text(json.dumps({"loop": {"step": 2}}))
@@ -119,4 +120,5 @@ def test_a_refused_resume_leaves_the_run_as_it_was(store, reviews, tiny_model_di
     finally:
         jobs.release(busy)
     assert store.last_step(run_id) == 3  # the steps after the checkpoint were not dropped
+    assert store.get_run(run_id)["status"] == "stopped"
     assert jobs.current() is None

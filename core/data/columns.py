@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,8 @@ LABEL_NAMES = (
 )  # fmt: skip
 COLUMN_HINT = "set text_column / label_column (CLI: --text-column / --label-column)"
 _INT_RE = re.compile(r"[+-]?\d+(?:\.0*)?")
+MANY_NUMBERS = 20
+"""More distinct fractional numbers than this in a label column read as measurements."""
 
 
 def guess_columns(
@@ -98,3 +101,35 @@ def sorted_label_names(keys: Sequence[str]) -> list[str]:
     if all(re.fullmatch(r"-?\d+", name) for name in names):
         return sorted(names, key=int)
     return sorted(names)
+
+
+def _number(key: str) -> float | None:
+    try:
+        return float(key)
+    except ValueError:
+        return None
+
+
+def check_not_continuous(keys: Sequence[str], column: str) -> None:
+    """DataError when the label column holds measurements, not classes.
+
+    Continuous values (scores such as 0.37, 1.52, ...) would each become a class of one or two
+    rows, and training would fail later for an unclear reason ("too small"). They are told
+    apart from classes that happen to be numbers (0/1, 1.0/2.0, a few steps such as
+    0.5/1.5/2.5) by being numbers, some with fractions, that either take more than
+    :data:`MANY_NUMBERS` distinct values or mostly occur only once.
+    """
+    counts = Counter(keys)
+    numbers = [n for n in map(_number, counts) if n is not None]
+    if not numbers or len(numbers) < len(counts) or all(n.is_integer() for n in numbers):
+        return  # words among the labels, or whole numbers only: classes
+    once = sum(1 for n in counts.values() if n == 1)
+    if len(counts) <= MANY_NUMBERS and once * 2 <= len(counts):
+        return
+    examples = ", ".join(list(counts)[:5])
+    raise DataError(
+        f"the label column '{column}' looks continuous: it holds {len(counts):,} distinct "
+        f"numbers such as {examples}. Classification needs a small set of classes - choose "
+        "another label column, or bin the values into a few classes (e.g. low / medium / high) "
+        "in a new column"
+    )

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from core.data.columns import guess_columns, sorted_label_names
+from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
 from core.data.splits import (
@@ -114,6 +114,7 @@ def load_data(
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
     cols = guess_columns(frames["train"], text_column, label_column)
     texts, keys = clean_rows(frames["train"], "train", *cols, notes)
+    check_not_continuous(keys, cols[1])
     if len(set(keys)) < 2:
         raise DataError(
             f"the training data has only one label ({sorted(set(keys))}); at least two are needed"

@@ -6,13 +6,14 @@ event), so a killed process loses at most the steps since its last log line.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
 from pathlib import Path
 from typing import Any
 
 from core.config import TrainConfig
-from core.errors import BusyError, OutputFolderError
+from core.errors import BusyError, CheckpointError, OutputFolderError, RunStateError
 from core.training import jobs, runner
 from core.training.events import Callback, Event
 from core.training.inputs import check_config
@@ -133,15 +134,50 @@ def _record_and_start(
     return run_id, handle
 
 
+RESUMABLE = ("stopped", "interrupted", "failed")
+"""Statuses of a run that can continue from its checkpoint."""
+RESTORED = ("status", "error", "started_at", "finished_at", "pid", "hostname")
+"""What a resume that fails to start puts back as it was."""
+
+
+def check_resumable(run: dict[str, Any]) -> None:
+    """RunStateError unless the run has ended without finishing its training."""
+    status, label = run["status"], f"run {run['id']} ({run['name']})"
+    if status in ("queued", "running"):
+        doing = "being set up" if status == "queued" else "training"
+        raise RunStateError(
+            f"{label} is still {doing}; wait for it to end, or stop it, before resuming it"
+        )
+    if status == "succeeded":
+        raise RunStateError(
+            f"{label} succeeded: it trained to its end, so there is nothing to resume; start a "
+            "new run (e.g. with more max_steps) to train further"
+        )
+    if status not in RESUMABLE:
+        raise RunStateError(f"{label} is {status}; only {', '.join(RESUMABLE)} runs can resume")
+
+
 def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) -> runner.RunHandle:
-    """Continue an interrupted or stopped run from its checkpoint, in the same run record."""
+    """Continue a stopped, interrupted or failed run from its checkpoint, in the same record.
+
+    Refused, with the record unchanged, for a run still queued or running (RunStateError), one
+    that succeeded (RunStateError), one without a checkpoint (CheckpointMissingError or
+    CheckpointError) and while another job holds the device (BusyError). Once accepted the run
+    is ``queued`` in this process until training starts, so a second resume is refused and a
+    process that dies meanwhile leaves it ``interrupted``.
+    """
     run = store.get_run(run_id)
+    check_resumable(run)
     checkpoint = store.checkpoint_path(run_id)
     config = TrainConfig.from_dict(run["config"])
-    state = json.loads((checkpoint / "trainer_state.json").read_text(encoding="utf-8"))
-    step = int(state["loop"]["step"])
+    step = _checkpoint_step(run, checkpoint)
     job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
+    queued = False
     try:
+        queued = store.queue_run(run_id, run["status"])
+        if not queued:  # another process resumed or changed it since it was read
+            check_resumable(store.get_run(run_id))
+            raise RunStateError(f"run {run_id} changed while it was being resumed; try again")
         store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
         return runner.start(
             config, RunRecorder(store, run_id, forward), resume_from=checkpoint, run_id=run_id,
@@ -149,7 +185,23 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
         )  # fmt: skip
     except BaseException:
         jobs.release(job)
+        if queued:  # put the record back as it was; the first error is the one to report
+            with contextlib.suppress(Exception):
+                store.update_run(run_id, **{key: run[key] for key in RESTORED})
         raise
+
+
+def _checkpoint_step(run: dict[str, Any], checkpoint: Path) -> int:
+    """The step the checkpoint was written at; CheckpointError if it is no checkpoint."""
+    state_file = checkpoint / "trainer_state.json"
+    try:
+        return int(json.loads(state_file.read_text(encoding="utf-8"))["loop"]["step"])
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise CheckpointError(
+            f"run {run['id']} ({run['name']}) has no usable checkpoint to resume from: "
+            f"{state_file} is missing or unreadable ({type(exc).__name__}); start the run "
+            "again instead"
+        ) from exc
 
 
 def adapter_folder(store: Store, run_id: int) -> Path:
