@@ -16,6 +16,7 @@ import gradio as gr
 import pandas as pd
 
 from app.actions import active_run_id, stop_training
+from app.diagnose_view import build_diagnose_view
 from app.errors import friendly
 from app.estimate import duration
 from app.i18n import t
@@ -255,6 +256,7 @@ def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
         max_height=320,
     )
     c.diff = gr.Dataframe(label=t("monitor_diff"), interactive=False, elem_id="monitor-diff")
+    build_diagnose_view(state, demo)
     c.timer = gr.Timer(POLL_SECONDS)
     _wire(state, demo, c, refresh, stop)
     return c

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from collections import Counter
 from collections.abc import Sequence
@@ -189,3 +191,14 @@ def stratified_sample(split: TextSplit, n: int, seed: int) -> TextSplit:
         for c, k in zip(classes, alloc, strict=True)
     ]
     return _take(split, rng.permutation(np.concatenate(picks)).tolist())
+
+
+def split_digest(split: TextSplit, label_names: Sequence[str]) -> str:
+    """A fingerprint of a split's rows in order (each text with its label's name): two splits
+    with the same digest hold the same rows, so a run's validation rows can be recognised
+    later, after its dataset may have changed."""
+    digest = hashlib.sha256()
+    for text, label in zip(split.texts, split.labels, strict=True):
+        digest.update(json.dumps([text, label_names[label]], ensure_ascii=False).encode())
+        digest.update(b"\n")
+    return digest.hexdigest()

@@ -20,6 +20,7 @@ from torch.distributed import ReduceOp
 from torch.nn import functional as F
 
 from core.data.batching import iterate, length_grouped_batches, process_part, tokenize
+from core.data.splits import split_digest
 from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
@@ -288,6 +289,8 @@ class Trainer(RunSetup):
             "status": status,
             **st.summary(self.config.keep_best, self._epoch_float()),
             "checkpoint_path": str(self.out / "checkpoint"),
+            # which rows were validated, so a later look at them can tell the data has changed
+            "validation_digest": split_digest(self.data.validation, self.labels),
         }
 
     def _save_adapters(self, model: torch.nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:

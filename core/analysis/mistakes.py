@@ -1,0 +1,408 @@
+"""Where a finished run goes wrong: its predictions on its own validation rows.
+
+:func:`run_predictions` loads the run's dataset from its stored settings, split exactly as
+training split it (same columns, ``validation_fraction`` and ``seed``), and predicts every
+validation row with the run's adapter. From those predictions come the confusion matrix
+(:func:`confusion`), precision, recall and F1 per class (:func:`per_class`), the wrong
+examples, most confident first (:func:`mistakes`), and, for two runs on the same validation
+rows, the examples where they disagree (:func:`disagreements`).
+
+Predictions are kept in a small cache bounded by runs and by characters of text
+(:class:`PredictionCache`), so filtering the mistakes or switching between counts and shares
+does not predict again. An entry is used only while the run, its adapter and its dataset's
+files are unchanged.
+
+Every refusal is a :class:`~core.errors.PTuneError` with a message for a person: a run that has
+not finished, one without an adapter, a multi-task run, a dataset that is gone or whose
+validation rows are no longer the ones the run was evaluated on, two runs validated on
+different rows.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
+
+from core.analysis.compare import PREDICTABLE
+from core.analysis.predict import Predictor
+from core.config import ConfigBase, TrainConfig, param
+from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
+from core.errors import AdapterLoadError, DataError, RunStateError
+from core.training.inputs import load_run_data
+from core.training.recording import adapter_folder
+from storage.errors import AdapterNotFoundError
+from storage.store import Store
+
+SAMPLE_SEED = 42
+
+
+@dataclass
+class DiagnoseConfig(ConfigBase):
+    """Settings of a look at where a run goes wrong."""
+
+    max_rows: int = param(
+        5000,
+        "Predict at most this many validation rows: a stratified sample (same label shares, "
+        "seed 42) when the validation split is larger, so a large dataset still answers in "
+        "seconds. The same rows for every run on the same validation split.",
+        min=10,
+        max=1_000_000,
+        label="Validation rows to look at",
+    )
+
+
+@dataclass(frozen=True)
+class RunPredictions:
+    """A run's predictions on its validation rows (label ids index ``label_names``)."""
+
+    run_id: int
+    name: str
+    label_names: list[str]
+    texts: list[str]
+    truth: list[int]
+    predicted: list[int]
+    confidence: list[float]
+    """The probability the run gave its predicted label."""
+    dataset: str
+    digest: str
+    """:func:`~core.data.splits.split_digest` of the validation split (before any sample)."""
+    validation_rows: int
+    """Rows of the whole validation split; more than ``len(texts)`` when sampled."""
+
+    @property
+    def label(self) -> str:
+        return f"#{self.run_id} {self.name}"
+
+    def __len__(self) -> int:
+        return len(self.texts)
+
+
+# ----------------------------------------------------------------------------- cache
+class PredictionCache:
+    """Least recently used :class:`RunPredictions`, at most ``max_runs`` of them holding at
+    most ``max_chars`` characters of text in all (one larger entry is still kept alone)."""
+
+    def __init__(self, max_runs: int = 8, max_chars: int = 50_000_000) -> None:
+        self.max_runs = max_runs
+        self.max_chars = max_chars
+        self._entries: OrderedDict[tuple, tuple[RunPredictions, int]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> RunPredictions | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            self._entries.move_to_end(key)
+            return entry[0]
+
+    def put(self, key: tuple, value: RunPredictions) -> None:
+        size = sum(len(text) for text in value.texts)
+        with self._lock:
+            # an older entry of the same run is stale now: its key named another state
+            for old in [k for k in self._entries if k[:2] == key[:2]]:
+                del self._entries[old]
+            self._entries[key] = (value, size)
+            while len(self._entries) > 1 and (
+                len(self._entries) > self.max_runs or self.chars() > self.max_chars
+            ):
+                self._entries.popitem(last=False)
+
+    def chars(self) -> int:
+        return sum(size for _, size in self._entries.values())
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+_cache = PredictionCache()
+_predictor: Predictor | None = None
+
+
+def _default_predictor() -> Predictor:
+    global _predictor
+    if _predictor is None:
+        _predictor = Predictor()
+    return _predictor
+
+
+def _file_stamp(path: Path) -> tuple:
+    try:
+        stat = path.stat()
+    except OSError:
+        return (str(path), None)
+    return (str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def data_stamp(source: str) -> tuple:
+    """What changes when a local dataset's files change (a Hub id: nothing local)."""
+    path = Path(str(source)).expanduser()
+    if path.is_dir():
+        return tuple(_file_stamp(p) for p in sorted(path.iterdir()) if p.is_file())
+    return _file_stamp(path) if path.exists() else (str(source),)
+
+
+def _cache_key(store: Store, run: dict[str, Any], config: TrainConfig, max_rows: int) -> tuple:
+    metrics = run.get("metrics") or {}
+    adapter = Path(str(metrics.get("adapter_path") or ""))
+    meta = adapter / "ptune_adapter.json"
+    stamp = _file_stamp(meta) if adapter.name else None
+    return (
+        str(store.path), run["id"], run.get("finished_at"), stamp, max_rows,
+        data_stamp(str(config.data)),
+    )  # fmt: skip
+
+
+# ----------------------------------------------------------------------------- predictions
+def _run_label(run: dict[str, Any]) -> str:
+    return f"run #{run['id']} ({run['name']})"
+
+
+def finished_run(store: Store, run_id: int) -> tuple[dict[str, Any], TrainConfig]:
+    """The run and its settings; RunStateError for a run that cannot be looked at."""
+    run = store.get_run(int(run_id))
+    label = _run_label(run)
+    if run["status"] in ("queued", "running"):
+        raise RunStateError(
+            f"{label} is still {run['status']}; where it goes wrong can be seen once it has "
+            "finished"
+        )
+    if run["status"] not in PREDICTABLE:
+        raise RunStateError(
+            f"{label} is {run['status']} and saved no trained adapter to look at; pick a run "
+            "that succeeded or was stopped"
+        )
+    config = TrainConfig.from_dict(run["config"] or {})
+    if config.tasks:
+        raise RunStateError(
+            f"{label} trained on several tasks at once; where it goes wrong can be shown for "
+            "runs trained on one dataset"
+        )
+    return run, config
+
+
+def _load_data(run: dict[str, Any], config: TrainConfig) -> DataBundle:
+    try:
+        return load_run_data(config)
+    except DataError as exc:
+        raise DataError(
+            f"the dataset of {_run_label(run)}, {config.data}, can no longer be read: {exc}. "
+            "Put the dataset back where the run found it to see where the run goes wrong"
+        ) from exc
+
+
+def _check_same_rows(
+    run: dict[str, Any], data: DataBundle, adapter_labels: list[str], digest: str
+) -> None:
+    """DataError unless the validation rows are the ones the run was evaluated on.
+
+    Runs record a digest of their validation rows; older runs are checked by their label names
+    and by the rows per label of their final confusion matrix.
+    """
+    metrics = run.get("metrics") or {}
+    recorded = metrics.get("validation_digest")
+    if recorded is not None:
+        same = recorded == digest
+    else:
+        matrix = metrics.get("eval_confusion_matrix")
+        counts = [sum(row) for row in matrix] if matrix else None
+        current = np.bincount(data.validation.labels, minlength=len(data.label_names)).tolist()
+        same = list(data.label_names) == adapter_labels and (counts is None or counts == current)
+    if not same:
+        raise DataError(
+            f"the dataset of {_run_label(run)}, {data.source}, has changed since the run "
+            "trained: its validation rows are no longer the ones the run was evaluated on. "
+            "Put the original data back, or train a new run on the changed data"
+        )
+
+
+def _adapter(store: Store, run: dict[str, Any], predictor: Predictor) -> Any:
+    try:
+        return predictor.load(adapter_folder(store, run["id"]))
+    except (AdapterNotFoundError, FileNotFoundError) as exc:
+        raise AdapterLoadError(
+            f"{_run_label(run)} has no saved adapter to predict with ({exc}); pick a run that "
+            "saved one, or train it again"
+        ) from exc
+
+
+def _predict(
+    run: dict[str, Any], data: DataBundle, split: TextSplit, adapter: Any, predictor: Predictor
+) -> RunPredictions:
+    index = {name: i for i, name in enumerate(adapter.label_names)}
+    probs = (
+        torch.softmax(predictor.logits(adapter, split.texts), dim=-1)
+        if len(split)
+        else torch.empty(0, len(index))
+    )
+    confidence, predicted = probs.max(dim=-1)
+    return RunPredictions(
+        run_id=int(run["id"]),
+        name=run["name"],
+        label_names=list(adapter.label_names),
+        texts=list(split.texts),
+        truth=[index[data.label_names[i]] for i in split.labels],
+        predicted=predicted.tolist(),
+        confidence=confidence.tolist(),
+        dataset=data.source,
+        digest=split_digest(data.validation, data.label_names),
+        validation_rows=len(data.validation),
+    )
+
+
+def run_predictions(
+    store: Store,
+    run_id: int,
+    *,
+    max_rows: int = 5000,
+    predictor: Predictor | None = None,
+    cache: PredictionCache | None = None,
+) -> RunPredictions:
+    """The run's predictions on its validation rows (a stratified sample of ``max_rows`` when
+    there are more), from the cache when nothing changed since they were computed.
+
+    Raises:
+        RunNotFoundError: no such run.
+        RunStateError: the run is queued, running or failed, or trained on several tasks.
+        AdapterLoadError: the run saved no adapter.
+        DataError: its dataset cannot be read any more, or its validation rows changed.
+    """
+    settings = DiagnoseConfig(max_rows=max_rows)
+    cache = _cache if cache is None else cache
+    run, config = finished_run(store, run_id)
+    key = _cache_key(store, run, config, settings.max_rows)
+    cached = cache.get(key)
+    if cached is not None:
+        return cached
+    predictor = predictor or _default_predictor()
+    adapter = _adapter(store, run, predictor)
+    data = _load_data(run, config)
+    _check_same_rows(
+        run, data, list(adapter.label_names), split_digest(data.validation, data.label_names)
+    )
+    split = data.validation
+    if len(split) > settings.max_rows:
+        split = stratified_sample(split, settings.max_rows, SAMPLE_SEED)
+    result = _predict(run, data, split, adapter, predictor)
+    cache.put(key, result)
+    return result
+
+
+# ----------------------------------------------------------------------------- figures
+def confusion(preds: RunPredictions) -> dict[str, Any]:
+    """``{labels, counts, normalised}``: rows are true labels, columns predicted ones;
+    ``normalised`` divides each row by its total (a row without examples stays 0)."""
+    ids = list(range(len(preds.label_names)))
+    counts = confusion_matrix(preds.truth, preds.predicted, labels=ids)
+    totals = counts.sum(axis=1, keepdims=True)
+    shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
+    return {
+        "labels": list(preds.label_names),
+        "counts": counts.tolist(),
+        "normalised": shares.tolist(),
+    }
+
+
+def per_class(preds: RunPredictions) -> list[dict[str, Any]]:
+    """Per label: precision, recall, F1 (0 where undefined) and support (true examples)."""
+    ids = list(range(len(preds.label_names)))
+    precision, recall, f1, support = precision_recall_fscore_support(
+        preds.truth, preds.predicted, labels=ids, zero_division=0
+    )
+    return [
+        {
+            "label": name,
+            "precision": float(precision[i]),
+            "recall": float(recall[i]),
+            "f1": float(f1[i]),
+            "support": int(support[i]),
+        }
+        for i, name in enumerate(preds.label_names)
+    ]
+
+
+def _check_label(preds: RunPredictions, label: str | None, what: str) -> None:
+    if label is not None and label not in preds.label_names:
+        raise ValueError(
+            f"{what} label {label!r} is not one of {preds.label}'s labels: "
+            f"{', '.join(preds.label_names)}"
+        )
+
+
+def mistakes(
+    preds: RunPredictions, true_label: str | None = None, predicted_label: str | None = None
+) -> list[dict[str, Any]]:
+    """The wrong predictions, most confident first (ties in row order), optionally only those
+    of one true and/or one predicted label: ``{row, text, true, predicted, confidence}``,
+    ``row`` being the example's position among the validation rows looked at."""
+    _check_label(preds, true_label, "true")
+    _check_label(preds, predicted_label, "predicted")
+    names = preds.label_names
+    wrong = [
+        {
+            "row": i,
+            "text": preds.texts[i],
+            "true": names[preds.truth[i]],
+            "predicted": names[preds.predicted[i]],
+            "confidence": preds.confidence[i],
+        }
+        for i in range(len(preds))
+        if preds.truth[i] != preds.predicted[i]
+    ]
+    wrong = [
+        row
+        for row in wrong
+        if (true_label is None or row["true"] == true_label)
+        and (predicted_label is None or row["predicted"] == predicted_label)
+    ]
+    return sorted(wrong, key=lambda row: (-row["confidence"], row["row"]))
+
+
+def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[str, Any]]:
+    """The examples two runs label differently, most confident disagreement first:
+    ``{row, text, true, first, first_confidence, second, second_confidence}``.
+
+    DataError unless both runs were validated on the same rows (same dataset, validation split
+    and sample).
+    """
+    if first.digest != second.digest or first.texts != second.texts:
+        raise DataError(
+            f"{first.label} and {second.label} were validated on different rows ({first.dataset}"
+            f", {len(first):,} rows; {second.dataset}, {len(second):,} rows). Pick two runs "
+            "trained on the same dataset with the same validation_fraction and seed"
+        )
+    truth = [first.label_names[i] for i in first.truth]
+    rows = []
+    for i, text in enumerate(first.texts):
+        a, b = first.label_names[first.predicted[i]], second.label_names[second.predicted[i]]
+        if a != b:
+            rows.append({
+                "row": i, "text": text, "true": truth[i],
+                "first": a, "first_confidence": first.confidence[i],
+                "second": b, "second_confidence": second.confidence[i],
+            })  # fmt: skip
+    return sorted(
+        rows, key=lambda r: (-max(r["first_confidence"], r["second_confidence"]), r["row"])
+    )
+
+
+def summary(preds: RunPredictions) -> dict[str, Any]:
+    """Rows looked at, of how many, and how many were wrong."""
+    wrong = sum(t != p for t, p in zip(preds.truth, preds.predicted, strict=True))
+    return {
+        "rows": len(preds),
+        "validation_rows": preds.validation_rows,
+        "wrong": wrong,
+        "accuracy": (len(preds) - wrong) / len(preds) if len(preds) else None,
+    }
