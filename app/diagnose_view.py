@@ -160,11 +160,23 @@ def why_mistake(state: AppState, run_id: Any, event: gr.SelectData) -> str:
     return show_why(state, str(row[1]), [int(run_id)])
 
 
+def run_pickers(state: AppState, run_id: Any, other_id: Any) -> tuple:
+    """Both run pickers with the finished runs, keeping the picked runs that still exist."""
+    choices = run_choices(state)
+    ids = {value for _, value in choices}
+    # the second run is optional, so its picker can be set back to none
+    others = [(state.text("diag_no_second"), ""), *choices]
+    return (
+        gr.update(choices=choices, value=run_id if run_id in ids else None),
+        gr.update(choices=others, value=other_id if other_id in ids else ""),
+    )
+
+
 # ----------------------------------------------------------------------------- layout
 def build_diagnose_view(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
     """The "Where it goes wrong" accordion, wired; its components by name."""
     c: dict[str, Any] = {}
-    with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose"):
+    with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose") as section:
         gr.Markdown(t("diag_intro"))
         with gr.Row():
             c["run"] = gr.Dropdown(label=t("diag_run"), info=t("diag_run_info"),
@@ -194,6 +206,7 @@ def build_diagnose_view(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
         c["disagree_note"] = gr.Markdown(elem_id="monitor-disagree-note")
         c["disagree"] = gr.Dataframe(label=t("diag_disagree"), interactive=False, wrap=True,
                                      max_height=400, elem_id="monitor-disagree")  # fmt: skip
+    c["section"] = section
     _wire(state, demo, c)
     return c
 
@@ -204,12 +217,7 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
 
     @guard
     def on_choices(run_id: Any, other_id: Any) -> tuple:
-        choices = run_choices(state)
-        ids = {value for _, value in choices}
-        return (
-            gr.update(choices=choices, value=run_id if run_id in ids else None),
-            gr.update(choices=choices, value=other_id if other_id in ids else None),
-        )
+        return run_pickers(state, run_id, other_id)
 
     @guard
     def on_show(run_id: Any, normalised: bool) -> tuple:
@@ -239,6 +247,7 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
     shown = [c["summary"], c["plot"], c["classes"], c["true"], c["predicted"], c["errors"],
              c["csv"], c["note"], c["why"], c["shown"]]  # fmt: skip
     demo.load(on_choices, pickers, pickers, **private)
+    c["section"].expand(on_choices, pickers, pickers, **private)  # runs finished since the load
     c["refresh"].click(on_choices, pickers, pickers, **private)
     # the second run's table only once the first run was shown; the toggle, the filters and a
     # clicked mistake follow the run shown, not a new pick not shown yet

@@ -11,7 +11,13 @@ from conftest import make_tiny_model_dir, write_labelled
 
 from app import diagnose_view
 from app.diagnose_plots import confusion_figure
-from app.diagnose_view import diagnose, disagreement_rows, error_rows, why_mistake
+from app.diagnose_view import (
+    diagnose,
+    disagreement_rows,
+    error_rows,
+    run_pickers,
+    why_mistake,
+)
 from app.errors import friendly
 from app.monitor_tab import build_monitor_tab
 from app.state import AppState
@@ -210,6 +216,18 @@ def test_clicking_a_mistake_shows_the_words_behind_it(state, runs):
     assert page.count('class="ptune-why"') == 1
     assert f"#{runs[0]} head_only on three.csv</b> predicts <b>{row[3]}</b>" in page
     assert why_mistake(state, None, event) == ""
+
+
+def test_the_pickers_list_finished_runs_and_keep_a_pick_that_still_exists(state, runs):
+    state.store.finish_run(state.store.create_run(name="x", method="lora", base_model="m",
+                                                  dataset="d", config={}), "failed")  # fmt: skip
+    first, second = run_pickers(state, runs[1], 999)
+    assert [value for _, value in first["choices"]] == runs[::-1]  # newest first, no failed run
+    assert first["value"] == runs[1]
+    assert second["choices"][0] == ("none", "") and second["value"] == ""
+    state.store.delete_run(runs[1])
+    first, second = run_pickers(state, runs[1], runs[0])
+    assert first["value"] is None and second["value"] == runs[0]
 
 
 def test_the_accordion_has_its_stable_ids(state):

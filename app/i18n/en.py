@@ -196,6 +196,7 @@ SERVER_EN: dict[str, str] = {
     "diag_no_other": "Pick a second run to see where the two disagree.",
     "diag_agree": "The two runs agree on every validation row.",
     "diag_any": "any",
+    "diag_no_second": "none",
     "diag_axis_true": "True label",
     "diag_axis_predicted": "Predicted label",
     "diag_shares": "Share",

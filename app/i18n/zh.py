@@ -255,6 +255,7 @@ SERVER_ZH: dict[str, str] = {
     "diag_no_other": "选择第二个运行，查看两者意见不一致的样本。",
     "diag_agree": "两个运行在每条验证样本上的判断都一致。",
     "diag_any": "全部",
+    "diag_no_second": "无",
     "diag_axis_true": "真实标签",
     "diag_axis_predicted": "预测标签",
     "diag_shares": "比例",

@@ -1,6 +1,7 @@
 """One end-to-end run in headless Chromium: train on the Train tab, watch the Monitor curve,
-classify a sentence on Try it and ask why, compare the run on Compare, open Sweep; with a
-screenshot of each tab (kept in docs/screenshots/ when PTUNE_SCREENSHOTS=1).
+classify a sentence on Try it and ask why, compare the run on Compare, see where it goes wrong
+on Monitor, open Sweep; with a screenshot of each tab (kept in docs/screenshots/ when
+PTUNE_SCREENSHOTS=1).
 
 Needs the ``playwright`` Python package and Debian's ``chromium`` (no Playwright browser
 download). Skipped when either is missing, except on CI (``CI=true``), where that fails.
@@ -92,6 +93,7 @@ def test_train_monitor_and_try_it_in_a_browser(sync_api, app_url, tiny_model_dir
             try_it(page, shots)
             why(page)
             compare(page, shots)
+            where_it_goes_wrong(page)
             page.get_by_role("tab", name="Sweep").click()
             page.locator("#sweep-start").wait_for()
         finally:
@@ -156,3 +158,22 @@ def compare(page, shots: Path) -> None:
     )
     page.locator("#compare-plot .js-plotly-plot").wait_for()
     screenshot(page, shots, "compare.png")
+
+
+def where_it_goes_wrong(page) -> None:
+    page.get_by_role("tab", name="Monitor").click()
+    page.get_by_text("Where it goes wrong").click()  # opening it lists the finished runs
+    page.locator("#monitor-diagnose-run input").click()
+    page.get_by_role("option", name="head-only demo").first.click()
+    page.locator("#monitor-diagnose-show").click()
+    page.locator("#monitor-diagnose-summary").get_by_text("validation rows looked at").wait_for()
+    page.locator("#monitor-confusion .js-plotly-plot .heatmaplayer").wait_for()
+    page.locator("#monitor-per-class").get_by_text("positive").first.wait_for()
+    page.wait_for_function(  # the mistakes, or the note that there are none
+        "() => /positive|negative/.test(document.querySelector('#monitor-errors').innerText)"
+        " || document.querySelector('#monitor-errors-note').innerText.includes('No mistakes')"
+    )
+    text_cell = page.locator('#monitor-errors [data-testid="cell-0-1"]')
+    if text_cell.count():  # a run with mistakes: clicking one shows the words behind it
+        text_cell.click()
+        page.locator("#monitor-errors-why .ptune-why").wait_for()
