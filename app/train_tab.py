@@ -16,13 +16,13 @@ from app.errors import friendly
 from app.i18n import field_key, t
 from app.plots import label_figure
 from app.preflight import check_start
+from app.run_queue import submit_run
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
 from core.checks import model_support
 from core.config import TrainConfig
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import PTuneError
 from core.methods import METHODS
-from core.training.recording import start_recorded
 
 
 # ----------------------------------------------------------------------------- handlers
@@ -133,12 +133,15 @@ def code_views(config: TrainConfig) -> tuple[str, str]:
 def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, int]:
     """Check the form, estimate, and start the run in the background.
 
-    Returns the estimate, a status line and the run id.
+    Returns the estimate, a status line and the run id. While the device is busy the run waits
+    in the queue (:mod:`app.run_queue`) and the status line says its place.
     """
     config, bundle = validated(state, values)
     plan = estimate_text(state, config, bundle)
-    run_id, _handle = start_recorded(state.store, config)
+    run_id, place = submit_run(state, config)
     name = state.store.get_run(run_id)["name"]
+    if place is not None:  # the device is busy: the run waits its turn
+        return plan, state.text("queued_run", run_id=run_id, name=name, position=place), run_id
     return plan, state.text("started", run_id=run_id, name=name), run_id
 
 

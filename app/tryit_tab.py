@@ -19,6 +19,7 @@ from app.actions import predict_runs, run_choices
 from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
+from app.run_lists import watch_runs
 from app.state import AppState, check_text_length
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table
@@ -146,6 +147,26 @@ def export_run(state: AppState, run_id: int | None) -> str:
     return str(state.store.export_run(int(run_id), folder / f"ptune-run-{int(run_id)}.zip"))
 
 
+def _kept(value: int | None, ids: list[int]) -> int | None:
+    return value if value in ids else (ids[0] if ids else None)
+
+
+def refresh_lists(
+    state: AppState, selected: list[int] | None, export: int | None, prompt_run: int | None
+) -> tuple[Any, Any, Any]:
+    """The run pickers (runs to judge with, run to export, prompt run) with the runs that can
+    predict now, keeping each choice that still exists (else the newest run)."""
+    choices = run_choices(state)
+    ids = [value for _, value in choices]
+    kept = [i for i in selected or [] if i in ids] or ids[:1]
+    prompt = explain_view.prompt_run_choices(state, choices)
+    return (
+        gr.update(choices=choices, value=kept),
+        gr.update(choices=choices, value=_kept(export, ids)),
+        gr.update(choices=prompt, value=_kept(prompt_run, [value for _, value in prompt])),
+    )
+
+
 # ----------------------------------------------------------------------------- layout
 
 
@@ -221,17 +242,10 @@ def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
     private = {"api_visibility": "private"}
 
     @guard
-    def on_refresh(selected: list[int] | None) -> tuple[Any, Any, Any]:
-        choices = run_choices(state)
-        ids = {value for _, value in choices}
-        kept = [i for i in selected or [] if i in ids] or [value for _, value in choices[:1]]
-        first = choices[0][1] if choices else None
-        prompt = explain_view.prompt_run_choices(state, choices)
-        return (
-            gr.update(choices=choices, value=kept),
-            gr.update(choices=choices, value=first),
-            gr.update(choices=prompt, value=prompt[0][1] if prompt else None),
-        )
+    def on_refresh(
+        selected: list[int] | None, export: int | None = None, prompt_run: int | None = None
+    ) -> tuple[Any, Any, Any]:
+        return refresh_lists(state, selected, export, prompt_run)
 
     @guard
     def on_predict(text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
@@ -254,8 +268,9 @@ def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
         return explain_view.show_prompt_words(state, run_id, k)
 
     lists = [c.runs, c.export_run, c.prompt_run]
-    demo.load(on_refresh, c.runs, lists, **private)
-    c.refresh.click(on_refresh, c.runs, lists, **private)
+    demo.load(on_refresh, lists, lists, **private)
+    c.refresh.click(on_refresh, lists, lists, **private)
+    watch_runs(state, on_refresh, lists, lists)
     c.predict.click(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
     c.text.submit(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **private)

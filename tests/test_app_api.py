@@ -53,7 +53,9 @@ def train_values(model_dir, **extra) -> dict:
 
 
 def wait_for(
-    client: Client, run_id: int, until=lambda run: run["status"] not in ("queued", "running")
+    client: Client,
+    run_id: int,
+    until=lambda run: run["status"] not in ("waiting", "queued", "running"),
 ):
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     while time.monotonic() < deadline:

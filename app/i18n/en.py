@@ -117,6 +117,12 @@ EN: dict[str, str] = {
     "sweep_past_info": "The running sweep, or one from the database.",
     "sweep_plot": "Validation accuracy by prompt length and learning rate",
     "sweep_table": "Runs of the sweep (★ marks the best)",
+    "monitor_resume": "Resume",
+    "monitor_queue": "Waiting runs",
+    "monitor_queue_table": "Runs waiting for the device, in the order they start",
+    "monitor_queue_run": "Waiting run",
+    "monitor_move_up": "Move up",
+    "monitor_cancel": "Cancel",
 }
 
 # Text built on the server, in the language given at launch.
@@ -244,4 +250,24 @@ SERVER_EN: dict[str, str] = {
     "sweep_col_lr": "Learning rate",
     "sweep_col_f1": "F1",
     "sweep_col_time": "Training time",
+    "queued_run": "Run #{run_id} ({name}) waits in the queue at position {position}; it "
+    "starts when the device is free. Follow it on the Monitor tab.",
+    "resumed": "Run #{run_id} ({name}) continues from its checkpoint.",
+    "resume_queued": "Run #{run_id} ({name}) waits in the queue at position {position}; it "
+    "continues from its checkpoint when the device is free.",
+    "resume_pick": "Select a stopped, interrupted or failed run in “Show runs” to resume it.",
+    "cancel_running": "Run {run_id} is already training; stop it with Stop training instead of "
+    "cancelling it.",
+    "not_waiting": "Run {run_id} is not waiting in the queue (it is {status}); only waiting runs "
+    "can be cancelled or moved.",
+    "cancelled_new": "Run #{run_id} ({name}) was taken out of the queue and deleted; it had not "
+    "started.",
+    "cancelled_resume": "Run #{run_id} ({name}) was taken out of the queue; it is {status} "
+    "again, as before.",
+    "moved_up": "Run #{run_id} is now at position {position} in the queue.",
+    "pick_waiting": "Pick a waiting run first.",
+    "col_position": "Position",
+    "col_start": "Starts as",
+    "queue_new": "new run",
+    "queue_resume": "resume",
 }

@@ -111,6 +111,12 @@ ZH: dict[str, str] = {
     "sweep_past_info": "正在进行的扫描，或数据库中的扫描。",
     "sweep_plot": "不同提示长度和学习率下的验证准确率",
     "sweep_table": "扫描中的运行（★ 表示最佳）",
+    "monitor_resume": "继续训练",
+    "monitor_queue": "排队中的运行",
+    "monitor_queue_table": "等待设备的运行，按开始顺序排列",
+    "monitor_queue_run": "排队的运行",
+    "monitor_move_up": "上移",
+    "monitor_cancel": "取消",
 }
 
 # Chinese labels and help of the settings, by field name (shared by methods with that field).
@@ -299,4 +305,20 @@ SERVER_ZH: dict[str, str] = {
     "sweep_col_lr": "学习率",
     "sweep_col_f1": "F1",
     "sweep_col_time": "训练用时",
+    "queued_run": "运行 #{run_id}（{name}）在队列中排第 {position} 位；设备空闲时开始。"
+    "请在监控页查看。",
+    "resumed": "运行 #{run_id}（{name}）从检查点继续训练。",
+    "resume_queued": "运行 #{run_id}（{name}）在队列中排第 {position} 位；"
+    "设备空闲时从检查点继续训练。",
+    "resume_pick": "请在“显示运行”中选择一个已停止、已中断或失败的运行来继续训练。",
+    "cancel_running": "运行 {run_id} 已在训练；请用“停止训练”停止它，而不是取消。",
+    "not_waiting": "运行 {run_id} 不在队列中（状态为 {status}）；只有排队中的运行可以取消或移动。",
+    "cancelled_new": "运行 #{run_id}（{name}）已移出队列并删除；它尚未开始。",
+    "cancelled_resume": "运行 #{run_id}（{name}）已移出队列；它恢复为之前的 {status} 状态。",
+    "moved_up": "运行 #{run_id} 现在排在队列第 {position} 位。",
+    "pick_waiting": "请先选择一个排队中的运行。",
+    "col_position": "位置",
+    "col_start": "开始方式",
+    "queue_new": "新运行",
+    "queue_resume": "继续训练",
 }
