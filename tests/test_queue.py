@@ -295,3 +295,24 @@ def test_run_pickers_skip_until_a_run_ends_or_goes_and_keep_the_choice(state):
     assert [value for _, value in runs["choices"]] == [training]
     assert runs["value"] == [training] and export["value"] == training
     assert refresh_if_changed(state, version, refresh, values) == (gr.skip(),) * 4
+
+
+def test_a_run_queued_during_a_sweep_waits_for_the_whole_sweep(state, config, tmp_path):
+    from core.sweep.run import SweepConfig, start_sweep
+
+    sweep = SweepConfig(base=config(max_steps=2), method="ptuning_v2", lengths=(2,),
+                        lrs=(0.01, 0.03))  # fmt: skip
+    handle = start_sweep(state.store, sweep)
+    try:
+        run_id, place = run_queue.submit_run(state, config())
+        assert place == 1 and state.store.get_run(run_id)["status"] == "waiting"
+        deadline = time.monotonic() + WAIT_SECONDS
+        while run_queue.serve_next(state) is None and time.monotonic() < deadline:
+            time.sleep(0.02)  # between the sweep's points too, the device stays the sweep's
+    finally:
+        handle.wait(WAIT_SECONDS)
+    run = wait_ended(state.store, run_id)
+    assert run["status"] == "succeeded", run["error"]
+    points = state.store.list_runs(sweep_id=handle.sweep_id)
+    assert len(points) == 2 and state.store.get_sweep(handle.sweep_id)["status"] == "succeeded"
+    assert all(point["finished_at"] <= run["started_at"] for point in points)
