@@ -62,6 +62,11 @@ EN: dict[str, str] = {
     "tryit_export_run": "Run to export",
     "tryit_export_button": "Export as zip",
     "tryit_export_file": "Run archive (adapter, settings, metrics)",
+    "tryit_export_merged": "Export merged model",
+    "tryit_export_merged_file": "Merged model (a plain Hugging Face model folder, zipped)",
+    "tryit_export_merged_info": "A LoRA, full fine-tuning or head-only run trained with cls "
+    "pooling can also be downloaded as one plain model: `AutoModelForSequenceClassification` "
+    "and `AutoTokenizer` load the unzipped folder without PTune Studio.",
     # Try it: looking inside runs
     "tryit_why": "Why? The words behind each prediction",
     "tryit_why_legend": "Each word is left out in turn and the sentence judged again: "
@@ -150,6 +155,12 @@ SERVER_EN: dict[str, str] = {
     "no_difference": "The selected runs have the same settings.",
     "no_text": "Type a sentence first.",
     "no_run_selected": "Pick at least one trained run.",
+    "merge_refused_method": "A {method} run cannot be exported as a merged model: {reason}.",
+    "merge_refused_pooling": "This {method} run reads the average of all tokens (mean "
+    "pooling), while a plain Hugging Face classifier reads the first token, so a merged model "
+    "would predict differently. Train with the pooling setting 'cls' for a run that merges.",
+    "merge_ship_adapter": 'Download the run with "Export as zip" instead and serve its '
+    "adapter folder with `python -m core.serve ADAPTER_FOLDER`.",
     "no_file": "Upload a file first.",
     "empty_file": "The file has no text to classify.",
     "text_too_long": "The text is {length} characters long; at most {limit} are accepted. "

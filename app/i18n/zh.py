@@ -60,6 +60,11 @@ ZH: dict[str, str] = {
     "tryit_export_run": "要导出的运行",
     "tryit_export_button": "导出为 zip",
     "tryit_export_file": "运行存档（适配器、设置、指标）",
+    "tryit_export_merged": "导出合并后的模型",
+    "tryit_export_merged_file": "合并后的模型（普通 Hugging Face 模型文件夹，zip 压缩）",
+    "tryit_export_merged_info": "以 cls 池化训练的 LoRA、全量微调或仅分类头运行，也可以下载为"
+    "一个普通模型：解压后的文件夹无需 PTune Studio，用 `AutoModelForSequenceClassification` "
+    "和 `AutoTokenizer` 即可加载。",
     # 试用：查看运行内部
     "tryit_why": "为什么？每个预测背后的词",
     "tryit_why_legend": "依次去掉每个词后重新判断：**绿色**的词把运行推向它的预测，**红色**的词"
@@ -211,6 +216,12 @@ SERVER_ZH: dict[str, str] = {
     "no_difference": "所选运行的设置相同。",
     "no_text": "请先输入一句话。",
     "no_run_selected": "请至少选择一个已训练的运行。",
+    "merge_refused_method": "{method} 运行无法导出为合并后的模型：{reason}。",
+    "merge_refused_pooling": "这个 {method} 运行读取所有词元的平均值（mean 池化），而普通的 "
+    "Hugging Face 分类器读取第一个词元，合并后的模型会给出不同的预测。请用池化设置 'cls' "
+    "训练，得到可以合并的运行。",
+    "merge_ship_adapter": "请改用“导出为 zip”下载该运行，并用 "
+    "`python -m core.serve ADAPTER_FOLDER` 提供其适配器文件夹的服务。",
     "no_file": "请先上传文件。",
     "empty_file": "文件中没有可分类的文本。",
     "text_too_long": "文本长 {length} 个字符，最多接受 {limit} 个。请缩短文本，"
