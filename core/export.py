@@ -35,6 +35,7 @@ from pathlib import Path
 from typing import Any
 
 from torch import nn
+from transformers.utils import logging as hf_logging
 
 from core.errors import ExportError, PTuneError
 from core.methods import get_method
@@ -115,6 +116,7 @@ def export_merged(folder: str | Path, out: str | Path) -> Path:
     model, tokenizer, meta = merged_model(folder)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    hf_logging.disable_progress_bar()  # a one-file bar is noise in the app's log
     try:
         model.save_pretrained(staging, safe_serialization=True)
         tokenizer.save_pretrained(staging)
@@ -125,6 +127,8 @@ def export_merged(folder: str | Path, out: str | Path) -> Path:
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
+    finally:
+        hf_logging.enable_progress_bar()
     return out
 
 
