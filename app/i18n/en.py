@@ -140,6 +140,24 @@ SERVER_EN: dict[str, str] = {
     "settings_ok": "The settings look fine.",
     "dataset_summary": "{rows} rows, {labels} labels: {names}. Text column `{text}`, label "
     "column `{label}`.",
+    "language_unknown": "**{share}** of the tokens in the first {rows} training texts are "
+    "unknown to the tokenizer of `{model}`: it does not read this data's language (mostly "
+    "{script} text), and a run on it learns little more than the most common label. Use a base "
+    "model that reads it, e.g. {models}.",
+    "language_bytes": "**{share}** of the tokens in the first {rows} training texts are pieces "
+    "of characters that the tokenizer of `{model}` knows only as bytes: it does not read this "
+    "data's language (mostly {script} text), and a run on it learns little more than the most "
+    "common label. Use a base model that reads it, e.g. {models}.",
+    "script_chinese": "Chinese",
+    "script_japanese": "Japanese",
+    "script_korean": "Korean",
+    "script_cyrillic": "Cyrillic",
+    "script_arabic": "Arabic",
+    "script_devanagari": "Devanagari",
+    "script_greek": "Greek",
+    "script_hebrew": "Hebrew",
+    "script_thai": "Thai",
+    "script_latin": "Latin",
     "hub_dataset": "`{name}` is not a file or folder here, so it will be loaded from the "
     "Hugging Face Hub when training starts (this needs internet).",
     "model_support": "Model family `{family}`: every method can train it.",

@@ -124,6 +124,11 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
                 "auto 跟随模型：声明了平均池化的句向量模型用 mean。"),
     "validation_fraction": ("验证集比例", "数据没有验证集文件时，从训练数据中留出用于验证的比例。"),
     "max_train_rows": ("训练行数上限", "最多使用这么多训练行（分层抽样）；留空使用全部。"),
+    "unknown_token_warning": (
+        "未知词元警告",
+        "前 200 条训练文本的词元中，若模型分词器不认识的比例超过此值（模型读不懂数据的语言），"
+        "训练前发出警告，并给出能读懂的模型。设为 1 则关闭。",
+    ),
     "epochs": ("训练轮数", "遍历训练数据的次数；留空使用该方法的默认值。"),
     "max_steps": ("最大步数", "达到这么多优化步后停止（优先于训练轮数）。"),
     "time_budget_minutes": ("时间预算（分钟）", "把训练控制在这么多分钟内：短暂预热后按实测速度"
@@ -202,6 +207,22 @@ SERVER_ZH: dict[str, str] = {
     "speed_guess": "保守的速度假设",
     "settings_ok": "设置没有问题。",
     "dataset_summary": "{rows} 行，{labels} 个标签：{names}。文本列 `{text}`，标签列 `{label}`。",
+    "language_unknown": "前 {rows} 条训练文本的词元中有 **{share}** 是 `{model}` 的分词器不认识的："
+    "该模型读不懂这份数据的语言（主要是{script}文本），在它上面训练几乎只能学会预测最常见的标签。"
+    "请换用能读懂这种语言的基础模型，例如 {models}。",
+    "language_bytes": "前 {rows} 条训练文本的词元中有 **{share}** 是 `{model}` 的分词器只认得字节的"
+    "字符碎片：该模型读不懂这份数据的语言（主要是{script}文本），在它上面训练几乎只能学会预测最常见"
+    "的标签。请换用能读懂这种语言的基础模型，例如 {models}。",
+    "script_chinese": "中文",
+    "script_japanese": "日文",
+    "script_korean": "韩文",
+    "script_cyrillic": "西里尔字母",
+    "script_arabic": "阿拉伯文",
+    "script_devanagari": "天城文",
+    "script_greek": "希腊文",
+    "script_hebrew": "希伯来文",
+    "script_thai": "泰文",
+    "script_latin": "拉丁字母",
     "hub_dataset": "`{name}` 不是本机的文件或文件夹，开始训练时将从 Hugging Face Hub "
     "加载（需要联网）。",
     "model_support": "模型系列 `{family}`：所有方法都可以训练它。",
