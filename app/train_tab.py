@@ -286,6 +286,15 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
         return show_dataset(state, source, text_col, label_col, model, threshold)
 
     @guard
+    def on_model_note(
+        source: str | None, text_col: str | None, label_col: str | None, model: str | None,
+        threshold: Any,
+    ) -> Any:  # fmt: skip
+        # Only the summary follows the model: the table and column pickers stay as they are,
+        # so a Start pressed meanwhile is not raced by their update.
+        return show_dataset(state, source, text_col, label_col, model, threshold)[-1]
+
+    @guard
     def on_upload(file: str | None) -> Any:
         return add_upload(state, file)
 
@@ -316,7 +325,7 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     demo.load(on_model, f["model"], tab.model_info, **private)
     for event in (f["model"].blur, f["model"].submit):
         event(on_model, f["model"], tab.model_info, **private).then(
-            on_columns, columns, preview_outputs, **private
+            on_model_note, columns, tab.info, **private
         )
     f["data"].input(on_dataset, dataset, preview_outputs, **private)
     for picker in (f["text_column"], f["label_column"], threshold):
