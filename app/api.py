@@ -1,5 +1,5 @@
-"""The HTTP API: ``/train``, ``/resume``, ``/stop``, ``/queue``, ``/cancel``, ``/runs`` and
-``/predict``, with stable names.
+"""The HTTP API: ``/train``, ``/check``, ``/resume``, ``/stop``, ``/queue``, ``/cancel``,
+``/runs`` and ``/predict``, with stable names.
 
 Each endpoint is a named, typed function registered with ``gr.api``; errors come back as
 ``gr.Error`` messages in plain text, one problem per line (the client raises them as
@@ -15,11 +15,13 @@ import yaml
 
 from app.actions import predict_runs, resume_training
 from app.errors import friendly
+from app.language_note import unread_report
 from app.preflight import check_start
 from app.run_queue import cancel, submit_run, waiting
 from app.state import AppState, check_text_length
 from core.checks import nest_method_options
 from core.config import TrainConfig
+from core.data.splits import DataBundle
 from core.errors import ConfigError
 from core.training import jobs
 
@@ -48,6 +50,19 @@ def train(state: AppState, config: dict[str, Any] | str) -> int:
     run, _bundle = check_start(state, parse_config(config))
     run_id, _position = submit_run(state, cast(TrainConfig, run))
     return run_id
+
+
+def check(state: AppState, config: dict[str, Any] | str) -> dict[str, Any]:
+    """Check a config and its data as ``/train`` does, without training: {"warnings": [...],
+    "data": the dataset's summary}. Problems are refused as ``/train`` refuses them; a warning
+    (such as a model that does not read the data's language) refuses nothing."""
+    run, bundle = check_start(state, parse_config(config))
+    data = cast(DataBundle, bundle)  # a config that passed names a dataset, loaded here
+    warnings = list(data.warnings)
+    report = unread_report(state, run.model, data.train.texts, run.unknown_token_warning)
+    if report is not None:
+        warnings.insert(0, report.message())
+    return {"warnings": warnings, "data": data.summary()}
 
 
 def resume(state: AppState, run_id: Any) -> int:
@@ -118,6 +133,10 @@ def register_api(state: AppState) -> None:
         return train(state, config)
 
     @guard
+    def check_endpoint(config: dict[str, Any] | str) -> dict[str, Any]:
+        return check(state, config)
+
+    @guard
     def resume_endpoint(run_id: int | str) -> int:
         return resume(state, run_id)
 
@@ -142,6 +161,7 @@ def register_api(state: AppState) -> None:
         return predict(state, text, run_ids)
 
     gr.api(train_endpoint, api_name="train")
+    gr.api(check_endpoint, api_name="check")
     gr.api(resume_endpoint, api_name="resume")
     gr.api(stop_endpoint, api_name="stop")
     gr.api(queue_endpoint, api_name="queue")
