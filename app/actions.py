@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.run_queue import submit_resume
 from app.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.training import jobs
-from core.training.recording import adapter_folder, resume_recorded
+from core.training.recording import adapter_folder
 
 
 def stop_training(state: AppState) -> str:
@@ -31,10 +32,11 @@ def stop_training(state: AppState) -> str:
 
 def resume_training(state: AppState, run_id: int) -> int:
     """Continue a stopped, interrupted or failed run from its checkpoint, as the same run; its
-    id. Refused with a message saying why (the run record unchanged) for an unknown run, one
-    still queued or running, one that succeeded, one without a checkpoint, and while another
-    run or sweep trains on the device."""
-    resume_recorded(state.store, run_id)
+    id. While another run or sweep holds the device, the run waits in the queue and continues
+    when its turn comes. Refused with a message saying why (the run record unchanged) for an
+    unknown run, one still waiting, queued or running, one that succeeded and one without a
+    checkpoint."""
+    submit_resume(state, run_id)
     return run_id
 
 

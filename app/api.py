@@ -1,5 +1,5 @@
-"""The HTTP API: ``/train``, ``/resume``, ``/stop``, ``/runs`` and ``/predict``, with stable
-names.
+"""The HTTP API: ``/train``, ``/check``, ``/resume``, ``/stop``, ``/queue``, ``/cancel``,
+``/runs`` and ``/predict``, with stable names.
 
 Each endpoint is a named, typed function registered with ``gr.api``; errors come back as
 ``gr.Error`` messages in plain text, one problem per line (the client raises them as
@@ -15,13 +15,15 @@ import yaml
 
 from app.actions import predict_runs, resume_training
 from app.errors import friendly
+from app.language_note import unread_report
 from app.preflight import check_start
+from app.run_queue import cancel, submit_run, waiting
 from app.state import AppState, check_text_length
 from core.checks import nest_method_options
 from core.config import TrainConfig
+from core.data.splits import DataBundle
 from core.errors import ConfigError
 from core.training import jobs
-from core.training.recording import start_recorded
 
 RUN_FIELDS = (
     "id", "name", "status", "method", "base_model", "dataset", "created_at", "started_at",
@@ -43,10 +45,24 @@ def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
 
 def train(state: AppState, config: dict[str, Any] | str) -> int:
     """Check the config and its data (every problem at once, as the Train tab does) and start
-    training; the new run's id. A refused request records no run."""
+    training, or queue the run while the device is busy; the new run's id. A refused request
+    records no run."""
     run, _bundle = check_start(state, parse_config(config))
-    run_id, _handle = start_recorded(state.store, cast(TrainConfig, run))
+    run_id, _position = submit_run(state, cast(TrainConfig, run))
     return run_id
+
+
+def check(state: AppState, config: dict[str, Any] | str) -> dict[str, Any]:
+    """Check a config and its data as ``/train`` does, without training: {"warnings": [...],
+    "data": the dataset's summary}. Problems are refused as ``/train`` refuses them; a warning
+    (such as a model that does not read the data's language) refuses nothing."""
+    run, bundle = check_start(state, parse_config(config))
+    data = cast(DataBundle, bundle)  # a config that passed names a dataset, loaded here
+    warnings = list(data.warnings)
+    report = unread_report(state, run.model, data.train.texts, run.unknown_token_warning)
+    if report is not None:
+        warnings.insert(0, report.message())
+    return {"warnings": warnings, "data": data.summary()}
 
 
 def resume(state: AppState, run_id: Any) -> int:
@@ -61,6 +77,18 @@ def stop(state: AppState) -> dict[str, Any]:
     if stopped is None:
         return {"stopping": None, "sweep": None}
     return {"stopping": stopped.run_id, "sweep": stopped.sweep_id}
+
+
+def queue(state: AppState) -> list[dict[str, Any]]:
+    """The runs waiting for the device, in the order they start: [{id, name, method, position,
+    resume, created_at}] (position 1 starts next; resume: it continues from its checkpoint)."""
+    return waiting(state)
+
+
+def cancel_waiting(state: AppState, run_id: Any) -> str:
+    """Take a waiting run out of the queue (a new run is deleted, a resume goes back to how it
+    was); what happened. A run already training is stopped with ``/stop`` instead."""
+    return cancel(state, run_id_of(run_id))
 
 
 def runs(state: AppState) -> list[dict[str, Any]]:
@@ -105,12 +133,24 @@ def register_api(state: AppState) -> None:
         return train(state, config)
 
     @guard
+    def check_endpoint(config: dict[str, Any] | str) -> dict[str, Any]:
+        return check(state, config)
+
+    @guard
     def resume_endpoint(run_id: int | str) -> int:
         return resume(state, run_id)
 
     @guard
     def stop_endpoint() -> dict[str, Any]:
         return stop(state)
+
+    @guard
+    def queue_endpoint() -> list[dict[str, Any]]:
+        return queue(state)
+
+    @guard
+    def cancel_endpoint(run_id: int | str) -> str:
+        return cancel_waiting(state, run_id)
 
     @guard
     def runs_endpoint() -> list[dict[str, Any]]:
@@ -121,7 +161,10 @@ def register_api(state: AppState) -> None:
         return predict(state, text, run_ids)
 
     gr.api(train_endpoint, api_name="train")
+    gr.api(check_endpoint, api_name="check")
     gr.api(resume_endpoint, api_name="resume")
     gr.api(stop_endpoint, api_name="stop")
+    gr.api(queue_endpoint, api_name="queue")
+    gr.api(cancel_endpoint, api_name="cancel")
     gr.api(runs_endpoint, api_name="runs")
     gr.api(predict_endpoint, api_name="predict")

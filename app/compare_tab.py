@@ -22,6 +22,7 @@ from app.actions import run_choices
 from app.compare_plots import comparison_figure
 from app.errors import friendly, plain
 from app.i18n import t
+from app.run_lists import watch_runs
 from app.state import AppState, dataset_choices
 from core.analysis.compare import (
     COLUMNS,
@@ -226,6 +227,7 @@ def _wire(state: AppState, demo: gr.Blocks, c: CompareTab) -> None:
     demo.load(on_refresh, lists, lists, **quiet)
     c.refresh.click(on_refresh, lists, lists, **quiet)
     c.runs.focus(on_refresh, lists, lists, **quiet)
+    watch_runs(state, on_refresh, lists, lists)
     c.show.click(on_compare, c.runs, results, **private)
     c.evaluate.click(on_evaluate, [c.runs, c.dataset, c.max_rows], results, **private)
     c.on_refresh = on_refresh

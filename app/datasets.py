@@ -12,8 +12,9 @@ import pandas as pd
 from app import confine
 from app.state import AppState
 from core.data.columns import guess_columns
-from core.data.reading import SUPPORTED_EXTENSIONS
-from core.data.splits import SPLIT_STEMS, DataBundle
+from core.data.language import SAMPLE_ROWS
+from core.data.loading import folder_files
+from core.data.splits import DataBundle
 from core.errors import DataError
 from core.training.inputs import load_run_data
 
@@ -30,21 +31,18 @@ class Preview:
     label_column: str | None
     label_counts: dict[str, int] = field(default_factory=dict)
     rows: int = 0
+    sample: list[str] = field(default_factory=list)
+    """The first texts of the text column (for the language check)."""
 
 
 def train_file(source: str | Path) -> Path:
-    """The file holding the training rows: the file itself or a folder's train file."""
+    """The file holding the training rows: the file itself or a folder's train file (its only
+    data file when none is named train; :func:`core.data.loading.folder_files`)."""
     path = Path(source).expanduser()
     if path.is_file():
         return path
     if path.is_dir():
-        for candidate in sorted(path.iterdir()):
-            if (
-                candidate.stem.lower() in SPLIT_STEMS["train"]
-                and candidate.suffix.lower() in SUPPORTED_EXTENSIONS
-            ):
-                return candidate
-        raise DataError(f"no train file in the folder {path}")
+        return folder_files(path)[0]["train"]
     raise DataError(f"file or folder not found: {path}")
 
 
@@ -77,7 +75,13 @@ def preview(
     if label_column:
         values = df[label_column].astype(str).str.strip()
         counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
-    return Preview(df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df))
+    sample: list[str] = []
+    if text_column:
+        texts = df[text_column].dropna().astype(str).head(SAMPLE_ROWS * 2)
+        sample = [text for text in texts if text.strip()][:SAMPLE_ROWS]
+    return Preview(
+        df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df), sample
+    )
 
 
 def load_bundle(state: AppState, config: Any) -> DataBundle:

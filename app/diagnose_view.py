@@ -23,6 +23,7 @@ from app.diagnose_plots import confusion_figure
 from app.errors import friendly
 from app.explain_view import show_why
 from app.i18n import t
+from app.run_lists import watch_runs
 from app.state import AppState
 from core.analysis import mistakes as engine
 from core.analysis.mistakes import RunPredictions
@@ -176,7 +177,7 @@ def run_pickers(state: AppState, run_id: Any, other_id: Any) -> tuple:
 def build_diagnose_view(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
     """The "Where it goes wrong" accordion, wired; its components by name."""
     c: dict[str, Any] = {}
-    with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose") as section:
+    with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose"):
         gr.Markdown(t("diag_intro"))
         with gr.Row():
             c["run"] = gr.Dropdown(label=t("diag_run"), info=t("diag_run_info"),
@@ -206,7 +207,6 @@ def build_diagnose_view(state: AppState, demo: gr.Blocks) -> dict[str, Any]:
         c["disagree_note"] = gr.Markdown(elem_id="monitor-disagree-note")
         c["disagree"] = gr.Dataframe(label=t("diag_disagree"), interactive=False, wrap=True,
                                      max_height=400, elem_id="monitor-disagree")  # fmt: skip
-    c["section"] = section
     _wire(state, demo, c)
     return c
 
@@ -247,7 +247,7 @@ def _wire(state: AppState, demo: gr.Blocks, c: dict[str, Any]) -> None:
     shown = [c["summary"], c["plot"], c["classes"], c["true"], c["predicted"], c["errors"],
              c["csv"], c["note"], c["why"], c["shown"]]  # fmt: skip
     demo.load(on_choices, pickers, pickers, **private)
-    c["section"].expand(on_choices, pickers, pickers, **private)  # runs finished since the load
+    watch_runs(state, on_choices, pickers, pickers)  # runs that end or go, here or elsewhere
     c["refresh"].click(on_choices, pickers, pickers, **private)
     # the second run's table only once the first run was shown; the toggle, the filters and a
     # clicked mistake follow the run shown, not a new pick not shown yet

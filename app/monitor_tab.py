@@ -21,6 +21,7 @@ from app.errors import friendly
 from app.estimate import duration
 from app.i18n import t
 from app.plots import training_figure
+from app.queue_view import build_queue_view, wire_queue_view
 from app.state import AppState
 
 POLL_SECONDS = 1.5
@@ -248,6 +249,7 @@ def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
         )  # fmt: skip
         refresh = gr.Button(t("monitor_refresh"), elem_id="monitor-refresh", scale=1)
         stop = gr.Button(t("monitor_stop"), variant="stop", elem_id="monitor-stop", scale=1)
+    queue = build_queue_view()
     c.table = gr.Dataframe(
         label=t("monitor_runs"),
         interactive=False,
@@ -259,6 +261,7 @@ def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
     build_diagnose_view(state, demo)
     c.timer = gr.Timer(POLL_SECONDS)
     _wire(state, demo, c, refresh, stop)
+    wire_queue_view(state, demo, queue, c.select, c.on_started, c.outputs)
     return c
 
 

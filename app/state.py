@@ -34,6 +34,7 @@ class AppState:
     cache: dict[str, Any] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _predictor: Any = None
+    queue_server: Any = None  # the thread starting waiting runs (app.run_queue.serve_queue)
 
     @property
     def upload_dir(self) -> Path:

@@ -12,6 +12,7 @@ from app.compare_tab import build_compare_tab
 from app.i18n import t
 from app.limits import Limits
 from app.monitor_tab import MonitorTab, build_monitor_tab
+from app.run_queue import serve_queue
 from app.state import AppState, create_state
 from app.sweep_tab import build_sweep_tab
 from app.train_tab import TrainTab, build_train_tab
@@ -58,6 +59,7 @@ def create_app(
                 build_compare_tab(state, demo)
         _link_tabs(train, monitor, tryit, tabs, tryit_tab)
         register_api(state)
+    serve_queue(state)  # runs left waiting by an earlier app start now, in order
     demo.ptune_state = state  # type: ignore[attr-defined]
     demo.queue(default_concurrency_limit=4)
     return demo
@@ -75,4 +77,4 @@ def _link_tabs(
     train.start_event.success(monitor.on_started, None, monitor.outputs, **private).then(
         open_monitor, None, tabs, **private
     )
-    tryit_tab.select(tryit.on_refresh, tryit.runs, tryit.lists, **private)
+    tryit_tab.select(tryit.on_refresh, tryit.lists, tryit.lists, **private)

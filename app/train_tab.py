@@ -14,23 +14,25 @@ from app.actions import stop_training
 from app.datasets import preview
 from app.errors import friendly
 from app.i18n import field_key, t
+from app.language_note import language_note
 from app.plots import label_figure
 from app.preflight import check_start
+from app.run_queue import submit_run
 from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
 from core.checks import model_support
 from core.config import TrainConfig
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import PTuneError
 from core.methods import METHODS
-from core.training.recording import start_recorded
 
 
 # ----------------------------------------------------------------------------- handlers
 def show_dataset(
     state: AppState, source: str | None, text_column: str | None = None,
-    label_column: str | None = None,
+    label_column: str | None = None, model: str | None = None, threshold: Any = None,
 ) -> tuple[Any, ...]:  # fmt: skip
-    """Preview table, label chart, column pickers (guessed) and a one-line summary."""
+    """Preview table, label chart, column pickers (guessed) and a one-line summary, with a
+    warning when ``model`` does not read the texts' language."""
     if not source:
         empty = gr.update(choices=[], value=None)
         return pd.DataFrame(), label_figure({}, state.lang), empty, empty, ""
@@ -46,6 +48,9 @@ def show_dataset(
         "dataset_summary", rows=f"{view.rows:,}", labels=len(view.label_counts), names=names,
         text=view.text_column or "?", label=view.label_column or "?",
     )  # fmt: skip
+    note = language_note(state, model, view.sample, threshold)
+    if note:
+        summary += "\n\n⚠️ " + note
     return (
         view.head,
         label_figure(view.label_counts, state.lang),
@@ -123,7 +128,15 @@ def check_form(state: AppState, values: dict[str, Any]) -> tuple[str, str, str]:
     """Validate the whole form; the estimate, the command and the YAML of the run."""
     config, bundle = validated(state, values)
     notes = "".join(f"\n- {w}" for w in bundle.warnings)
-    return estimate_text(state, config, bundle) + notes, *code_views(config)
+    return estimate_text(state, config, bundle) + notes + unread_note(state, config, bundle), *(
+        code_views(config)
+    )
+
+
+def unread_note(state: AppState, config: TrainConfig, bundle: Any) -> str:
+    """The warning, as a paragraph, when the run's model does not read its data's language."""
+    note = language_note(state, config.model, bundle.train.texts, config.unknown_token_warning)
+    return f"\n\n⚠️ {note}" if note else ""
 
 
 def code_views(config: TrainConfig) -> tuple[str, str]:
@@ -133,12 +146,15 @@ def code_views(config: TrainConfig) -> tuple[str, str]:
 def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, int]:
     """Check the form, estimate, and start the run in the background.
 
-    Returns the estimate, a status line and the run id.
+    Returns the estimate, a status line and the run id. While the device is busy the run waits
+    in the queue (:mod:`app.run_queue`) and the status line says its place.
     """
     config, bundle = validated(state, values)
-    plan = estimate_text(state, config, bundle)
-    run_id, _handle = start_recorded(state.store, config)
+    plan = estimate_text(state, config, bundle) + unread_note(state, config, bundle)
+    run_id, place = submit_run(state, config)
     name = state.store.get_run(run_id)["name"]
+    if place is not None:  # the device is busy: the run waits its turn
+        return plan, state.text("queued_run", run_id=run_id, name=name, position=place), run_id
     return plan, state.text("started", run_id=run_id, name=name), run_id
 
 
@@ -262,12 +278,24 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     code = [tab.command, tab.yaml]
 
     @guard
-    def on_dataset(source: str | None) -> tuple[Any, ...]:
-        return show_dataset(state, source)
+    def on_dataset(source: str | None, model: str | None, threshold: Any) -> tuple[Any, ...]:
+        return show_dataset(state, source, model=model, threshold=threshold)
 
     @guard
-    def on_columns(source: str | None, text_col: str | None, label_col: str | None) -> Any:
-        return show_dataset(state, source, text_col, label_col)
+    def on_columns(
+        source: str | None, text_col: str | None, label_col: str | None, model: str | None,
+        threshold: Any,
+    ) -> Any:  # fmt: skip
+        return show_dataset(state, source, text_col, label_col, model, threshold)
+
+    @guard
+    def on_model_note(
+        source: str | None, text_col: str | None, label_col: str | None, model: str | None,
+        threshold: Any,
+    ) -> Any:  # fmt: skip
+        # Only the summary follows the model: the table and column pickers stay as they are,
+        # so a Start pressed meanwhile is not raced by their update.
+        return show_dataset(state, source, text_col, label_col, model, threshold)[-1]
 
     @guard
     def on_upload(file: str | None) -> Any:
@@ -291,16 +319,22 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     def on_model(model: str | None) -> str:
         return show_model(state, model)
 
-    demo.load(on_dataset, f["data"], preview_outputs, **private)
+    # The preview warns when the model does not read the data's language, so it follows the
+    # model and the warning's threshold too.
+    threshold = f[field_key("cfg", "unknown_token_warning")]
+    dataset = [f["data"], f["model"], threshold]
+    columns = [f["data"], f["text_column"], f["label_column"], f["model"], threshold]
+    demo.load(on_dataset, dataset, preview_outputs, **private)
     demo.load(on_model, f["model"], tab.model_info, **private)
     for event in (f["model"].blur, f["model"].submit):
-        event(on_model, f["model"], tab.model_info, **private)
-    f["data"].input(on_dataset, f["data"], preview_outputs, **private)
-    columns = [f["data"], f["text_column"], f["label_column"]]
-    for picker in (f["text_column"], f["label_column"]):
+        event(on_model, f["model"], tab.model_info, **private).then(
+            on_model_note, columns, tab.info, **private
+        )
+    f["data"].input(on_dataset, dataset, preview_outputs, **private)
+    for picker in (f["text_column"], f["label_column"], threshold):
         picker.input(on_columns, columns, preview_outputs, **private)
     tab.upload.upload(on_upload, tab.upload, f["data"], **private).then(
-        on_dataset, f["data"], preview_outputs, **private
+        on_dataset, dataset, preview_outputs, **private
     )
     f["method"].change(switch_method, f["method"], list(tab.groups.values()), **private)
     tab.check.click(on_check, tab.inputs(), [tab.estimate, *code], **private)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import closing
@@ -19,9 +20,14 @@ from app.actions import predict_runs, run_choices
 from app.errors import friendly
 from app.i18n import t
 from app.plots import prediction_figure
+from app.run_lists import watch_runs
 from app.state import AppState, check_text_length
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table
+from core.export import export_merged, merge_obstacle
+from core.methods import get_method
+from core.training.artifacts import read_meta
+from core.training.recording import adapter_folder
 
 EXAMPLES = {
     "en": [
@@ -146,6 +152,49 @@ def export_run(state: AppState, run_id: int | None) -> str:
     return str(state.store.export_run(int(run_id), folder / f"ptune-run-{int(run_id)}.zip"))
 
 
+def _kept(value: int | None, ids: list[int]) -> int | None:
+    return value if value in ids else (ids[0] if ids else None)
+
+
+def refresh_lists(
+    state: AppState, selected: list[int] | None, export: int | None, prompt_run: int | None
+) -> tuple[Any, Any, Any]:
+    """The run pickers (runs to judge with, run to export, prompt run) with the runs that can
+    predict now, keeping each choice that still exists (else the newest run)."""
+    choices = run_choices(state)
+    ids = [value for _, value in choices]
+    kept = [i for i in selected or [] if i in ids] or ids[:1]
+    prompt = explain_view.prompt_run_choices(state, choices)
+    return (
+        gr.update(choices=choices, value=kept),
+        gr.update(choices=choices, value=_kept(export, ids)),
+        gr.update(choices=prompt, value=_kept(prompt_run, [value for _, value in prompt])),
+    )
+
+
+def export_merged_run(state: AppState, run_id: int | None) -> str:
+    """The run as one plain Hugging Face model folder, zipped, to download; runs whose method
+    or pooling a plain model lacks are refused, saying what to ship instead."""
+    if run_id is None:
+        raise ValueError(state.text("no_run_selected"))
+    adapter = adapter_folder(state.store, int(run_id))
+    meta = read_meta(adapter)
+    method = get_method(meta["method"])
+    obstacle = merge_obstacle(meta)
+    if obstacle is not None:
+        title = method.title_in(state.lang)
+        reason = method.merge_refusal_in(state.lang)
+        refusal = state.text(f"merge_refused_{obstacle}", method=title, reason=reason)
+        raise ValueError(f"{refusal} {state.text('merge_ship_adapter')}")
+    work = Path(tempfile.mkdtemp(prefix="ptune-merged-"))
+    name = f"ptune-run-{int(run_id)}-merged"
+    try:
+        export_merged(adapter, work / name)
+        return shutil.make_archive(str(work / name), "zip", root_dir=work, base_dir=name)
+    finally:
+        shutil.rmtree(work / name, ignore_errors=True)  # the zip holds it
+
+
 # ----------------------------------------------------------------------------- layout
 
 
@@ -165,6 +214,8 @@ class TryItTab:
     export_run: Any = None
     export_button: Any = None
     export_file: Any = None
+    merged_button: Any = None
+    merged_file: Any = None
     prompt_run: Any = None
     why: Any = None
     why_out: Any = None
@@ -208,10 +259,17 @@ def build_tryit_tab(state: AppState, demo: gr.Blocks) -> TryItTab:
             )  # fmt: skip
             c.batch_out = gr.File(label=t("tryit_batch_out"), elem_id="tryit-batch-out")
         c.batch_run = gr.Button(t("tryit_batch_run"), elem_id="tryit-batch-run")
-    with gr.Accordion(t("tryit_export"), open=False), gr.Row():
-        c.export_run = gr.Dropdown(label=t("tryit_export_run"), elem_id="tryit-export-run")
-        c.export_button = gr.Button(t("tryit_export_button"), elem_id="tryit-export")
-        c.export_file = gr.File(label=t("tryit_export_file"), elem_id="tryit-export-file")
+    with gr.Accordion(t("tryit_export"), open=False):
+        with gr.Row():
+            c.export_run = gr.Dropdown(label=t("tryit_export_run"), elem_id="tryit-export-run")
+            c.export_button = gr.Button(t("tryit_export_button"), elem_id="tryit-export")
+            c.export_file = gr.File(label=t("tryit_export_file"), elem_id="tryit-export-file")
+        gr.Markdown(t("tryit_export_merged_info"))
+        with gr.Row():
+            c.merged_button = gr.Button(t("tryit_export_merged"), elem_id="tryit-export-merged")
+            c.merged_file = gr.File(
+                label=t("tryit_export_merged_file"), elem_id="tryit-export-merged-file"
+            )
     _wire(state, demo, c)
     return c
 
@@ -221,17 +279,10 @@ def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
     private = {"api_visibility": "private"}
 
     @guard
-    def on_refresh(selected: list[int] | None) -> tuple[Any, Any, Any]:
-        choices = run_choices(state)
-        ids = {value for _, value in choices}
-        kept = [i for i in selected or [] if i in ids] or [value for _, value in choices[:1]]
-        first = choices[0][1] if choices else None
-        prompt = explain_view.prompt_run_choices(state, choices)
-        return (
-            gr.update(choices=choices, value=kept),
-            gr.update(choices=choices, value=first),
-            gr.update(choices=prompt, value=prompt[0][1] if prompt else None),
-        )
+    def on_refresh(
+        selected: list[int] | None, export: int | None = None, prompt_run: int | None = None
+    ) -> tuple[Any, Any, Any]:
+        return refresh_lists(state, selected, export, prompt_run)
 
     @guard
     def on_predict(text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
@@ -246,6 +297,10 @@ def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
         return export_run(state, run_id)
 
     @guard
+    def on_export_merged(run_id: int | None) -> str:
+        return export_merged_run(state, run_id)
+
+    @guard
     def on_why(text: str, run_ids: list[int]) -> str:
         return explain_view.show_why(state, text, run_ids)
 
@@ -254,12 +309,14 @@ def _wire(state: AppState, demo: gr.Blocks, c: TryItTab) -> None:
         return explain_view.show_prompt_words(state, run_id, k)
 
     lists = [c.runs, c.export_run, c.prompt_run]
-    demo.load(on_refresh, c.runs, lists, **private)
-    c.refresh.click(on_refresh, c.runs, lists, **private)
+    demo.load(on_refresh, lists, lists, **private)
+    c.refresh.click(on_refresh, lists, lists, **private)
+    watch_runs(state, on_refresh, lists, lists)
     c.predict.click(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
     c.text.submit(on_predict, [c.text, c.runs], [c.result, c.chart], **private)
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **private)
     c.export_button.click(on_export, c.export_run, c.export_file, **private)
+    c.merged_button.click(on_export_merged, c.export_run, c.merged_file, **private)
     c.why.click(on_why, [c.text, c.runs], c.why_out, **private)
     prompt_out = [c.prompt_table, c.prompt_note]
     c.prompt_show.click(on_prompt_words, [c.prompt_run, c.prompt_k], prompt_out, **private)

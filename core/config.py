@@ -243,6 +243,16 @@ class TrainConfig(ConfigBase):
         label="Training rows cap",
         advanced=True,
     )
+    unknown_token_warning: float = param(
+        0.1,
+        "Warn before training when more than this share of the tokens in the first 200 "
+        "training texts are unknown to the model's tokenizer (a model that does not read the "
+        "data's language); the warning names models that do. 1 turns it off.",
+        min=0.0,
+        max=1.0,
+        label="Unknown-token warning",
+        advanced=True,
+    )
     epochs: float | None = param(
         None,
         "Passes over the training data; empty takes the method's default.",

@@ -50,3 +50,7 @@ class OutputFolderError(PTuneError):
 
 class RunStateError(PTuneError):
     """The run's status does not allow what was asked (e.g. resuming a run that succeeded)."""
+
+
+class ExportError(PTuneError):
+    """An adapter cannot be exported as asked (a method or pooling a plain model lacks)."""

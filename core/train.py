@@ -156,16 +156,20 @@ def tasks_from_paths(sources: list[str]) -> dict[str, str]:
 
 
 class ProgressBar:
-    """tqdm on standard error, fed by the engine's events."""
+    """tqdm on standard error, fed by the engine's events; the start event's warnings go there
+    too, as `warning: ...` lines."""
 
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bar: tqdm | None = None
 
     def __call__(self, event: dict[str, Any]) -> None:
+        kind = event["type"]
+        if kind == "start":  # warnings are shown with or without the bar (--quiet)
+            for warning in event.get("warnings", []):
+                print(f"warning: {warning}", file=sys.stderr)
         if not self.enabled:
             return
-        kind = event["type"]
         if kind == "start":
             self.bar = tqdm(
                 total=event["total_steps"], file=sys.stderr, unit="step", desc=event["method"]

@@ -227,7 +227,7 @@ def import_run(store: Store, zip_path: Path) -> int:
     run = {k: v for k, v in archive.run.items() if k in RUN_COLUMNS and k not in DROPPED_ON_IMPORT}
     run["config"] = run.get("config") or {}
     run.setdefault("created_at", now_iso())
-    if run["status"] in ("queued", "running"):
+    if run["status"] in ("waiting", "queued", "running"):
         run["status"] = "interrupted"
         run["error"] = run.get("error") or "it was exported before it finished"
     with store._write() as db:

@@ -7,7 +7,9 @@ from typing import Any
 
 from .util import from_json, to_json
 
-STATUSES = ("queued", "running", "succeeded", "failed", "stopped", "interrupted")
+STATUSES = ("waiting", "queued", "running", "succeeded", "failed", "stopped", "interrupted")
+"""``waiting``: in the app's queue for the device (it survives a restart, see storage/queue.py);
+``queued``: being set up by a live process (left so by a dead one, it becomes ``interrupted``)."""
 FINISHED = ("succeeded", "failed", "stopped", "interrupted")
 RUN_COLUMNS = (
     "name",

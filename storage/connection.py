@@ -102,6 +102,11 @@ class Connections:
         return Path(tempfile.gettempdir()) / f"ptune-memory-{os.getpid()}-{id(self)}"
 
     @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called (the store can no longer be used)."""
+        return self._closed
+
+    @property
     def db(self) -> Database:
         """This thread's connection, opened on first use."""
         if self._closed:

@@ -39,3 +39,7 @@ class CheckpointMissingError(StorageError):
 
 class ArchiveError(StorageError):
     """A run archive (zip) is unreadable, incomplete or unsafe to import."""
+
+
+class NotWaitingError(StorageError, LookupError):
+    """The run is not waiting in the app's queue (it started, was cancelled, or never was)."""

@@ -17,7 +17,7 @@ from .errors import CorruptDatabaseError, ForeignDatabaseError, NoDatabaseError
 
 MIGRATION_SET = "ptune_studio"
 SQLITE_MAGIC = b"SQLite format 3\x00"
-OUR_TABLES = ("runs", "metrics", "adapters", "adapter_files", "sweeps")
+OUR_TABLES = ("runs", "metrics", "adapters", "adapter_files", "sweeps", "queue")
 
 migrations = Migrations(MIGRATION_SET)
 
@@ -111,6 +111,21 @@ def m003_sweeps(db: Database) -> None:
         )"""
     )
     db.execute("CREATE INDEX sweeps_created_at ON sweeps(created_at)")
+
+
+@migrations()
+def m004_queue(db: Database) -> None:
+    """Version 4: the app's run queue, one row per ``waiting`` run in the order they start."""
+    db.execute(
+        """CREATE TABLE queue (
+            run_id INTEGER PRIMARY KEY REFERENCES runs(id) ON DELETE CASCADE,
+            position INTEGER NOT NULL,
+            resume INTEGER NOT NULL DEFAULT 0,
+            restore TEXT,
+            queued_at TEXT NOT NULL
+        )"""
+    )
+    db.execute("CREATE INDEX queue_position ON queue(position)")
 
 
 def migration_names() -> list[str]:

@@ -12,6 +12,7 @@ from . import adapters, archive, files
 from .columns import FINISHED, METRIC_COLUMNS, STATUSES, check_status, decode_run, encode_run_fields
 from .connection import Connections, default_db_path, default_home
 from .errors import CheckpointMissingError, RunNotFoundError, SweepNotFoundError
+from .queue import QueueRecords
 from .util import from_json, now_iso, to_json, translate_errors
 
 __all__ = ["Store", "default_db_path", "default_home", "STATUSES", "SWEEP_STATUSES"]
@@ -28,7 +29,7 @@ SWEEP_INTERRUPTED_ERROR = (
 )
 
 
-class Store(Connections):
+class Store(QueueRecords, Connections):
     """Runs, metrics and adapters in one SQLite file, shared by the app and the command line.
 
     ``Store(path=None, *, timeout=5.0)``: ``None`` opens :func:`default_db_path`; ``":memory:"``
@@ -203,7 +204,7 @@ class Store(Connections):
             adapter = list(db["adapters"].rows_where("run_id = ?", [run_id]))
             folders = [self.checkpoint_dir(run_id), run.get("checkpoint_path")]
             folders += [a["checkpoint_path"] for a in adapter]
-            for table in ("adapter_files", "adapters", "metrics"):
+            for table in ("adapter_files", "adapters", "metrics", "queue"):
                 db.execute(f"DELETE FROM {table} WHERE run_id = ?", [run_id])
             db.execute("UPDATE runs SET resumed_from = NULL WHERE resumed_from = ?", [run_id])
             db.execute("DELETE FROM runs WHERE id = ?", [run_id])
@@ -279,6 +280,8 @@ class Store(Connections):
         ``queued`` run with no process noted was recorded by an older PTune Studio, which noted
         none until training started: no process can be asked about it, so it is marked too (if
         an older version were in fact still setting it up, its start marks it running again).
+        ``waiting`` runs, in the app's queue, belong to no process and are never marked: the
+        app starts them when it comes back (:mod:`storage.queue`).
         """
         host = socket.gethostname()
         rows = self.db.execute(

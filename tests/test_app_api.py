@@ -53,7 +53,9 @@ def train_values(model_dir, **extra) -> dict:
 
 
 def wait_for(
-    client: Client, run_id: int, until=lambda run: run["status"] not in ("queued", "running")
+    client: Client,
+    run_id: int,
+    until=lambda run: run["status"] not in ("waiting", "queued", "running"),
 ):
     deadline = time.monotonic() + RUN_TIMEOUT_SECONDS
     while time.monotonic() < deadline:
@@ -150,6 +152,23 @@ def test_train_accepts_yaml_and_reports_every_problem(client, tiny_model_dir):
     with pytest.raises(Exception, match="batch_size") as caught:
         client.predict(config, api_name="/train")
     assert "lr=5" in str(caught.value)
+
+
+def test_check_warns_of_a_model_that_does_not_read_the_data(client, served, tiny_model_dir):
+    from test_language import write_chinese
+
+    data = write_chinese(served[1].data_dir / "chinese-check" / "hotel.csv")
+    values = {"data": str(data), "model": str(tiny_model_dir), "method": "head_only"}
+    runs_before = len(client.predict(api_name="/runs"))
+    result = client.predict(values, api_name="/check")
+    assert "unknown to the tokenizer" in result["warnings"][0]
+    assert "bert-base-chinese" in result["warnings"][0]
+    assert result["data"]["text_column"] == "review"
+    assert len(client.predict(api_name="/runs")) == runs_before  # a check starts no run
+    english = client.predict({**values, "data": str(DEMO_DATA)}, api_name="/check")
+    assert not any("tokenizer" in warning for warning in english["warnings"])
+    with pytest.raises(Exception, match="batch_size"):
+        client.predict({**values, "batch_size": 0}, api_name="/check")
 
 
 def test_predict_with_an_unknown_run_is_a_plain_error(client):

@@ -69,9 +69,21 @@ def test_resume_refuses_what_cannot_continue_and_says_why(served, stopped, tiny_
     wait_for(client, other, until=lambda run: run["status"] == "running")
     message = refusal(client, other, api_name="/resume")
     assert f"Run {other} (ptuning_v2 on reviews.csv) is still training; wait for it" in message
-    message = refusal(client, stopped, api_name="/resume")
-    assert re.match(r"A ptuning_v2 run is already training on \S+; wait for it", message)
-    assert state.store.get_run(stopped)["status"] == "stopped"  # refused: unchanged
+    before = state.store.get_run(stopped)
+    assert client.predict(stopped, api_name="/resume") == stopped  # busy: it waits its turn
+    queue = client.predict(api_name="/queue")
+    assert [(r["id"], r["position"], r["resume"]) for r in queue] == [(stopped, 1, True)]
+    message = client.predict(str(stopped), api_name="/cancel")
+    assert message.endswith("was taken out of the queue; it is stopped again, as before.")
+    assert state.store.get_run(stopped)["status"] == "stopped"
+    assert state.store.get_run(stopped)["finished_at"] == before["finished_at"]
+    message = refusal(client, stopped, api_name="/cancel")
+    assert message == (
+        f"Run {stopped} is not waiting in the queue (it is stopped); only waiting runs can be "
+        "cancelled or moved."
+    )
+    message = refusal(client, other, api_name="/cancel")
+    assert "is already training; stop it with Stop training instead of cancelling it" in message
     client.predict(api_name="/stop")
     assert wait_for(client, other)["status"] == "stopped"
 
@@ -139,3 +151,23 @@ def test_api_errors_are_plain_text_one_problem_per_line(served, tiny_model_dir, 
     assert any(line.startswith("Batch size: batch_size=0") for line in lines)
     assert any(line.startswith("Learning rate: lr=5") for line in lines)
     assert f"Dataset: file or folder not found: {data}" in lines  # as typed
+
+
+def test_train_queues_runs_while_busy_and_they_start_in_order(served, tiny_model_dir):
+    client, state = served
+    busy = client.predict(train_values(tiny_model_dir, max_steps=5000), api_name="/train")
+    wait_for(client, busy, until=lambda run: run["status"] == "running")
+    first = client.predict(train_values(tiny_model_dir, name="first"), api_name="/train")
+    second = client.predict(train_values(tiny_model_dir, name="second"), api_name="/train")
+    queue = client.predict(api_name="/queue")
+    assert [(r["id"], r["name"], r["method"], r["position"]) for r in queue] == [
+        (first, "first", "ptuning_v2", 1), (second, "second", "ptuning_v2", 2),
+    ]  # fmt: skip
+    assert {r["id"]: r["status"] for r in client.predict(api_name="/runs")}[first] == "waiting"
+
+    client.predict(api_name="/stop")
+    runs = [wait_for(client, run_id) for run_id in (busy, first, second)]
+    assert [run["status"] for run in runs] == ["stopped", "succeeded", "succeeded"]
+    assert runs[0]["finished_at"] <= runs[1]["started_at"]
+    assert runs[1]["finished_at"] <= runs[2]["started_at"]
+    assert client.predict(api_name="/queue") == []

@@ -178,7 +178,7 @@ def test_a_version_2_database_gains_the_sweeps_table_and_keeps_its_rows(tmp_path
     old.close()
     with Store(path) as store:
         assert "m003_sweeps" in [m.name for m in migrations.applied(store.db)]
-        assert migration_names()[-1] == "m003_sweeps"
+        assert "m003_sweeps" in migration_names()
         assert {"id", "grid", "status", "pid"} <= set(store.db["sweeps"].columns_dict)
         assert [r["name"] for r in store.list_runs()] == ["v2"]
         sweep_id = store.create_sweep(name="s", method="m", dataset="d", grid={}, config={})

@@ -80,6 +80,11 @@ EN: dict[str, str] = {
     "tryit_export_run": "Run to export",
     "tryit_export_button": "Export as zip",
     "tryit_export_file": "Run archive (adapter, settings, metrics)",
+    "tryit_export_merged": "Export merged model",
+    "tryit_export_merged_file": "Merged model (a plain Hugging Face model folder, zipped)",
+    "tryit_export_merged_info": "A LoRA, full fine-tuning or head-only run trained with cls "
+    "pooling can also be downloaded as one plain model: `AutoModelForSequenceClassification` "
+    "and `AutoTokenizer` load the unzipped folder without PTune Studio.",
     # Try it: looking inside runs
     "tryit_why": "Why? The words behind each prediction",
     "tryit_why_legend": "Each word is left out in turn and the sentence judged again: "
@@ -135,6 +140,12 @@ EN: dict[str, str] = {
     "sweep_past_info": "The running sweep, or one from the database.",
     "sweep_plot": "Validation accuracy by prompt length and learning rate",
     "sweep_table": "Runs of the sweep (★ marks the best)",
+    "monitor_resume": "Resume",
+    "monitor_queue": "Waiting runs",
+    "monitor_queue_table": "Runs waiting for the device, in the order they start",
+    "monitor_queue_run": "Waiting run",
+    "monitor_move_up": "Move up",
+    "monitor_cancel": "Cancel",
 }
 
 # Text built on the server, in the language given at launch.
@@ -153,6 +164,24 @@ SERVER_EN: dict[str, str] = {
     "settings_ok": "The settings look fine.",
     "dataset_summary": "{rows} rows, {labels} labels: {names}. Text column `{text}`, label "
     "column `{label}`.",
+    "language_unknown": "**{share}** of the tokens in the first {rows} training texts are "
+    "unknown to the tokenizer of `{model}`: it does not read this data's language (mostly "
+    "{script} text), and a run on it learns little more than the most common label. Use a base "
+    "model that reads it, e.g. {models}.",
+    "language_bytes": "**{share}** of the tokens in the first {rows} training texts are pieces "
+    "of characters that the tokenizer of `{model}` knows only as bytes: it does not read this "
+    "data's language (mostly {script} text), and a run on it learns little more than the most "
+    "common label. Use a base model that reads it, e.g. {models}.",
+    "script_chinese": "Chinese",
+    "script_japanese": "Japanese",
+    "script_korean": "Korean",
+    "script_cyrillic": "Cyrillic",
+    "script_arabic": "Arabic",
+    "script_devanagari": "Devanagari",
+    "script_greek": "Greek",
+    "script_hebrew": "Hebrew",
+    "script_thai": "Thai",
+    "script_latin": "Latin",
     "hub_dataset": "`{name}` is not a file or folder here, so it will be loaded from the "
     "Hugging Face Hub when training starts (this needs internet).",
     "model_support": "Model family `{family}`: every method can train it.",
@@ -168,6 +197,12 @@ SERVER_EN: dict[str, str] = {
     "no_difference": "The selected runs have the same settings.",
     "no_text": "Type a sentence first.",
     "no_run_selected": "Pick at least one trained run.",
+    "merge_refused_method": "A {method} run cannot be exported as a merged model: {reason}.",
+    "merge_refused_pooling": "This {method} run reads the average of all tokens (mean "
+    "pooling), while a plain Hugging Face classifier reads the first token, so a merged model "
+    "would predict differently. Train with the pooling setting 'cls' for a run that merges.",
+    "merge_ship_adapter": 'Download the run with "Export as zip" instead and serve its '
+    "adapter folder with `python -m core.serve ADAPTER_FOLDER`.",
     "no_file": "Upload a file first.",
     "empty_file": "The file has no text to classify.",
     "text_too_long": "The text is {length} characters long; at most {limit} are accepted. "
@@ -291,4 +326,24 @@ SERVER_EN: dict[str, str] = {
     "sweep_col_lr": "Learning rate",
     "sweep_col_f1": "F1",
     "sweep_col_time": "Training time",
+    "queued_run": "Run #{run_id} ({name}) waits in the queue at position {position}; it "
+    "starts when the device is free. Follow it on the Monitor tab.",
+    "resumed": "Run #{run_id} ({name}) continues from its checkpoint.",
+    "resume_queued": "Run #{run_id} ({name}) waits in the queue at position {position}; it "
+    "continues from its checkpoint when the device is free.",
+    "resume_pick": "Select a stopped, interrupted or failed run in “Show runs” to resume it.",
+    "cancel_running": "Run {run_id} is already training; stop it with Stop training instead of "
+    "cancelling it.",
+    "not_waiting": "Run {run_id} is not waiting in the queue (it is {status}); only waiting runs "
+    "can be cancelled or moved.",
+    "cancelled_new": "Run #{run_id} ({name}) was taken out of the queue and deleted; it had not "
+    "started.",
+    "cancelled_resume": "Run #{run_id} ({name}) was taken out of the queue; it is {status} "
+    "again, as before.",
+    "moved_up": "Run #{run_id} is now at position {position} in the queue.",
+    "pick_waiting": "Pick a waiting run first.",
+    "col_position": "Position",
+    "col_start": "Starts as",
+    "queue_new": "new run",
+    "queue_resume": "resume",
 }

@@ -78,6 +78,11 @@ ZH: dict[str, str] = {
     "tryit_export_run": "要导出的运行",
     "tryit_export_button": "导出为 zip",
     "tryit_export_file": "运行存档（适配器、设置、指标）",
+    "tryit_export_merged": "导出合并后的模型",
+    "tryit_export_merged_file": "合并后的模型（普通 Hugging Face 模型文件夹，zip 压缩）",
+    "tryit_export_merged_info": "以 cls 池化训练的 LoRA、全量微调或仅分类头运行，也可以下载为"
+    "一个普通模型：解压后的文件夹无需 PTune Studio，用 `AutoModelForSequenceClassification` "
+    "和 `AutoTokenizer` 即可加载。",
     # 试用：查看运行内部
     "tryit_why": "为什么？每个预测背后的词",
     "tryit_why_legend": "依次去掉每个词后重新判断：**绿色**的词把运行推向它的预测，**红色**的词"
@@ -129,6 +134,12 @@ ZH: dict[str, str] = {
     "sweep_past_info": "正在进行的扫描，或数据库中的扫描。",
     "sweep_plot": "不同提示长度和学习率下的验证准确率",
     "sweep_table": "扫描中的运行（★ 表示最佳）",
+    "monitor_resume": "继续训练",
+    "monitor_queue": "排队中的运行",
+    "monitor_queue_table": "等待设备的运行，按开始顺序排列",
+    "monitor_queue_run": "排队的运行",
+    "monitor_move_up": "上移",
+    "monitor_cancel": "取消",
 }
 
 # Chinese labels and help of the settings, by field name (shared by methods with that field).
@@ -137,6 +148,11 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
                 "auto 跟随模型：声明了平均池化的句向量模型用 mean。"),
     "validation_fraction": ("验证集比例", "数据没有验证集文件时，从训练数据中留出用于验证的比例。"),
     "max_train_rows": ("训练行数上限", "最多使用这么多训练行（分层抽样）；留空使用全部。"),
+    "unknown_token_warning": (
+        "未知词元警告",
+        "前 200 条训练文本的词元中，若模型分词器不认识的比例超过此值（模型读不懂数据的语言），"
+        "训练前发出警告，并给出能读懂的模型。设为 1 则关闭。",
+    ),
     "epochs": ("训练轮数", "遍历训练数据的次数；留空使用该方法的默认值。"),
     "max_steps": ("最大步数", "达到这么多优化步后停止（优先于训练轮数）。"),
     "time_budget_minutes": ("时间预算（分钟）", "把训练控制在这么多分钟内：短暂预热后按实测速度"
@@ -215,6 +231,22 @@ SERVER_ZH: dict[str, str] = {
     "speed_guess": "保守的速度假设",
     "settings_ok": "设置没有问题。",
     "dataset_summary": "{rows} 行，{labels} 个标签：{names}。文本列 `{text}`，标签列 `{label}`。",
+    "language_unknown": "前 {rows} 条训练文本的词元中有 **{share}** 是 `{model}` 的分词器不认识的："
+    "该模型读不懂这份数据的语言（主要是{script}文本），在它上面训练几乎只能学会预测最常见的标签。"
+    "请换用能读懂这种语言的基础模型，例如 {models}。",
+    "language_bytes": "前 {rows} 条训练文本的词元中有 **{share}** 是 `{model}` 的分词器只认得字节的"
+    "字符碎片：该模型读不懂这份数据的语言（主要是{script}文本），在它上面训练几乎只能学会预测最常见"
+    "的标签。请换用能读懂这种语言的基础模型，例如 {models}。",
+    "script_chinese": "中文",
+    "script_japanese": "日文",
+    "script_korean": "韩文",
+    "script_cyrillic": "西里尔字母",
+    "script_arabic": "阿拉伯文",
+    "script_devanagari": "天城文",
+    "script_greek": "希腊文",
+    "script_hebrew": "希伯来文",
+    "script_thai": "泰文",
+    "script_latin": "拉丁字母",
     "hub_dataset": "`{name}` 不是本机的文件或文件夹，开始训练时将从 Hugging Face Hub "
     "加载（需要联网）。",
     "model_support": "模型系列 `{family}`：所有方法都可以训练它。",
@@ -229,6 +261,12 @@ SERVER_ZH: dict[str, str] = {
     "no_difference": "所选运行的设置相同。",
     "no_text": "请先输入一句话。",
     "no_run_selected": "请至少选择一个已训练的运行。",
+    "merge_refused_method": "{method} 运行无法导出为合并后的模型：{reason}。",
+    "merge_refused_pooling": "这个 {method} 运行读取所有词元的平均值（mean 池化），而普通的 "
+    "Hugging Face 分类器读取第一个词元，合并后的模型会给出不同的预测。请用池化设置 'cls' "
+    "训练，得到可以合并的运行。",
+    "merge_ship_adapter": "请改用“导出为 zip”下载该运行，并用 "
+    "`python -m core.serve ADAPTER_FOLDER` 提供其适配器文件夹的服务。",
     "no_file": "请先上传文件。",
     "empty_file": "文件中没有可分类的文本。",
     "text_too_long": "文本长 {length} 个字符，最多接受 {limit} 个。请缩短文本，"
@@ -344,4 +382,20 @@ SERVER_ZH: dict[str, str] = {
     "sweep_col_lr": "学习率",
     "sweep_col_f1": "F1",
     "sweep_col_time": "训练用时",
+    "queued_run": "运行 #{run_id}（{name}）在队列中排第 {position} 位；设备空闲时开始。"
+    "请在监控页查看。",
+    "resumed": "运行 #{run_id}（{name}）从检查点继续训练。",
+    "resume_queued": "运行 #{run_id}（{name}）在队列中排第 {position} 位；"
+    "设备空闲时从检查点继续训练。",
+    "resume_pick": "请在“显示运行”中选择一个已停止、已中断或失败的运行来继续训练。",
+    "cancel_running": "运行 {run_id} 已在训练；请用“停止训练”停止它，而不是取消。",
+    "not_waiting": "运行 {run_id} 不在队列中（状态为 {status}）；只有排队中的运行可以取消或移动。",
+    "cancelled_new": "运行 #{run_id}（{name}）已移出队列并删除；它尚未开始。",
+    "cancelled_resume": "运行 #{run_id}（{name}）已移出队列；它恢复为之前的 {status} 状态。",
+    "moved_up": "运行 #{run_id} 现在排在队列第 {position} 位。",
+    "pick_waiting": "请先选择一个排队中的运行。",
+    "col_position": "位置",
+    "col_start": "开始方式",
+    "queue_new": "新运行",
+    "queue_resume": "继续训练",
 }

@@ -44,11 +44,24 @@ def looks_like_path(source: str) -> bool:
     )
 
 
-def _folder_frames(folder: Path) -> dict[str, pd.DataFrame]:
+def folder_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
+    """The split files of a dataset folder ({split: path}) and notes on how they were chosen.
+
+    Files are told apart by their names (train, dev/validation/valid/val, test). A folder
+    holding one data file under another name (``ChnSentiCorp_htl_all.csv``) uses it as the
+    training data, with validation held out from it as for a single file.
+
+    Raises:
+        DataError: no training file (naming the data files found), or several for one split.
+    """
+    files = [
+        path
+        for path in sorted(folder.iterdir())
+        if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS
+    ]
     by_stem: dict[str, list[Path]] = {}
-    for path in sorted(folder.iterdir()):
-        if path.is_file() and path.suffix.lower() in SUPPORTED_EXTENSIONS:
-            by_stem.setdefault(path.stem.lower(), []).append(path)
+    for path in files:
+        by_stem.setdefault(path.stem.lower(), []).append(path)
     chosen: dict[str, Path] = {}
     for split, stems in SPLIT_STEMS.items():
         matches = next((by_stem[s] for s in stems if s in by_stem), [])
@@ -57,19 +70,46 @@ def _folder_frames(folder: Path) -> dict[str, pd.DataFrame]:
             raise DataError(f"several {split} files in {folder}: {names}; keep only one")
         if matches:
             chosen[split] = matches[0]
-    if "train" not in chosen:
-        subfolders = [
-            p.name
-            for p in sorted(folder.iterdir())
-            if p.is_dir() and any(p.glob("[Tt][Rr][Aa][Ii][Nn].*"))
-        ]
-        hint = f"; these subfolders have one: {', '.join(subfolders)}" if subfolders else ""
-        raise DataError(
-            f"no training file in folder {folder}: expected train.<ext> (ext one of "
-            f"{', '.join(SUPPORTED_EXTENSIONS)}), optionally with dev/validation/valid/val and "
-            f"test/test-labeled files{hint}"
+    if "train" in chosen:
+        return chosen, []
+    if len(files) == 1 and not chosen:
+        note = f"the folder's only data file, {files[0].name}, is the training data"
+        return {"train": files[0]}, [note]
+    raise DataError(_no_train_message(folder, files))
+
+
+def _no_train_message(folder: Path, files: list[Path]) -> str:
+    expected = (
+        f"expected train.<ext> (ext one of {', '.join(SUPPORTED_EXTENSIONS)}), optionally with "
+        "dev/validation/valid/val and test/test-labeled files"
+    )
+    if len(files) > 1:
+        names = ", ".join(p.name for p in files)
+        return (
+            f"no training file in folder {folder}: it holds several data files ({names}) and "
+            f"none is named train; rename the training file to train.<ext>, or give one file "
+            f"itself as the dataset"
         )
-    return {split: read_table(path) for split, path in chosen.items()}
+    if files:
+        return (
+            f"no training file in folder {folder}: its only data file, {files[0].name}, is "
+            f"named as a validation or test split; {expected}"
+        )
+    subfolders = [
+        p.name
+        for p in sorted(folder.iterdir())
+        if p.is_dir() and any(p.glob("[Tt][Rr][Aa][Ii][Nn].*"))
+    ]
+    hint = f"; these subfolders have one: {', '.join(subfolders)}" if subfolders else ""
+    return f"no training file in folder {folder}: {expected}{hint}"
+
+
+def _folder_frames(folder: Path) -> dict[str, pd.DataFrame]:
+    chosen, notes = folder_files(folder)
+    frames = {split: read_table(path) for split, path in chosen.items()}
+    frames["train"].attrs.setdefault(NOTES_ATTR, [])
+    frames["train"].attrs[NOTES_ATTR] = [*notes, *frames["train"].attrs[NOTES_ATTR]]
+    return frames
 
 
 def _load_frames(

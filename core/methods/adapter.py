@@ -102,10 +102,16 @@ class Adapter(Method):
         "zh": {
             "title": "瓶颈适配器",
             "summary": "在注意力和前馈层之后加入小型残差 MLP；编码器冻结。",
+            "merge_refusal": "它的瓶颈层在每一层内增加了计算（一条非线性的旁路，无法并入基础模型的"
+            "任何权重），普通的 Hugging Face 分类器没有这部分计算",
         }
     }
     families = tuple(TARGETS)
     typical_share = ("Adapter", 1.0, 3.0)
+    merge_refusal = (
+        "its bottleneck layers add computation inside every layer (a non-linear detour that "
+        "no weight of the base can absorb), which a plain Hugging Face classifier does not have"
+    )
 
     def wrap(self, model: nn.Module, cfg: AdapterSettings) -> nn.Module:
         freeze(model)

@@ -33,7 +33,8 @@ class Method:
     position: ClassVar[int] = 100
     """Place in the method pickers and listings (smaller first)."""
     translations: ClassVar[dict[str, dict[str, str]]] = {}
-    """Title and summary in languages other than English: ``{"zh": {"title", "summary"}}``."""
+    """Title, summary and merge refusal in languages other than English:
+    ``{"zh": {"title", "summary", "merge_refusal"}}``."""
     prompt_space: ClassVar[str | None] = None
     """Where the learned prompt lives: ``"input"`` (virtual-token embeddings before the first
     layer), ``"keys"`` (a key/value prefix at every layer) or None (no prompt)."""
@@ -47,6 +48,11 @@ class Method:
     """Model types (``config.model_type``) it supports; None for every supported family."""
     init_from_refusal: ClassVar[str | None] = None
     """Why a run cannot start from this method's adapter folder (None when it can)."""
+    merge_refusal: ClassVar[str | None] = (
+        "its trained weights are not part of a plain Hugging Face classifier"
+    )
+    """Why its adapter cannot become a plain Hugging Face model folder (``core.export``);
+    None when the trained classifier is an ordinary model of the base's own class."""
     typical_share: ClassVar[tuple[str, float, float] | None] = None
     """The trainable-parameter share usually quoted for this kind of method:
     (kind, low %, high %), e.g. ("LoRA", 0.1, 1.0)."""
@@ -58,6 +64,11 @@ class Method:
 
     def title_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("title", self.title)
+
+    def merge_refusal_in(self, lang: str) -> str | None:
+        if self.merge_refusal is None:
+            return None
+        return self.translations.get(lang, {}).get("merge_refusal", self.merge_refusal)
 
     def summary_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("summary", self.summary)

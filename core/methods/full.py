@@ -30,6 +30,7 @@ class Full(Method):
         "zh": {"title": "全量微调", "summary": "训练全部权重；准确率的参照，产物也最大。"}
     }
     whole_model = True
+    merge_refusal = None
     init_from_refusal = (
         "a fully fine-tuned model is a base model of its own; give its folder as the base "
         "model instead"

@@ -24,6 +24,7 @@ class HeadOnly(Method):
     default_epochs = 10
     position = 60
     translations = {"zh": {"title": "仅分类头", "summary": "冻结编码器，只训练分类头。"}}
+    merge_refusal = None  # the base is unchanged: base weights plus the trained head
 
     def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
         freeze(model)

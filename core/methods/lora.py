@@ -69,6 +69,7 @@ class Lora(PeftMethod):
     }
     families = tuple(ATTENTION_TARGETS)
     typical_share = ("LoRA", 0.1, 1.0)
+    merge_refusal = None  # each low-rank update folds into the weight it adapts
 
     def model_problems(self, model_config: Any) -> list[str]:
         if model_config.model_type not in ATTENTION_TARGETS:

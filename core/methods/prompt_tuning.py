@@ -58,10 +58,16 @@ class PromptTuning(PeftPromptMethod):
         "zh": {
             "title": "提示微调",
             "summary": "学习 P 个输入嵌入；适配器极小，在小型编码器上效果最弱。",
+            "merge_refusal": "它学到的虚拟词元在每次预测时作为额外输入放在文本之前，"
+            "普通的 Hugging Face 分类器没有容纳它们的位置",
         }
     }
     prompt_space = "input"
     multitask = True
+    merge_refusal = (
+        "its learned virtual tokens are extra inputs placed before the text at every "
+        "prediction, and a plain Hugging Face classifier has no place for them"
+    )
     typical_share = ("P-Tuning", 0.01, 0.1)
 
     def reserved_positions(self, cfg: PromptTuningSettings) -> int:

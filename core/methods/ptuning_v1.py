@@ -59,9 +59,15 @@ class PTuningV1(PeftPromptMethod):
         "zh": {
             "title": "P-Tuning v1",
             "summary": "由 LSTM/MLP 提示编码器生成虚拟输入词元；保存编码器的输出。",
+            "merge_refusal": "它学到的虚拟词元在每次预测时作为额外输入放在文本之前，"
+            "普通的 Hugging Face 分类器没有容纳它们的位置",
         }
     }
     prompt_space = "input"
+    merge_refusal = (
+        "its learned virtual tokens are extra inputs placed before the text at every "
+        "prediction, and a plain Hugging Face classifier has no place for them"
+    )
     init_from_refusal = (
         "P-Tuning v1 adapters keep only the prompt encoder's output, not the encoder; continue "
         "a P-Tuning v1 run from its checkpoint instead"

@@ -203,10 +203,16 @@ class PTuningV2(Method):
         "zh": {
             "title": "P-Tuning v2",
             "summary": "深度提示：在每一层加入可训练的键/值前缀；效果好且体积小。",
+            "merge_refusal": "它学到的键/值前缀参与每一层的注意力计算，"
+            "普通的 Hugging Face 分类器没有容纳它的位置",
         }
     }
     prompt_space = "keys"
     multitask = True
+    merge_refusal = (
+        "its learned key/value prefix joins the attention of every layer, and a plain Hugging "
+        "Face classifier has no place for it"
+    )
     typical_share = ("P-Tuning", 0.01, 0.1)
 
     def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:

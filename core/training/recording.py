@@ -170,7 +170,7 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
     check_resumable(run)
     checkpoint = store.checkpoint_path(run_id)
     config = TrainConfig.from_dict(run["config"])
-    step = _checkpoint_step(run, checkpoint)
+    step = checkpoint_step(run, checkpoint)
     job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
     queued = False
     try:
@@ -191,7 +191,7 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
         raise
 
 
-def _checkpoint_step(run: dict[str, Any], checkpoint: Path) -> int:
+def checkpoint_step(run: dict[str, Any], checkpoint: Path) -> int:
     """The step the checkpoint was written at; CheckpointError if it is no checkpoint."""
     state_file = checkpoint / "trainer_state.json"
     try:

@@ -14,11 +14,12 @@ from transformers import PreTrainedTokenizerBase
 
 from core.config import ConfigBase, TrainConfig
 from core.data.batching import tokenize
+from core.data.language import unread
 from core.data.splits import DataBundle
 from core.hardware import default_device, physical_cores, resolve_precision
 from core.methods import Method
 from core.methods.base import count_parameters
-from core.modeling import load_base, max_positions
+from core.modeling import DEFAULT_MODEL, load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
 from core.training import warm_start
 from core.training.checkpoint import LoopState, read_checkpoint
@@ -78,6 +79,8 @@ class RunSetup:
         self.train_features: Features = []
         self.val_features: Features = []
         self.lengths: list[int] = []
+        self.notices: list[str] = []
+        """Warnings for the person running it (the model does not read the data's language)."""
         # devices, precision and optimization (setup)
         self.accelerator: Accelerator | None = None
         self.precision: str | None = None  # "no" (fp32), "bf16" or "fp16"
@@ -95,6 +98,7 @@ class RunSetup:
             self.data = self._load_data()
         self.labels = list(self.data.label_names)
         self._setup_model()
+        self.notices = self._language_notices()
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
         self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
         self.lengths = [len(f["input_ids"]) for f in self.train_features]
@@ -135,6 +139,17 @@ class RunSetup:
 
     def _load_data(self) -> DataBundle:
         return load_run_data(self.config)
+
+    def _language_notices(self) -> list[str]:
+        """A warning when the model's tokenizer does not know much of the training text
+        (:mod:`core.data.language`); the run goes on, the start event carries it."""
+        report = unread(
+            self.tokenizer,
+            self.data.train.texts,
+            self.config.unknown_token_warning,
+            self.config.model or DEFAULT_MODEL,
+        )
+        return [report.message()] if report else []
 
     def _base_labels(self) -> list[str]:
         """Labels the base classifier is built for (the run's own)."""

@@ -54,6 +54,7 @@ class Trainer(RunSetup):
                 device=str(self.accelerator.device),
                 out=str(self.out),
                 data=self.data.summary(),
+                warnings=list(self.notices),
             )
             status = self.loop()
             summary = self.finish(status)

@@ -162,7 +162,7 @@ def compare(page, shots: Path) -> None:
 
 def where_it_goes_wrong(page) -> None:
     page.get_by_role("tab", name="Monitor").click()
-    page.get_by_text("Where it goes wrong").click()  # opening it lists the finished runs
+    page.get_by_text("Where it goes wrong").click()
     page.locator("#monitor-diagnose-run input").click()
     page.get_by_role("option", name="head-only demo").first.click()
     page.locator("#monitor-diagnose-show").click()
@@ -177,3 +177,63 @@ def where_it_goes_wrong(page) -> None:
     if text_cell.count():  # a run with mistakes: clicking one shows the words behind it
         text_cell.click()
         page.locator("#monitor-errors-why .ptune-why").wait_for()
+
+
+def test_queue_two_runs_and_resume_a_stopped_one_in_a_browser(sync_api, app_url, tiny_model_dir):
+    with sync_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        try:
+            page = browser.new_page(viewport={"width": 1400, "height": 1000})
+            page.set_default_timeout(UI_TIMEOUT_MS)
+            page.goto(app_url)
+            queue_two(page, str(tiny_model_dir))
+            resume_stopped(page)
+        finally:
+            browser.close()
+
+
+def start_run(page, name: str, steps: int, expect: str) -> None:
+    """Start a run on the Train tab; Start opens the Monitor, then back to Train to read what
+    Start said."""
+    fill(page, "train-name", name)
+    fill(page, "field-cfg-max-steps", str(steps))
+    page.locator("#train-start").click()
+    page.locator("#monitor-plot").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.get_by_role("tab", name="Train").click()
+    page.locator("#train-status").get_by_text(expect).wait_for()
+
+
+def queue_two(page, model_dir: str) -> None:
+    page.wait_for_selector("#train-start")
+    page.locator("#train-data-info").get_by_text("300 rows").wait_for()
+    page.locator("#train-method").get_by_text("Head only", exact=True).click()
+    fill(page, "train-model", model_dir)
+    fill(page, "field-cfg-batch-size", "16")
+    start_run(page, "long", 100_000, "long) started")
+    start_run(page, "queued one", 20, "waits in the queue at position 1")
+    start_run(page, "queued two", 20, "waits in the queue at position 2")
+    page.get_by_role("tab", name="Monitor").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#monitor-queue').innerText;"
+        " return t.includes('queued one') && t.includes('queued two'); }"
+    )
+    page.locator("#monitor-stop").click()
+    page.wait_for_function(
+        "() => { const t = document.querySelector('#monitor-runs').innerText;"
+        " return (t.match(/succeeded/g) || []).length === 2 && t.includes('stopped'); }",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    page.wait_for_function(
+        "() => !document.querySelector('#monitor-queue').innerText.includes('queued')"
+    )
+
+
+def resume_stopped(page) -> None:
+    page.locator("#monitor-select input").click()
+    page.get_by_role("option", name="#1 long").click()
+    page.locator("#monitor-resume").click()
+    page.locator("#monitor-queue-status").get_by_text("continues from its checkpoint").wait_for()
+    page.locator("#monitor-status").get_by_text("long").wait_for()
+    page.locator("#monitor-status").get_by_text("running").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#monitor-stop").click()
+    page.locator("#monitor-status").get_by_text("stopped").wait_for(timeout=RUN_TIMEOUT_MS)

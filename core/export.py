@@ -1,0 +1,190 @@
+"""A trained classifier as a plain Hugging Face model folder: ``python -m core.export
+ADAPTER_FOLDER --merged OUT_DIR``.
+
+The folder holds ``model.safetensors``, a ``config.json`` whose ``id2label`` / ``label2id`` are
+the run's label names, and the tokenizer (its ``model_max_length`` set to the run's
+``max_length``, so ``tokenizer(texts, truncation=True)`` cuts texts where PTune did), so that
+
+    AutoModelForSequenceClassification.from_pretrained(OUT_DIR)
+    AutoTokenizer.from_pretrained(OUT_DIR)
+
+predict as PTune's own Predictor does, without PTune Studio installed.
+
+Which runs can be merged:
+
+* LoRA: each low-rank update is folded into the weight it adapts (peft's ``merge_and_unload``);
+  the classifier and the family's extra head modules (DeBERTa-v2 pooler, ModernBERT head,
+  DistilBERT pre_classifier), trained beside it, replace the base's.
+* full fine-tuning: the trained model itself; head only: the unchanged base with its trained head.
+* prompt tuning, P-Tuning v1 and v2 and the bottleneck adapter are refused: they add inputs or
+  computation that no plain classifier class has. Ship their adapter folder and serve it with
+  ``python -m core.serve``.
+* a run with mean pooling is refused too: the plain class reads the first token, PTune read the
+  average of all tokens, so the merged model would predict differently.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from torch import nn
+from transformers.utils import logging as hf_logging
+
+from core.errors import ExportError, PTuneError
+from core.methods import get_method
+from core.training.artifacts import load_adapter, read_meta
+
+SERVE_HINT = (
+    "Ship the adapter folder instead (it loads with PTune Studio) and serve it over HTTP with "
+    "`python -m core.serve {folder}`."
+)
+
+
+def merge_obstacle(meta: dict[str, Any]) -> str | None:
+    """What keeps the adapter described by ``meta`` (its ``ptune_adapter.json``) from becoming
+    a plain model folder: ``"method"`` (its method adds what a plain class lacks),
+    ``"pooling"`` (mean pooling), or None when nothing does."""
+    if get_method(meta["method"]).merge_refusal:
+        return "method"
+    if meta.get("pooling", "cls") == "mean":
+        return "pooling"
+    return None
+
+
+def merge_refusal(meta: dict[str, Any]) -> str | None:
+    """Why the adapter described by ``meta`` cannot become a plain model folder; None when it
+    can."""
+    method = get_method(meta["method"])
+    obstacle = merge_obstacle(meta)
+    if obstacle == "method":
+        return f"A {method.title} adapter cannot be merged into a plain model: " + (
+            f"{method.merge_refusal}."
+        )
+    if obstacle == "pooling":
+        return (
+            f"This {method.title} run reads the average of all tokens (mean pooling, the "
+            "sentence-embedding model's own way), while a plain Hugging Face classifier reads "
+            "the first token, so a merged model would predict differently. Train with "
+            "pooling 'cls' (--pooling cls) for a run that merges."
+        )
+    return None
+
+
+def check_mergeable(folder: str | Path) -> dict[str, Any]:
+    """The adapter's metadata; :class:`ExportError` saying why and what to ship instead when
+    it cannot be merged."""
+    meta = read_meta(Path(folder))
+    reason = merge_refusal(meta)
+    if reason:
+        raise ExportError(f"{reason} {SERVE_HINT.format(folder=folder)}")
+    return meta
+
+
+def merged_model(folder: str | Path) -> tuple[nn.Module, Any, dict[str, Any]]:
+    """(plain classifier, tokenizer, metadata) of a mergeable adapter folder."""
+    meta = check_mergeable(folder)
+    loaded = load_adapter(folder)
+    model = loaded.model
+    if get_method(meta["method"]).peft_format:
+        model = model.merge_and_unload()  # LoRA folded in; modules_to_save become the modules
+    labels = loaded.label_names
+    model.config.num_labels = len(labels)
+    model.config.id2label = dict(enumerate(labels))
+    model.config.label2id = {name: i for i, name in enumerate(labels)}
+    tokenizer = loaded.tokenizer
+    # Predictor truncates to the run's max_length; a plain caller truncates to this.
+    tokenizer.model_max_length = loaded.max_length
+    return model, tokenizer, meta
+
+
+def export_merged(folder: str | Path, out: str | Path) -> Path:
+    """Write the merged model folder ``out`` from the adapter ``folder``; returns ``out``.
+
+    ``out`` must not exist or be an empty folder: it is written beside itself first and
+    moved into place whole, so a failed export leaves nothing half-written.
+    """
+    out = Path(out)
+    if out.is_symlink() or (out.exists() and not (out.is_dir() and not any(out.iterdir()))):
+        raise ExportError(f"{out} already exists and is not an empty folder; choose a new folder")
+    model, tokenizer, meta = merged_model(folder)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    hf_logging.disable_progress_bar()  # a one-file bar is noise in the app's log
+    try:
+        model.save_pretrained(staging, safe_serialization=True)
+        tokenizer.save_pretrained(staging)
+        (staging / "README.md").write_text(model_card(meta), encoding="utf-8")
+        if out.exists():
+            out.rmdir()
+        os.replace(staging, out)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    finally:
+        hf_logging.enable_progress_bar()
+    return out
+
+
+def model_card(meta: dict[str, Any]) -> str:
+    """A short README for the folder: what it is and how to load it."""
+    metrics = meta.get("metrics") or {}
+    accuracy = metrics.get("eval_accuracy")
+    lines = [
+        "# Text classifier",
+        "",
+        f"Fine-tuned with PTune Studio ({get_method(meta['method']).title}) from "
+        f"`{meta['base_model']}`.",
+        "",
+        f"- labels: {', '.join(meta['label_names'])}",
+        f"- texts are cut to {meta['max_length']} tokens",
+    ]
+    if accuracy is not None:
+        lines.append(f"- validation accuracy: {accuracy:.4f}")
+    lines += [
+        "",
+        "```python",
+        "from transformers import AutoModelForSequenceClassification, AutoTokenizer",
+        "",
+        'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
+        'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
+        'batch = tokenizer(["a text"], truncation=True, padding=True, return_tensors="pt")',
+        "probabilities = model(**batch).logits.softmax(-1)",
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m core.export",
+        description="Export a trained run's adapter folder as a plain Hugging Face model folder "
+        "(LoRA, full fine-tuning and head-only runs with cls pooling).",
+    )
+    parser.add_argument("adapter", help="the adapter folder a run wrote (has ptune_adapter.json)")
+    parser.add_argument(
+        "--merged",
+        metavar="OUT_DIR",
+        required=True,
+        help="new folder for the merged model (must not exist, or be empty)",
+    )
+    args = parser.parse_args(argv)
+    try:
+        out = export_merged(args.adapter, args.merged)
+    except PTuneError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    meta = read_meta(Path(args.adapter))
+    print(json.dumps({"merged": str(out), "method": meta["method"], "labels": meta["label_names"]}))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
