@@ -1,4 +1,7 @@
-"""Tokenising once, grouping similar lengths into batches, and padding each batch to its longest."""
+"""Tokenising once, grouping similar lengths into batches, and padding each batch to its longest.
+
+Tokenised texts are :class:`~core.data.tokens.Tokens` (compact arrays, see that module).
+"""
 
 from __future__ import annotations
 
@@ -6,18 +9,13 @@ import random
 from collections.abc import Iterator, Sequence
 
 import torch
-from transformers import PreTrainedTokenizerBase
+
+from core.data.tokens import Tokens, tokenize
+
+__all__ = ["Tokens", "iterate", "length_grouped_batches", "process_part", "sorted_batches",
+           "tokenize"]  # fmt: skip
 
 MEGABATCH = 50  # batches whose examples are sorted together, as in LengthGroupedSampler
-
-
-def tokenize(
-    tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int
-) -> list[dict[str, list[int]]]:
-    """Token ids (and type ids when the model uses them) per text, truncated to max_length."""
-    encoded = tokenizer(list(texts), truncation=True, max_length=max_length)
-    keys = [k for k in ("input_ids", "token_type_ids") if k in encoded]
-    return [{k: encoded[k][i] for k in keys} for i in range(len(texts))]
 
 
 def length_grouped_batches(
@@ -60,21 +58,9 @@ def sorted_batches(lengths: Sequence[int], batch_size: int) -> list[list[int]]:
     return [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
 
 
-def collate(features: Sequence[dict[str, list[int]]], pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad to the longest member; the attention mask marks real tokens."""
-    width = max(len(f["input_ids"]) for f in features)
-    batch: dict[str, torch.Tensor] = {}
-    for key in features[0]:
-        fill = pad_id if key == "input_ids" else 0
-        rows = [f[key] + [fill] * (width - len(f[key])) for f in features]
-        batch[key] = torch.tensor(rows, dtype=torch.long)
-    mask = [[1] * len(f["input_ids"]) + [0] * (width - len(f["input_ids"])) for f in features]
-    batch["attention_mask"] = torch.tensor(mask, dtype=torch.long)
-    return batch
-
-
 def iterate(
-    features: Sequence[dict[str, list[int]]], batches: Sequence[list[int]], pad_id: int
+    features: Tokens, batches: Sequence[list[int]], pad_id: int
 ) -> Iterator[tuple[list[int], dict[str, torch.Tensor]]]:
+    """Each batch's indices and its rows padded to the longest (see :meth:`Tokens.batch`)."""
     for indices in batches:
-        yield indices, collate([features[i] for i in indices], pad_id)
+        yield indices, features.batch(indices, pad_id)

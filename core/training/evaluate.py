@@ -10,13 +10,13 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from torch import nn
 from torch.nn import functional as F
 
-from core.data.batching import iterate, sorted_batches
+from core.data.batching import Tokens, iterate, sorted_batches
 
 
 @torch.no_grad()
 def predict_logits(
     model: nn.Module,
-    features: Sequence[dict[str, list[int]]],
+    features: Tokens,
     batch_size: int,
     pad_id: int,
     device: torch.device | str = "cpu",
@@ -27,24 +27,23 @@ def predict_logits(
     ``autocast`` makes a fresh mixed-precision context per batch (contexts are single-use).
     """
     was_training = model.training
-    model.eval()
+    if was_training:  # setting the mode walks every module: a cost per call, so only on change
+        model.eval()
     out = torch.empty(0)
     rows: list[tuple[list[int], torch.Tensor]] = []
-    for indices, batch in iterate(features, sorted_batches(_lengths(features), batch_size), pad_id):
+    batches = sorted_batches(features.lengths.tolist(), batch_size)
+    for indices, batch in iterate(features, batches, pad_id):
         batch = {k: v.to(device) for k, v in batch.items()}
         with autocast() if autocast else nullcontext():
             logits = model(**batch).logits
         rows.append((indices, logits.float().cpu()))
-    model.train(was_training)
+    if was_training:
+        model.train()
     if rows:
         out = torch.empty(len(features), rows[0][1].shape[-1])
         for indices, logits in rows:
             out[indices] = logits
     return out
-
-
-def _lengths(features: Sequence[dict[str, list[int]]]) -> list[int]:
-    return [len(f["input_ids"]) for f in features]
 
 
 def classification_metrics(

@@ -26,6 +26,7 @@ from torch import nn
 
 from core.config import TrainConfig
 from core.data.splits import DataBundle, TextSplit
+from core.data.tokens import Tokens
 from core.errors import ConfigError
 from core.methods.base import classifier_head
 from core.training import artifacts
@@ -185,7 +186,7 @@ class MultiTaskTrainer(Trainer):
     def _task_of(self, label: int) -> int:
         return bisect.bisect_right(self.offsets, label) - 1
 
-    def _evaluate(self, features: list, labels: list[int], prefix: str) -> dict[str, Any]:
+    def _evaluate(self, features: Tokens, labels: list[int], prefix: str) -> dict[str, Any]:
         """Metrics per task (keys suffixed with the task name) and their mean over tasks."""
         metrics: dict[str, Any] = {}
         means: dict[str, list[float]] = {}
@@ -194,7 +195,7 @@ class MultiTaskTrainer(Trainer):
             if not rows:
                 continue
             self.router.ids = task
-            logits = self._logits([features[i] for i in rows])
+            logits = self._logits(features.take(rows))
             start, size = self.offsets[task], self.sizes[task]
             own = classification_metrics(
                 logits[:, start : start + size], [labels[i] - start for i in rows], size, prefix
@@ -226,6 +227,10 @@ class MultiTaskTrainer(Trainer):
                 parent, _, attr = name.rpartition(".")
                 owner = model.get_submodule(parent) if parent else model
                 _set_child(owner, attr, module)
+
+    def _release(self) -> None:
+        self.bundles, self.train_tasks = {}, []  # each task's data, beside the combined bundle
+        super()._release()
 
     def _save_adapters(self, model: nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:
         """One ordinary adapter per task; the run's own adapter is the first task's."""

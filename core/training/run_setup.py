@@ -13,7 +13,7 @@ from accelerate import Accelerator
 from transformers import PreTrainedTokenizerBase
 
 from core.config import ConfigBase, TrainConfig
-from core.data.batching import tokenize
+from core.data.batching import Tokens, tokenize
 from core.data.language import unread
 from core.data.splits import DataBundle
 from core.hardware import default_device, physical_cores, resolve_precision
@@ -30,7 +30,7 @@ from core.training.optimizer import adamw, lr_schedule
 from core.training.precision import MixedPrecision
 from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
 
-Features = list[dict[str, list[int]]]
+Features = Tokens
 
 
 def default_out(config: TrainConfig) -> Path:
@@ -76,8 +76,8 @@ class RunSetup:
         self.trainable: int | None = None
         self.total: int | None = None
         # the tokenized data (setup)
-        self.train_features: Features = []
-        self.val_features: Features = []
+        self.train_features: Features = Tokens.join([])
+        self.val_features: Features = Tokens.join([])
         self.lengths: list[int] = []
         self.notices: list[str] = []
         """Warnings for the person running it (the model does not read the data's language)."""
@@ -101,7 +101,7 @@ class RunSetup:
         self.notices = self._language_notices()
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
         self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
-        self.lengths = [len(f["input_ids"]) for f in self.train_features]
+        self.lengths = self.train_features.lengths.tolist()
         self._setup_accelerator()
         epochs = cfg.epochs or self.method.default_epochs
         self.state.total_steps = planned_steps(
