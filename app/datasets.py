@@ -50,9 +50,8 @@ def _read(state: AppState, path: Path) -> pd.DataFrame:
     from core.data.reading import read_table
 
     key = f"table:{path}:{path.stat().st_mtime_ns}"
-    if key not in state.cache:
-        state.cache[key] = read_table(path)
-    return state.cache[key]
+    # One version per file: a re-saved file's new table replaces the old one.
+    return state.cache.get_or_load(key, lambda: read_table(path), group=f"table:{path}")
 
 
 def preview(
@@ -94,6 +93,6 @@ def load_bundle(state: AppState, config: Any) -> DataBundle:
         f"bundle:{config.data}:{stamp}:{config.text_column}:{config.label_column}:"
         f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}"
     )
-    if key not in state.cache:
-        state.cache[key] = load_run_data(config)
-    return state.cache[key]
+    return state.cache.get_or_load(
+        key, lambda: load_run_data(config), group=f"bundle:{config.data}"
+    )

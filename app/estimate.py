@@ -32,20 +32,22 @@ def count_trainable(state: AppState, config: TrainConfig, num_labels: int) -> tu
     """
     options = json.dumps(config.method_options, sort_keys=True, default=str)
     key = f"params:{config.model}:{config.method}:{options}:{num_labels}"
-    if key in state.cache:
-        return state.cache[key]
+    counts = state.cache.get(key)
+    if counts is not None:
+        return counts
     from core.modeling import load_base
 
     base_key = (config.model, num_labels)
     cached = state.cache.get("base")
     if cached is None or cached[0] != base_key:  # one base model kept, not one per model
         labels = [f"label_{i}" for i in range(num_labels)]
-        cached = state.cache["base"] = (base_key, load_base(config.model, labels).model)
+        cached = (base_key, load_base(config.model, labels).model)
+        state.cache.put("base", cached)  # kept while it fits the app's cache
     method = get_method(config.method)
     settings = method.config_cls.from_dict(config.method_options)
     model = method.wrap(copy.deepcopy(cached[1]), settings)
     counts = count_parameters(model)
-    state.cache[key] = counts
+    state.cache.put(key, counts)
     return counts
 
 

@@ -10,6 +10,7 @@ from typing import Any
 
 from app.i18n import check_lang, text
 from app.limits import Limits
+from core.cache import ByteLRU
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
 from core.modeling import DEFAULT_MODEL
@@ -19,6 +20,9 @@ DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "reviews.csv"
 DEFAULT_METHOD = "ptuning_v2"
 MAX_SCAN_DEPTH = 3
 SPLIT_NAMES = {stem for stems in SPLIT_STEMS.values() for stem in stems}
+CACHE_BYTES = 192 * 2**20
+"""What the app keeps between clicks (previewed tables, loaded datasets, the model the Train
+tab counts parameters on) at most, in bytes; the least recently used goes first."""
 
 
 @dataclass
@@ -31,7 +35,7 @@ class AppState:
     default_model: str = DEFAULT_MODEL
     default_method: str = DEFAULT_METHOD
     limits: Limits = field(default_factory=Limits)
-    cache: dict[str, Any] = field(default_factory=dict)
+    cache: ByteLRU = field(default_factory=lambda: ByteLRU(CACHE_BYTES))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _predictor: Any = None
     queue_server: Any = None  # the thread starting waiting runs (app.run_queue.serve_queue)

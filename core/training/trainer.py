@@ -10,7 +10,6 @@ is :mod:`core.training.run_setup`.
 
 from __future__ import annotations
 
-import gc
 import math
 import time
 from typing import Any
@@ -19,8 +18,9 @@ import torch
 from torch.distributed import ReduceOp
 from torch.nn import functional as F
 
-from core.data.batching import iterate, length_grouped_batches, process_part, tokenize
+from core.data.batching import Tokens, iterate, length_grouped_batches, process_part, tokenize
 from core.data.splits import split_digest
+from core.memory import release_memory
 from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
@@ -333,11 +333,14 @@ class Trainer(RunSetup):
         }
 
     def _release(self) -> None:
-        """Free model and optimizer memory (device memory above all) whatever happened."""
+        """Free what the run loaded, whatever happened: the model, the optimizer, the data and
+        its tokens, so that the process returns to its size before the run (device memory and
+        the heap glibc would otherwise keep, see :func:`core.memory.release_memory`)."""
         self.model = self.optimizer = self.scheduler = None
         self.best_state = None
+        self.data = None
+        self.train_features = self.val_features = Tokens.join([])
+        self.lengths = []
         if self.accelerator is not None:
             self.accelerator.free_memory()
-        gc.collect()
-        if torch.cuda.is_available():
-            torch.cuda.empty_cache()
+        release_memory()
