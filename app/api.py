@@ -29,6 +29,10 @@ RUN_FIELDS = (
     "id", "name", "status", "method", "base_model", "dataset", "created_at", "started_at",
     "finished_at", "error", "trainable_params", "total_params", "label_names",
 )  # fmt: skip
+PREDICT_CONCURRENCY = 16
+"""``/predict`` calls handled at once (the app's default is 4): they wait together for one
+combined forward pass per run (:mod:`core.analysis.batcher`), so ten clients share one batch
+instead of queueing four at a time."""
 
 
 def parse_config(config: dict[str, Any] | str) -> dict[str, Any]:
@@ -167,4 +171,4 @@ def register_api(state: AppState) -> None:
     gr.api(queue_endpoint, api_name="queue")
     gr.api(cancel_endpoint, api_name="cancel")
     gr.api(runs_endpoint, api_name="runs")
-    gr.api(predict_endpoint, api_name="predict")
+    gr.api(predict_endpoint, api_name="predict", concurrency_limit=PREDICT_CONCURRENCY)

@@ -93,6 +93,17 @@ def test_predict_gives_labels_and_probabilities(client, trained):
     assert result["score"] == max(result["probabilities"].values())
 
 
+def test_concurrent_predict_calls_each_get_their_own_answer(client, trained):
+    texts = [f"{start} film, take {i}" for i in range(4) for start in ("A wonderful", "An awful")]
+    alone = {text: client.predict(text, [trained], api_name="/predict")[0] for text in texts}
+    jobs = {text: client.submit(text, [trained], api_name="/predict") for text in texts}
+    for text, job in jobs.items():  # combined into shared passes, bf16 may round otherwise
+        answer = job.result()[0]
+        assert answer["run_id"] == trained
+        assert answer["probabilities"] == pytest.approx(alone[text]["probabilities"], abs=2e-2)
+        assert answer["label"] == max(answer["probabilities"], key=answer["probabilities"].get)
+
+
 def test_batch_predictions_and_export_of_a_trained_run(served, trained, tmp_path):
     state = served[1]
     texts = tmp_path / "texts.txt"
