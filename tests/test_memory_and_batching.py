@@ -10,10 +10,13 @@ import time
 import pandas as pd
 import pytest
 import torch
-from conftest import hinge_model, train_config, write_reviews
+from conftest import free_port, hinge_model, train_config, write_reviews
 
+from app import create_app, launch_options
 from app.datasets import preview
+from app.serving import SESSION_CAPACITY
 from app.state import CACHE_BYTES
+from core import hardware
 from core.analysis.batcher import Batcher
 from core.analysis.predict import Predictor
 from core.cache import ByteLRU, size_of
@@ -243,7 +246,8 @@ def test_predictions_of_a_1_mb_text_match_those_of_its_start(hinge):
     predictor.close()
 
 
-def test_predictions_use_one_thread_while_a_run_trains(hinge):
+def test_predictions_use_one_thread_while_a_run_trains(hinge, monkeypatch):
+    monkeypatch.setattr(hardware, "_lent_until", 0.0)
     predictor = Predictor(precision="fp32")
     seen: list[int] = []
     model = predictor.load(hinge).model
@@ -252,9 +256,38 @@ def test_predictions_use_one_thread_while_a_run_trains(hinge):
     try:
         assert predictor.threads() == 1
         predictor.predict(["a good film"], [hinge])
+        assert hardware.training_threads(2) == 1  # the run lends the prediction a core
     finally:
         jobs.release(job)
     predictor.predict(["a good film"], [hinge])
     hook.remove()
     predictor.close()
     assert seen == [1, physical_cores()]
+
+
+def test_a_run_trains_on_one_thread_fewer_while_predictions_run(tmp_path, tiny_model_dir,
+                                                                 monkeypatch):  # fmt: skip
+    monkeypatch.setattr(hardware, "_lent_until", 0.0)
+    assert hardware.training_threads(4) == 4
+    hardware.lend_core(seconds=600)
+    assert [hardware.training_threads(n) for n in (4, 2, 1)] == [3, 1, 1]
+    data = write_reviews(tmp_path / "reviews.csv", rows=80)
+    trainer = Trainer(train_config(tmp_path, data, tiny_model_dir, max_steps=2, num_threads=2))
+    seen: list[int] = []
+    trainer.setup()
+    trainer.model.register_forward_pre_hook(lambda *_: seen.append(torch.get_num_threads()))
+    trainer.loop()
+    monkeypatch.setattr(hardware, "_lent_until", 0.0)  # the predictions are over
+    trainer.state.total_steps += 1
+    trainer.loop()
+    assert seen[:2] == [1, 1] and seen[-1] == 2
+
+
+def test_the_served_app_keeps_a_bounded_number_of_sessions(tmp_path):
+    demo = create_app(db=tmp_path / "studio.db")
+    demo.launch(server_name="127.0.0.1", server_port=free_port(), prevent_thread_lock=True,
+                quiet=True, **launch_options("en"))  # fmt: skip
+    try:
+        assert demo.state_session_capacity == SESSION_CAPACITY <= 1000
+    finally:
+        demo.close()

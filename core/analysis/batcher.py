@@ -35,14 +35,15 @@ class Request:
 class Batcher:
     """Runs :class:`Request` s on one worker thread, combining those that arrive together.
 
-    ``run(key, texts)`` computes one adapter's results. ``max_rows`` caps the texts a combined
-    batch gathers; a single larger request still runs whole.
+    ``run(key, texts)`` computes one adapter's results. ``window``: seconds the worker waits
+    for more requests after the first, or a function giving them batch by batch. ``max_rows``
+    caps the texts a combined batch gathers; a single larger request still runs whole.
     """
 
     def __init__(
         self,
         run: RunFn,
-        window: float = 0.003,
+        window: float | Callable[[], float] = 0.003,
         max_rows: int = 256,
         name: str = "ptune-predict",
     ) -> None:
@@ -96,7 +97,8 @@ class Batcher:
     def _gather(self, first: Request) -> tuple[list[Request], bool]:
         """``first`` and the requests arriving within the window (up to ``max_rows`` texts)."""
         pending, rows = [first], len(first.texts)
-        deadline = time.monotonic() + self.window
+        window = self.window() if callable(self.window) else self.window
+        deadline = time.monotonic() + window
         while rows < self.max_rows:
             try:
                 request = self._queue.get(timeout=max(0.0, deadline - time.monotonic()))

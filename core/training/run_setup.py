@@ -17,6 +17,7 @@ from core.data.batching import Tokens, tokenize
 from core.data.language import unread
 from core.data.splits import DataBundle
 from core.hardware import default_device, physical_cores, resolve_precision
+from core.memory import release_memory
 from core.methods import Method
 from core.methods.base import count_parameters
 from core.modeling import DEFAULT_MODEL, load_base, max_positions
@@ -70,6 +71,7 @@ class RunSetup:
         self.pooling: str | None = None
         self.tokenizer: PreTrainedTokenizerBase | None = None
         self.pad_id = 0
+        self.threads = 1  # CPU threads of the run (setup); one fewer while predictions run
         self.max_length: int | None = None
         self.model: torch.nn.Module | None = None
         self.growth: Schedule | None = None
@@ -93,7 +95,8 @@ class RunSetup:
         cfg = self.config
         self.method, self.method_cfg = check_config(cfg)
         torch.manual_seed(cfg.seed)
-        torch.set_num_threads(cfg.num_threads or physical_cores())
+        self.threads = cfg.num_threads or physical_cores()
+        torch.set_num_threads(self.threads)
         if self.data is None:
             self.data = self._load_data()
         self.labels = list(self.data.label_names)
@@ -102,6 +105,9 @@ class RunSetup:
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
         self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
         self.lengths = self.train_features.lengths.tolist()
+        # Reading and tokenising left freed buffers in Arrow's pool (pandas' text columns),
+        # which training's tensors cannot reuse: hand them back before the peak.
+        release_memory()
         self._setup_accelerator()
         epochs = cfg.epochs or self.method.default_epochs
         self.state.total_steps = planned_steps(

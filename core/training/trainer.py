@@ -20,6 +20,7 @@ from torch.nn import functional as F
 
 from core.data.batching import Tokens, iterate, length_grouped_batches, process_part, tokenize
 from core.data.splits import split_digest
+from core.hardware import training_threads
 from core.memory import release_memory
 from core.methods.base import count_parameters
 from core.training import artifacts
@@ -92,6 +93,7 @@ class Trainer(RunSetup):
                     if window_steps:  # count the steps since the last log line
                         st.train_seconds += time.perf_counter() - window_start
                     return "stopped"
+                self._share_cores()
                 loss = self._step(indices, batch)
                 st.step += 1
                 st.batch_in_epoch += 1
@@ -124,6 +126,14 @@ class Trainer(RunSetup):
         if self.accelerator.num_processes == 1:
             return stop
         return bool(self._all_processes(int(stop), ReduceOp.MAX))
+
+    def _share_cores(self) -> None:
+        """Train on one thread fewer while predictions run beside the run (on a CPU)."""
+        if self.accelerator.device.type != "cpu":
+            return
+        wanted = training_threads(self.threads)
+        if torch.get_num_threads() != wanted:
+            torch.set_num_threads(wanted)
 
     def _all_processes(self, value: int, op: ReduceOp) -> int:
         """``value`` reduced with ``op`` over all processes (each must call it at this step)."""
