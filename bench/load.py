@@ -7,7 +7,8 @@ Try it's latency, and /predict under many clients while a LoRA run trains.
 
 The app runs in its own process (``launch.py`` on a free port, with a temporary database and
 ``PTUNE_HOME``), so its resident memory is measured alone, sampled every 50 ms by a thread.
-Everything it trains on is generated into a temporary folder and removed at the end.
+Everything it trains on is generated into a temporary folder (its ``--data-dir``) and removed at
+the end.
 
 1. Five short runs on all-MiniLM-L6-v2 (five methods), so that Try it has adapters; then the
    idle RSS with them loaded.
@@ -33,9 +34,12 @@ import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import httpx
 
 if __package__ in (None, ""):  # run as a file: python bench/load.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -87,10 +91,40 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+class Api:
+    """One connection calling the app's named endpoints over Gradio's plain HTTP API: POST
+    ``/call/NAME`` queues the call, GET ``/call/NAME/EVENT`` streams its result.
+
+    gradio_client is not used: it polls for results every 50 ms, which would add up to 50 ms
+    to every figure measured here, while a browser is told at once. Like gradio_client and a
+    browser page, each connection is one session of the app.
+    """
+
+    def __init__(self, url: str) -> None:
+        self.http = httpx.Client(base_url=url, timeout=900)
+        self.session = uuid.uuid4().hex
+
+    def __call__(self, name: str, *data: Any) -> Any:
+        body = {"data": list(data), "session_hash": self.session}
+        reply = self.http.post(f"call/{name}", json=body)
+        reply.raise_for_status()
+        event, kind = reply.json()["event_id"], None
+        with self.http.stream("GET", f"call/{name}/{event}") as stream:
+            for line in stream.iter_lines():
+                if line.startswith("event: "):
+                    kind = line.removeprefix("event: ")
+                elif line.startswith("data: ") and kind in ("complete", "error"):
+                    payload = json.loads(line.removeprefix("data: "))
+                    if kind == "error":
+                        raise RuntimeError(f"/{name} failed: {payload}")
+                    return payload[0]
+        raise RuntimeError(f"/{name} ended without a result")
+
+
 class Server:
     """``launch.py`` of ``root`` in a subprocess, and a thread sampling its RSS."""
 
-    def __init__(self, root: Path, home: Path) -> None:
+    def __init__(self, root: Path, home: Path, data: Path) -> None:
         import psutil
 
         home.mkdir(parents=True, exist_ok=True)
@@ -99,7 +133,8 @@ class Server:
         self.log = (home / "server.log").open("w", encoding="utf-8")
         env = {**os.environ, "PTUNE_HOME": str(home), "HF_HUB_OFFLINE": "1",
                "GRADIO_ANALYTICS_ENABLED": "False"}  # fmt: skip
-        command = [sys.executable, "launch.py", "--port", str(self.port), "--db", str(self.db)]
+        command = [sys.executable, "launch.py", "--port", str(self.port), "--db", str(self.db),
+                   "--data-dir", str(data)]  # fmt: skip
         self.process = subprocess.Popen(
             command, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )
@@ -126,16 +161,17 @@ class Server:
         time.sleep(seconds)
         return statistics.median(self.rss(start)) / MB
 
-    def client(self, timeout: float = 180.0) -> Any:
-        from gradio_client import Client
-
+    def client(self, timeout: float = 180.0) -> Api:
+        """A connection to the app, once it answers."""
+        api = Api(f"http://127.0.0.1:{self.port}/gradio_api/")
         deadline = time.monotonic() + timeout
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"the app exited; see {self.log.name}")
             try:
-                return Client(f"http://127.0.0.1:{self.port}/", verbose=False)
-            except Exception:  # noqa: BLE001 - not listening yet
+                api("runs")
+                return api
+            except httpx.TransportError:  # not listening yet
                 if time.monotonic() > deadline:
                     raise
                 time.sleep(0.5)
@@ -151,10 +187,10 @@ class Server:
 
 
 # ----------------------------------------------------------------------------- runs
-def wait_run(client: Any, run_id: int, until: Callable[[dict], bool], timeout: float) -> dict:
+def wait_run(client: Api, run_id: int, until: Callable[[dict], bool], timeout: float) -> dict:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        run = next(r for r in client.predict(api_name="/runs") if r["id"] == run_id)
+        run = next(r for r in client("runs") if r["id"] == run_id)
         if until(run):
             return run
         time.sleep(0.5)
@@ -165,8 +201,8 @@ def ended(run: dict) -> bool:
     return run["status"] not in ("queued", "running")
 
 
-def train(client: Any, timeout: float, **config: Any) -> dict:
-    run_id = client.predict(config, api_name="/train")
+def train(client: Api, timeout: float, **config: Any) -> dict:
+    run_id = client("train", config)
     run = wait_run(client, run_id, ended, timeout)
     if run["status"] != "succeeded":
         raise RuntimeError(f"run #{run_id} ({config['method']}) {run['status']}: {run['error']}")
@@ -181,21 +217,21 @@ def percentiles(values: list[float]) -> dict[str, float]:
             "p95_ms": ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]}  # fmt: skip
 
 
-def timed_predict(client: Any, text: str, run_ids: list[int]) -> float:
+def timed_predict(client: Api, text: str, run_ids: list[int]) -> float:
     started = time.perf_counter()
-    client.predict(text, run_ids, api_name="/predict")
+    client("predict", text, run_ids)
     return (time.perf_counter() - started) * 1000
 
 
 # ----------------------------------------------------------------------------- phases
-def tryit_latency(client: Any, run_ids: list[int], calls: int) -> dict[str, float]:
+def tryit_latency(client: Api, run_ids: list[int], calls: int) -> dict[str, float]:
     for text in SENTENCES[:2]:  # warm: adapters loaded, first-call costs paid
         timed_predict(client, text, run_ids)
     times = [timed_predict(client, SENTENCES[i % len(SENTENCES)], run_ids) for i in range(calls)]
     return {"runs": len(run_ids), "calls": calls, **percentiles(times)}
 
 
-def big_csv(args: argparse.Namespace, server: Server, client: Any, folder: Path) -> dict:
+def big_csv(args: argparse.Namespace, server: Server, client: Api, folder: Path) -> dict:
     path = write_csv(folder / "big.csv", int(args.csv_mb * MB), (40, 90),
                      int(args.long_row_mb * MB))  # fmt: skip
     size = path.stat().st_size / MB
@@ -250,14 +286,14 @@ def client_load(server: Server, run_ids: list[int], clients: int, calls: int) ->
             "error_examples": errors[:3], **percentiles(times)}  # fmt: skip
 
 
-def load(args: argparse.Namespace, server: Server, client: Any, folder: Path, run_ids: list[int]):
+def load(args: argparse.Namespace, server: Server, client: Api, folder: Path, run_ids: list[int]):
     path = write_csv(folder / "load.csv", 3 * MB, (8, 25))
     batch = 32
-    run_id = client.predict(
+    run_id = client(
+        "train",
         {"data": str(path), "method": "lora", "max_steps": 1_000_000, "batch_size": batch,
-         "eval_every": 1_000_000, "log_every": 5, "time_budget_minutes": 120,
+         "eval_every": 1_000_000, "log_every": 1, "time_budget_minutes": 120,
          "validation_fraction": 0.02},
-        api_name="/train",
     )  # fmt: skip
     try:
         wait_run(client, run_id, lambda run: run["status"] == "running", 300)
@@ -273,7 +309,7 @@ def load(args: argparse.Namespace, server: Server, client: Any, folder: Path, ru
         time.sleep(args.window)
         windows["after"] = train_rate(server.db, run_id, batch, start, time.time())
     finally:
-        client.predict(api_name="/stop")
+        client("stop")
         wait_run(client, run_id, ended, 600)
     alone = [v for v in (windows["before"], windows["after"]) if v]
     slowdown = None
@@ -325,8 +361,9 @@ def main(argv: list[str] | None = None) -> int:
     report: dict[str, Any] = {"environment": environment(args.app_root.resolve()),
                               "settings": {k: str(v) for k, v in vars(args).items()}}  # fmt: skip
     with tempfile.TemporaryDirectory(prefix="ptune-load-") as tmp:
-        folder = Path(tmp)
-        server = Server(args.app_root.resolve(), folder / "home")
+        folder = Path(tmp) / "data"  # the app reads datasets only from its data folder
+        folder.mkdir()
+        server = Server(args.app_root.resolve(), Path(tmp) / "home", folder)
         try:
             client = server.client()
             report["rss_started_mb"] = round(server.settled_rss(args.settle))
