@@ -53,7 +53,8 @@ class Predictor:
     The first adapter of a base model loads the base weights; every later one builds its module
     tree around those same tensors (``load_state_dict(assign=True)``), so ten adapters on
     MiniLM cost one MiniLM in memory plus ten adapters. Bases and adapters are kept in a
-    :class:`~core.cache.ByteLRU` of ``max_bytes``.
+    :class:`~core.cache.ByteLRU` of ``max_bytes``. ``window``: seconds the prediction worker
+    waits for more requests (default :data:`WINDOWS`, by whether a run trains).
     """
 
     def __init__(
@@ -70,7 +71,7 @@ class Predictor:
         self._lock = threading.Lock()  # loading
         self._forward_lock = threading.Lock()  # one forward pass at a time
         # A fast tokenizer refuses two threads at once ("Already borrowed") when its
-        # truncation settings change, and the adapters of a base share one.
+        # truncation settings change: Compare or Why may tokenise while the worker does.
         self._tokenize_lock = threading.Lock()
         self.batcher = Batcher(self._predict_one, window=self._window if window is None else window)
 
