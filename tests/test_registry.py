@@ -25,6 +25,7 @@ DEFAULT_CHOICES = {
     ("core/sweep/grid.py", "ptuning_v2"),  # SweepConfig.method's default
     ("app/state.py", "ptuning_v2"),  # the method the Train tab starts on
     ("bench/techniques.py", "ptuning_v2"),  # the method whose techniques it measures
+    ("bench/load.py", "lora"),  # the method it trains while clients predict (--method)
 }
 """The only places outside core/methods/ that may name a method: a default choice each."""
 ORDINARY_WORDS = {"adapter"}

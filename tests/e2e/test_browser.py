@@ -233,7 +233,12 @@ def resume_stopped(page) -> None:
     page.get_by_role("option", name="#1 long").click()
     page.locator("#monitor-resume").click()
     page.locator("#monitor-queue-status").get_by_text("continues from its checkpoint").wait_for()
-    page.locator("#monitor-status").get_by_text("long").wait_for()
+    # It may wait a moment for the device: the runs before it hand it back after they end.
+    page.wait_for_function(
+        "() => document.querySelector('#monitor-runs').innerText.includes('running')",
+        timeout=RUN_TIMEOUT_MS,
+    )
+    page.locator("#monitor-status").get_by_text("long").wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#monitor-status").get_by_text("running").wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#monitor-stop").click()
     page.locator("#monitor-status").get_by_text("stopped").wait_for(timeout=RUN_TIMEOUT_MS)
