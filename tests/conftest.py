@@ -7,11 +7,14 @@ collecting a test that needs none of them stays cheap.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -54,6 +57,23 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serving(demo: Any, *, auth: Any = None, **options: Any) -> Iterator[str]:
+    """Serve the app ``demo`` on a free loopback port, as launch.py does (``options`` go to
+    ``launch_options``); its base URL, ending in "/". The app is closed afterwards."""
+    from app import launch_options
+
+    port = free_port()
+    demo.launch(
+        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
+        auth=auth, **launch_options("en", **options),
+    )  # fmt: skip
+    try:
+        yield f"http://127.0.0.1:{port}/"
+    finally:
+        demo.close()
 
 
 # ----------------------------------------------------------------------------- tiny models

@@ -7,10 +7,10 @@ import time
 import zipfile
 
 import pytest
-from conftest import free_port
+from conftest import serving
 from gradio_client import Client
 
-from app import create_app, launch_options
+from app import create_app
 from app.monitor_tab import attach
 from app.state import DEMO_DATA
 from app.tryit_tab import export_run, predict_file
@@ -28,15 +28,8 @@ def served(tmp_path_factory):
         db=tmp_path_factory.mktemp("app-api") / "studio.db",
         data_dir=tmp_path_factory.getbasetemp(),
     )
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-        **launch_options("en"),
-    )  # fmt: skip
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), demo.ptune_state
-    finally:
-        demo.close()
+    with serving(demo) as url:
+        yield Client(url, verbose=False), demo.ptune_state
 
 
 @pytest.fixture(scope="module")

@@ -8,12 +8,12 @@ import re
 import shutil
 
 import pytest
-from conftest import free_port
+from conftest import serving
 from gradio_client import Client
 from gradio_client.exceptions import AppError
 from test_app_api import train_values, wait_for
 
-from app import create_app, launch_options
+from app import create_app
 
 MARKUP = re.compile(r"<[a-zA-Z/][^>]*>|&#?\w+;")
 """An HTML tag or entity: what a plain-text message never holds."""
@@ -27,15 +27,8 @@ def served(tmp_path_factory):
         db=tmp_path_factory.mktemp("app-resume") / "studio.db",
         data_dir=tmp_path_factory.getbasetemp(),
     )
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-        **launch_options("en"),
-    )  # fmt: skip
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), demo.ptune_state
-    finally:
-        demo.close()
+    with serving(demo) as url:
+        yield Client(url, verbose=False), demo.ptune_state
 
 
 def refusal(client: Client, *args, api_name: str) -> str:

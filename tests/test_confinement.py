@@ -9,10 +9,10 @@ import time
 
 import pytest
 import torch
-from conftest import free_port, train_config, write_reviews
+from conftest import serving, train_config, write_reviews
 from gradio_client import Client
 
-from app import confine, create_app, launch_options
+from app import confine, create_app
 from app.datasets import preview
 from app.state import DEMO_DATA, AppState
 from app.sweep_tab import sweep_from_form
@@ -192,13 +192,8 @@ def api(tmp_path_factory, tiny_model_dir):
     shutil.copytree(tiny_model_dir, data_dir / "tiny")
     reviews_at(folder / "outside.csv", 60)
     demo = create_app(db=folder / "home" / "studio.db", data_dir=data_dir)
-    port = free_port()
-    demo.launch(server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-                **launch_options("en"))  # fmt: skip
-    try:
-        yield Client(f"http://127.0.0.1:{port}/", verbose=False), demo.ptune_state, folder
-    finally:
-        demo.close()
+    with serving(demo) as url:
+        yield Client(url, verbose=False), demo.ptune_state, folder
 
 
 def api_values(folder, **extra) -> dict:

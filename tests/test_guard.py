@@ -11,10 +11,10 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import free_port
+from conftest import serving
 from gradio_client import Client
 
-from app import create_app, launch_options
+from app import create_app
 from app.guard import HostPolicy, SiteGuard, check_host_name, split_host
 
 EVIL = "http://evil.example"
@@ -25,15 +25,9 @@ def served(tmp_path_factory):
     """(base url, port, upload folder of gradio) of an app that also answers to
     studio.example.com."""
     demo = create_app(db=tmp_path_factory.mktemp("guard") / "studio.db")
-    port = free_port()
-    demo.launch(
-        server_name="127.0.0.1", server_port=port, prevent_thread_lock=True, quiet=True,
-        **launch_options("en", host="127.0.0.1", allowed_hosts=["Studio.Example.com"]),
-    )  # fmt: skip
-    try:
-        yield f"http://127.0.0.1:{port}", port, Path(demo.server_app.uploaded_file_dir)
-    finally:
-        demo.close()
+    with serving(demo, host="127.0.0.1", allowed_hosts=["Studio.Example.com"]) as url:
+        port = int(url.rstrip("/").rsplit(":", 1)[1])
+        yield url.rstrip("/"), port, Path(demo.server_app.uploaded_file_dir)
 
 
 @pytest.fixture()
