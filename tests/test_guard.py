@@ -7,6 +7,7 @@ page or a rebound DNS name would send them) and with gradio_client.
 from __future__ import annotations
 
 import socket
+import uuid
 from pathlib import Path
 
 import httpx
@@ -36,13 +37,19 @@ def web(served):
         yield client
 
 
+# Gradio keeps uploads in one folder shared by every app on the machine (/tmp/gradio), so the
+# files of this test session carry a tag of their own: earlier sessions' files are not counted.
+SESSION = uuid.uuid4().hex[:12]
+
+
 def upload(web: httpx.Client, name: str, headers: dict[str, str]) -> httpx.Response:
+    name = f"{SESSION}-{name}"
     content = f"text,label\n{name},1\n".encode()
     return web.post("/gradio_api/upload", files={"files": (name, content)}, headers=headers)
 
 
 def stored(folder: Path, name: str) -> list[Path]:
-    return list(folder.rglob(name)) if folder.is_dir() else []
+    return list(folder.rglob(f"{SESSION}-{name}")) if folder.is_dir() else []
 
 
 # ----------------------------------------------------------------------------- host names
