@@ -91,7 +91,8 @@ def load_bundle(state: AppState, config: Any) -> DataBundle:
     stamp = path.stat().st_mtime_ns if path.exists() else 0
     key = (
         f"bundle:{config.data}:{stamp}:{config.text_column}:{config.label_column}:"
-        f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}"
+        f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}:"
+        f"{config.shots_per_class}:{config.eval_sample_rows}"
     )
     return state.cache.get_or_load(
         key, lambda: load_run_data(config), group=f"bundle:{config.data}"

@@ -95,7 +95,9 @@ def start_sweep(state: AppState, values: dict[str, Any]) -> tuple[str, int]:
 
 def stop_sweep(state: AppState) -> str:
     """Stop the running sweep: its current run stops and saves, no further run starts."""
-    stopped = jobs.stop(kind="sweep")  # a single run keeps training: Stop on Train ends it
+    if running_sweep_id() is None:  # a single run or a few-shot experiment: their own Stop
+        return state.text("sweep_not_running")
+    stopped = jobs.stop(kind="sweep")
     if stopped is None:
         return state.text("sweep_not_running")
     return state.text("sweep_stopping", sweep_id=stopped.sweep_id)
@@ -188,7 +190,7 @@ def sweep_choices(state: AppState) -> list[tuple[str, int]]:
     """Past and running sweeps for the picker, newest first."""
     return [
         (f"#{s['id']} {s['name']} · {s['status']}", s["id"])
-        for s in state.store.list_sweeps(limit=SWEEP_LIST_LIMIT)
+        for s in state.store.list_sweeps(limit=SWEEP_LIST_LIMIT, kind="sweep")
     ]
 
 
@@ -228,13 +230,15 @@ def show_sweep(state: AppState, view: dict[str, Any] | None, sweep_id: int | Non
 def running_sweep_id() -> int | None:
     """The sweep running in this process, if any: the one a new page follows."""
     active = jobs.current()
-    return None if active is None else active.sweep_id
+    if active is None or getattr(active.sweep, "kind", "sweep") != "sweep":
+        return None  # a single run, or a few-shot experiment (its own view follows it)
+    return active.sweep_id
 
 
 def attach(state: AppState) -> tuple:
     """A new page: follow the sweep running here, else show the latest recorded sweep."""
     running = running_sweep_id()
-    latest = state.store.list_sweeps(limit=1)
+    latest = state.store.list_sweeps(limit=1, kind="sweep")
     sweep_id = running if running is not None else (latest[0]["id"] if latest else None)
     return show_sweep(state, new_view(), sweep_id)
 

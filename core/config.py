@@ -243,6 +243,27 @@ class TrainConfig(ConfigBase):
         label="Training rows cap",
         advanced=True,
     )
+    shots_per_class: int | None = param(
+        None,
+        "Train on this many examples of each class (a few-shot sample drawn with the seed; a "
+        "smaller sample is part of a larger one of the same seed); empty uses every training "
+        "row. Without a validation file the validation rows are then held out with a fixed "
+        "seed, so runs of every size and seed are judged on the same rows.",
+        min=2,
+        max=1_000_000,
+        label="Examples per class",
+        advanced=True,
+    )
+    eval_sample_rows: int | None = param(
+        None,
+        "Evaluate on at most this many rows of the validation split, and of the test split "
+        "(a fixed stratified sample, the same for every run); empty uses all of them. Keeps "
+        "experiments of many short runs on a large evaluation set quick.",
+        min=10,
+        max=10_000_000,
+        label="Evaluation rows",
+        advanced=True,
+    )
     unknown_token_warning: float = param(
         0.1,
         "Warn before training when more than this share of the tokens in the first 200 "
@@ -404,6 +425,14 @@ class TrainConfig(ConfigBase):
         elif not str(self.data).strip():
             found.append(
                 self.problem("data", "data is empty; give a file, a folder or a hub dataset id")
+            )
+        if self.shots_per_class is not None and self.max_train_rows is not None:
+            found.append(
+                self.problem(
+                    "shots_per_class",
+                    "give either shots_per_class (examples per class) or max_train_rows "
+                    "(a share of every class), not both",
+                )
             )
         if not isinstance(self.method_options, dict):
             found.append(

@@ -128,6 +128,13 @@ def m004_queue(db: Database) -> None:
     db.execute("CREATE INDEX queue_position ON queue(position)")
 
 
+@migrations()
+def m005_group_kinds(db: Database) -> None:
+    """Version 5: a group of runs is a sweep or a few-shot experiment (``sweeps.kind``)."""
+    db.execute("ALTER TABLE sweeps ADD COLUMN kind TEXT NOT NULL DEFAULT 'sweep'")
+    db.execute("CREATE INDEX sweeps_kind ON sweeps(kind)")
+
+
 def migration_names() -> list[str]:
     """Names of every migration, oldest first."""
     with Database(memory=True) as empty:

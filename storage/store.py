@@ -27,6 +27,11 @@ SWEEP_INTERRUPTED_ERROR = (
     "the process running it ended unexpectedly; its finished runs are kept, start the sweep "
     "again for the rest"
 )
+FEWSHOT_INTERRUPTED_ERROR = (
+    "the process running it ended unexpectedly; its finished runs are kept, resume it to run "
+    "the rest"
+)
+SWEEP_KINDS = ("sweep", "fewshot")
 
 
 class Store(QueueRecords, Connections):
@@ -291,12 +296,16 @@ class Store(QueueRecords, Connections):
             [host],
         ).fetchall()
         dead = self._mark_dead("runs", rows, INTERRUPTED_ERROR)
-        rows = self.db.execute(
-            "SELECT id, status, pid, created_at FROM sweeps "
-            "WHERE status = 'running' AND hostname = ?",
-            [host],
-        ).fetchall()
-        self._mark_dead("sweeps", rows, SWEEP_INTERRUPTED_ERROR)
+        for kind, error in (
+            ("sweep", SWEEP_INTERRUPTED_ERROR),
+            ("fewshot", FEWSHOT_INTERRUPTED_ERROR),
+        ):
+            rows = self.db.execute(
+                "SELECT id, status, pid, created_at FROM sweeps "
+                "WHERE status = 'running' AND hostname = ? AND kind = ?",
+                [host, kind],
+            ).fetchall()
+            self._mark_dead("sweeps", rows, error)
         return dead
 
     def _mark_dead(self, table: str, rows: list[tuple[Any, ...]], error: str) -> list[int]:
@@ -352,15 +361,20 @@ class Store(QueueRecords, Connections):
         grid: dict[str, Any],
         config: dict[str, Any],
         pid: int | None = None,
+        kind: str = "sweep",
     ) -> int:
-        """Record a new sweep, ``running`` in process ``pid`` (default: this one); its id.
+        """Record a new group of runs, ``running`` in process ``pid`` (default: this one); its id.
 
-        ``grid`` holds the values swept (e.g. ``{"num_virtual_tokens": [10, 20], "lr": [...]}``),
-        ``config`` the settings shared by its runs.
+        ``kind`` is ``sweep`` (a grid of settings) or ``fewshot`` (a learning-curve
+        experiment). ``grid`` holds the values varied (e.g. ``{"num_virtual_tokens": [10, 20],
+        "lr": [...]}``), ``config`` the settings shared by its runs.
         """
         if not name or not name.strip():
             raise ValueError("a sweep name cannot be empty")
+        if kind not in SWEEP_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(SWEEP_KINDS)}")
         row = {
+            "kind": kind,
             "name": name.strip(), "method": method, "dataset": dataset, "grid": to_json(grid),
             "config": to_json(config), "status": "running", "created_at": now_iso(),
             "pid": os.getpid() if pid is None else pid, "hostname": socket.gethostname(),
@@ -384,6 +398,25 @@ class Store(QueueRecords, Connections):
                 raise self._sweep_not_found(sweep_id)
 
     @translate_errors
+    def reopen_sweep(self, sweep_id: int) -> None:
+        """Mark a finished group of runs ``running`` again, in this process, to run the rest.
+
+        ValueError while it is running (in this or another live process).
+        """
+        sweep = self.get_sweep(sweep_id)
+        with self._write() as db:
+            cursor = db.execute(
+                "UPDATE sweeps SET status = 'running', error = NULL, finished_at = NULL, "
+                "pid = ?, hostname = ? WHERE id = ? AND status != 'running'",
+                [os.getpid(), socket.gethostname(), sweep_id],
+            )
+            if cursor.rowcount == 0:
+                raise ValueError(
+                    f"{sweep['name']} (#{sweep_id}) is still running; it cannot be resumed "
+                    "until it ends"
+                )
+
+    @translate_errors
     def get_sweep(self, sweep_id: int) -> dict[str, Any]:
         """The sweep as a dict (grid and config decoded); SweepNotFoundError if absent."""
         rows = list(self.db["sweeps"].rows_where("id = ?", [sweep_id]))
@@ -393,10 +426,15 @@ class Store(QueueRecords, Connections):
 
     @translate_errors
     def list_sweeps(
-        self, *, status: str | None = None, limit: int | None = None
+        self, *, status: str | None = None, limit: int | None = None, kind: str | None = None
     ) -> list[dict[str, Any]]:
-        """Sweeps, newest first (optionally only those with a status)."""
-        where, params = ("status = ?", [status]) if status is not None else (None, [])
+        """Groups of runs, newest first (optionally only those with a status, or of a kind)."""
+        clauses, params = [], []
+        for column, value in (("status", status), ("kind", kind)):
+            if value is not None:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        where = " AND ".join(clauses) or None
         rows = self.db["sweeps"].rows_where(where, params, order_by="id DESC", limit=limit)
         return [_decode_sweep(row) for row in rows]
 

@@ -17,6 +17,7 @@ from core.data.columns import check_not_continuous, guess_columns, sorted_label_
 from core.data.hub import hub_frames
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
 from core.data.splits import (
+    MIN_PER_CLASS,
     MIN_TRAIN_ROWS,
     MIN_VALIDATION_ROWS,
     SPLIT_STEMS,
@@ -26,6 +27,7 @@ from core.data.splits import (
     clean_rows,
     extra_split,
     overlap_notes,
+    per_class_sample,
     plural,
     split_validation,
     stratified_sample,
@@ -128,6 +130,19 @@ def _load_frames(
     return hub_frames(text, hf_config)
 
 
+HOLDOUT_SEED = 42
+"""Seed of the validation rows held out for few-shot samples: fixed, so that every sample size
+and seed is judged on the same rows."""
+
+
+def _capped(split: TextSplit, rows: int, name: str, notes: list[str]) -> TextSplit:
+    """At most ``rows`` rows of an evaluation split: a stratified sample with a fixed seed."""
+    if len(split) <= rows:
+        return split
+    notes.append(f"evaluating on {rows:,} of the {len(split):,} {name} rows (eval_sample_rows)")
+    return stratified_sample(split, rows, HOLDOUT_SEED)
+
+
 def load_data(
     source: str | Path,
     *,
@@ -137,17 +152,25 @@ def load_data(
     seed: int = 42,
     hf_config: str | None = None,
     max_train_rows: int | None = None,
+    shots_per_class: int | None = None,
+    eval_sample_rows: int | None = None,
 ) -> DataBundle:
     """Load a dataset from a file, a folder of split files, or a Hub id (``"glue:sst2"``).
 
     Without a validation file, a stratified ``validation_fraction`` of train (``seed``) is held
     out. Label names come from train; rows with empty text or no label are dropped with a note.
+    ``shots_per_class`` trains on that many rows of each class (:func:`per_class_sample`); the
+    validation rows are then held out with :data:`HOLDOUT_SEED` instead of ``seed``, the same
+    for every sample. ``eval_sample_rows`` caps the validation and test splits with a fixed
+    stratified sample.
 
     Raises:
         DataError: for every unusable input, with a message naming the problem and the fix.
     """
     if not 0 < validation_fraction < 1:
         raise DataError(f"validation_fraction must be between 0 and 1, got {validation_fraction}")
+    if shots_per_class is not None and shots_per_class < MIN_PER_CLASS:
+        raise DataError(f"shots_per_class must be at least {MIN_PER_CLASS}, got {shots_per_class}")
     if max_train_rows is not None and max_train_rows < MIN_TRAIN_ROWS:
         raise DataError(f"max_train_rows must be at least {MIN_TRAIN_ROWS}, got {max_train_rows}")
     frames, orders = _load_frames(source, hf_config)
@@ -166,9 +189,10 @@ def load_data(
     validation = extra_split(frames.get("validation"), "validation", cols, names, notes)
     test = extra_split(frames.get("test"), "test", cols, names, notes)
     if validation is None:
-        train, validation = split_validation(train, validation_fraction, seed, len(names))
+        holdout = seed if shots_per_class is None else HOLDOUT_SEED
+        train, validation = split_validation(train, validation_fraction, holdout, len(names))
         notes.append(
-            f"no validation file: held out {len(validation):,} training rows (seed {seed})"
+            f"no validation file: held out {len(validation):,} training rows (seed {holdout})"
         )
     elif len(validation) < MIN_VALIDATION_ROWS:
         raise DataError(
@@ -179,5 +203,14 @@ def load_data(
         notes.append(f"using {max_train_rows:,} of {len(train):,} training rows (max_train_rows)")
         train = stratified_sample(train, max_train_rows, seed)
         check_train(train, names, hint=" - raise max_train_rows")
+    if shots_per_class is not None:
+        train = per_class_sample(train, shots_per_class, seed, names)
+        notes.append(
+            f"few-shot: training on {shots_per_class:,} rows of each class, {len(train):,} in "
+            f"all (seed {seed})"
+        )
+    if eval_sample_rows is not None:
+        validation = _capped(validation, eval_sample_rows, "validation", notes)
+        test = None if test is None else _capped(test, eval_sample_rows, "test", notes)
     notes += overlap_notes(train, {"validation": validation, "test": test})
     return DataBundle(train, validation, test, names, *cols, str(source), notes)

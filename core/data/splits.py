@@ -193,6 +193,31 @@ def stratified_sample(split: TextSplit, n: int, seed: int) -> TextSplit:
     return _take(split, rng.permutation(np.concatenate(picks)).tolist())
 
 
+def per_class_sample(
+    split: TextSplit, per_class: int, seed: int, names: Sequence[str]
+) -> TextSplit:
+    """``per_class`` rows of every class, drawn with ``seed``; nested across sizes.
+
+    Each class's rows are put in one seeded random order and the first ``per_class`` are taken,
+    so with the same seed the 8-example sample is part of the 16-example one: a learning curve
+    then measures more data, not other data. DataError names a class with too few rows.
+    """
+    labels = np.asarray(split.labels)
+    rng = np.random.default_rng(seed)
+    picks = []
+    for label, name in enumerate(names):
+        rows = np.flatnonzero(labels == label)
+        if len(rows) < per_class:
+            raise DataError(
+                f"class {name!r} has {plural(len(rows), 'training row')}, fewer than "
+                f"shots_per_class={per_class}; lower shots_per_class to {len(rows)} or less, "
+                "or leave it empty to train on every row"
+            )
+        picks.append(rng.permutation(rows)[:per_class])
+    order = np.random.default_rng([seed, per_class]).permutation(np.concatenate(picks))
+    return _take(split, order.tolist())
+
+
 def split_digest(split: TextSplit, label_names: Sequence[str]) -> str:
     """A fingerprint of a split's rows in order (each text with its label's name): two splits
     with the same digest hold the same rows, so a run's validation rows can be recognised

@@ -109,6 +109,9 @@ def active_sweep() -> SweepHandle | None:
 class SweepHandle:
     """A sweep in a background thread: ``stop()``, ``wait()``, ``status``, ``done``/``total``."""
 
+    kind = "sweep"
+    noun = "a sweep"
+
     def __init__(
         self, store: Store, config: SweepConfig, sweep_id: int, callback: Callback | None,
         job: jobs.Job,
@@ -123,6 +126,10 @@ class SweepHandle:
         self.outcome: dict[str, Any] | None = None
         self.thread = threading.Thread(target=self._run, name=f"ptune-sweep-{sweep_id}")
         self.thread.daemon = True
+
+    @property
+    def title(self) -> str:
+        return f"sweep {self.sweep_id}"
 
     @property
     def stop_event(self) -> threading.Event:

@@ -27,4 +27,6 @@ def load_run_data(config: TrainConfig) -> DataBundle:
         validation_fraction=config.validation_fraction,
         seed=config.seed,
         max_train_rows=config.max_train_rows,
+        shots_per_class=config.shots_per_class,
+        eval_sample_rows=config.eval_sample_rows,
     )

@@ -32,9 +32,9 @@ _jobs: dict[str, Job] = {}
 # (kind of the job holding the device, kind being started) -> why the start is refused
 _BUSY = {
     ("run", "run"): "a {what} run is already training on {device}; {wait} first",
-    ("sweep", "run"): "sweep {sweep} is running on {device}; {wait} first",
-    ("run", "sweep"): "a {what} run is training; {wait} before starting a sweep",
-    ("sweep", "sweep"): "sweep {sweep} is still running; {wait} before starting another",
+    ("sweep", "run"): "{group} is running on {device}; {wait} first",
+    ("run", "sweep"): "a {what} run is training; {wait} before starting {starting}",
+    ("sweep", "sweep"): "{group} is still running; {wait} before starting {starting}",
 }
 _WAIT = "wait for it to finish or stop it"
 
@@ -97,7 +97,7 @@ class Job:
             if self.run is not None:
                 raise BusyError(self._busy_message("run"))
             if self.stopping and self.kind == "sweep":
-                raise BusyError(f"sweep {self.sweep_id} is stopping; it starts no further runs")
+                raise BusyError(f"{self._group()} is stopping; it starts no further runs")
             if self.stopping:
                 run.stop_event.set()
             self.run = run
@@ -113,18 +113,28 @@ class Job:
     def _view(self) -> Active:
         return Active(self.kind, self.device, self.run, self.sweep, self.sweep_id)
 
-    def _busy_message(self, starting: Kind) -> str:
-        sweep = "?" if self.sweep_id is None else self.sweep_id
+    def _group(self) -> str:
+        """The group of runs this job runs, as a message names it ("sweep 3")."""
+        if self.sweep is not None:
+            return self.sweep.title
+        return f"sweep {'?' if self.sweep_id is None else self.sweep_id}"
+
+    def _busy_message(self, starting: Kind, noun: str = "a sweep") -> str:
         template = _BUSY[(self.kind, starting)]
-        return template.format(what=self.what, device=self.device, sweep=sweep, wait=_WAIT)
+        return template.format(
+            what=self.what, device=self.device, group=self._group(), wait=_WAIT,
+            starting="another" if getattr(self.sweep, "noun", "a sweep") == noun else noun,
+        )  # fmt: skip
 
     def _release(self) -> None:  # call with _lock held
         if _jobs.get(self.device) is self:
             del _jobs[self.device]
 
 
-def claim(kind: Kind, what: str, device: str | None = None) -> Job:
+def claim(kind: Kind, what: str, device: str | None = None, noun: str = "a sweep") -> Job:
     """Take the device for a new run or sweep; BusyError while another job occupies it.
+
+    ``noun`` names a group being started in the refusal ("a few-shot experiment").
 
     The check and the claim are one step under the registry's lock, so concurrent starts give
     exactly one job. The caller hands the job to its run or sweep, or :func:`release` s it when
@@ -134,7 +144,7 @@ def claim(kind: Kind, what: str, device: str | None = None) -> Job:
     with _lock:
         busy = _jobs.get(device)
         if busy is not None:
-            raise BusyError(busy._busy_message(kind))
+            raise BusyError(busy._busy_message(kind, noun))
         job = _jobs[device] = Job(kind, device, what)
     return job
 

@@ -1,0 +1,279 @@
+"""Running a few-shot experiment: its points one after another, stoppable and resumable.
+
+The experiment is recorded as a group of runs (``kind`` ``fewshot`` in the store's sweeps
+table) and every point is an ordinary recorded run of that group, so the Monitor, Try it and
+the command line see each one. It is one job of :mod:`core.training.jobs`: while it runs no
+other run starts on the device (the app's queue waits). Stopping it stops the current run and
+starts no more; :func:`resume_fewshot` later trains the points that have no finished run yet,
+also after the process that ran it ended.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import threading
+from pathlib import Path
+from typing import Any
+
+from core.config import TrainConfig
+from core.data.loading import load_data
+from core.data.splits import split_label_counts
+from core.errors import BusyError, PTuneError, RunStateError
+from core.fewshot.plan import ALL, FewShotConfig, Shot, check_plan
+from core.fewshot.results import counted, fewshot_results, point_of, run_result
+from core.training import jobs, runner
+from core.training.events import Callback
+from core.training.failures import describe_failure
+from core.training.recording import start_recorded
+from storage.errors import StorageError
+from storage.ownership import is_checkpoint
+from storage.store import Store
+
+log = logging.getLogger(__name__)
+
+KIND = "fewshot"
+NOUN = "a few-shot experiment"
+
+
+def run_name(experiment_id: int, method: str, k: Shot, seed: int) -> str:
+    return f"few-shot {experiment_id} · {method} · k={k} · seed {seed}"
+
+
+def fit_to_data(config: FewShotConfig) -> list[str]:
+    """Load the dataset once and drop sizes larger than its smallest class; notes on what was
+    dropped. DataError (before anything is recorded) when the data cannot train at all."""
+    base = config.base
+    bundle = load_data(
+        base.data, text_column=base.text_column, label_column=base.label_column,
+        validation_fraction=base.validation_fraction, seed=base.seed,
+    )  # fmt: skip
+    counts = split_label_counts(bundle.train, bundle.label_names)
+    smallest, name = min((n, label) for label, n in counts.items())
+    too_many = [k for k in config.shots if k != ALL and int(k) > smallest]
+    if not too_many:
+        return []
+    config.shots = tuple(k for k in config.shots if k not in too_many)
+    sizes = ", ".join(map(str, too_many))
+    return [
+        f"left out {sizes} examples per class: class {name!r} has only {smallest:,} training "
+        "rows ('all' covers it)"
+    ]
+
+
+class FewShotHandle:
+    """An experiment in a background thread: ``stop()``, ``wait()``, ``status``, progress."""
+
+    kind = KIND
+    noun = NOUN
+
+    def __init__(
+        self, store: Store, config: FewShotConfig, experiment_id: int,
+        callback: Callback | None, job: jobs.Job,
+    ) -> None:  # fmt: skip
+        self.store = store
+        self.config = config
+        self.experiment_id = self.sweep_id = experiment_id  # jobs and pages read sweep_id
+        self.callback = callback or (lambda event: None)
+        self.job = job
+        self.total = len(config.points)
+        self.done = 0
+        self.outcome: dict[str, Any] | None = None
+        self.thread = threading.Thread(target=self._run, name=f"ptune-fewshot-{experiment_id}")
+        self.thread.daemon = True
+
+    @property
+    def title(self) -> str:
+        return f"few-shot experiment {self.experiment_id}"
+
+    @property
+    def current(self) -> runner.RunHandle | None:
+        return self.job.run
+
+    @property
+    def status(self) -> str:
+        if self.outcome is not None:
+            return str(self.outcome["status"])
+        return "stopping" if self.job.stopping else "running"
+
+    def stop(self) -> None:
+        """Stop the current run at its next step (it is not counted); start no more."""
+        self.job.stop()
+
+    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
+        self.thread.join(timeout)
+        return self.outcome
+
+    def _run(self) -> None:
+        status, error = "failed", None
+        try:
+            done = set(counted([run_result(r) for r in self._runs()]))
+            self.done = len(done)
+            start = {"type": "fewshot_start", "experiment_id": self.experiment_id}
+            self.callback({**start, "total": self.total, "done": self.done})
+            for index, point in enumerate(self.config.points):
+                if self.job.stopping:
+                    break
+                if point not in done:
+                    self._run_point(index, *point)
+            status, error = self._final_status()
+        except Exception as exc:  # noqa: BLE001 - an experiment always ends with a status
+            log.exception("few-shot experiment %s failed", self.experiment_id)
+            error = describe_failure(exc)
+        finally:
+            self._finish(status, error)
+            jobs.release(self.job)
+        self.callback({"type": "fewshot_end", **(self.outcome or {})})
+
+    def _runs(self) -> list[dict[str, Any]]:
+        return self.store.list_runs(sweep_id=self.experiment_id)
+
+    def _final_status(self) -> tuple[str, str | None]:
+        if self.job.stopping:
+            return "stopped", None
+        results = [run_result(run) for run in self._runs()]
+        if results and not counted(results):
+            first = min(results, key=lambda r: r["run_id"])
+            return "failed", f"no run finished; the first one said: {first['error']}"
+        return "succeeded", None
+
+    def _finish(self, status: str, error: str | None) -> None:
+        try:
+            self.store.finish_sweep(self.experiment_id, status, error=error)
+            self.outcome = fewshot_results(self.store, self.experiment_id)
+        except StorageError as exc:
+            log.error("could not record the end of experiment %s: %s", self.experiment_id, exc)
+            self.outcome = {"experiment_id": self.experiment_id, "status": status,
+                            "error": error, "runs": [], "curve": []}  # fmt: skip
+
+    def _run_point(self, index: int, method: str, k: Shot, seed: int) -> None:
+        name = run_name(self.experiment_id, method, k, seed)
+        config = TrainConfig(**self.config.values(method, k, seed, name))
+        run_id = self._start(config)
+        if run_id is None:
+            return
+        run = self.store.get_run(run_id)
+        if run["status"] == "succeeded":
+            self.done += 1
+            _drop_checkpoint(run)
+        event = {"type": "fewshot_point", "index": index, "total": self.total, "done": self.done}
+        self.callback({**event, **run_result(run)})
+
+    def _start(self, config: TrainConfig) -> int | None:
+        try:
+            run_id, handle = start_recorded(
+                self.store, config, self.callback, sweep_id=self.experiment_id, job=self.job
+            )
+        except BusyError:  # stopped between two points
+            return None
+        except PTuneError as exc:
+            run_id = self.store.create_run(
+                name=config.name or "", method=config.method, base_model=config.model,
+                dataset=str(config.data), config=config.to_dict(), sweep_id=self.experiment_id,
+            )  # fmt: skip
+            self.store.finish_run(run_id, "failed", error=str(exc))
+            return run_id
+        handle.wait()
+        return run_id
+
+
+def _drop_checkpoint(run: dict[str, Any]) -> None:
+    """A finished point is never resumed: its resumable checkpoint (optimizer state included,
+    three times the adapter for full fine-tuning) is removed; the adapter stays for Try it."""
+    folder = Path(str(run.get("checkpoint_path") or ""))
+    if run.get("checkpoint_path") and is_checkpoint(folder):
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def _launch(store: Store, config: FewShotConfig, experiment_id: int, job: jobs.Job,
+            callback: Callback | None) -> FewShotHandle:  # fmt: skip
+    handle = FewShotHandle(store, config, experiment_id, callback, job)
+    job.set_sweep(handle)  # type: ignore[arg-type]
+    handle.thread.start()
+    return handle
+
+
+def start_fewshot(
+    store: Store, config: FewShotConfig, callback: Callback | None = None
+) -> FewShotHandle:
+    """Check the plan against the settings and the data, record the experiment and start it.
+
+    ``callback`` receives every run's engine events plus ``fewshot_start``, ``fewshot_point``
+    (a finished run) and ``fewshot_end`` (the whole result). BusyError while the device is
+    occupied; ConfigError / DataError (nothing recorded) for a plan that cannot run.
+    """
+    check_plan(config)
+    notes = fit_to_data(config)
+    check_plan(config)
+    job = jobs.claim("sweep", ", ".join(config.methods), noun=NOUN)
+    try:
+        experiment_id = store.create_sweep(
+            name=config.experiment_name(), method=",".join(config.methods),
+            dataset=str(config.base.data), grid={**config.grid(), "notes": notes},
+            config=config.base.to_dict(), kind=KIND,
+        )  # fmt: skip
+    except BaseException:
+        jobs.release(job)
+        raise
+    return _launch(store, config, experiment_id, job, callback)
+
+
+def config_of(record: dict[str, Any]) -> FewShotConfig:
+    """The plan an experiment was recorded with."""
+    grid = record.get("grid") or {}
+    base = TrainConfig.from_dict(record.get("config") or {})
+    seeds = list(grid.get("seeds") or [base.seed])
+    base.seed = int(seeds[0])
+    return FewShotConfig(
+        base=base, methods=tuple(grid.get("methods") or ()), shots=tuple(grid.get("shots") or ()),
+        seeds=len(seeds), steps=int(grid.get("steps") or 1), name=record["name"],
+    )  # fmt: skip
+
+
+def resume_fewshot(
+    store: Store, experiment_id: int, callback: Callback | None = None
+) -> FewShotHandle:
+    """Train the points of a stopped, interrupted or failed experiment that have no finished
+    run yet, under the same experiment id. RunStateError when it is running or complete."""
+    record = store.get_sweep(experiment_id)
+    if record.get("kind") != KIND:
+        raise RunStateError(f"#{experiment_id} ({record['name']}) is not a few-shot experiment")
+    if record["status"] == "running":
+        raise RunStateError(
+            f"few-shot experiment {experiment_id} is still running; it cannot be resumed"
+        )
+    config = config_of(record)
+    results = [run_result(run) for run in store.list_runs(sweep_id=experiment_id)]
+    if set(config.points) <= set(counted(results)):
+        raise RunStateError(
+            f"few-shot experiment {experiment_id} has a finished run for every point; "
+            "there is nothing left to resume"
+        )
+    job = jobs.claim("sweep", ", ".join(config.methods), noun=NOUN)
+    try:
+        store.reopen_sweep(experiment_id)
+    except BaseException:
+        jobs.release(job)
+        raise
+    return _launch(store, config, experiment_id, job, callback)
+
+
+def run_fewshot(
+    store: Store, config: FewShotConfig, callback: Callback | None = None,
+    resume: int | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run (or resume) a whole experiment in this thread's time (Ctrl-C stops it)."""
+    if resume is None:
+        handle = start_fewshot(store, config, callback)
+    else:
+        handle = resume_fewshot(store, resume, callback)
+    try:
+        handle.wait()
+    except KeyboardInterrupt:
+        handle.stop()
+        handle.wait()
+    return handle.outcome or {}
+
+
+__all__ = ["FewShotHandle", "config_of", "fit_to_data", "point_of", "resume_fewshot",
+           "run_fewshot", "run_name", "start_fewshot"]  # fmt: skip
