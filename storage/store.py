@@ -8,6 +8,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.messages import say
+
 from . import adapters, archive, files
 from .columns import FINISHED, METRIC_COLUMNS, STATUSES, check_status, decode_run, encode_run_fields
 from .connection import Connections, default_db_path, default_home
@@ -20,10 +22,10 @@ __all__ = ["Store", "default_db_path", "default_home", "STATUSES", "SWEEP_STATUS
 SWEEP_STATUSES = ("running", "succeeded", "stopped", "failed", "interrupted")
 SWEEP_FINISHED = ("succeeded", "stopped", "failed", "interrupted")
 
-INTERRUPTED_ERROR = (
+INTERRUPTED_ERROR = say(
     "the process running it ended unexpectedly; resume it from its checkpoint or start it again"
 )
-SWEEP_INTERRUPTED_ERROR = (
+SWEEP_INTERRUPTED_ERROR = say(
     "the process running it ended unexpectedly; its finished runs are kept, start the sweep "
     "again for the rest"
 )
@@ -336,9 +338,13 @@ class Store(QueueRecords, Connections):
                 return folder
         where = ", ".join(str(p) for p in candidates)
         raise CheckpointMissingError(
-            f"run {run_id} ({run['name']}) has no checkpoint to resume from: {where} is "
-            "missing (never written, deleted, or on another machine); start the run again "
-            "instead"
+            say(
+                "run {id} ({name}) has no checkpoint to resume from: {where} is missing (never "
+                "written, deleted, or on another machine); start the run again instead",
+                id=run_id,
+                name=run["name"],
+                where=where,
+            )
         )
 
     # ---------------------------------------------------------------- sweeps
@@ -457,13 +463,20 @@ class Store(QueueRecords, Connections):
 
     def _not_found(self, run_id: int) -> RunNotFoundError:
         return RunNotFoundError(
-            f"no run with id {run_id} in {self.path}; list the runs with `python -m storage list`"
+            say(
+                "no run with id {id} in {path}; list the runs with `python -m storage list`",
+                id=run_id,
+                path=self.path,
+            )
         )
 
     def _sweep_not_found(self, sweep_id: int) -> SweepNotFoundError:
         return SweepNotFoundError(
-            f"no sweep with id {sweep_id} in {self.path}; the app's Sweep tab lists the "
-            "recorded ones"
+            say(
+                "no sweep with id {id} in {path}; the app's Sweep tab lists the recorded ones",
+                id=sweep_id,
+                path=self.path,
+            )
         )
 
     @translate_errors

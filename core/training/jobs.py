@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from core.errors import BusyError
 from core.hardware import default_device
+from core.messages import Message, say
 
 if TYPE_CHECKING:
     from core.sweep.run import SweepHandle
@@ -29,16 +30,8 @@ Kind = Literal["run", "sweep"]
 _lock = threading.Lock()
 _jobs: dict[str, Job] = {}
 
+
 # (kind of the job holding the device, kind being started) -> why the start is refused
-_BUSY = {
-    ("run", "run"): "a {what} run is already training on {device}; {wait} first",
-    ("sweep", "run"): "sweep {sweep} is running on {device}; {wait} first",
-    ("run", "sweep"): "a {what} run is training; {wait} before starting a sweep",
-    ("sweep", "sweep"): "sweep {sweep} is still running; {wait} before starting another",
-}
-_WAIT = "wait for it to finish or stop it"
-
-
 @dataclass(frozen=True)
 class Active:
     """A device's job at one moment: the run training now (None between a sweep's runs) and
@@ -97,7 +90,9 @@ class Job:
             if self.run is not None:
                 raise BusyError(self._busy_message("run"))
             if self.stopping and self.kind == "sweep":
-                raise BusyError(f"sweep {self.sweep_id} is stopping; it starts no further runs")
+                raise BusyError(
+                    say("sweep {sweep} is stopping; it starts no further runs", sweep=self.sweep_id)
+                )
             if self.stopping:
                 run.stop_event.set()
             self.run = run
@@ -113,10 +108,17 @@ class Job:
     def _view(self) -> Active:
         return Active(self.kind, self.device, self.run, self.sweep, self.sweep_id)
 
-    def _busy_message(self, starting: Kind) -> str:
+    def _busy_message(self, starting: Kind) -> Message:
         sweep = "?" if self.sweep_id is None else self.sweep_id
-        template = _BUSY[(self.kind, starting)]
-        return template.format(what=self.what, device=self.device, sweep=sweep, wait=_WAIT)
+        wait = say("wait for it to finish or stop it")
+        values = {"what": self.what, "device": self.device, "sweep": sweep, "wait": wait}
+        if (self.kind, starting) == ("run", "run"):
+            return say("a {what} run is already training on {device}; {wait} first", **values)
+        if (self.kind, starting) == ("sweep", "run"):
+            return say("sweep {sweep} is running on {device}; {wait} first", **values)
+        if self.kind == "run":
+            return say("a {what} run is training; {wait} before starting a sweep", **values)
+        return say("sweep {sweep} is still running; {wait} before starting another", **values)
 
     def _release(self) -> None:  # call with _lock held
         if _jobs.get(self.device) is self:
