@@ -16,8 +16,6 @@ import os
 import socket
 from typing import TYPE_CHECKING, Any
 
-from core.messages import say
-
 from .columns import decode_run, encode_run_fields
 from .errors import NotWaitingError
 from .util import from_json, now_iso, to_json, translate_errors
@@ -165,10 +163,7 @@ class QueueRecords:
         ).fetchone()
         if row is None:
             raise NotWaitingError(
-                say(
-                    "run {id} is not waiting in the queue (it has started, was cancelled, or was "
-                    "never queued); the Monitor tab lists the waiting runs",
-                    id=run_id,
-                )
+                f"run {run_id} is not waiting in the queue (it has started, was cancelled, or "
+                "was never queued); the Monitor tab lists the waiting runs"
             )
         return {"position": row[0], "resume": bool(row[1]), "restore": row[2]}

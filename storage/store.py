@@ -8,8 +8,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-from core.messages import say
-
 from . import adapters, archive, files
 from .columns import FINISHED, METRIC_COLUMNS, STATUSES, check_status, decode_run, encode_run_fields
 from .connection import Connections, default_db_path, default_home
@@ -22,10 +20,10 @@ __all__ = ["Store", "default_db_path", "default_home", "STATUSES", "SWEEP_STATUS
 SWEEP_STATUSES = ("running", "succeeded", "stopped", "failed", "interrupted")
 SWEEP_FINISHED = ("succeeded", "stopped", "failed", "interrupted")
 
-INTERRUPTED_ERROR = say(
+INTERRUPTED_ERROR = (
     "the process running it ended unexpectedly; resume it from its checkpoint or start it again"
 )
-SWEEP_INTERRUPTED_ERROR = say(
+SWEEP_INTERRUPTED_ERROR = (
     "the process running it ended unexpectedly; its finished runs are kept, start the sweep "
     "again for the rest"
 )
@@ -338,13 +336,9 @@ class Store(QueueRecords, Connections):
                 return folder
         where = ", ".join(str(p) for p in candidates)
         raise CheckpointMissingError(
-            say(
-                "run {id} ({name}) has no checkpoint to resume from: {where} is missing (never "
-                "written, deleted, or on another machine); start the run again instead",
-                id=run_id,
-                name=run["name"],
-                where=where,
-            )
+            f"run {run_id} ({run['name']}) has no checkpoint to resume from: {where} is "
+            "missing (never written, deleted, or on another machine); start the run again "
+            "instead"
         )
 
     # ---------------------------------------------------------------- sweeps
@@ -463,20 +457,13 @@ class Store(QueueRecords, Connections):
 
     def _not_found(self, run_id: int) -> RunNotFoundError:
         return RunNotFoundError(
-            say(
-                "no run with id {id} in {path}; list the runs with `python -m storage list`",
-                id=run_id,
-                path=self.path,
-            )
+            f"no run with id {run_id} in {self.path}; list the runs with `python -m storage list`"
         )
 
     def _sweep_not_found(self, sweep_id: int) -> SweepNotFoundError:
         return SweepNotFoundError(
-            say(
-                "no sweep with id {id} in {path}; the app's Sweep tab lists the recorded ones",
-                id=sweep_id,
-                path=self.path,
-            )
+            f"no sweep with id {sweep_id} in {self.path}; the app's Sweep tab lists the "
+            "recorded ones"
         )
 
     @translate_errors
