@@ -15,6 +15,7 @@ import yaml
 
 from app.actions import predict_runs, resume_training
 from app.errors import friendly
+from app.i18n.engine import translate_all
 from app.language_note import unread_report
 from app.preflight import check_start
 from app.run_queue import cancel, submit_run, waiting
@@ -66,7 +67,7 @@ def check(state: AppState, config: dict[str, Any] | str) -> dict[str, Any]:
     report = unread_report(state, run.model, data.train.texts, run.unknown_token_warning)
     if report is not None:
         warnings.insert(0, report.message())
-    return {"warnings": warnings, "data": data.summary()}
+    return {"warnings": translate_all(warnings, state.lang), "data": data.summary()}
 
 
 def resume(state: AppState, run_id: Any) -> int:
@@ -130,7 +131,7 @@ def run_id_of(value: Any) -> int:
 
 def register_api(state: AppState) -> None:
     """Add the API endpoints to the Blocks being built (call inside ``with gr.Blocks()``)."""
-    guard = friendly("en", markup=False)  # API callers read plain text, not HTML
+    guard = friendly(state.lang, markup=False)  # plain text, in the language of the app
 
     @guard
     def train_endpoint(config: dict[str, Any] | str) -> int:

@@ -85,7 +85,7 @@ def _evaluate_runs(
         confine.require_data(state, dataset)  # only datasets the app serves are read
         bundle = load_transfer_data(str(dataset))
     except (PTuneError, StorageError) as exc:
-        return [], [plain(exc)]
+        return [], [plain(exc, state.lang)]
     done, warnings = [], []
     for run_id in run_ids:
         try:
@@ -95,7 +95,7 @@ def _evaluate_runs(
                 )
             )
         except (PTuneError, StorageError) as exc:  # other labels, its own training data, ...
-            warnings.append(plain(exc))
+            warnings.append(plain(exc, state.lang))
     return done, warnings
 
 

@@ -11,7 +11,8 @@ from typing import Any, TypeVar
 import gradio as gr
 
 from app.i18n import text
-from core.errors import ConfigProblems, PTuneError
+from app.i18n.engine import translate
+from core.errors import ConfigProblems, PTuneError, message_of
 from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
@@ -31,30 +32,32 @@ def problems_html(problems: Sequence[Any]) -> str:
     return f"<ul>{items}</ul>"
 
 
-def plain(exc: BaseException) -> str:
-    """The exception as one sentence, without the class name or a traceback."""
-    message = " ".join(str(exc).split()) or type(exc).__name__
+def plain(exc: BaseException, lang: str = "en") -> str:
+    """The exception as one sentence in ``lang``, without the class name or a traceback."""
+    message = " ".join(translate(message_of(exc), lang).split()) or type(exc).__name__
     if isinstance(exc, KeyError) and message.startswith(("'", '"')):
         message = message.strip("'\"")
     return message[0].upper() + message[1:]
 
 
-def to_gradio(exc: BaseException, title: str = "Error", markup: bool = True) -> gr.Error:
-    """A ``gr.Error`` for ``exc``: all problems of a form, or the one sentence.
+def to_gradio(
+    exc: BaseException, title: str = "Error", markup: bool = True, lang: str = "en"
+) -> gr.Error:
+    """A ``gr.Error`` for ``exc`` in ``lang``: all problems of a form, or the one sentence.
 
     ``markup``: the browser shows the message as HTML (a list of problems, text escaped);
     without it the message is plain text, one problem per line, for HTTP API callers.
     """
     if isinstance(exc, FormProblems):
-        lines = [str(p) for p in exc.problems]
+        lines = [translate(p, lang) for p in exc.problems]
         message = problems_html(lines) if markup else "\n".join(lines)
         return gr.Error(message, duration=None, title=title, print_exception=False)
     if isinstance(exc, EXPECTED):
-        message = plain(exc)
+        message = plain(exc, lang)
         return gr.Error(html.escape(message) if markup else message, title=title,
                         print_exception=False)  # fmt: skip
     log.exception("unexpected error in a handler")
-    message = f"Unexpected error ({type(exc).__name__}): {plain(exc)}"
+    message = text("unexpected_error", lang, kind=type(exc).__name__, error=plain(exc, lang))
     return gr.Error(html.escape(message) if markup else message, title=title)
 
 
@@ -73,7 +76,7 @@ def friendly(lang: str = "en", markup: bool = True) -> Callable[[F], F]:
                 raise
             except Exception as exc:  # noqa: BLE001 - translated, never shown as a traceback
                 key = "problems_title" if isinstance(exc, FormProblems) else "error_title"
-                raise to_gradio(exc, text(key, lang), markup) from exc
+                raise to_gradio(exc, text(key, lang), markup, lang) from exc
 
         return wrapper  # type: ignore[return-value]
 

@@ -94,7 +94,7 @@ def show_why(state: AppState, sentence: str | None, run_ids: Sequence[int] | Non
     try:
         return why_html(explain_runs(state, sentence, run_ids), state.lang)
     except ValueError as exc:  # no run, no text, too many words: the person can fix it
-        gr.Warning(html.escape(plain(exc)))
+        gr.Warning(html.escape(plain(exc, state.lang)))
         return ""
 
 
@@ -151,7 +151,7 @@ def show_prompt_words(state: AppState, run_id: int | None, k: float | None = 5) 
     try:
         return prompt_words(state, run_id, k)
     except ValueError as exc:  # no run picked, or a run of another method
-        gr.Warning(html.escape(plain(exc)))
+        gr.Warning(html.escape(plain(exc, state.lang)))
         return pd.DataFrame(columns=_columns(state)), ""
 
 

@@ -52,7 +52,7 @@ def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
         rows.append([
             run["id"], run["name"], run["status"], run["method"],
             "" if accuracy is None else f"{accuracy:.3f}",
-            "" if seconds is None else duration(seconds), run.get("error") or "",
+            "" if seconds is None else duration(seconds), state.translate(run.get("error") or ""),
         ])  # fmt: skip
     keys = ("col_id", "col_name", "col_status", "col_method", "col_accuracy", "col_duration")
     columns = [state.text(k) for k in (*keys, "col_error")]
@@ -135,7 +135,9 @@ def status_text(state: AppState, run: dict[str, Any] | None) -> str:
     if run is None:
         return state.text("no_runs")
     if run["status"] == "failed":
-        return state.text("status_error", run_id=run["id"], error=run.get("error") or "?")
+        return state.text(
+            "status_error", run_id=run["id"], error=state.translate(run.get("error") or "?")
+        )
     return state.text(
         "status_line",
         run_id=run["id"],

@@ -56,6 +56,12 @@ class AppState:
     def text(self, key: str, **values: Any) -> str:
         return text(key, self.lang, **values)
 
+    def translate(self, message: object) -> str:
+        """An engine message (or an error read back from the database) in the app's language."""
+        from app.i18n.engine import translate
+
+        return translate(message, self.lang)
+
 
 def check_text_length(state: AppState, sentence: str, lang: str | None = None) -> None:
     """ValueError, in ``lang`` (default the app's), when ``sentence`` is longer than the app's

@@ -23,7 +23,7 @@ from app.sweep_plots import lr_label, sweep_figure
 from core import sweep
 from core.checks import draft
 from core.config import TrainConfig
-from core.errors import DataError
+from core.errors import DataError, message_of
 from core.methods import METHODS
 from core.modeling import DEFAULT_MODEL
 from core.training import jobs
@@ -58,7 +58,7 @@ def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfi
     if problems and not lengths:
         lengths = list(sweep.DEFAULT_LENGTHS)  # unreadable: check the rest against the defaults
     refused = confine.path_problems(state, base)
-    problems = [str(problem) for problem in refused] + problems
+    problems = [*refused, *problems]
     lrs, lr_problems = sweep.read_values(values.get("lrs") or "", whole=False)
     problems += lr_problems
     method, name = str(base.pop("method", "")), (values.get("name") or "").strip() or None
@@ -70,7 +70,7 @@ def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfi
         try:
             load_bundle(state, draft(TrainConfig, base))
         except DataError as exc:
-            problems.append(str(exc))
+            problems.append(message_of(exc))
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
     return sweep.SweepConfig(
@@ -120,7 +120,7 @@ def results_table(state: AppState, results: list[dict[str, Any]], best: Any) -> 
                 "" if accuracy is None else f"{accuracy:.4f}",
                 "" if f1 is None else f"{f1:.4f}",
                 "" if seconds is None else duration(seconds),
-                r.get("error") or "",
+                state.translate(r.get("error") or ""),
             ]
         )
     keys = (
@@ -182,7 +182,7 @@ def status_text(state: AppState, outcome: dict[str, Any] | None) -> str:
             accuracy=f"{best['eval_accuracy']:.4f}",
         )
     if outcome.get("error"):
-        line += "\n\n" + state.text("sweep_error", error=outcome["error"])
+        line += "\n\n" + state.text("sweep_error", error=state.translate(outcome["error"]))
     return line
 
 

@@ -127,7 +127,7 @@ def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:
 def check_form(state: AppState, values: dict[str, Any]) -> tuple[str, str, str]:
     """Validate the whole form; the estimate, the command and the YAML of the run."""
     config, bundle = validated(state, values)
-    notes = "".join(f"\n- {w}" for w in bundle.warnings)
+    notes = "".join(f"\n- {state.translate(w)}" for w in bundle.warnings)
     return estimate_text(state, config, bundle) + notes + unread_note(state, config, bundle), *(
         code_views(config)
     )

@@ -21,8 +21,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.config import ConfigBase, Problem, TrainConfig, coerce_numbers
-from core.errors import ConfigProblems, PTuneError
+from core.errors import ConfigProblems, PTuneError, message_of
 from core.hardware import default_device, resolve_precision
+from core.messages import say
 from core.methods import METHODS, Method
 from core.modeling import load_config, max_positions
 
@@ -109,7 +110,10 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
     method = METHODS.get(str(values.get("method", TrainConfig.method)))
     settings = None
     if method is None:
-        message = f"unknown method '{values.get('method')}'; choose one of {', '.join(METHODS)}"
+        message = say(
+            "unknown method '{method}'; choose one of {methods}",
+            method=values.get("method"), methods=", ".join(METHODS),
+        )  # fmt: skip
         problems.append(TrainConfig.problem("method", message))
     else:
         options = values.get("method_options")
@@ -124,11 +128,11 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
             model = [TrainConfig.problem("model", p) for p in method.model_problems(model_config)]
             problems += model + _room_problems(method, settings, model_config)
     except PTuneError as exc:
-        problems.append(TrainConfig.problem("model", str(exc)))
+        problems.append(TrainConfig.problem("model", message_of(exc)))
     try:
         resolve_precision(str(values.get("precision") or "auto"), default_device())
     except PTuneError as exc:
-        problems.append(TrainConfig.problem("precision", str(exc)))
+        problems.append(TrainConfig.problem("precision", message_of(exc)))
     if problems:
         return RunCheck(list(dict.fromkeys(problems)))
     config = config if config is not None else TrainConfig(**values)
@@ -156,16 +160,16 @@ def _option_problems(method: Method, options: Any) -> tuple[list[Problem], Confi
     unknown = sorted(set(options) - anywhere)
     problems = []
     if other:
-        message = (
-            f"{', '.join(other)} is not a setting of {method.title}; its settings are "
-            f"{', '.join(sorted(known)) or 'none'}"
-        )
+        message = say(
+            "{other} is not a setting of {method}; its settings are {known}",
+            other=", ".join(other), method=method.title, known=", ".join(sorted(known)) or "none",
+        )  # fmt: skip
         problems.append(TrainConfig.problem("method_options", message))
     if unknown:
-        message = (
-            f"unknown setting(s) {', '.join(unknown)}; known settings are "
-            f"{', '.join(sorted(TRAIN_FIELDS | known))}"
-        )
+        message = say(
+            "unknown setting(s) {unknown}; known settings are {known}",
+            unknown=", ".join(unknown), known=", ".join(sorted(TRAIN_FIELDS | known)),
+        )  # fmt: skip
         problems.append(TrainConfig.problem("method_options", message))
     options = {k: v for k, v in options.items() if k in known}
     problems += draft(method.config_cls, options).problems()
@@ -178,10 +182,11 @@ def _room_problems(method: Method, settings: ConfigBase, model_config: Any) -> l
     taken, limit = method.reserved_positions(settings), max_positions(model_config)
     if limit - taken >= MIN_ROOM:
         return []
-    message = (
-        f"the prompt takes {taken} of the model's {limit} positions, leaving fewer than "
-        f"{MIN_ROOM} for the text; use fewer virtual tokens"
-    )
+    message = say(
+        "the prompt takes {taken} of the model's {limit} positions, leaving fewer than "
+        "{room} for the text; use fewer virtual tokens",
+        taken=taken, limit=limit, room=MIN_ROOM,
+    )  # fmt: skip
     return [settings.problem("num_virtual_tokens", message)]
 
 
@@ -194,13 +199,17 @@ def _task_problems(values: dict[str, Any]) -> list[Problem]:
         return []
     if not method.multitask:
         shared = " or ".join(n for n, m in METHODS.items() if m.multitask)
-        message = (
-            f"multi-task training shares one prompt between tasks; choose {shared} instead "
-            f"of {name}"
+        message = say(
+            "multi-task training shares one prompt between tasks; choose {shared} instead "
+            "of {name}",
+            shared=shared,
+            name=name,
         )
         return [TrainConfig.problem("method", message)]
     if values.get("init_from"):
-        message = "a multi-task run starts from fresh weights; leave 'start from adapter' empty"
+        message = say(
+            "a multi-task run starts from fresh weights; leave 'start from adapter' empty"
+        )
         return [TrainConfig.problem("init_from", message)]
     return []
 

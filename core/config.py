@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from core.errors import ConfigError
+from core.messages import say
 
 
 def param(
@@ -80,21 +81,29 @@ def _field_message(name: str, value: Any, meta: dict, kind: str | None = None) -
     if value is None:
         return None
     if kind is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return f"{name}={value!r} must be a number"
+        return say("{name}={value!r} must be a number", name=name, value=value)
     if isinstance(value, float) and not math.isfinite(value):
-        return f"{name}={value!r} must be a finite number"
+        return say("{name}={value!r} must be a finite number", name=name, value=value)
     if kind == "int" and isinstance(value, float):
-        return f"{name}={value!r} must be a whole number, e.g. {round(value)}"
+        return say(
+            "{name}={value!r} must be a whole number, e.g. {whole}",
+            name=name, value=value, whole=round(value),
+        )  # fmt: skip
     choices, lo, hi = meta.get("choices"), meta.get("min"), meta.get("max")
     if choices is not None and value not in choices:
         options = ", ".join(repr(c) for c in choices)
-        return f"{name}={value!r} is not one of {options}"
+        return say(
+            "{name}={value!r} is not one of {options}", name=name, value=value, options=options
+        )
     if lo is None and hi is None:
         return None
     if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return f"{name}={value!r} must be a number"
+        return say("{name}={value!r} must be a number", name=name, value=value)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        return f"{name}={value!r} is out of range; use a value from {lo} to {hi}"
+        return say(
+            "{name}={value!r} is out of range; use a value from {lo} to {hi}",
+            name=name, value=value, lo=lo, hi=hi,
+        )  # fmt: skip
     return None
 
 
@@ -108,7 +117,8 @@ class ConfigBase:
         self.normalize()
         problems = self.problems()
         if problems:
-            raise ConfigError(f"{type(self).__name__}: " + "; ".join(map(str, problems)))
+            joined = "; ".join(map(str, problems))
+            raise ConfigError(say("{cls}: {problems}", cls=type(self).__name__, problems=joined))
 
     def normalize(self) -> None:
         """Bring equivalent spellings of a setting to one form (before checking)."""
@@ -140,8 +150,12 @@ class ConfigBase:
         unknown = sorted(set(values) - names)
         if unknown:
             raise ConfigError(
-                f"{cls.__name__}: unknown setting(s) {', '.join(unknown)}; "
-                f"known settings are {', '.join(sorted(names))}"
+                say(
+                    "{cls}: unknown setting(s) {unknown}; known settings are {known}",
+                    cls=cls.__name__,
+                    unknown=", ".join(unknown),
+                    known=", ".join(sorted(names)),
+                )  # fmt: skip
             )
         return cls(**values)
 
@@ -424,7 +438,9 @@ class TrainConfig(ConfigBase):
             found += [self.problem("tasks", p) for p in task_problems(tasks, self.data)]
         elif not str(self.data).strip():
             found.append(
-                self.problem("data", "data is empty; give a file, a folder or a hub dataset id")
+                self.problem(
+                    "data", say("data is empty; give a file, a folder or a hub dataset id")
+                )
             )
         if self.shots_per_class is not None and self.max_train_rows is not None:
             found.append(
@@ -437,7 +453,8 @@ class TrainConfig(ConfigBase):
         if not isinstance(self.method_options, dict):
             found.append(
                 self.problem(
-                    "method_options", "method_options must be a mapping of setting names to values"
+                    "method_options",
+                    say("method_options must be a mapping of setting names to values"),
                 )
             )
         return found
@@ -463,12 +480,15 @@ def parse_tasks(value: Any) -> Any:
             continue
         name, sep, data = part.partition("=")
         if not sep or not name.strip() or not data.strip():
-            return (
-                f"tasks entry {part!r} is not name=dataset; write the tasks as "
-                "name=dataset pairs separated by commas, e.g. sst2=data/sst2,books=data/books"
+            return say(
+                "tasks entry {part!r} is not name=dataset; write the tasks as name=dataset "
+                "pairs separated by commas, e.g. sst2=data/sst2,books=data/books",
+                part=part,
             )
         if name.strip() in tasks:
-            return f"task name {name.strip()!r} is given twice; give each task its own name"
+            return say(
+                "task name {name!r} is given twice; give each task its own name", name=name.strip()
+            )
         tasks[name.strip()] = data.strip()
     return tasks
 
@@ -476,14 +496,17 @@ def parse_tasks(value: Any) -> Any:
 def task_problems(tasks: dict[str, str], data: str) -> list[str]:
     found = []
     if len(tasks) < 2:
-        found.append("tasks needs at least two datasets; for one dataset use data instead")
+        found.append(say("tasks needs at least two datasets; for one dataset use data instead"))
     if str(data).strip():
-        found.append("give either data (one task) or tasks (several), not both")
+        found.append(say("give either data (one task) or tasks (several), not both"))
     for name, source in tasks.items():
         if not name or not set(name.lower()) <= TASK_NAME_CHARS:
             found.append(
-                f"task name {name!r} may only hold letters, digits, '_', '-' and '.'; rename it"
+                say(
+                    "task name {name!r} may only hold letters, digits, '_', '-' and '.'; rename it",
+                    name=name,
+                )
             )
         if not source:
-            found.append(f"task {name!r} has no dataset")
+            found.append(say("task {name!r} has no dataset", name=name))
     return found

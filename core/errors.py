@@ -54,3 +54,11 @@ class RunStateError(PTuneError):
 
 class ExportError(PTuneError):
     """An adapter cannot be exported as asked (a method or pooling a plain model lacks)."""
+
+
+def message_of(exc: BaseException) -> str:
+    """The exception's message, kept as the engine wrote it (a translatable
+    :class:`~core.messages.Message` stays one; ``str(exc)`` would copy it to plain text)."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], str):
+        return exc.args[0]
+    return str(exc)

@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from core.errors import DataError
+from core.messages import say
 
 TEXT_NAMES = (
     "text", "sentence", "review", "content", "comment",
@@ -19,7 +20,7 @@ TEXT_NAMES = (
 LABEL_NAMES = (
     "label", "labels", "sentiment", "class", "target", "category", "y", "polarity", "rating",
 )  # fmt: skip
-COLUMN_HINT = "set text_column / label_column (CLI: --text-column / --label-column)"
+COLUMN_HINT = say("set text_column / label_column (CLI: --text-column / --label-column)")
 _INT_RE = re.compile(r"[+-]?\d+(?:\.0*)?")
 MANY_NUMBERS = 20
 """More distinct fractional numbers than this in a label column read as measurements."""
@@ -33,19 +34,35 @@ def guess_columns(
     text_column, label_column = text_column or None, label_column or None  # "" means guess
     for given in (text_column, label_column):
         if given is not None and given not in df.columns:
-            raise DataError(f"column '{given}' not found; available columns: {available}")
+            raise DataError(
+                say(
+                    "column '{column}' not found; available columns: {available}",
+                    column=given,
+                    available=available,
+                )
+            )
     label = label_column or _by_name(df, LABEL_NAMES, exclude=text_column)
     if label is None:
         raise DataError(
-            f"could not tell which column holds the labels (columns: {available}); {COLUMN_HINT}"
+            say(
+                "could not tell which column holds the labels (columns: {available}); {hint}",
+                available=available,
+                hint=COLUMN_HINT,
+            )
         )
     text = text_column or _by_name(df, TEXT_NAMES, exclude=label) or _longest_text(df, label)
     if text is None:
         raise DataError(
-            f"could not tell which column holds the text (columns: {available}); {COLUMN_HINT}"
+            say(
+                "could not tell which column holds the text (columns: {available}); {hint}",
+                available=available,
+                hint=COLUMN_HINT,
+            )
         )
     if text == label:
-        raise DataError(f"text and label column are both '{text}'; {COLUMN_HINT}")
+        raise DataError(
+            say("text and label column are both '{column}'; {hint}", column=text, hint=COLUMN_HINT)
+        )
     return str(text), str(label)
 
 
@@ -73,7 +90,7 @@ def _longest_text(df: pd.DataFrame, exclude: str) -> str | None:
 def label_key(value: Any) -> str | None:
     """Canonical label string: integer-valued numbers/strings -> "3"; missing -> None."""
     if isinstance(value, (list, tuple, dict, set, np.ndarray)):
-        raise DataError("the label column holds lists; multi-label data is not supported")
+        raise DataError(say("the label column holds lists; multi-label data is not supported"))
     if is_missing(value):
         return None
     if isinstance(value, (int, np.integer, np.bool_)):
@@ -128,8 +145,13 @@ def check_not_continuous(keys: Sequence[str], column: str) -> None:
         return
     examples = ", ".join(list(counts)[:5])
     raise DataError(
-        f"the label column '{column}' looks continuous: it holds {len(counts):,} distinct "
-        f"numbers such as {examples}. Classification needs a small set of classes - choose "
-        "another label column, or bin the values into a few classes (e.g. low / medium / high) "
-        "in a new column"
+        say(
+            "the label column '{column}' looks continuous: it holds {distinct:,} distinct numbers "
+            "such as {examples}. Classification needs a small set of classes - choose another "
+            "label column, or bin the values into a few classes (e.g. low / medium / high) in a "
+            "new column",
+            column=column,
+            distinct=len(counts),
+            examples=examples,
+        )
     )

@@ -8,6 +8,7 @@ from core.data.columns import label_key
 from core.data.reading import one_line
 from core.data.splits import SPLIT_STEMS
 from core.errors import DataError
+from core.messages import say
 
 
 def hub_frames(
@@ -21,9 +22,12 @@ def hub_frames(
         loaded = datasets.load_dataset(name, hf_config or config or None)
     except Exception as exc:  # the hub raises many unrelated types
         raise DataError(
-            f"could not load dataset '{source}' from the Hugging Face Hub ({one_line(exc)}). "
-            "Check the name and your internet connection, or give a path to a local file or "
-            "folder."
+            say(
+                "could not load dataset '{source}' from the Hugging Face Hub ({error}). Check the "
+                "name and your internet connection, or give a path to a local file or folder.",
+                source=source,
+                error=one_line(exc),
+            )
         ) from exc
     by_lower = {str(key).lower(): key for key in loaded}
     frames: dict[str, pd.DataFrame] = {}
@@ -41,5 +45,11 @@ def hub_frames(
                 orders[col] = [str(label_key(n)) for n in names]
         frames[split] = df
     if "train" not in frames:
-        raise DataError(f"dataset '{source}' has no train split (splits: {list(loaded)})")
+        raise DataError(
+            say(
+                "dataset '{source}' has no train split (splits: {splits})",
+                source=source,
+                splits=list(loaded),
+            )
+        )
     return frames, orders

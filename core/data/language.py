@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
+from core.messages import Message, say
+
 SAMPLE_ROWS = 200
 SAMPLE_CHARS = 2000
 """Characters of one text that the sample keeps: enough to tell a language, bounded in time."""
@@ -140,18 +142,29 @@ class LanguageReport:
     def suggestions(self) -> list[str]:
         return suggestions(self.script)
 
-    def message(self) -> str:
-        """The warning in English, with the share and models to use instead."""
-        what = (
-            f"pieces of characters that the tokenizer of {self.model} knows only as bytes"
-            if self.bytes_only
-            else f"unknown to the tokenizer of {self.model}"
-        )
-        return (
-            f"{self.share:.0%} of the tokens in the first {self.rows:,} training texts are "
-            f"{what}: the model does not read this data's language (mostly "
-            f"{script_name(self.script)} text), and a run on it learns little more than the "
-            f"most common label. Use a model that reads it, e.g. {', '.join(self.suggestions)}."
+    def message(self) -> Message:
+        """The warning, with the share and models to use instead."""
+        values = {
+            "share": self.share,
+            "rows": self.rows,
+            "model": self.model,
+            "script": script_name(self.script),
+            "models": ", ".join(self.suggestions),
+        }
+        if self.bytes_only:
+            return say(
+                "{share:.0%} of the tokens in the first {rows:,} training texts are pieces of "
+                "characters that the tokenizer of {model} knows only as bytes: the model does not "
+                "read this data's language (mostly {script} text), and a run on it learns little "
+                "more than the most common label. Use a model that reads it, e.g. {models}.",
+                **values,
+            )
+        return say(
+            "{share:.0%} of the tokens in the first {rows:,} training texts are unknown to the "
+            "tokenizer of {model}: the model does not read this data's language (mostly "
+            "{script} text), and a run on it learns little more than the most common label. Use "
+            "a model that reads it, e.g. {models}.",
+            **values,
         )
 
 

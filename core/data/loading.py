@@ -28,11 +28,12 @@ from core.data.splits import (
     extra_split,
     overlap_notes,
     per_class_sample,
-    plural,
+    row_count,
     split_validation,
     stratified_sample,
 )
 from core.errors import DataError
+from core.messages import Message, say
 
 
 def looks_like_path(source: str) -> bool:
@@ -69,41 +70,55 @@ def folder_files(folder: Path) -> tuple[dict[str, Path], list[str]]:
         matches = next((by_stem[s] for s in stems if s in by_stem), [])
         if len(matches) > 1:
             names = ", ".join(p.name for p in matches)
-            raise DataError(f"several {split} files in {folder}: {names}; keep only one")
+            raise DataError(
+                say(
+                    "several {split} files in {folder}: {names}; keep only one",
+                    split=split,
+                    folder=folder,
+                    names=names,
+                )
+            )
         if matches:
             chosen[split] = matches[0]
     if "train" in chosen:
         return chosen, []
     if len(files) == 1 and not chosen:
-        note = f"the folder's only data file, {files[0].name}, is the training data"
+        note = say("the folder's only data file, {name}, is the training data", name=files[0].name)
         return {"train": files[0]}, [note]
     raise DataError(_no_train_message(folder, files))
 
 
-def _no_train_message(folder: Path, files: list[Path]) -> str:
-    expected = (
-        f"expected train.<ext> (ext one of {', '.join(SUPPORTED_EXTENSIONS)}), optionally with "
-        "dev/validation/valid/val and test/test-labeled files"
+def _no_train_message(folder: Path, files: list[Path]) -> Message:
+    expected = say(
+        "expected train.<ext> (ext one of {extensions}), optionally with "
+        "dev/validation/valid/val and test/test-labeled files",
+        extensions=", ".join(SUPPORTED_EXTENSIONS),
     )
     if len(files) > 1:
-        names = ", ".join(p.name for p in files)
-        return (
-            f"no training file in folder {folder}: it holds several data files ({names}) and "
-            f"none is named train; rename the training file to train.<ext>, or give one file "
-            f"itself as the dataset"
-        )
+        return say(
+            "no training file in folder {folder}: it holds several data files ({names}) and "
+            "none is named train; rename the training file to train.<ext>, or give one file "
+            "itself as the dataset",
+            folder=folder, names=", ".join(p.name for p in files),
+        )  # fmt: skip
     if files:
-        return (
-            f"no training file in folder {folder}: its only data file, {files[0].name}, is "
-            f"named as a validation or test split; {expected}"
-        )
+        return say(
+            "no training file in folder {folder}: its only data file, {name}, is named as a "
+            "validation or test split; {expected}",
+            folder=folder, name=files[0].name, expected=expected,
+        )  # fmt: skip
     subfolders = [
         p.name
         for p in sorted(folder.iterdir())
         if p.is_dir() and any(p.glob("[Tt][Rr][Aa][Ii][Nn].*"))
     ]
-    hint = f"; these subfolders have one: {', '.join(subfolders)}" if subfolders else ""
-    return f"no training file in folder {folder}: {expected}{hint}"
+    if subfolders:
+        return say(
+            "no training file in folder {folder}: {expected}; these subfolders have one: "
+            "{subfolders}",
+            folder=folder, expected=expected, subfolders=", ".join(subfolders),
+        )  # fmt: skip
+    return say("no training file in folder {folder}: {expected}", folder=folder, expected=expected)
 
 
 def _folder_frames(folder: Path) -> dict[str, pd.DataFrame]:
@@ -119,14 +134,14 @@ def _load_frames(
 ) -> tuple[dict[str, pd.DataFrame], dict[str, list[str]]]:
     text = str(source).strip()
     if not text:
-        raise DataError("no dataset given: give a file, a folder or a Hugging Face dataset id")
+        raise DataError(say("no dataset given: give a file, a folder or a Hugging Face dataset id"))
     path = Path(text).expanduser()
     if path.is_dir():
         return _folder_frames(path), {}
     if path.is_file():
         return {"train": read_table(path)}, {}
     if isinstance(source, Path) or looks_like_path(text):
-        raise DataError(f"file or folder not found: {text}")
+        raise DataError(say("file or folder not found: {path}", path=text))
     return hub_frames(text, hf_config)
 
 
@@ -139,7 +154,14 @@ def _capped(split: TextSplit, rows: int, name: str, notes: list[str]) -> TextSpl
     """At most ``rows`` rows of an evaluation split: a stratified sample with a fixed seed."""
     if len(split) <= rows:
         return split
-    notes.append(f"evaluating on {rows:,} of the {len(split):,} {name} rows (eval_sample_rows)")
+    notes.append(
+        say(
+            "evaluating on {used:,} of the {rows:,} {split} rows (eval_sample_rows)",
+            used=rows,
+            rows=len(split),
+            split=name,
+        )
+    )
     return stratified_sample(split, rows, HOLDOUT_SEED)
 
 
@@ -168,11 +190,28 @@ def load_data(
         DataError: for every unusable input, with a message naming the problem and the fix.
     """
     if not 0 < validation_fraction < 1:
-        raise DataError(f"validation_fraction must be between 0 and 1, got {validation_fraction}")
+        raise DataError(
+            say(
+                "validation_fraction must be between 0 and 1, got {value}",
+                value=validation_fraction,
+            )
+        )
     if shots_per_class is not None and shots_per_class < MIN_PER_CLASS:
-        raise DataError(f"shots_per_class must be at least {MIN_PER_CLASS}, got {shots_per_class}")
+        raise DataError(
+            say(
+                "shots_per_class must be at least {least}, got {value}",
+                least=MIN_PER_CLASS,
+                value=shots_per_class,
+            )
+        )
     if max_train_rows is not None and max_train_rows < MIN_TRAIN_ROWS:
-        raise DataError(f"max_train_rows must be at least {MIN_TRAIN_ROWS}, got {max_train_rows}")
+        raise DataError(
+            say(
+                "max_train_rows must be at least {least}, got {value}",
+                least=MIN_TRAIN_ROWS,
+                value=max_train_rows,
+            )
+        )
     frames, orders = _load_frames(source, hf_config)
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
     cols = guess_columns(frames["train"], text_column, label_column)
@@ -180,7 +219,10 @@ def load_data(
     check_not_continuous(keys, cols[1])
     if len(set(keys)) < 2:
         raise DataError(
-            f"the training data has only one label ({sorted(set(keys))}); at least two are needed"
+            say(
+                "the training data has only one label ({labels}); at least two are needed",
+                labels=sorted(set(keys)),
+            )
         )
     names = orders.get(cols[1]) or sorted_label_names(keys)
     index = {name: i for i, name in enumerate(names)}
@@ -192,22 +234,40 @@ def load_data(
         holdout = seed if shots_per_class is None else HOLDOUT_SEED
         train, validation = split_validation(train, validation_fraction, holdout, len(names))
         notes.append(
-            f"no validation file: held out {len(validation):,} training rows (seed {holdout})"
+            say(
+                "no validation file: held out {rows:,} training rows (seed {seed})",
+                rows=len(validation),
+                seed=holdout,
+            )
         )
     elif len(validation) < MIN_VALIDATION_ROWS:
         raise DataError(
-            f"the validation split has {plural(len(validation), 'row')}; "
-            f"at least {MIN_VALIDATION_ROWS} are needed"
+            say(
+                "the validation split has {rows}; at least {least} are needed",
+                rows=row_count(len(validation)),
+                least=MIN_VALIDATION_ROWS,
+            )
         )
     if max_train_rows is not None and len(train) > max_train_rows:
-        notes.append(f"using {max_train_rows:,} of {len(train):,} training rows (max_train_rows)")
+        notes.append(
+            say(
+                "using {used:,} of {rows:,} training rows (max_train_rows)",
+                used=max_train_rows,
+                rows=len(train),
+            )
+        )
         train = stratified_sample(train, max_train_rows, seed)
-        check_train(train, names, hint=" - raise max_train_rows")
+        check_train(train, names, capped=True)
     if shots_per_class is not None:
         train = per_class_sample(train, shots_per_class, seed, names)
         notes.append(
-            f"few-shot: training on {shots_per_class:,} rows of each class, {len(train):,} in "
-            f"all (seed {seed})"
+            say(
+                "few-shot: training on {per_class:,} rows of each class, {rows:,} in all "
+                "(seed {seed})",
+                per_class=shots_per_class,
+                rows=len(train),
+                seed=seed,
+            )
         )
     if eval_sample_rows is not None:
         validation = _capped(validation, eval_sample_rows, "validation", notes)

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from core.errors import DataError
+from core.messages import say
 
 SUPPORTED_EXTENSIONS: tuple[str, ...] = (".tsv", ".csv", ".jsonl", ".json", ".parquet")
 NOTES_ATTR = "ptune_notes"
@@ -39,24 +40,29 @@ def read_table(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
     ext = path.suffix.lower()
     if ext not in SUPPORTED_EXTENSIONS:
         raise DataError(
-            f"unsupported file type '{ext or path.name}' ({path}); "
-            f"supported: {', '.join(SUPPORTED_EXTENSIONS)}"
+            say(
+                "unsupported file type '{ext}' ({path}); supported: {supported}",
+                ext=ext or path.name,
+                path=path,
+                supported=", ".join(SUPPORTED_EXTENSIONS),
+            )  # fmt: skip
         )
     if not path.is_file():
-        raise DataError(f"file or folder not found: {path}")
+        raise DataError(say("file or folder not found: {path}", path=path))
     if ext == ".parquet":
         df = _read_parquet(path, nrows)
     else:
         text = _decode(path)
         if not text.strip():
-            raise DataError(f"{path} is empty")
+            raise DataError(say("{path} is empty", path=path))
         if ext in (".tsv", ".csv"):
             df = _read_delimited(text, path, "\t" if ext == ".tsv" else ",", nrows)
         else:
             df = _read_json(text, path, ext == ".jsonl", nrows)
     if len(df) == 0:
-        has_header = len(df.columns) > 0
-        raise DataError(f"{path} has no data rows" + (" (only a header)" if has_header else ""))
+        if len(df.columns) > 0:
+            raise DataError(say("{path} has no data rows (only a header)", path=path))
+        raise DataError(say("{path} has no data rows", path=path))
     return df
 
 
@@ -66,8 +72,13 @@ def _decode(path: Path) -> str:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise DataError(
-            f"{path} is not valid UTF-8 (byte 0x{data[exc.start]:02x} at offset {exc.start}); "
-            "re-save it as UTF-8"
+            say(
+                "{path} is not valid UTF-8 (byte 0x{byte:02x} at offset {offset}); re-save it "
+                "as UTF-8",
+                path=path,
+                byte=data[exc.start],
+                offset=exc.start,
+            )
         ) from None
 
 
@@ -119,9 +130,13 @@ def _read_delimited(text: str, path: Path, sep: str, nrows: int | None) -> pd.Da
         and (df is None or _has_line_break(df) or not _strictly_quoted(text, sep))
     ):
         df = _parse_delimited(text, sep, csv.QUOTE_NONE, nrows)  # the quotes are plain text
-        df.attrs[NOTES_ATTR] = [f'read {path.name} with quoting off (stray " characters)']
+        df.attrs[NOTES_ATTR] = [
+            say('read {name} with quoting off (stray " characters)', name=path.name)
+        ]
     elif df is None:
-        raise DataError(f"could not parse {path}: {one_line(error)}") from error
+        raise DataError(
+            say("could not parse {path}: {error}", path=path, error=one_line(error))
+        ) from error
     return df
 
 
@@ -142,9 +157,13 @@ def _read_json(text: str, path: Path, lines: bool, nrows: int | None) -> pd.Data
     except ValueError as exc:  # JSONDecodeError and unequal column lengths
         if not lines and getattr(exc, "msg", "") == "Extra data":  # a .json file of JSON lines
             return _read_json(text, path, True, nrows)
-        raise DataError(f"could not parse {path}: {one_line(exc)}") from exc
+        raise DataError(
+            say("could not parse {path}: {error}", path=path, error=one_line(exc))
+        ) from exc
     if not isinstance(rows, list) or not all(isinstance(row, dict) for row in rows):
-        raise DataError(f"could not parse {path}: expected one JSON object per example")
+        raise DataError(
+            say("could not parse {path}: expected one JSON object per example", path=path)
+        )
     df = pd.DataFrame.from_records(rows)
     return df if nrows is None else df.head(nrows)
 
@@ -160,5 +179,7 @@ def _read_parquet(path: Path, nrows: int | None) -> pd.DataFrame:
     try:
         df = pd.read_parquet(path)
     except (OSError, ValueError) as exc:
-        raise DataError(f"could not read {path} as Parquet: {one_line(exc)}") from exc
+        raise DataError(
+            say("could not read {path} as Parquet: {error}", path=path, error=one_line(exc))
+        ) from exc
     return df if nrows is None else df.head(nrows)

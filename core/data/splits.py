@@ -15,6 +15,7 @@ import pandas as pd
 
 from core.data.columns import COLUMN_HINT, is_missing, label_key
 from core.errors import DataError
+from core.messages import Message, say
 
 SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "train": ("train",),
@@ -80,9 +81,9 @@ def split_label_counts(split: TextSplit, label_names: Sequence[str]) -> dict[str
     return {name: counts.get(i, 0) for i, name in enumerate(label_names)}
 
 
-def plural(n: int, word: str) -> str:
+def row_count(n: int) -> Message:
     """``"1 row"`` / ``"1,234 rows"`` for messages."""
-    return f"{n:,} {word}" + ("" if n == 1 else "s")
+    return say("1 row") if n == 1 else say("{n:,} rows", n=n)
 
 
 def clean_rows(
@@ -95,13 +96,29 @@ def clean_rows(
     unlabelled = sum(1 for t, k in zip(texts, keys, strict=True) if t and k is None)
     if empty + unlabelled > len(texts) / 2:
         raise DataError(
-            f"{empty + unlabelled:,} of {len(texts):,} rows in {split} have empty text in "
-            f"'{text_col}' or no label in '{label_col}' - probably the wrong column; {COLUMN_HINT}"
+            say(
+                "{bad:,} of {rows:,} rows in {split} have empty text in '{text_col}' or no label "
+                "in '{label_col}' - probably the wrong column; {hint}",
+                bad=empty + unlabelled,
+                rows=len(texts),
+                split=split,
+                text_col=text_col,
+                label_col=label_col,
+                hint=COLUMN_HINT,
+            )  # fmt: skip
         )
     if empty:
-        notes.append(f"dropped {plural(empty, 'row')} with empty text from {split}")
+        notes.append(
+            say("dropped {rows} with empty text from {split}", rows=row_count(empty), split=split)
+        )
     if unlabelled:
-        notes.append(f"dropped {plural(unlabelled, 'row')} with a missing label from {split}")
+        notes.append(
+            say(
+                "dropped {rows} with a missing label from {split}",
+                rows=row_count(unlabelled),
+                split=split,
+            )
+        )
     kept = [(t, k) for t, k in zip(texts, keys, strict=True) if t and k is not None]
     return [t for t, _ in kept], [k for _, k in kept]
 
@@ -118,32 +135,60 @@ def extra_split(
     if missing:
         columns = ", ".join(repr(str(c)) for c in df.columns)
         if split != "test":
-            raise DataError(f"the {split} split has no column '{missing[0]}' (columns: {columns})")
+            raise DataError(
+                say(
+                    "the {split} split has no column '{column}' (columns: {columns})",
+                    split=split,
+                    column=missing[0],
+                    columns=columns,
+                )  # fmt: skip
+            )
         notes.append(
-            f"the test split has no labels in column '{missing[0]}' (columns: {columns}); "
-            "it is treated as unlabelled and not evaluated"
+            say(
+                "the test split has no labels in column '{column}' (columns: {columns}); "
+                "it is treated as unlabelled and not evaluated",
+                column=missing[0],
+                columns=columns,
+            )  # fmt: skip
         )
         return None
     texts, keys = clean_rows(df, split, *cols, notes)
     unseen = sorted(set(keys) - set(names))
     if unseen:
         raise DataError(
-            f"the {split} split has labels not seen in train: {unseen} (train: {names})"
+            say(
+                "the {split} split has labels not seen in train: {unseen} (train: {names})",
+                split=split,
+                unseen=unseen,
+                names=names,
+            )
         )
     index = {name: i for i, name in enumerate(names)}
     return TextSplit(texts, [index[k] for k in keys])
 
 
-def check_train(train: TextSplit, names: list[str], hint: str = "") -> None:
-    """Refuse a training split too small to train and hold out from."""
+def check_train(train: TextSplit, names: list[str], capped: bool = False) -> None:
+    """Refuse a training split too small to train and hold out from (``capped``: made so
+    small by max_train_rows, which the message then says to raise)."""
     counts = split_label_counts(train, names)
     rare = {name: n for name, n in counts.items() if n < MIN_PER_CLASS}
     if len(train) < MIN_TRAIN_ROWS or rare:
-        detail = f"; too few examples of {rare}" if rare else ""
-        raise DataError(
-            f"the training data is too small: {plural(len(train), 'row')}{detail}. At least "
-            f"{MIN_TRAIN_ROWS} rows and {MIN_PER_CLASS} examples per class are needed{hint}"
-        )
+        sizes = {"rows": row_count(len(train)), "least": MIN_TRAIN_ROWS, "each": MIN_PER_CLASS}
+        if rare:
+            message = say(
+                "the training data is too small: {rows}; too few examples of {rare}. At least "
+                "{least} rows and {each} examples per class are needed",
+                rare=rare, **sizes,
+            )  # fmt: skip
+        else:
+            message = say(
+                "the training data is too small: {rows}. At least {least} rows and {each} "
+                "examples per class are needed",
+                **sizes,
+            )
+        if capped:
+            message = say("{problem} - raise max_train_rows", problem=message)
+        raise DataError(message)
 
 
 def overlap_notes(train: TextSplit, others: dict[str, TextSplit | None]) -> list[str]:
@@ -152,7 +197,14 @@ def overlap_notes(train: TextSplit, others: dict[str, TextSplit | None]) -> list
     for name, split in others.items():
         shared = sum(text in seen for text in split.texts) if split is not None else 0
         if split is not None and shared:
-            notes.append(f"{shared:,} of {len(split):,} {name} texts also occur in train")
+            notes.append(
+                say(
+                    "{shared:,} of {rows:,} {split} texts also occur in train",
+                    shared=shared,
+                    rows=len(split),
+                    split=name,
+                )  # fmt: skip
+            )
     return notes
 
 
@@ -170,7 +222,11 @@ def split_validation(
     n_val = max(math.ceil(n * fraction), n_classes, MIN_VALIDATION_ROWS)
     if n - n_val < n_classes:
         raise DataError(
-            f"validation_fraction {fraction} leaves too few training rows ({n - n_val})"
+            say(
+                "validation_fraction {fraction} leaves too few training rows ({rows})",
+                fraction=fraction,
+                rows=n - n_val,
+            )
         )
     train_idx, val_idx = train_test_split(
         np.arange(n), test_size=n_val, stratify=train.labels, random_state=seed
@@ -209,9 +265,14 @@ def per_class_sample(
         rows = np.flatnonzero(labels == label)
         if len(rows) < per_class:
             raise DataError(
-                f"class {name!r} has {plural(len(rows), 'training row')}, fewer than "
-                f"shots_per_class={per_class}; lower shots_per_class to {len(rows)} or less, "
-                "or leave it empty to train on every row"
+                say(
+                    "class {name!r} has {rows:,} training rows, fewer than shots_per_class="
+                    "{per_class}; lower shots_per_class to {rows} or less, or leave it empty to "
+                    "train on every row",
+                    name=name,
+                    rows=len(rows),
+                    per_class=per_class,
+                )
             )
         picks.append(rng.permutation(rows)[:per_class])
     order = np.random.default_rng([seed, per_class]).permutation(np.concatenate(picks))

@@ -29,6 +29,7 @@ from transformers import PreTrainedTokenizerBase
 
 from core.config import TrainConfig
 from core.errors import AdapterLoadError, CheckpointError, OutputFolderError
+from core.messages import say
 from core.methods import get_method
 from core.methods.base import write_json
 from core.modeling import load_base, load_tokenizer
@@ -93,17 +94,28 @@ def read_meta(folder: Path) -> dict[str, Any]:
     path = Path(folder) / META_FILE
     if not path.is_file():
         raise AdapterLoadError(
-            f"{folder} is not a PTune Studio adapter folder (no {META_FILE}); "
-            "pick the 'adapter' folder a training run wrote"
+            say(
+                "{folder} is not a PTune Studio adapter folder (no {file}); pick the 'adapter' "
+                "folder a training run wrote",
+                folder=folder,
+                file=META_FILE,
+            )
         )
     try:
         meta = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise AdapterLoadError(f"{path} is unreadable: {exc}") from exc
+        raise AdapterLoadError(say("{path} is unreadable: {error}", path=path, error=exc)) from exc
     if meta.get("format") != FORMAT or int(meta.get("version", 0)) > FORMAT_VERSION:
         raise AdapterLoadError(
-            f"{path} has format {meta.get('format')!r} version {meta.get('version')!r}; "
-            f"this version of PTune Studio reads {FORMAT!r} up to version {FORMAT_VERSION}"
+            say(
+                "{path} has format {format!r} version {version!r}; this version of PTune Studio "
+                "reads {reads!r} up to version {newest}",
+                path=path,
+                format=meta.get("format"),
+                version=meta.get("version"),
+                reads=FORMAT,
+                newest=FORMAT_VERSION,
+            )  # fmt: skip
         )
     return meta
 
@@ -186,8 +198,11 @@ def save_checkpoint(
 def _refuse_foreign(folder: Path, owned: bool) -> None:
     if not owned:
         raise OutputFolderError(
-            f"{folder} was not written by PTune Studio and a run would replace it; choose "
-            "another output folder, or move that folder away"
+            say(
+                "{folder} was not written by PTune Studio and a run would replace it; choose "
+                "another output folder, or move that folder away",
+                folder=folder,
+            )
         )
 
 
@@ -200,13 +215,20 @@ def check_output_folder(out: Path, tasks: Iterable[str] = ()) -> None:
     foreign = foreign_outputs(Path(out), tasks)
     if foreign == [Path(out)]:
         raise OutputFolderError(
-            f"the output folder {out} is a file, not a folder; choose another output folder"
+            say(
+                "the output folder {out} is a file, not a folder; choose another output folder",
+                out=out,
+            )
         )
     if foreign:
         raise OutputFolderError(
-            f"the output folder {out} already holds {', '.join(map(str, foreign))}, which "
-            "PTune Studio did not write and a run would replace; choose another output folder, "
-            "or move that folder away"
+            say(
+                "the output folder {out} already holds {foreign}, which PTune Studio did not "
+                "write and a run would replace; choose another output folder, or move that "
+                "folder away",
+                out=out,
+                foreign=", ".join(map(str, foreign)),
+            )
         )
 
 
@@ -220,7 +242,11 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, An
     missing = [n for n in needed if not (folder / n).is_file()]
     if missing:
         raise CheckpointError(
-            f"checkpoint {folder} is missing {', '.join(missing)}; start the run again instead"
+            say(
+                "checkpoint {folder} is missing {missing}; start the run again instead",
+                folder=folder,
+                missing=", ".join(missing),
+            )
         )
     trainable = load_file(str(folder / "trainable.safetensors"))
     states = torch.load(folder / "optimizer.pt", weights_only=True)

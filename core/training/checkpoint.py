@@ -11,6 +11,7 @@ from safetensors.torch import load_file
 
 from core.config import TrainConfig
 from core.errors import CheckpointError
+from core.messages import say
 from core.training import artifacts
 
 
@@ -72,8 +73,13 @@ def read_checkpoint(folder: Path, config: TrainConfig) -> ResumePoint:
     trainable, states, saved = artifacts.load_checkpoint(folder)
     if saved.get("method") != config.method or saved.get("model") != config.model:
         raise CheckpointError(
-            f"checkpoint {folder} belongs to a {saved.get('method')} run on "
-            f"{saved.get('model')}, not to this {config.method} run"
+            say(
+                "checkpoint {folder} belongs to a {method} run on {model}, not to this {this} run",
+                folder=folder,
+                method=saved.get("method"),
+                model=saved.get("model"),
+                this=config.method,
+            )  # fmt: skip
         )
     best = folder / "best.safetensors"
     return ResumePoint(

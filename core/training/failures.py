@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import torch
 
-from core.errors import PTuneError
+from core.errors import PTuneError, message_of
+from core.messages import say
 
 
 def describe_failure(exc: BaseException) -> str:
     """One sentence a person can act on."""
     if isinstance(exc, (torch.OutOfMemoryError, MemoryError)):
-        return (
+        return say(
             "out of memory: lower the batch size or the max length, or pick a smaller "
             "model or a lighter method"
         )
     if isinstance(exc, (PTuneError, FloatingPointError)):
-        return str(exc)
-    return f"{type(exc).__name__}: {exc}"
+        return message_of(exc)
+    return f"{type(exc).__name__}: {exc}"  # a bug's own words: not the engine's to translate

@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from core.config import ConfigBase, Problem, param
+from core.errors import message_of
+from core.messages import say
 
 MAX_STAGES = 10
 
@@ -50,17 +52,19 @@ class PromptSettings(ConfigBase):
         if not self.grow:
             if self.grow_at:
                 found.append(
-                    self.problem("grow_at", "grow_at is set but grow is empty; give the stages too")
+                    self.problem(
+                        "grow_at", say("grow_at is set but grow is empty; give the stages too")
+                    )
                 )
             return found
         try:
             stages = parse_stages(self.grow, _longest(self))
         except ValueError as exc:
-            return [*found, self.problem("grow", str(exc))]
+            return [*found, self.problem("grow", message_of(exc))]
         try:
             parse_points(self.grow_at, len(stages))
         except ValueError as exc:
-            found.append(self.problem("grow_at", str(exc)))
+            found.append(self.problem("grow_at", message_of(exc)))
         return found
 
 
@@ -81,16 +85,31 @@ def parse_stages(text: str, longest: int) -> list[int]:
         stages = [int(p) for p in parts]
     except ValueError:
         raise ValueError(
-            f"grow={text!r} must be whole numbers separated by commas, e.g. 5,10,20"
+            say("grow={text!r} must be whole numbers separated by commas, e.g. 5,10,20", text=text)
         ) from None
     if len(stages) < 2:
-        raise ValueError(f"grow={text!r} needs at least two lengths, e.g. 5,10,20")
+        raise ValueError(say("grow={text!r} needs at least two lengths, e.g. 5,10,20", text=text))
     if len(stages) > MAX_STAGES:
-        raise ValueError(f"grow={text!r} has {len(stages)} stages; use at most {MAX_STAGES}")
+        raise ValueError(
+            say(
+                "grow={text!r} has {stages} stages; use at most {most}",
+                text=text,
+                stages=len(stages),
+                most=MAX_STAGES,
+            )
+        )
     if any(b <= a for a, b in zip(stages, stages[1:], strict=False)):
-        raise ValueError(f"grow={text!r} must increase from stage to stage, e.g. 5,10,20")
+        raise ValueError(
+            say("grow={text!r} must increase from stage to stage, e.g. 5,10,20", text=text)
+        )
     if stages[0] < 1 or stages[-1] > longest:
-        raise ValueError(f"grow={text!r}: every length must be from 1 to {longest}")
+        raise ValueError(
+            say(
+                "grow={text!r}: every length must be from 1 to {longest}",
+                text=text,
+                longest=longest,
+            )
+        )
     return stages
 
 
@@ -101,16 +120,26 @@ def parse_points(text: str, stages: int) -> list[float]:
     try:
         points = [float(p) for p in _split(text)]
     except ValueError:
-        raise ValueError(f"grow_at={text!r} must be fractions separated by commas") from None
+        raise ValueError(
+            say("grow_at={text!r} must be fractions separated by commas", text=text)
+        ) from None
     if len(points) != stages - 1:
         raise ValueError(
-            f"grow_at={text!r} gives {len(points)} points for {stages} stages; give "
-            f"{stages - 1} fractions (one per stage after the first) or leave it empty"
+            say(
+                "grow_at={text!r} gives {points} points for {stages} stages; give {needed} "
+                "fractions (one per stage after the first) or leave it empty",
+                text=text,
+                points=len(points),
+                stages=stages,
+                needed=stages - 1,
+            )
         )
     if any(not 0 < p < 1 for p in points) or any(
         b <= a for a, b in zip(points, points[1:], strict=False)
     ):
-        raise ValueError(f"grow_at={text!r} must be increasing fractions between 0 and 1")
+        raise ValueError(
+            say("grow_at={text!r} must be increasing fractions between 0 and 1", text=text)
+        )
     return points
 
 

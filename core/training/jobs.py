@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Literal
 
 from core.errors import BusyError
 from core.hardware import default_device
+from core.messages import Message, say
 
 if TYPE_CHECKING:
     from core.sweep.run import SweepHandle
@@ -29,16 +30,8 @@ Kind = Literal["run", "sweep"]
 _lock = threading.Lock()
 _jobs: dict[str, Job] = {}
 
+
 # (kind of the job holding the device, kind being started) -> why the start is refused
-_BUSY = {
-    ("run", "run"): "a {what} run is already training on {device}; {wait} first",
-    ("sweep", "run"): "{group} is running on {device}; {wait} first",
-    ("run", "sweep"): "a {what} run is training; {wait} before starting {starting}",
-    ("sweep", "sweep"): "{group} is still running; {wait} before starting {starting}",
-}
-_WAIT = "wait for it to finish or stop it"
-
-
 @dataclass(frozen=True)
 class Active:
     """A device's job at one moment: the run training now (None between a sweep's runs) and
@@ -97,7 +90,9 @@ class Job:
             if self.run is not None:
                 raise BusyError(self._busy_message("run"))
             if self.stopping and self.kind == "sweep":
-                raise BusyError(f"{self._group()} is stopping; it starts no further runs")
+                raise BusyError(
+                    say("{group} is stopping; it starts no further runs", group=self._group())
+                )
             if self.stopping:
                 run.stop_event.set()
             self.run = run
@@ -113,25 +108,34 @@ class Job:
     def _view(self) -> Active:
         return Active(self.kind, self.device, self.run, self.sweep, self.sweep_id)
 
-    def _group(self) -> str:
+    def _group(self) -> Message:
         """The group of runs this job runs, as a message names it ("sweep 3")."""
         if self.sweep is not None:
             return self.sweep.title
-        return f"sweep {'?' if self.sweep_id is None else self.sweep_id}"
+        return say("sweep {sweep}", sweep="?" if self.sweep_id is None else self.sweep_id)
 
-    def _busy_message(self, starting: Kind, noun: str = "a sweep") -> str:
-        template = _BUSY[(self.kind, starting)]
-        return template.format(
-            what=self.what, device=self.device, group=self._group(), wait=_WAIT,
-            starting="another" if getattr(self.sweep, "noun", "a sweep") == noun else noun,
-        )  # fmt: skip
+    def _busy_message(self, starting: Kind, noun: Message | None = None) -> Message:
+        noun = noun or say("a sweep")
+        mine = getattr(self.sweep, "noun", None)
+        values = {
+            "what": self.what, "device": self.device, "group": self._group(),
+            "wait": say("wait for it to finish or stop it"),
+            "starting": say("another") if mine is not None and mine == noun else noun,
+        }  # fmt: skip
+        if (self.kind, starting) == ("run", "run"):
+            return say("a {what} run is already training on {device}; {wait} first", **values)
+        if (self.kind, starting) == ("sweep", "run"):
+            return say("{group} is running on {device}; {wait} first", **values)
+        if self.kind == "run":
+            return say("a {what} run is training; {wait} before starting {starting}", **values)
+        return say("{group} is still running; {wait} before starting {starting}", **values)
 
     def _release(self) -> None:  # call with _lock held
         if _jobs.get(self.device) is self:
             del _jobs[self.device]
 
 
-def claim(kind: Kind, what: str, device: str | None = None, noun: str = "a sweep") -> Job:
+def claim(kind: Kind, what: str, device: str | None = None, noun: Message | None = None) -> Job:
     """Take the device for a new run or sweep; BusyError while another job occupies it.
 
     ``noun`` names a group being started in the refusal ("a few-shot experiment").

@@ -28,6 +28,7 @@ from core.config import TrainConfig
 from core.data.splits import DataBundle, TextSplit
 from core.data.tokens import Tokens
 from core.errors import ConfigError
+from core.messages import say
 from core.methods.base import classifier_head
 from core.training import artifacts
 from core.training.evaluate import classification_metrics
@@ -57,7 +58,9 @@ def fresh_head(head: nn.Module, num_labels: int, std: float) -> nn.Module:
     else:
         linears = [(n, m) for n, m in head.named_modules() if isinstance(m, nn.Linear)]
         if not linears:
-            raise ConfigError(f"cannot find the output layer of {type(head).__name__}")
+            raise ConfigError(
+                say("cannot find the output layer of {head}", head=type(head).__name__)
+            )
         name, last = linears[-1]
         parent = head.get_submodule(name.rpartition(".")[0]) if "." in name else head
         name = name.rpartition(".")[2]

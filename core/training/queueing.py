@@ -16,14 +16,13 @@ import dataclasses
 from typing import Any
 
 from core.config import TrainConfig
-from core.errors import BusyError, RunStateError
+from core.errors import BusyError, RunStateError, message_of
+from core.messages import say
 from core.training import jobs, runner
 from core.training.events import Callback
 from core.training.inputs import check_config
 from core.training.recording import RunRecorder, check_resumable, checkpoint_step, run_name
 from storage.store import Store
-
-NOT_STARTED = "it could not start when its turn in the queue came: {reason}"
 
 
 def enqueue(store: Store, config: TrainConfig) -> int:
@@ -44,14 +43,18 @@ def enqueue_resume(store: Store, run_id: int) -> int:
     run = store.get_run(run_id)
     if run["status"] == "waiting":
         raise RunStateError(
-            f"run {run_id} ({run['name']}) is already waiting in the queue; it starts when the "
-            "runs before it have trained"
+            say(
+                "run {id} ({name}) is already waiting in the queue; it starts when the runs "
+                "before it have trained",
+                id=run_id,
+                name=run["name"],
+            )
         )
     check_resumable(run)
     checkpoint_step(run, store.checkpoint_path(run_id))
     if not store.enqueue_resume(run_id, run["status"]):
         check_resumable(store.get_run(run_id))
-        raise RunStateError(f"run {run_id} changed while it was being queued; try again")
+        raise RunStateError(say("run {id} changed while it was being queued; try again", id=run_id))
     return run_id
 
 
@@ -99,7 +102,10 @@ def _start_taken(
 def _record_not_started(
     store: Store, run_id: int, taken: dict[str, Any], exc: BaseException
 ) -> None:
-    reason = NOT_STARTED.format(reason=str(exc) or type(exc).__name__)
+    reason = say(
+        "it could not start when its turn in the queue came: {reason}",
+        reason=message_of(exc) or type(exc).__name__,
+    )
     with contextlib.suppress(Exception):  # the start's own error is the one to report
         if taken["resume"] and taken["restore"]:
             store.update_run(run_id, **{**taken["restore"], "error": reason})

@@ -14,6 +14,7 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.errors import BusyError, CheckpointError, OutputFolderError, RunStateError
+from core.messages import say
 from core.training import jobs, runner
 from core.training.events import Callback, Event
 from core.training.inputs import check_config
@@ -142,19 +143,39 @@ RESTORED = ("status", "error", "started_at", "finished_at", "pid", "hostname")
 
 def check_resumable(run: dict[str, Any]) -> None:
     """RunStateError unless the run has ended without finishing its training."""
-    status, label = run["status"], f"run {run['id']} ({run['name']})"
+    status, label = run["status"], say("run {id} ({name})", id=run["id"], name=run["name"])
     if status in ("queued", "running"):
-        doing = "being set up" if status == "queued" else "training"
+        if status == "queued":
+            raise RunStateError(
+                say(
+                    "{run} is still being set up; wait for it to end, or stop it, before "
+                    "resuming it",
+                    run=label,
+                )
+            )
         raise RunStateError(
-            f"{label} is still {doing}; wait for it to end, or stop it, before resuming it"
+            say(
+                "{run} is still training; wait for it to end, or stop it, before resuming it",
+                run=label,
+            )
         )
     if status == "succeeded":
         raise RunStateError(
-            f"{label} succeeded: it trained to its end, so there is nothing to resume; start a "
-            "new run (e.g. with more max_steps) to train further"
+            say(
+                "{run} succeeded: it trained to its end, so there is nothing to resume; start a "
+                "new run (e.g. with more max_steps) to train further",
+                run=label,
+            )
         )
     if status not in RESUMABLE:
-        raise RunStateError(f"{label} is {status}; only {', '.join(RESUMABLE)} runs can resume")
+        raise RunStateError(
+            say(
+                "{run} is {status}; only {resumable} runs can resume",
+                run=label,
+                status=status,
+                resumable=", ".join(RESUMABLE),
+            )
+        )
 
 
 def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) -> runner.RunHandle:
@@ -177,7 +198,9 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
         queued = store.queue_run(run_id, run["status"])
         if not queued:  # another process resumed or changed it since it was read
             check_resumable(store.get_run(run_id))
-            raise RunStateError(f"run {run_id} changed while it was being resumed; try again")
+            raise RunStateError(
+                say("run {id} changed while it was being resumed; try again", id=run_id)
+            )
         store.delete_metrics_after(run_id, step)  # the steps after the checkpoint are redone
         return runner.start(
             config, RunRecorder(store, run_id, forward), resume_from=checkpoint, run_id=run_id,
@@ -198,9 +221,14 @@ def checkpoint_step(run: dict[str, Any], checkpoint: Path) -> int:
         return int(json.loads(state_file.read_text(encoding="utf-8"))["loop"]["step"])
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise CheckpointError(
-            f"run {run['id']} ({run['name']}) has no usable checkpoint to resume from: "
-            f"{state_file} is missing or unreadable ({type(exc).__name__}); start the run "
-            "again instead"
+            say(
+                "run {id} ({name}) has no usable checkpoint to resume from: {file} is missing or "
+                "unreadable ({kind}); start the run again instead",
+                id=run["id"],
+                name=run["name"],
+                file=state_file,
+                kind=type(exc).__name__,
+            )  # fmt: skip
         ) from exc
 
 

@@ -22,6 +22,7 @@ from core.data.batching import Tokens, iterate, length_grouped_batches, process_
 from core.data.splits import split_digest
 from core.hardware import training_threads
 from core.memory import release_memory
+from core.messages import say
 from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
@@ -159,8 +160,12 @@ class Trainer(RunSetup):
         value = float(loss.detach())
         if not math.isfinite(value):
             raise FloatingPointError(
-                f"the loss became {value} at step {self.state.step + 1}; lower the learning "
-                "rate or use precision fp32"
+                say(
+                    "the loss became {value} at step {step}; lower the learning rate or use "
+                    "precision fp32",
+                    value=value,
+                    step=self.state.step + 1,
+                )
             )
         return value
 

@@ -17,6 +17,7 @@ from torch import nn
 
 from core.config import ConfigBase, TrainConfig
 from core.errors import ConfigError
+from core.messages import say
 from core.methods import Method, get_method
 from core.methods.base import WEIGHTS_FILE
 from core.training.artifacts import read_meta
@@ -30,16 +31,26 @@ def adapter_settings(config: TrainConfig) -> tuple[dict[str, Any], ConfigBase]:
     meta = read_meta(folder)
     if meta["method"] != config.method:
         raise ConfigError(
-            f"the adapter in {folder} was trained with {meta['method']}, not {config.method}; "
-            f"choose method {meta['method']} to start from it"
+            say(
+                "the adapter in {folder} was trained with {method}, not {this}; choose method "
+                "{method} to start from it",
+                folder=folder,
+                method=meta["method"],
+                this=config.method,
+            )
         )
     method = get_method(config.method)
     if method.init_from_refusal:
         raise ConfigError(method.init_from_refusal)
     if meta["base_model"] != config.model:
         raise ConfigError(
-            f"the adapter in {folder} was trained on base model {meta['base_model']}, not "
-            f"{config.model}; choose that base model to start from it"
+            say(
+                "the adapter in {folder} was trained on base model {model}, not {this}; choose "
+                "that base model to start from it",
+                folder=folder,
+                model=meta["base_model"],
+                this=config.model,
+            )
         )
     options = dict(meta.get("method_options") or {})
     for name in ("grow", "grow_at"):  # the saved prompt has its final size
@@ -64,14 +75,20 @@ def load_initial_weights(
         # peft sets the prompt itself; any other unused key means the adapter does not fit
         missing = [k for k in result.unexpected_keys if k != "prompt_embeddings"]
         if missing:
-            raise ConfigError(f"the adapter's weights do not fit this model (e.g. {missing[0]})")
+            raise ConfigError(
+                say("the adapter's weights do not fit this model (e.g. {name})", name=missing[0])
+            )
         return same_labels
     current = method.trainable_state(wrapped)
     for name, tensor in saved.items():
         if name not in current or current[name].shape != tensor.shape:
             raise ConfigError(
-                f"the adapter's tensor {name} {tuple(tensor.shape)} does not fit this model; "
-                "start from an adapter trained with the same settings"
+                say(
+                    "the adapter's tensor {name} {shape} does not fit this model; start from an "
+                    "adapter trained with the same settings",
+                    name=name,
+                    shape=tuple(tensor.shape),
+                )
             )
         current[name] = tensor
     with torch.no_grad():

@@ -1,0 +1,22 @@
+"""Chinese of the storage layer's errors and the reasons it records (:mod:`storage`)."""
+
+ZH: dict[str, str] = {
+    'the process running it ended unexpectedly; resume it from its checkpoint or start it again':
+        '运行它的进程意外结束；请从检查点继续，或重新开始',
+    'the process running it ended unexpectedly; its finished runs are kept, start the sweep '
+    'again for the rest':
+        '运行它的进程意外结束；已完成的运行会保留，其余部分请重新开始扫描',
+    'run {id} ({name}) has no checkpoint to resume from: {where} is missing (never written, '
+    'deleted, or on another machine); start the run again instead':
+        '运行 {id}（{name}）没有可用于继续的检查点：{where} 不存在（从未写出'
+        '、已被删除，或在另一台机器上）；请重新开始该运行',
+    'no run with id {id} in {path}; list the runs with `python -m storage list`':
+        '{path} 中没有编号为 {id} 的运行；可用 `python -m storage list` 列出'
+        '所有运行',
+    "no sweep with id {id} in {path}; the app's Sweep tab lists the recorded ones":
+        '{path} 中没有编号为 {id} 的扫描；应用的扫描页列出了已记录的扫描',
+    'run {id} is not waiting in the queue (it has started, was cancelled, or was never '
+    'queued); the Monitor tab lists the waiting runs':
+        '运行 {id} 不在队列中等待（它已开始、已被取消，或从未排队）；监控页列'
+        '出了等待中的运行',
+}  # fmt: skip
