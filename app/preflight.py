@@ -17,6 +17,7 @@ from core.checks import draft
 from core.config import TrainConfig, parse_tasks
 from core.data.splits import DataBundle
 from core.errors import DataError
+from core.messages import reason_of, say
 from core.training.multitask import combine
 
 
@@ -37,7 +38,9 @@ def check_start(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, D
             one = draft(TrainConfig, {**values, "data": source, "tasks": {}})
             bundles[name] = load_bundle(state, one)
         except DataError as exc:
-            problems.append(TrainConfig.problem("data", f"{name}: {exc}" if name else str(exc)))
+            why = reason_of(exc)
+            message = say("{task}: {why}", task=name, why=why) if name else why
+            problems.append(TrainConfig.problem("data", message))
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
     bundle = combine(bundles)[0] if len(bundles) > 1 else next(iter(bundles.values()), None)

@@ -36,3 +36,11 @@ def say(template: str, /, **values: Any) -> Message:
     formats them the same way.
     """
     return Message(template, values)
+
+
+def reason_of(exc: BaseException) -> str:
+    """What ``exc`` says, to put inside a longer sentence: its message itself when that is a
+    :class:`Message` (so the longer sentence translates whole), else its plain text."""
+    if len(exc.args) == 1 and isinstance(exc.args[0], Message):
+        return exc.args[0]
+    return str(exc)
