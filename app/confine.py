@@ -31,6 +31,7 @@ from core.config import Problem, TrainConfig, parse_tasks
 from core.data.loading import looks_like_path
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import ConfigProblems, DataError
+from core.messages import Message, say
 from core.modeling import DEFAULT_MODEL, embedded_model_path, resolve_model_source
 
 
@@ -59,16 +60,16 @@ def _runs_folder(state: AppState) -> Path:
     return state.store.home / "checkpoints"
 
 
-def _where(state: AppState) -> str:
+def _where(state: AppState) -> Message:
     """The folders a person may use, in words."""
-    home = f"the app's run folder {_runs_folder(state)}"
+    home = say("the app's run folder {folder}", folder=_runs_folder(state))
     if state.data_dir is None:
         return home
-    return f"the data folder {state.data_dir} or {home}"
+    return say("the data folder {data} or {home}", data=state.data_dir, home=home)
 
 
 # ----------------------------------------------------------------------------- each kind
-def data_refusal(state: AppState, source: Any) -> str | None:
+def data_refusal(state: AppState, source: Any) -> Message | None:
     """Why the app will not read the dataset ``source``; None when it may."""
     text = str(source or "").strip()
     if not text or not (_exists(text) or looks_like_path(text)):
@@ -79,10 +80,18 @@ def data_refusal(state: AppState, source: Any) -> str | None:
     outside = _outside(text, roots, SUPPORTED_EXTENSIONS)
     if outside is None:
         return None
-    folder = f"the data folder {state.data_dir}, " if state.data_dir is not None else ""
-    return (
-        f"the dataset {outside} is outside the folders this app reads datasets from; pick one "
-        f"from {folder}the uploads or the demo dataset, or upload the file with the Upload button"
+    if state.data_dir is None:
+        return say(
+            "the dataset {path} is outside the folders this app reads datasets from; pick one "
+            "from the uploads or the demo dataset, or upload the file with the Upload button",
+            path=outside,
+        )
+    return say(
+        "the dataset {path} is outside the folders this app reads datasets from; pick one from "
+        "the data folder {data}, the uploads or the demo dataset, or upload the file with the "
+        "Upload button",
+        path=outside,
+        data=state.data_dir,
     )
 
 
@@ -103,7 +112,7 @@ def _outside(text: str, roots: list[Path], suffixes: tuple[str, ...] | None = No
     return str(Path(text) / escaping[0].name) if escaping else None
 
 
-def model_refusal(state: AppState, name: Any) -> str | None:
+def model_refusal(state: AppState, name: Any) -> Message | None:
     """Why the app will not load the base model ``name``; None when it may."""
     text = str(name or "").strip()
     if not text or text in (DEFAULT_MODEL, "default"):
@@ -116,32 +125,41 @@ def model_refusal(state: AppState, name: Any) -> str | None:
     outside = _outside(source, _folders(state))
     if outside is None:
         return None
-    return (
-        f"the base model folder {outside} is outside {_where(state)}; put the model folder "
-        f"there, or give a Hugging Face model id or {DEFAULT_MODEL}"
+    return say(
+        "the base model folder {path} is outside {where}; put the model folder there, or give "
+        "a Hugging Face model id or {default}",
+        path=outside,
+        where=_where(state),
+        default=DEFAULT_MODEL,
     )
 
 
-def adapter_refusal(state: AppState, folder: Any) -> str | None:
+def adapter_refusal(state: AppState, folder: Any) -> Message | None:
     """Why a run may not start from the adapter folder ``folder``; None when it may."""
     text = str(folder or "").strip()
     outside = _outside(text, _folders(state)) if text else None
     if outside is None:
         return None
-    data = " or one in the data folder" if state.data_dir is not None else ""
-    return (
-        f"the adapter folder {outside} is outside {_where(state)}; start from the adapter of a "
-        f"run this app trained (under {_runs_folder(state)}){data}"
+    template = (
+        "the adapter folder {path} is outside {where}; start from the adapter of a run this app "
+        "trained (under {runs})"
     )
+    if state.data_dir is not None:
+        template = (
+            "the adapter folder {path} is outside {where}; start from the adapter of a run this "
+            "app trained (under {runs}) or one in the data folder"
+        )
+    return say(template, path=outside, where=_where(state), runs=_runs_folder(state))
 
 
-def out_refusal(state: AppState, out: Any) -> str | None:
+def out_refusal(state: AppState, out: Any) -> Message | None:
     """Why the app refuses an output folder from a client: it is a command-line setting."""
     if not str(out or "").strip():
         return None
-    return (
-        f"out (the output folder) is a command-line setting; the app keeps each run in its "
-        f"own folder under {state.store.home / 'checkpoints'}, so leave out empty"
+    return say(
+        "out (the output folder) is a command-line setting; the app keeps each run in its own "
+        "folder under {runs}, so leave out empty",
+        runs=_runs_folder(state),
     )
 
 
@@ -158,7 +176,7 @@ def _is_hub_model_id(text: str) -> bool:
 def path_problems(state: AppState, values: dict[str, Any]) -> list[Problem]:
     """A problem for each path among a run's settings (TrainConfig keyword values) that the
     app refuses: the dataset, each task's dataset, the base model, init_from and out."""
-    found: list[tuple[str, str | None]] = [
+    found: list[tuple[str, Message | None]] = [
         ("data", data_refusal(state, values.get("data"))),
         ("model", model_refusal(state, values.get("model"))),
         ("init_from", adapter_refusal(state, values.get("init_from"))),
@@ -168,7 +186,7 @@ def path_problems(state: AppState, values: dict[str, Any]) -> list[Problem]:
     if isinstance(tasks, dict):  # otherwise the check says why it cannot be read
         for name, source in tasks.items():
             refusal = data_refusal(state, source)
-            found.append(("tasks", refusal and f"task {name}: {refusal}"))
+            found.append(("tasks", refusal and say("task {name}: {why}", name=name, why=refusal)))
     return [TrainConfig.problem(setting, message) for setting, message in found if message]
 
 

@@ -16,6 +16,7 @@ from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
 from core.data.splits import DataBundle
 from core.errors import DataError
+from core.messages import say
 from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
@@ -43,7 +44,7 @@ def train_file(source: str | Path) -> Path:
         return path
     if path.is_dir():
         return folder_files(path)[0]["train"]
-    raise DataError(f"file or folder not found: {path}")
+    raise DataError(say("file or folder not found: {path}", path=path))
 
 
 def _read(state: AppState, path: Path) -> pd.DataFrame:

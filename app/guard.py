@@ -147,7 +147,10 @@ def _header(scope: dict[str, Any], name: bytes) -> str | None:
 
 
 def refusal(scope: dict[str, Any], policy: HostPolicy) -> tuple[int, str] | None:
-    """(status, message) when the request must not reach the app; None when it may."""
+    """(status, message) when the request must not reach the app; None when it may.
+
+    The message is English in every interface language: it answers a request that never
+    reaches the app's page (a browser shows it bare, a script logs it)."""
     host = _header(scope, b"host") or ""
     name, _ = split_host(host)
     if not policy.allows(name):

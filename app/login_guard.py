@@ -86,7 +86,10 @@ class LoginThrottle:
 
 
 def too_many(wait_s: float) -> tuple[str, int]:
-    """The message and the whole seconds of ``Retry-After`` for a client that must wait."""
+    """The message and the whole seconds of ``Retry-After`` for a client that must wait.
+
+    English in every interface language: the 429 answers the login request before any page
+    (or its language) exists, and scripts read it as much as people do."""
     seconds = max(1, math.ceil(wait_s))
     return (
         f"Too many failed logins from this address. Wait {seconds} seconds, then try again "

@@ -25,6 +25,7 @@ from app.state import AppState, check_text_length
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table
 from core.export import export_merged, merge_obstacle
+from core.messages import say
 from core.methods import get_method
 from core.training.artifacts import read_meta
 from core.training.recording import adapter_folder
@@ -82,7 +83,7 @@ def read_texts(path: str | Path) -> list[str]:
     if column is None:
         strings = [c for c in df.columns if df[c].map(lambda v: isinstance(v, str)).all()]
         if not strings:
-            raise ValueError(f"{path.name} has no column of texts; name it 'text'")
+            raise ValueError(say("{file} has no column of texts; name it 'text'", file=path.name))
         column = max(strings, key=lambda c: df[c].str.len().mean())
     return [str(v).strip() for v in df[column].tolist() if str(v).strip()]
 

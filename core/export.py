@@ -38,6 +38,7 @@ from torch import nn
 from transformers.utils import logging as hf_logging
 
 from core.errors import ExportError, PTuneError
+from core.messages import Message, say
 from core.methods import get_method
 from core.training.artifacts import load_adapter, read_meta
 
@@ -58,21 +59,24 @@ def merge_obstacle(meta: dict[str, Any]) -> str | None:
     return None
 
 
-def merge_refusal(meta: dict[str, Any]) -> str | None:
+def merge_refusal(meta: dict[str, Any]) -> Message | None:
     """Why the adapter described by ``meta`` cannot become a plain model folder; None when it
     can."""
     method = get_method(meta["method"])
     obstacle = merge_obstacle(meta)
     if obstacle == "method":
-        return f"A {method.title} adapter cannot be merged into a plain model: " + (
-            f"{method.merge_refusal}."
+        return say(
+            "A {method} adapter cannot be merged into a plain model: {why}.",
+            method=method.said_title,
+            why=method.merge_refusal,
         )
     if obstacle == "pooling":
-        return (
-            f"This {method.title} run reads the average of all tokens (mean pooling, the "
+        return say(
+            "This {method} run reads the average of all tokens (mean pooling, the "
             "sentence-embedding model's own way), while a plain Hugging Face classifier reads "
             "the first token, so a merged model would predict differently. Train with "
-            "pooling 'cls' (--pooling cls) for a run that merges."
+            "pooling 'cls' (--pooling cls) for a run that merges.",
+            method=method.said_title,
         )
     return None
 
@@ -83,7 +87,9 @@ def check_mergeable(folder: str | Path) -> dict[str, Any]:
     meta = read_meta(Path(folder))
     reason = merge_refusal(meta)
     if reason:
-        raise ExportError(f"{reason} {SERVE_HINT.format(folder=folder)}")
+        raise ExportError(
+            say("{reason} {hint}", reason=reason, hint=say(SERVE_HINT, folder=folder))
+        )
     return meta
 
 
@@ -112,7 +118,12 @@ def export_merged(folder: str | Path, out: str | Path) -> Path:
     """
     out = Path(out)
     if out.is_symlink() or (out.exists() and not (out.is_dir() and not any(out.iterdir()))):
-        raise ExportError(f"{out} already exists and is not an empty folder; choose a new folder")
+        raise ExportError(
+            say(
+                "{folder} already exists and is not an empty folder; choose a new folder",
+                folder=out,
+            )
+        )
     model, tokenizer, meta = merged_model(folder)
     out.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))

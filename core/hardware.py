@@ -10,6 +10,7 @@ from functools import lru_cache
 import torch
 
 from core.errors import ConfigError
+from core.messages import say
 
 
 @lru_cache(maxsize=1)
@@ -34,7 +35,7 @@ def resolve_precision(requested: str, device: str) -> str:
             return "bf16" if torch.cuda.is_bf16_supported() else "fp16"
         return "bf16" if cpu_has_bf16() else "no"
     if requested == "fp16" and device == "cpu":
-        raise ConfigError("precision=fp16 needs a GPU; on a CPU use bf16 or fp32")
+        raise ConfigError(say("precision=fp16 needs a GPU; on a CPU use bf16 or fp32"))
     return {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[requested]
 
 

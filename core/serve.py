@@ -35,6 +35,9 @@ from typing import Any
 
 from core.errors import ConfigError, PTuneError
 
+# Every message here stays plain English: the 4xx answers go to HTTP clients and the
+# ConfigErrors name command-line flags; none of them reaches the app's interface.
+
 DEFAULT_PORT = 8000
 MAX_TEXTS = 64
 """Texts one request may hold (``--max-texts``)."""

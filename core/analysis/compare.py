@@ -37,6 +37,7 @@ from core.config import ConfigBase, param
 from core.data.loading import load_data
 from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, stratified_sample
 from core.errors import AdapterLoadError, DataError
+from core.messages import Message, say
 from core.training.artifacts import LoadedAdapter
 from core.training.recording import adapter_folder
 from storage.errors import AdapterNotFoundError
@@ -108,19 +109,30 @@ def load_transfer_data(source: str | Path) -> DataBundle:
 
 
 # ----------------------------------------------------------------------------- transfer
+def run_label(run: dict[str, Any]) -> Message:
+    """``run #3 (name)``, as messages about a run name it."""
+    return say("run #{id} ({name})", id=run["id"], name=run["name"])
+
+
+def said_status(status: str) -> Message:
+    """A run's status (``succeeded``, ``failed``, ...) as a word of a sentence: the app's
+    catalogue holds each status in the person's language."""
+    return say(status)
+
+
 def _check_run(store: Store, run_id: int, bundle: DataBundle) -> dict[str, Any]:
     run = store.get_run(run_id)
     if run["status"] not in PREDICTABLE:
         raise AdapterLoadError(
-            f"run #{run_id} ({run['name']}) is {run['status']} and has no trained adapter to "
-            "evaluate; pick a run that succeeded or was stopped"
-        )
+            say("{run} is {status} and has no trained adapter to evaluate; pick a run that "
+                "succeeded or was stopped", run=run_label(run), status=said_status(run["status"]))
+        )  # fmt: skip
     if dataset_key(run["dataset"]) == dataset_key(bundle.source):
         raise DataError(
-            f"run #{run_id} ({run['name']}) was trained on "
-            f"{dataset_label(dataset_key(bundle.source))}; generalisation is measured on a "
-            "dataset the run was not trained on, so pick another one"
-        )
+            say("{run} was trained on {dataset}; generalisation is measured on a dataset the run "
+                "was not trained on, so pick another one",
+                run=run_label(run), dataset=dataset_label(dataset_key(bundle.source)))
+        )  # fmt: skip
     return run
 
 
@@ -132,11 +144,12 @@ def _check_labels(
     missing = [name for name in present if name not in run_labels]
     if missing:
         raise DataError(
-            f"run #{run['id']} ({run['name']}) predicts the labels {run_labels}, but "
-            f"{dataset_label(dataset_key(bundle.source))} has the labels {present} "
-            f"({missing} not among the run's). Pick a dataset labelled like the training data, "
-            "or rename its labels to the run's label names"
-        )
+            say("{run} predicts the labels {labels}, but {dataset} has the labels {present} "
+                "({missing} not among the run's). Pick a dataset labelled like the training data, "
+                "or rename its labels to the run's label names",
+                run=run_label(run), labels=run_labels, present=present, missing=missing,
+                dataset=dataset_label(dataset_key(bundle.source)))
+        )  # fmt: skip
 
 
 def _adapter(store: Store, run_id: int, predictor: Predictor) -> LoadedAdapter:

@@ -16,6 +16,7 @@ import torch
 
 from core.analysis.predict import Predictor
 from core.errors import DataError
+from core.messages import say
 
 MAX_WORDS = 200
 JOINERS = "'’-."
@@ -88,12 +89,13 @@ def explain(
     """
     spans = split_words(text or "")
     if not spans:
-        raise DataError("there are no words to explain; type a sentence first")
+        raise DataError(say("there are no words to explain; type a sentence first"))
     if len(spans) > max_words:
         raise DataError(
-            f"the text has {len(spans)} words and punctuation marks; an explanation takes up "
-            f"to {max_words}: shorten the text or explain one part at a time"
-        )
+            say("the text has {words} words and punctuation marks; an explanation takes up to "
+                "{most}: shorten the text or explain one part at a time",
+                words=len(spans), most=max_words)
+        )  # fmt: skip
     adapter = predictor.load(adapter_folder)
     variants = [text] + [text[:start] + text[end:] for start, end in spans]
     probabilities = torch.softmax(predictor.logits(adapter, variants).float(), dim=-1)

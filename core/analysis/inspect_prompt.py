@@ -27,6 +27,7 @@ from safetensors.torch import load_file
 from transformers import PreTrainedTokenizerBase
 
 from core.errors import AdapterLoadError, ConfigError
+from core.messages import say
 from core.methods import METHODS, prompt_methods
 from core.methods.base import WEIGHTS_FILE
 from core.modeling import load_base
@@ -42,9 +43,10 @@ def check_prompt_method(method: str) -> None:
     """Raise :class:`ConfigError` unless ``method`` learns a prompt of virtual tokens."""
     if method not in prompt_methods():
         raise ConfigError(
-            f"this run uses {method}; word neighbours exist only for prompt methods: "
-            f"{', '.join(prompt_methods())}. Pick a run trained with one of them"
-        )
+            say("this run uses {method}; word neighbours exist only for prompt methods: "
+                "{methods}. Pick a run trained with one of them",
+                method=method, methods=", ".join(prompt_methods()))
+        )  # fmt: skip
 
 
 def prompt_space(method: str) -> str:
@@ -68,7 +70,9 @@ def nearest_words(
     meta = read_meta(folder)
     check_prompt_method(meta["method"])
     if not 1 <= int(k) <= MAX_K:
-        raise ConfigError(f"k={k} is out of range; ask for 1 to {MAX_K} nearest words")
+        raise ConfigError(
+            say("k={k} is out of range; ask for 1 to {most} nearest words", k=k, most=MAX_K)
+        )
     with torch.no_grad():
         if prompt_space(meta["method"]) == "input":
             prompt, vocab, ids, tokenizer = _embedding_space(folder, meta, loaded)
@@ -95,12 +99,16 @@ def saved_prompt(folder: Path) -> torch.Tensor:
     """The virtual-token embeddings peft saved (for P-Tuning v1, its encoder's output)."""
     path = folder / WEIGHTS_FILE
     if not path.is_file():
-        raise AdapterLoadError(f"{folder} has no {WEIGHTS_FILE}; pick a complete adapter folder")
+        raise AdapterLoadError(
+            say("{folder} has no {file}; pick a complete adapter folder", folder=folder,
+                file=WEIGHTS_FILE)
+        )  # fmt: skip
     saved = load_file(str(path))
     if PROMPT_TENSOR not in saved:
         raise AdapterLoadError(
-            f"{path} holds no {PROMPT_TENSOR}; it was not written by a prompt-method run"
-        )
+            say("{path} holds no {tensor}; it was not written by a prompt-method run",
+                path=path, tensor=PROMPT_TENSOR)
+        )  # fmt: skip
     return saved[PROMPT_TENSOR].float()
 
 
@@ -117,9 +125,10 @@ def _embedding_space(
     matrix = model.get_input_embeddings().weight.detach().float().cpu()
     if prompt.dim() != 2 or prompt.shape[1] != matrix.shape[1]:
         raise AdapterLoadError(
-            f"{folder / WEIGHTS_FILE}: prompt embeddings of shape {tuple(prompt.shape)} do not "
-            f"fit the base model's word embeddings of width {matrix.shape[1]}"
-        )
+            say("{path}: prompt embeddings of shape {shape} do not fit the base model's word "
+                "embeddings of width {width}",
+                path=folder / WEIGHTS_FILE, shape=tuple(prompt.shape), width=matrix.shape[1])
+        )  # fmt: skip
     ids = word_ids(tokenizer, matrix.shape[0])
     return prompt, matrix[ids], ids, tokenizer
 
@@ -152,7 +161,7 @@ def vocabulary_keys(model: torch.nn.Module, ids: list[int], start_id: int | None
         with contextlib.suppress(_FirstLayerDone):
             model(input_ids=chunk.to(device), ptune_capture=capture)
         if 0 not in capture:
-            raise AdapterLoadError("the model did not report its first layer's keys")
+            raise AdapterLoadError(say("the model did not report its first layer's keys"))
         key = capture[0][0][:, :, -1, :]  # batch, heads, head_dim at the word's position
         rows.append(key.reshape(key.shape[0], -1).float().cpu())
     return torch.cat(rows)
@@ -178,7 +187,7 @@ def _key_space(
     """Prefix keys and vocabulary keys of layer 0, both with the vocabulary's mean key removed."""
     wrapped = adapter.model
     if not hasattr(wrapped, "prefix_kv"):
-        raise AdapterLoadError("the loaded P-Tuning v2 model has no deep prompt")
+        raise AdapterLoadError(say("the loaded P-Tuning v2 model has no deep prompt"))
     base = wrapped.model
     ids = word_ids(adapter.tokenizer, int(base.config.vocab_size))
     start = adapter.tokenizer.cls_token_id
@@ -188,9 +197,9 @@ def _key_space(
     prompt = prefix_keys(wrapped)
     if prompt.shape[1] != vocab.shape[1]:
         raise AdapterLoadError(
-            f"prefix keys of width {prompt.shape[1]} do not fit the model's keys of width "
-            f"{vocab.shape[1]}"
-        )
+            say("prefix keys of width {width} do not fit the model's keys of width {keys}",
+                width=prompt.shape[1], keys=vocab.shape[1])
+        )  # fmt: skip
     mean = vocab.mean(dim=0, keepdim=True)
     return prompt - mean, vocab - mean, ids, adapter.tokenizer
 

@@ -30,11 +30,12 @@ import numpy as np
 import torch
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
-from core.analysis.compare import PREDICTABLE
+from core.analysis.compare import PREDICTABLE, run_label, said_status
 from core.analysis.predict import Predictor
 from core.config import ConfigBase, TrainConfig, param
 from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
-from core.errors import AdapterLoadError, DataError, RunStateError
+from core.errors import AdapterLoadError, DataError, RunStateError, message_of
+from core.messages import say
 from core.training.inputs import load_run_data
 from core.training.recording import adapter_folder
 from storage.errors import AdapterNotFoundError
@@ -165,30 +166,26 @@ def _cache_key(store: Store, run: dict[str, Any], config: TrainConfig, max_rows:
 
 
 # ----------------------------------------------------------------------------- predictions
-def _run_label(run: dict[str, Any]) -> str:
-    return f"run #{run['id']} ({run['name']})"
-
-
 def finished_run(store: Store, run_id: int) -> tuple[dict[str, Any], TrainConfig]:
     """The run and its settings; RunStateError for a run that cannot be looked at."""
     run = store.get_run(int(run_id))
-    label = _run_label(run)
+    label, status = run_label(run), said_status(run["status"])
     if run["status"] in ("queued", "running"):
         raise RunStateError(
-            f"{label} is still {run['status']}; where it goes wrong can be seen once it has "
-            "finished"
-        )
+            say("{run} is still {status}; where it goes wrong can be seen once it has finished",
+                run=label, status=status)
+        )  # fmt: skip
     if run["status"] not in PREDICTABLE:
         raise RunStateError(
-            f"{label} is {run['status']} and saved no trained adapter to look at; pick a run "
-            "that succeeded or was stopped"
-        )
+            say("{run} is {status} and saved no trained adapter to look at; pick a run that "
+                "succeeded or was stopped", run=label, status=status)
+        )  # fmt: skip
     config = TrainConfig.from_dict(run["config"] or {})
     if config.tasks:
         raise RunStateError(
-            f"{label} trained on several tasks at once; where it goes wrong can be shown for "
-            "runs trained on one dataset"
-        )
+            say("{run} trained on several tasks at once; where it goes wrong can be shown for "
+                "runs trained on one dataset", run=label)
+        )  # fmt: skip
     return run, config
 
 
@@ -197,9 +194,10 @@ def _load_data(run: dict[str, Any], config: TrainConfig) -> DataBundle:
         return load_run_data(config)
     except DataError as exc:
         raise DataError(
-            f"the dataset of {_run_label(run)}, {config.data}, can no longer be read: {exc}. "
-            "Put the dataset back where the run found it to see where the run goes wrong"
-        ) from exc
+            say("the dataset of {run}, {data}, can no longer be read: {why}. Put the dataset back "
+                "where the run found it to see where the run goes wrong",
+                run=run_label(run), data=config.data, why=message_of(exc))
+        ) from exc  # fmt: skip
 
 
 def _check_same_rows(
@@ -221,10 +219,11 @@ def _check_same_rows(
         same = list(data.label_names) == adapter_labels and (counts is None or counts == current)
     if not same:
         raise DataError(
-            f"the dataset of {_run_label(run)}, {data.source}, has changed since the run "
-            "trained: its validation rows are no longer the ones the run was evaluated on. "
-            "Put the original data back, or train a new run on the changed data"
-        )
+            say("the dataset of {run}, {data}, has changed since the run trained: its validation "
+                "rows are no longer the ones the run was evaluated on. Put the original data "
+                "back, or train a new run on the changed data",
+                run=run_label(run), data=data.source)
+        )  # fmt: skip
 
 
 def _adapter(store: Store, run: dict[str, Any], predictor: Predictor) -> Any:
@@ -232,9 +231,9 @@ def _adapter(store: Store, run: dict[str, Any], predictor: Predictor) -> Any:
         return predictor.load(adapter_folder(store, run["id"]))
     except (AdapterNotFoundError, FileNotFoundError) as exc:
         raise AdapterLoadError(
-            f"{_run_label(run)} has no saved adapter to predict with ({exc}); pick a run that "
-            "saved one, or train it again"
-        ) from exc
+            say("{run} has no saved adapter to predict with ({why}); pick a run that saved one, "
+                "or train it again", run=run_label(run), why=message_of(exc))
+        ) from exc  # fmt: skip
 
 
 def _predict(
@@ -332,12 +331,16 @@ def per_class(preds: RunPredictions) -> list[dict[str, Any]]:
     ]
 
 
+LABEL_REFUSALS = {
+    "true": "true label {label!r} is not one of {run}'s labels: {labels}",
+    "predicted": "predicted label {label!r} is not one of {run}'s labels: {labels}",
+}
+
+
 def _check_label(preds: RunPredictions, label: str | None, what: str) -> None:
     if label is not None and label not in preds.label_names:
-        raise ValueError(
-            f"{what} label {label!r} is not one of {preds.label}'s labels: "
-            f"{', '.join(preds.label_names)}"
-        )
+        names = ", ".join(preds.label_names)
+        raise ValueError(say(LABEL_REFUSALS[what], label=label, run=preds.label, labels=names))
 
 
 def mistakes(
@@ -378,10 +381,12 @@ def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[st
     """
     if first.digest != second.digest or first.texts != second.texts:
         raise DataError(
-            f"{first.label} and {second.label} were validated on different rows ({first.dataset}"
-            f", {len(first):,} rows; {second.dataset}, {len(second):,} rows). Pick two runs "
-            "trained on the same dataset with the same validation_fraction and seed"
-        )
+            say("{first} and {second} were validated on different rows ({first_data}, "
+                "{first_rows:,} rows; {second_data}, {second_rows:,} rows). Pick two runs "
+                "trained on the same dataset with the same validation_fraction and seed",
+                first=first.label, second=second.label, first_data=first.dataset,
+                second_data=second.dataset, first_rows=len(first), second_rows=len(second))
+        )  # fmt: skip
     truth = [first.label_names[i] for i in first.truth]
     rows = []
     for i, text in enumerate(first.texts):

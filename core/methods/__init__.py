@@ -13,6 +13,7 @@ import pkgutil
 from collections.abc import Iterable
 
 from core.errors import ConfigError
+from core.messages import say
 from core.methods.base import Method
 
 __all__ = ["METHODS", "Method", "discover", "get_method", "prompt_methods"]
@@ -27,7 +28,9 @@ def discover(package: str = __name__, paths: Iterable[str] = __path__) -> dict[s
             own = cls.__module__ == module.__name__ and "name" in vars(cls)
             if own and issubclass(cls, Method):
                 if cls.name in found:
-                    raise ConfigError(f"two methods are called '{cls.name}'; rename one")
+                    raise ConfigError(
+                        say("two methods are called '{name}'; rename one", name=cls.name)
+                    )
                 found[cls.name] = cls()
     return dict(sorted(found.items(), key=lambda item: (item[1].position, item[0])))
 
@@ -40,7 +43,12 @@ def get_method(name: str) -> Method:
     try:
         return METHODS[name]
     except KeyError:
-        raise ConfigError(f"unknown method '{name}'; choose one of {', '.join(METHODS)}") from None
+        message = say(
+            "unknown method '{name}'; choose one of {methods}",
+            name=name,
+            methods=", ".join(METHODS),
+        )
+        raise ConfigError(message) from None
 
 
 def prompt_methods() -> list[str]:

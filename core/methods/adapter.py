@@ -9,6 +9,7 @@ from typing import Any
 from torch import nn
 
 from core.config import ConfigBase, param
+from core.messages import say
 from core.methods.base import Method, freeze, train_head
 
 # Output projections (before residual + LayerNorm) that adapters follow, per architecture.
@@ -108,7 +109,7 @@ class Adapter(Method):
     }
     families = tuple(TARGETS)
     typical_share = ("Adapter", 1.0, 3.0)
-    merge_refusal = (
+    merge_refusal = say(
         "its bottleneck layers add computation inside every layer (a non-linear detour that "
         "no weight of the base can absorb), which a plain Hugging Face classifier does not have"
     )

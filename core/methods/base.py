@@ -12,6 +12,7 @@ from torch import nn
 
 from core.config import ConfigBase
 from core.errors import AdapterLoadError, ConfigError
+from core.messages import Message, say
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 
@@ -33,8 +34,9 @@ class Method:
     position: ClassVar[int] = 100
     """Place in the method pickers and listings (smaller first)."""
     translations: ClassVar[dict[str, dict[str, str]]] = {}
-    """Title, summary and merge refusal in languages other than English:
-    ``{"zh": {"title", "summary", "merge_refusal"}}``."""
+    """Title, summary and the refusals in languages other than English:
+    ``{"zh": {"title", "summary", "merge_refusal", "init_from_refusal"}}`` (the app's message
+    catalogue, :mod:`app.i18n.catalog.methods`, takes them from here)."""
     prompt_space: ClassVar[str | None] = None
     """Where the learned prompt lives: ``"input"`` (virtual-token embeddings before the first
     layer), ``"keys"`` (a key/value prefix at every layer) or None (no prompt)."""
@@ -46,9 +48,9 @@ class Method:
     """Whether the saved folder is peft's own format (``PeftModel.from_pretrained`` loads it)."""
     families: ClassVar[tuple[str, ...] | None] = None
     """Model types (``config.model_type``) it supports; None for every supported family."""
-    init_from_refusal: ClassVar[str | None] = None
+    init_from_refusal: ClassVar[Message | None] = None
     """Why a run cannot start from this method's adapter folder (None when it can)."""
-    merge_refusal: ClassVar[str | None] = (
+    merge_refusal: ClassVar[Message | None] = say(
         "its trained weights are not part of a plain Hugging Face classifier"
     )
     """Why its adapter cannot become a plain Hugging Face model folder (``core.export``);
@@ -61,6 +63,12 @@ class Method:
     def has_prompt(self) -> bool:
         """True for methods that learn virtual tokens (prompt length, growth, prompt words)."""
         return self.prompt_space is not None
+
+    @property
+    def said_title(self) -> Message:
+        """The title as part of a sentence, so that the sentence's translation shows the title
+        of the person's language (from :attr:`translations`)."""
+        return say(self.title)
 
     def title_in(self, lang: str) -> str:
         return self.translations.get(lang, {}).get("title", self.title)
@@ -77,14 +85,13 @@ class Method:
         """Input positions taken by virtual tokens (0 when the method adds none)."""
         return 0
 
-    def model_problems(self, model_config: Any) -> list[str]:
+    def model_problems(self, model_config: Any) -> list[Message]:
         """Reasons this method cannot run on this architecture (empty when it can)."""
         kind = getattr(model_config, "model_type", None)
         if self.families is None or kind in self.families:
             return []
-        return [
-            f"{self.title} does not support '{kind}' models; it supports {', '.join(self.families)}"
-        ]
+        template = "{method} does not support '{kind}' models; it supports {families}"
+        return [say(template, method=self.said_title, kind=kind, families=", ".join(self.families))]
 
     def wrap(self, model: nn.Module, cfg: Any) -> nn.Module:
         raise NotImplementedError
@@ -98,7 +105,10 @@ class Method:
 
         New rows start the way this method starts a fresh prompt; only prompt methods have it.
         """
-        raise ConfigError(f"{self.title} has no prompt to resize; growth needs a prompt method")
+        raise ConfigError(
+            say("{method} has no prompt to resize; growth needs a prompt method",
+                method=self.said_title)
+        )  # fmt: skip
 
     def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
         """Every trainable tensor, for a resumable checkpoint."""
@@ -119,7 +129,10 @@ class Method:
             if p.requires_grad and n not in state and not any(e in f".{n}" for e in extras)
         ]
         if missing:
-            raise AdapterLoadError(f"saved weights lack {len(missing)} tensors, e.g. {missing[0]}")
+            raise AdapterLoadError(
+                say("saved weights lack {count} tensors, e.g. {name}", count=len(missing),
+                    name=missing[0])
+            )  # fmt: skip
         for name, tensor in state.items():
             # A fresh tensor, not an in-place copy: the frozen weights of a model built around
             # shared base tensors (see core.analysis.predict) must never be written through.
@@ -132,7 +145,7 @@ class Method:
         wrapped = self.wrap(model, cfg)
         path = folder / WEIGHTS_FILE
         if not path.is_file():
-            raise AdapterLoadError(f"{folder} has no {WEIGHTS_FILE}")
+            raise AdapterLoadError(say("{folder} has no {file}", folder=folder, file=WEIGHTS_FILE))
         self.load_trainable_state(wrapped, load_file(str(path)))
         wrapped.requires_grad_(False)
         return wrapped.eval()
@@ -173,7 +186,7 @@ def classifier_head(model: nn.Module) -> nn.Module:
         head = getattr(model, name, None)
         if head is not None:
             return head
-    raise AdapterLoadError(f"{type(model).__name__} has no classifier head")
+    raise AdapterLoadError(say("{model} has no classifier head", model=type(model).__name__))
 
 
 def count_parameters(model: nn.Module) -> tuple[int, int]:

@@ -22,6 +22,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from core.messages import say
 from core.methods import own_attention
 
 ATTENTION_NAME = "ptune_prefix"
@@ -126,8 +127,9 @@ def attach(model: nn.Module) -> int:
     shared = getattr(model.config, "model_type", None) == "albert"
     if not modules or (len(modules) != depth and not shared):
         raise ValueError(
-            f"found {len(modules)} self-attention modules but the config has {depth} layers"
-        )
+            say("found {found} self-attention modules but the config has {layers} layers",
+                found=len(modules), layers=depth)
+        )  # fmt: skip
     if shared:
         # One module serves several depths: each depth is told apart by call order.
         counter = DepthCounter()

@@ -10,6 +10,7 @@ from transformers import AutoModelForSequenceClassification
 
 from core.config import ConfigBase
 from core.errors import AdapterLoadError
+from core.messages import say
 from core.methods.base import Method
 
 
@@ -27,11 +28,16 @@ class Full(Method):
     default_epochs = 5
     position = 70
     translations = {
-        "zh": {"title": "全量微调", "summary": "训练全部权重；准确率的参照，产物也最大。"}
+        "zh": {
+            "title": "全量微调",
+            "summary": "训练全部权重；准确率的参照，产物也最大。",
+            "init_from_refusal": "全量微调得到的模型本身就是一个基础模型；"
+            "请把它的文件夹填作基础模型",
+        }
     }
     whole_model = True
     merge_refusal = None
-    init_from_refusal = (
+    init_from_refusal = say(
         "a fully fine-tuned model is a base model of its own; give its folder as the base "
         "model instead"
     )
@@ -45,7 +51,9 @@ class Full(Method):
 
     def load(self, model: nn.Module, folder: Path, cfg: FullConfig) -> nn.Module:
         if not (folder / "model.safetensors").is_file():
-            raise AdapterLoadError(f"{folder} has no model.safetensors")
+            raise AdapterLoadError(
+                say("{folder} has no {file}", folder=folder, file="model.safetensors")
+            )
         loaded = AutoModelForSequenceClassification.from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False
         )

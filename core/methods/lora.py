@@ -9,6 +9,7 @@ from peft import LoraConfig, TaskType, get_peft_model
 from torch import nn
 
 from core.config import ConfigBase, param
+from core.messages import Message, say
 from core.methods.base import head_extras
 from core.methods.peft_common import PeftMethod
 
@@ -71,11 +72,10 @@ class Lora(PeftMethod):
     typical_share = ("LoRA", 0.1, 1.0)
     merge_refusal = None  # each low-rank update folds into the weight it adapts
 
-    def model_problems(self, model_config: Any) -> list[str]:
+    def model_problems(self, model_config: Any) -> list[Message]:
         if model_config.model_type not in ATTENTION_TARGETS:
-            return [
-                f"LoRA has no default targets for '{model_config.model_type}'; set target_modules"
-            ]
+            template = "LoRA has no default targets for '{kind}'; set target_modules"
+            return [say(template, kind=model_config.model_type)]
         return []
 
     def wrap(self, model: nn.Module, cfg: LoraSettings) -> nn.Module:

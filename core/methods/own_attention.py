@@ -22,6 +22,8 @@ import torch
 from torch import nn
 from transformers.models.deberta_v2.modeling_deberta_v2 import scaled_size_sqrt
 
+from core.messages import say
+
 SLOT_ATTR = "_ptune_slot"
 LAYER_ATTR = "_ptune_layer"
 
@@ -166,8 +168,9 @@ def attach(model: nn.Module) -> int:
     layers = int(model.config.num_hidden_layers)
     if len(modules) != layers:
         raise ValueError(
-            f"found {len(modules)} self-attention modules but the config has {layers} layers"
-        )
+            say("found {found} self-attention modules but the config has {layers} layers",
+                found=len(modules), layers=layers)
+        )  # fmt: skip
     slot = PrefixSlot()
     for index, module in enumerate(modules):
         setattr(module, SLOT_ATTR, slot)

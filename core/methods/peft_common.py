@@ -10,6 +10,7 @@ from peft import PeftModel
 from torch import nn
 
 from core.errors import AdapterLoadError, ConfigError
+from core.messages import say
 from core.methods.base import Method
 
 
@@ -37,7 +38,9 @@ class PeftMethod(Method):
 
     def load(self, model: nn.Module, folder: Path, cfg: Any) -> nn.Module:
         if not (folder / "adapter_config.json").is_file():
-            raise AdapterLoadError(f"{folder} has no adapter_config.json")
+            raise AdapterLoadError(
+                say("{folder} has no {file}", folder=folder, file="adapter_config.json")
+            )
         # Prompt adapters must load in inference mode: a trainable reload would put a fresh
         # random prompt encoder on top of the saved embeddings and silently change outputs.
         loaded = PeftModel.from_pretrained(model, folder, is_trainable=False)
@@ -58,7 +61,7 @@ class PeftPromptMethod(PeftMethod):
         name = wrapped.active_adapter
         peft_cfg = wrapped.peft_config[name]
         if peft_cfg.num_transformer_submodules != 1:
-            raise ConfigError("prompt growth supports encoder models only")
+            raise ConfigError(say("prompt growth supports encoder models only"))
         encoder = wrapped.prompt_encoder[name]
         old = encoder.embedding.weight
         keep = min(length, old.shape[0])

@@ -10,6 +10,7 @@ from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
 from torch import nn
 
 from core.config import Problem, param
+from core.messages import say
 from core.methods.base import head_extras
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
 from core.training.growth import PromptSettings
@@ -41,7 +42,7 @@ class PromptTuningSettings(PromptSettings):
     def problems(self) -> list[Problem]:
         found = super().problems()
         if self.init == "text" and not self.init_text.strip():
-            message = "init_text is empty; give a short text or choose another init"
+            message = say("init_text is empty; give a short text or choose another init")
             found.append(self.problem("init_text", message))
         return found
 
@@ -64,7 +65,7 @@ class PromptTuning(PeftPromptMethod):
     }
     prompt_space = "input"
     multitask = True
-    merge_refusal = (
+    merge_refusal = say(
         "its learned virtual tokens are extra inputs placed before the text at every "
         "prediction, and a plain Hugging Face classifier has no place for them"
     )

@@ -10,6 +10,7 @@ from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskT
 from torch import nn
 
 from core.config import param
+from core.messages import say
 from core.methods.base import head_extras
 from core.methods.peft_common import PeftPromptMethod, prompt_dims
 from core.training.growth import PromptSettings
@@ -61,14 +62,16 @@ class PTuningV1(PeftPromptMethod):
             "summary": "由 LSTM/MLP 提示编码器生成虚拟输入词元；保存编码器的输出。",
             "merge_refusal": "它学到的虚拟词元在每次预测时作为额外输入放在文本之前，"
             "普通的 Hugging Face 分类器没有容纳它们的位置",
+            "init_from_refusal": "P-Tuning v1 适配器只保存了提示编码器的输出，没有保存编码器本身；"
+            "请改为从该 P-Tuning v1 运行的检查点继续训练",
         }
     }
     prompt_space = "input"
-    merge_refusal = (
+    merge_refusal = say(
         "its learned virtual tokens are extra inputs placed before the text at every "
         "prediction, and a plain Hugging Face classifier has no place for them"
     )
-    init_from_refusal = (
+    init_from_refusal = say(
         "P-Tuning v1 adapters keep only the prompt encoder's output, not the encoder; continue "
         "a P-Tuning v1 run from its checkpoint instead"
     )

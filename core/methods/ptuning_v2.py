@@ -10,6 +10,7 @@ from torch import nn
 
 from core.config import Problem, param
 from core.errors import AdapterLoadError, ConfigError
+from core.messages import say
 from core.methods import deep_prompt
 from core.methods.base import Method, freeze, train_head
 from core.training.growth import PromptSettings
@@ -67,7 +68,7 @@ class PTuningV2Settings(PromptSettings):
     def problems(self) -> list[Problem]:
         found = super().problems()
         if self.share_encoder and self.prefix_projection:
-            message = (
+            message = say(
                 "share_encoder and prefix_projection are two ways of producing the prefixes; "
                 "turn one of them off"
             )
@@ -209,7 +210,7 @@ class PTuningV2(Method):
     }
     prompt_space = "keys"
     multitask = True
-    merge_refusal = (
+    merge_refusal = say(
         "its learned key/value prefix joins the attention of every layer, and a plain Hugging "
         "Face classifier has no place for it"
     )
@@ -241,6 +242,8 @@ class PTuningV2(Method):
         init = state.pop("prefix_init", None)
         if wrapped.shared:
             if init is None:
-                raise AdapterLoadError("saved weights lack prefix_init (the shared encoder's base)")
+                raise AdapterLoadError(
+                    say("saved weights lack prefix_init (the shared encoder's base)")
+                )
             wrapped.prefix_init = init.to(wrapped.prefix_init).clone()
         super().load_trainable_state(wrapped, state)

@@ -15,7 +15,8 @@ from typing import Any, cast
 
 from core.checks import draft, run_problems
 from core.config import ConfigBase, Problem, TrainConfig, param
-from core.errors import ConfigError
+from core.errors import ConfigError, ConfigProblems
+from core.messages import Message, say
 from core.methods import METHODS, prompt_methods
 
 LENGTH = "num_virtual_tokens"
@@ -55,7 +56,7 @@ def _number(part: str, whole: bool) -> int | float | None:
         return None
 
 
-def read_values(text: str, whole: bool) -> tuple[list[Any], list[str]]:
+def read_values(text: str, whole: bool) -> tuple[list[Any], list[Message]]:
     """The numbers in comma-separated ``text`` and a problem for each item that is not one."""
     values, problems = [], []
     for part in _items(text):
@@ -64,37 +65,38 @@ def read_values(text: str, whole: bool) -> tuple[list[Any], list[str]]:
             values.append(value)
         elif whole:
             problems.append(
-                f"prompt lengths: {part!r} is not a whole number; give whole numbers separated "
-                "by commas, e.g. 10,20,30"
-            )
+                say("prompt lengths: {part!r} is not a whole number; give whole numbers "
+                    "separated by commas, e.g. 10,20,30", part=part)
+            )  # fmt: skip
         else:
             problems.append(
-                f"learning rates: {part!r} is not a number; give numbers separated by commas, "
-                "e.g. 0.01,0.003"
-            )
+                say("learning rates: {part!r} is not a number; give numbers separated by "
+                    "commas, e.g. 0.01,0.003", part=part)
+            )  # fmt: skip
     return values, problems
 
 
 def parse_lengths(text: str) -> list[int]:
-    """Prompt lengths from text such as ``"10, 20,30"``; ConfigError naming every bad item."""
+    """Prompt lengths from text such as ``"10, 20,30"``; ConfigProblems naming every bad item."""
     values, problems = read_values(text, whole=True)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigProblems(problems)
     return values
 
 
 def parse_lrs(text: str) -> list[float]:
-    """Learning rates from text such as ``"0.01, 3e-3"``; ConfigError naming every bad item."""
+    """Learning rates from text such as ``"0.01, 3e-3"``; ConfigProblems naming every bad item."""
     values, problems = read_values(text, whole=False)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigProblems(problems)
     return values
 
 
-def _not_prompt(method: str) -> str:
-    return (
-        f"method={method!r} has no prompt length to sweep; choose one of "
-        f"{', '.join(prompt_methods())}"
+def _not_prompt(method: str) -> Message:
+    return say(
+        "method={method!r} has no prompt length to sweep; choose one of {methods}",
+        method=method,
+        methods=", ".join(prompt_methods()),
     )
 
 
@@ -139,52 +141,56 @@ class SweepConfig(ConfigBase):
     def problems(self) -> list[Problem]:
         found = super().problems()
         if not isinstance(self.base, TrainConfig):
-            found.append(Problem("base must be a TrainConfig holding the shared settings", "base"))
+            message = say("base must be a TrainConfig holding the shared settings")
+            found.append(Problem(message, "base"))
         if self.method not in prompt_methods():
             return [*found, Problem(_not_prompt(self.method), "method")]
         found += [Problem(p, "lengths") for p in self._length_problems()]
         found += [Problem(p, "lrs") for p in self._lr_problems()]
         if len(self.points) > MAX_RUNS:
-            message = (
-                f"the grid has {len(self.lengths)} lengths x {len(self.lrs or ())} learning "
-                f"rates = {len(self.points)} runs; at most {MAX_RUNS} fit one sweep, so drop "
-                "some values"
-            )
+            message = say(
+                "the grid has {lengths} lengths x {lrs} learning rates = {runs} runs; at most "
+                "{most} fit one sweep, so drop some values",
+                lengths=len(self.lengths), lrs=len(self.lrs or ()), runs=len(self.points),
+                most=MAX_RUNS,
+            )  # fmt: skip
             found.append(Problem(message, "lengths"))
         if isinstance(self.base, TrainConfig) and self.base.method_options.get("grow"):
-            message = "a sweep trains fixed prompt lengths; clear the prompt growth setting (grow)"
+            message = say(
+                "a sweep trains fixed prompt lengths; clear the prompt growth setting (grow)"
+            )
             found.append(Problem(message, "base"))
         return found
 
-    def _length_problems(self) -> list[str]:
+    def _length_problems(self) -> list[Message]:
         if not self.lengths:
-            return ["prompt lengths are empty; give at least one, e.g. 10,20,30"]
+            return [say("prompt lengths are empty; give at least one, e.g. 10,20,30")]
         lo, hi = length_range(self.method)
-        title = METHODS[self.method].title
+        title = METHODS[self.method].said_title
         found = []
         for value in self.lengths:
             if isinstance(value, bool) or not isinstance(value, int):
-                found.append(f"prompt lengths: {value!r} is not a whole number")
+                found.append(say("prompt lengths: {value!r} is not a whole number", value=value))
             elif not lo <= value <= hi:
                 found.append(
-                    f"prompt lengths: {value} is out of range for {title}; use lengths from "
-                    f"{lo} to {hi}"
-                )
+                    say("prompt lengths: {value} is out of range for {method}; use lengths from "
+                        "{lo} to {hi}", value=value, method=title, lo=lo, hi=hi)
+                )  # fmt: skip
         return found
 
-    def _lr_problems(self) -> list[str]:
+    def _lr_problems(self) -> list[Message]:
         if not self.lrs:
-            return ["learning rates are empty; give at least one, e.g. 0.01,0.003"]
+            return [say("learning rates are empty; give at least one, e.g. 0.01,0.003")]
         meta = next(f.metadata for f in dataclasses.fields(TrainConfig) if f.name == "lr")
         found = []
         for value in self.lrs:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                found.append(f"learning rates: {value!r} is not a number")
+                found.append(say("learning rates: {value!r} is not a number", value=value))
             elif not meta["min"] <= value <= meta["max"]:
                 found.append(
-                    f"learning rates: {value:g} is out of range; use values from "
-                    f"{meta['min']:g} to {meta['max']:g}, e.g. 0.01"
-                )
+                    say("learning rates: {value:g} is out of range; use values from {lo:g} to "
+                        "{hi:g}, e.g. 0.01", value=value, lo=meta["min"], hi=meta["max"])
+                )  # fmt: skip
         return found
 
     def values(
@@ -214,11 +220,19 @@ def _point_problems(config: SweepConfig) -> list[Problem]:
     return problems
 
 
+def _distinct(problems: list[Problem]) -> list[Problem]:
+    """``problems`` without repeats (several grid points share most problems), first kept."""
+    seen: dict[str, Problem] = {}
+    for problem in problems:
+        seen.setdefault(str(problem), problem)
+    return list(seen.values())
+
+
 def check_sweep(config: SweepConfig) -> None:
-    """Check every grid point as a run would be checked; one ConfigError listing all problems."""
+    """Check every grid point as a run would be checked; ConfigProblems listing all problems."""
     problems = _point_problems(config)
     if problems:
-        raise ConfigError("; ".join(dict.fromkeys(map(str, problems))))
+        raise ConfigProblems(_distinct(problems))
 
 
 def sweep_problems(
@@ -227,8 +241,8 @@ def sweep_problems(
     lengths: list[Any],
     lrs: list[Any] | None,
     name: str | None = None,
-) -> list[str]:
-    """Every problem of a sweep given as plain values (what a form holds), one sentence each.
+) -> list[Problem]:
+    """Every problem of a sweep given as plain values (what a form holds), each once.
 
     ``base`` holds TrainConfig keyword values; ``lrs`` None takes the method's defaults.
     """
@@ -236,4 +250,4 @@ def sweep_problems(
               "lrs": None if lrs is None else tuple(lrs), "name": name}  # fmt: skip
     config = cast(SweepConfig, draft(SweepConfig, values))
     config.fill_in()
-    return list(dict.fromkeys(map(str, config.problems() + _point_problems(config))))
+    return _distinct(config.problems() + _point_problems(config))

@@ -25,6 +25,7 @@ from typing import Any
 from core import train as train_cli
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError, PTuneError
+from core.messages import say
 from core.sweep.grid import (
     DEFAULT_LENGTHS,
     LENGTH,
@@ -178,7 +179,9 @@ class SweepHandle:
         results = [run_result(run) for run in self.store.list_runs(sweep_id=self.sweep_id)]
         if results and all(r["status"] == "failed" for r in results):
             first = min(results, key=lambda r: r["run_id"])
-            return "failed", f"every run failed; the first one said: {first['error']}"
+            return "failed", say(
+                "every run failed; the first one said: {error}", error=first["error"]
+            )
         return "succeeded", None
 
     def _finish(self, status: str, error: str | None) -> None:
