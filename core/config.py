@@ -446,8 +446,10 @@ class TrainConfig(ConfigBase):
             found.append(
                 self.problem(
                     "shots_per_class",
-                    "give either shots_per_class (examples per class) or max_train_rows "
-                    "(a share of every class), not both",
+                    say(
+                        "give either shots_per_class (examples per class) or max_train_rows "
+                        "(a share of every class), not both"
+                    ),
                 )
             )
         if not isinstance(self.method_options, dict):

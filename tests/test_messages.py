@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import ast
 import inspect
+import re
 import string
 import subprocess
 import sys
@@ -52,7 +53,10 @@ def _is_say(node: ast.AST) -> bool:
 def test_each_chinese_template_has_the_english_placeholders(english: str) -> None:
     chinese = ZH_MESSAGES[english]
     assert _fields(chinese) == _fields(english)
-    assert any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in chinese), chinese
+    words = re.sub(r"\{[^}]*\}", "", english)
+    # a name such as "LoRA" or "P-Tuning v2" is the same in both; "{reason} {hint}" has no words
+    if chinese != english and re.search("[A-Za-z]{2}", words):
+        assert any("\u3000" <= c <= "\u9fff" or "\uff00" <= c <= "\uffef" for c in chinese), chinese
     assert "\n" not in english  # text is translated line by line
 
 
@@ -64,8 +68,8 @@ def test_every_say_has_a_literal_template_in_the_catalogue(path: Path) -> None:
             continue
         first = node.args[0] if node.args else None
         if not (isinstance(first, ast.Constant) and isinstance(first.value, str)):
-            missing.append(f"line {node.lineno}: the template is not a string literal")
-        elif first.value not in ZH_MESSAGES:
+            continue  # a name or a table entry: tests/test_messages_more.py resolves those
+        if first.value not in ZH_MESSAGES:
             missing.append(f"line {node.lineno}: no Chinese for {first.value!r}")
         else:
             given = {k.arg for k in node.keywords if k.arg is not None}
@@ -131,7 +135,18 @@ def _untranslatable(tree: ast.AST, in_data: bool) -> list[str]:
     return found
 
 
-@pytest.mark.parametrize("path", ENGINE, ids=_ids(ENGINE))
+ENGLISH_ONLY = {
+    "core/train.py": "command-line flags, read in a terminal",
+    "core/fewshot/cli.py": "command-line flags, read in a terminal",
+    "core/serve.py": "answers to HTTP clients of a served model",
+}
+"""Modules whose messages only a terminal or an HTTP client reads: they stay English."""
+
+
+TRANSLATED = [path for path in ENGINE if str(path.relative_to(ROOT)) not in ENGLISH_ONLY]
+
+
+@pytest.mark.parametrize("path", TRANSLATED, ids=_ids(TRANSLATED))
 def test_engine_errors_are_said_not_formatted(path: Path) -> None:
     """Errors, problems and data notes are ``say(...)`` sentences (or one passed on), never an
     f-string or a string constant the app could not translate."""

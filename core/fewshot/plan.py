@@ -18,7 +18,8 @@ from typing import Any, cast
 
 from core.checks import draft, run_problems
 from core.config import ConfigBase, Problem, TrainConfig, param
-from core.errors import ConfigError
+from core.errors import ConfigProblems
+from core.messages import say
 from core.methods import METHODS
 
 ALL = "all"
@@ -49,8 +50,11 @@ def read_shots(text: str) -> tuple[list[Shot], list[str]]:
             values.append(int(part))
         else:
             problems.append(
-                f"examples per class: {part!r} is neither a whole number nor 'all'; give "
-                "numbers separated by commas, e.g. 8,16,32,all"
+                say(
+                    "examples per class: {part!r} is neither a whole number nor 'all'; give "
+                    "numbers separated by commas, e.g. 8,16,32,all",
+                    part=part,
+                )
             )
     return values, problems
 
@@ -62,7 +66,13 @@ def read_methods(text: str) -> tuple[list[str], list[str]]:
         if part in METHODS:
             values.append(part)
         else:
-            problems.append(f"methods: {part!r} is not a method; choose from {', '.join(METHODS)}")
+            problems.append(
+                say(
+                    "methods: {part!r} is not a method; choose from {methods}",
+                    part=part,
+                    methods=", ".join(METHODS),
+                )
+            )
     return values, problems
 
 
@@ -135,31 +145,41 @@ class FewShotConfig(ConfigBase):
     def problems(self) -> list[Problem]:
         found = super().problems()
         if not isinstance(self.base, TrainConfig):
-            return [*found, Problem("base must be a TrainConfig holding the shared settings")]
+            return [*found, Problem(say("base must be a TrainConfig holding the shared settings"))]
         if not self.methods:
-            found.append(Problem("methods are empty; choose at least one", "methods"))
+            found.append(Problem(say("methods are empty; choose at least one"), "methods"))
         unknown = [m for m in self.methods if m not in METHODS]
         if unknown:
-            message = f"unknown methods {unknown}; choose from {', '.join(METHODS)}"
+            message = say(
+                "unknown methods {unknown}; choose from {methods}",
+                unknown=", ".join(unknown),
+                methods=", ".join(METHODS),
+            )
             found.append(Problem(message, "methods"))
         if not self.shots:
-            message = "examples per class are empty; give at least one, e.g. 8,16,32,all"
+            message = say("examples per class are empty; give at least one, e.g. 8,16,32,all")
             found.append(Problem(message, "shots"))
         for k in self.shots:
             if isinstance(k, int) and k < 2:
-                message = f"examples per class: {k} is too few; use 2 or more"
+                message = say("examples per class: {k} is too few; use 2 or more", k=k)
                 found.append(Problem(message, "shots"))
         if len(self.points) > MAX_RUNS:
-            message = (
-                f"{len(self.methods)} methods x {len(self.shots)} sizes x {self.seeds} seeds = "
-                f"{len(self.points)} runs; at most {MAX_RUNS} fit one experiment, so drop some"
-            )
+            message = say(
+                "{methods} methods x {sizes} sizes x {seeds} seeds = {runs} runs; at most {most} "
+                "fit one experiment, so drop some",
+                methods=len(self.methods), sizes=len(self.shots), seeds=self.seeds,
+                runs=len(self.points), most=MAX_RUNS,
+            )  # fmt: skip
             found.append(Problem(message, "methods"))
         if self.base.tasks:
-            message = "a few-shot experiment trains on one dataset; clear the multi-task datasets"
+            message = say(
+                "a few-shot experiment trains on one dataset; clear the multi-task datasets"
+            )
             found.append(Problem(message, "base"))
         if self.base.init_from:
-            message = "a few-shot experiment starts every run fresh; clear 'start from adapter'"
+            message = say(
+                "a few-shot experiment starts every run fresh; clear 'start from adapter'"
+            )
             found.append(Problem(message, "base"))
         return found
 
@@ -193,27 +213,30 @@ class FewShotConfig(ConfigBase):
                 "seeds": self.seed_values, "steps": self.steps}  # fmt: skip
 
 
-def plan_problems(config: FewShotConfig) -> list[str]:
-    """Every problem of the plan and of the runs it makes, one sentence each."""
-    problems = [str(p) for p in config.problems()]
+def plan_problems(config: FewShotConfig) -> list[Problem]:
+    """Every problem of the plan and of the runs it makes (each once)."""
+    problems = list(config.problems())
     if isinstance(config.base, TrainConfig):
         for method in [m for m in config.methods if m in METHODS] or [config.base.method]:
             k = next((s for s in config.shots if s != ALL), ALL)
-            problems += map(str, run_problems(config.values(method, k, config.base.seed)))
-    return list(dict.fromkeys(problems))
+            problems += run_problems(config.values(method, k, config.base.seed))
+    unique: dict[str, Problem] = {}
+    for problem in problems:
+        unique.setdefault(str(problem), problem)
+    return list(unique.values())
 
 
 def check_plan(config: FewShotConfig) -> None:
-    """ConfigError listing every problem of the plan."""
+    """ConfigProblems listing every problem of the plan."""
     problems = plan_problems(config)
     if problems:
-        raise ConfigError("; ".join(problems))
+        raise ConfigProblems(problems)
 
 
 def fewshot_problems(
     base: dict[str, Any], methods: list[Any], shots: list[Any], seeds: Any, steps: Any,
     name: str | None = None,
-) -> list[str]:  # fmt: skip
+) -> list[Problem]:  # fmt: skip
     """Every problem of an experiment given as plain values (what a form holds)."""
     values = {"base": draft(TrainConfig, base), "methods": tuple(methods),
               "shots": tuple(shots), "seeds": seeds, "steps": steps, "name": name}  # fmt: skip

@@ -22,6 +22,7 @@ from core.data.splits import split_label_counts
 from core.errors import BusyError, PTuneError, RunStateError
 from core.fewshot.plan import ALL, FewShotConfig, Shot, check_plan
 from core.fewshot.results import counted, fewshot_results, point_of, run_result
+from core.messages import Message, say
 from core.training import jobs, runner
 from core.training.events import Callback
 from core.training.failures import describe_failure
@@ -33,7 +34,7 @@ from storage.store import Store
 log = logging.getLogger(__name__)
 
 KIND = "fewshot"
-NOUN = "a few-shot experiment"
+NOUN = say("a few-shot experiment")
 
 
 def run_name(experiment_id: int, method: str, k: Shot, seed: int) -> str:
@@ -54,10 +55,14 @@ def fit_to_data(config: FewShotConfig) -> list[str]:
     if not too_many:
         return []
     config.shots = tuple(k for k in config.shots if k not in too_many)
-    sizes = ", ".join(map(str, too_many))
     return [
-        f"left out {sizes} examples per class: class {name!r} has only {smallest:,} training "
-        "rows ('all' covers it)"
+        say(
+            "left out {sizes} examples per class: class {name!r} has only {rows:,} training rows "
+            "('all' covers it)",
+            sizes=", ".join(map(str, too_many)),
+            name=name,
+            rows=smallest,
+        )
     ]
 
 
@@ -83,8 +88,8 @@ class FewShotHandle:
         self.thread.daemon = True
 
     @property
-    def title(self) -> str:
-        return f"few-shot experiment {self.experiment_id}"
+    def title(self) -> Message:
+        return say("few-shot experiment {experiment}", experiment=self.experiment_id)
 
     @property
     def current(self) -> runner.RunHandle | None:
@@ -134,7 +139,9 @@ class FewShotHandle:
         results = [run_result(run) for run in self._runs()]
         if results and not counted(results):
             first = min(results, key=lambda r: r["run_id"])
-            return "failed", f"no run finished; the first one said: {first['error']}"
+            return "failed", say(
+                "no run finished; the first one said: {error}", error=first["error"]
+            )
         return "succeeded", None
 
     def _finish(self, status: str, error: str | None) -> None:
@@ -171,7 +178,7 @@ class FewShotHandle:
                 name=config.name or "", method=config.method, base_model=config.model,
                 dataset=str(config.data), config=config.to_dict(), sweep_id=self.experiment_id,
             )  # fmt: skip
-            self.store.finish_run(run_id, "failed", error=str(exc))
+            self.store.finish_run(run_id, "failed", error=str(exc))  # English, as stored
             return run_id
         handle.wait()
         return run_id
@@ -237,17 +244,27 @@ def resume_fewshot(
     run yet, under the same experiment id. RunStateError when it is running or complete."""
     record = store.get_sweep(experiment_id)
     if record.get("kind") != KIND:
-        raise RunStateError(f"#{experiment_id} ({record['name']}) is not a few-shot experiment")
+        raise RunStateError(
+            say(
+                "#{id} ({name}) is not a few-shot experiment", id=experiment_id, name=record["name"]
+            )
+        )
     if record["status"] == "running":
         raise RunStateError(
-            f"few-shot experiment {experiment_id} is still running; it cannot be resumed"
+            say(
+                "few-shot experiment {experiment} is still running; it cannot be resumed",
+                experiment=experiment_id,
+            )
         )
     config = config_of(record)
     results = [run_result(run) for run in store.list_runs(sweep_id=experiment_id)]
     if set(config.points) <= set(counted(results)):
         raise RunStateError(
-            f"few-shot experiment {experiment_id} has a finished run for every point; "
-            "there is nothing left to resume"
+            say(
+                "few-shot experiment {experiment} has a finished run for every point; there is "
+                "nothing left to resume",
+                experiment=experiment_id,
+            )
         )
     job = jobs.claim("sweep", ", ".join(config.methods), noun=NOUN)
     try:
