@@ -25,7 +25,9 @@ def stop_training(state: AppState) -> str:
     if stopped.run is not None or stopped.sweep_id is None:
         run_id = stopped.run_id if stopped.run_id is not None else "?"
         lines.append(state.text("stopping", run_id=run_id))
-    if stopped.sweep_id is not None:
+    if stopped.sweep_id is not None and getattr(stopped.sweep, "kind", None) == "fewshot":
+        lines.append(state.text("stopping_fewshot", experiment_id=stopped.sweep_id))
+    elif stopped.sweep_id is not None:
         lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
     return " ".join(lines)
 

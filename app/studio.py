@@ -9,6 +9,7 @@ import gradio as gr
 
 from app.api import register_api
 from app.compare_tab import build_compare_tab
+from app.fewshot_tab import build_fewshot_tab
 from app.i18n import t
 from app.limits import Limits
 from app.monitor_tab import MonitorTab, build_monitor_tab
@@ -57,6 +58,8 @@ def create_app(
                 tryit = build_tryit_tab(state, demo)
             with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare"):
                 build_compare_tab(state, demo)
+            with gr.Tab(t("tab_fewshot"), id="fewshot", elem_id="tab-fewshot"):
+                build_fewshot_tab(state, demo)
         _link_tabs(train, monitor, tryit, tabs, tryit_tab)
         register_api(state)
     serve_queue(state)  # runs left waiting by an earlier app start now, in order

@@ -140,6 +140,38 @@ EN: dict[str, str] = {
     "sweep_past_info": "The running sweep, or one from the database.",
     "sweep_plot": "Validation accuracy by prompt length and learning rate",
     "sweep_table": "Runs of the sweep (★ marks the best)",
+    # Few-shot tab
+    "tab_fewshot": "Few-shot",
+    "fewshot_intro": "**How much data do I need?** Train each method on *k* examples of every "
+    "class, for several *k* and several seeds, and see accuracy grow with *k*. Every run trains "
+    "the same number of steps with its method's default settings and is judged once, at its "
+    "end, on the same validation rows, so the points compare fairly; **all** "
+    "trains on every training row for the same steps. The runs train one after another, "
+    "methods × sizes × seeds of them (the line under the form counts them and estimates the "
+    "time); each is a normal run on **Monitor** and **Try it**. **Stop** ends the current run "
+    "and keeps the finished ones; **Resume** trains the rest under the same experiment.",
+    "fewshot_dataset": "Dataset",
+    "fewshot_model": "Base model",
+    "fewshot_methods": "Methods",
+    "fewshot_methods_info": "Each trains with its own default learning rate and settings.",
+    "fewshot_shots": "Examples per class (k)",
+    "fewshot_shots_info": "Separated by commas; 'all' trains on every training row. Sizes "
+    "larger than the smallest class are left out.",
+    "fewshot_seeds": "Seeds",
+    "fewshot_seeds_info": "Runs per method and size, each on another sample of examples.",
+    "fewshot_steps": "Steps per run",
+    "fewshot_steps_info": "The same for every run, so that only the data differs.",
+    "fewshot_batch": "Batch size",
+    "fewshot_batch_info": "Examples per step (drawn again when k is smaller).",
+    "fewshot_name": "Experiment name",
+    "fewshot_start": "Start experiment",
+    "fewshot_stop": "Stop experiment",
+    "fewshot_resume": "Resume experiment",
+    "fewshot_past": "Few-shot experiment",
+    "fewshot_past_info": "The running experiment, or one from the database.",
+    "fewshot_plot": "Accuracy by examples per class",
+    "fewshot_table": "Mean ± standard deviation of accuracy (finished / planned runs)",
+    "fewshot_runs": "Runs of the experiment",
     "monitor_resume": "Resume",
     "monitor_queue": "Waiting runs",
     "monitor_queue_table": "Runs waiting for the device, in the order they start",
@@ -347,4 +379,40 @@ SERVER_EN: dict[str, str] = {
     "col_start": "Starts as",
     "queue_new": "new run",
     "queue_resume": "resume",
+    # Few-shot tab
+    "stopping_fewshot": "Few-shot experiment {experiment_id} starts no further runs.",
+    "fewshot_started": "Few-shot experiment #{experiment_id} started: {runs} runs, one after "
+    "another.",
+    "fewshot_resumed": "Few-shot experiment #{experiment_id} continues: {left} of its {runs} "
+    "runs are left to train.",
+    "fewshot_pick_resume": "Pick a stopped, interrupted or failed few-shot experiment to resume "
+    "it.",
+    "fewshot_stopping": "Stopping few-shot experiment #{experiment_id}: the current run "
+    "finishes its step and saves; no more runs start.",
+    "fewshot_not_running": "No few-shot experiment is running.",
+    "fewshot_none": "No few-shot experiments yet: choose methods and sizes and press Start "
+    "experiment.",
+    "fewshot_line": "Few-shot experiment #{experiment_id} **{name}**: {status} · {done} of "
+    "{planned} runs done · {steps} steps each",
+    "fewshot_current": " · now run #{run_id} ({method}, k={k}, seed {seed}), step {step} of "
+    "{total}",
+    "fewshot_resume_hint": " · Resume experiment trains the {left} runs left",
+    "fewshot_note": "Note: {note}",
+    "fewshot_error": "Experiment error: {error}",
+    "fewshot_plan": "**{runs} runs** ({methods} methods × {sizes} sizes × {seeds} seeds), "
+    "{steps} steps each{time}.",
+    "fewshot_plan_time": "; about **{duration}** in all (a rough estimate from {speed})",
+    "fewshot_all": "all",
+    "fewshot_axis_k": "Training examples per class, k (log scale)",
+    "fewshot_plot_title": "Validation accuracy by examples per class",
+    "fewshot_legend": "line: mean over seeds · bars: lowest to highest seed · dots: each run",
+    "fewshot_hover": "{method}, k={k}<br>mean accuracy {mean} (std {std})<br>lowest to "
+    "highest seed: {low} – {high}<br>{runs} of {planned} runs",
+    "fewshot_hover_run": "run #{run_id}, seed {seed}, k={k}: accuracy {accuracy}",
+    "fewshot_no_runs": "No finished run yet",
+    "fewshot_col_method": "Method",
+    "fewshot_col_k": "k",
+    "fewshot_col_seed": "Seed",
+    "fewshot_cell": "{mean} ± {std} ({runs}/{planned})",
+    "fewshot_cell_empty": "– ({runs}/{planned})",
 }

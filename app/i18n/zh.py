@@ -134,6 +134,35 @@ ZH: dict[str, str] = {
     "sweep_past_info": "正在进行的扫描，或数据库中的扫描。",
     "sweep_plot": "不同提示长度和学习率下的验证准确率",
     "sweep_table": "扫描中的运行（★ 表示最佳）",
+    # 小样本实验页
+    "tab_fewshot": "小样本实验",
+    "fewshot_intro": "**我需要多少数据？** 让每种方法在每个类别的 *k* 个样本上训练，"
+    "取多个 *k* 和多个种子，观察准确率如何随 *k* 增长。每次运行都以该方法的默认设置训练相同的"
+    "步数，并只在结束时于同一批验证行上评估一次，因此各点可以公平比较；"
+    "**all** 表示用全部训练行训练相同的步数。各次运行依次进行，共 方法数 × 样本量数 × 种子数 次"
+    "（表单下方一行会统计次数并估算用时）；每次都是普通运行，会出现在 **监控** 和 **试用** 页。"
+    "**停止** 结束当前运行并保留已完成的运行；**继续** 在同一实验下训练其余部分。",
+    "fewshot_dataset": "数据集",
+    "fewshot_model": "基础模型",
+    "fewshot_methods": "方法",
+    "fewshot_methods_info": "每种方法都使用其默认学习率和设置训练。",
+    "fewshot_shots": "每类样本数 (k)",
+    "fewshot_shots_info": "用逗号分隔；'all' 表示使用全部训练行。大于最小类别行数的取值会被略去。",
+    "fewshot_seeds": "种子数",
+    "fewshot_seeds_info": "每种方法和样本量的运行次数，每次抽取不同的样本。",
+    "fewshot_steps": "每次运行的步数",
+    "fewshot_steps_info": "所有运行相同，这样只有数据不同。",
+    "fewshot_batch": "批大小",
+    "fewshot_batch_info": "每步的样本数（k 较小时会重复抽取）。",
+    "fewshot_name": "实验名称",
+    "fewshot_start": "开始实验",
+    "fewshot_stop": "停止实验",
+    "fewshot_resume": "继续实验",
+    "fewshot_past": "小样本实验",
+    "fewshot_past_info": "正在进行的实验，或数据库中的实验。",
+    "fewshot_plot": "不同每类样本数下的准确率",
+    "fewshot_table": "准确率的均值 ± 标准差（已完成 / 计划的运行数）",
+    "fewshot_runs": "实验中的运行",
     "monitor_resume": "继续训练",
     "monitor_queue": "排队中的运行",
     "monitor_queue_table": "等待设备的运行，按开始顺序排列",
@@ -410,4 +439,37 @@ SERVER_ZH: dict[str, str] = {
     "col_start": "开始方式",
     "queue_new": "新运行",
     "queue_resume": "继续训练",
+    # 小样本实验页
+    "stopping_fewshot": "小样本实验 {experiment_id} 不再启动新的运行。",
+    "fewshot_started": "小样本实验 #{experiment_id} 已开始：共 {runs} 次运行，依次进行。",
+    "fewshot_resumed": "小样本实验 #{experiment_id} 继续进行：{runs} 次运行中"
+    "还剩 {left} 次要训练。",
+    "fewshot_pick_resume": "请选择一个已停止、已中断或失败的小样本实验来继续。",
+    "fewshot_stopping": "正在停止小样本实验 #{experiment_id}：当前运行完成这一步后保存，"
+    "不再开始新的运行。",
+    "fewshot_not_running": "当前没有正在进行的小样本实验。",
+    "fewshot_none": "还没有小样本实验：选择方法和样本量后点击开始实验。",
+    "fewshot_line": "小样本实验 #{experiment_id} **{name}**：{status} · 已完成 {done} / {planned} "
+    "次运行 · 每次 {steps} 步",
+    "fewshot_current": " · 当前运行 #{run_id}（{method}，k={k}，种子 {seed}），"
+    "第 {step} / {total} 步",
+    "fewshot_resume_hint": " · “继续实验”会训练剩下的 {left} 次运行",
+    "fewshot_note": "注意：{note}",
+    "fewshot_error": "实验出错：{error}",
+    "fewshot_plan": "**{runs} 次运行**（{methods} 种方法 × {sizes} 种样本量 × {seeds} 个种子），"
+    "每次 {steps} 步{time}。",
+    "fewshot_plan_time": "；总共约 **{duration}**（根据{speed}粗略估算）",
+    "fewshot_all": "全部",
+    "fewshot_axis_k": "每类训练样本数 k（对数刻度）",
+    "fewshot_plot_title": "不同每类样本数下的验证准确率",
+    "fewshot_legend": "线：各种子的均值 · 误差线：最低到最高的种子 · 点：每次运行",
+    "fewshot_hover": "{method}，k={k}<br>平均准确率 {mean}（标准差 {std}）<br>最低到最高的种子："
+    "{low} – {high}<br>{planned} 次中完成 {runs} 次",
+    "fewshot_hover_run": "运行 #{run_id}，种子 {seed}，k={k}：准确率 {accuracy}",
+    "fewshot_no_runs": "还没有完成的运行",
+    "fewshot_col_method": "方法",
+    "fewshot_col_k": "k",
+    "fewshot_col_seed": "种子",
+    "fewshot_cell": "{mean} ± {std}（{runs}/{planned}）",
+    "fewshot_cell_empty": "–（{runs}/{planned}）",
 }

@@ -163,12 +163,16 @@ class FewShotConfig(ConfigBase):
             if isinstance(k, int) and k < 2:
                 message = say("examples per class: {k} is too few; use 2 or more", k=k)
                 found.append(Problem(message, "shots"))
-        if len(self.points) > MAX_RUNS:
+        # A draft's seeds may be anything a form sent ('x', 2.5): its own problem is listed
+        # above, and the count of runs is only known for a whole number.
+        whole = isinstance(self.seeds, int) and not isinstance(self.seeds, bool)
+        runs = len(self.methods) * len(self.shots) * (max(self.seeds, 0) if whole else 0)
+        if runs > MAX_RUNS:
             message = say(
                 "{methods} methods x {sizes} sizes x {seeds} seeds = {runs} runs; at most {most} "
                 "fit one experiment, so drop some",
                 methods=len(self.methods), sizes=len(self.shots), seeds=self.seeds,
-                runs=len(self.points), most=MAX_RUNS,
+                runs=runs, most=MAX_RUNS,
             )  # fmt: skip
             found.append(Problem(message, "methods"))
         if self.base.tasks:

@@ -1,7 +1,7 @@
 """One end-to-end run in headless Chromium: train on the Train tab, watch the Monitor curve,
 classify a sentence on Try it and ask why, compare the run on Compare, see where it goes wrong
-on Monitor, open Sweep; with a screenshot of each tab (kept in docs/screenshots/ when
-PTUNE_SCREENSHOTS=1).
+on Monitor, open Sweep, draw a small learning curve on Few-shot; with a screenshot of each tab
+(kept in docs/screenshots/ when PTUNE_SCREENSHOTS=1).
 
 Needs the ``playwright`` Python package and Debian's ``chromium`` (no Playwright browser
 download). Skipped when either is missing, except on CI (``CI=true``), where that fails.
@@ -96,6 +96,7 @@ def test_train_monitor_and_try_it_in_a_browser(sync_api, app_url, tiny_model_dir
             where_it_goes_wrong(page)
             page.get_by_role("tab", name="Sweep").click()
             page.locator("#sweep-start").wait_for()
+            few_shot(page, str(tiny_model_dir), shots)
         finally:
             browser.close()
 
@@ -177,6 +178,25 @@ def where_it_goes_wrong(page) -> None:
     if text_cell.count():  # a run with mistakes: clicking one shows the words behind it
         text_cell.click()
         page.locator("#monitor-errors-why .ptune-why").wait_for()
+
+
+def few_shot(page, model_dir: str, shots: Path) -> None:
+    """A small learning curve: two sizes, one seed, the default methods."""
+    page.get_by_role("tab", name="Few-shot").click()
+    page.locator("#fewshot-plan").get_by_text("54 runs").wait_for()  # 3 methods x 6 sizes x 3 seeds
+    fill(page, "fewshot-model", model_dir)
+    fill(page, "fewshot-shots", "4,all")
+    fill(page, "fewshot-seeds", "1")
+    fill(page, "fewshot-steps", "3")
+    page.locator("#fewshot-plan").get_by_text("6 runs").wait_for()
+    page.locator("#fewshot-start").click()
+    page.locator("#fewshot-status").get_by_text("succeeded").wait_for(timeout=RUN_TIMEOUT_MS)
+    page.locator("#fewshot-plot .js-plotly-plot .scatterlayer .trace").first.wait_for()
+    page.wait_for_function(
+        "() => document.querySelector('#fewshot-runs').innerText.includes('succeeded')"
+    )
+    assert page.locator("#fewshot-plot .xtick").get_by_text("all").count() == 1
+    screenshot(page, shots, "fewshot.png")
 
 
 def test_queue_two_runs_and_resume_a_stopped_one_in_a_browser(sync_api, app_url, tiny_model_dir):
