@@ -5,8 +5,9 @@ application/json``) answers ``{"predictions": [{"label", "score", "probabilities
 one per text in order, as :class:`core.analysis.predict.Predictor` gives them. ``GET /health``
 tells the method, the labels and the caps. Any other path is 404.
 
-Requests that arrive together are combined into one forward pass (:class:`RequestBatcher`), so
-many small callers cost little more than one large one.
+Requests that arrive together are combined into one forward pass by the predictor's worker
+(:mod:`core.analysis.batcher`, as in the app), so many small callers cost little more than one
+large one.
 
 Safety: the server binds 127.0.0.1 unless told otherwise. On a loopback address it answers only
 requests addressed to a loopback name (``Host``), so a web page cannot reach it through a
@@ -23,12 +24,8 @@ import hmac
 import ipaddress
 import json
 import os
-import queue
 import sys
-import threading
-import time
-from collections.abc import Callable, Sequence
-from concurrent.futures import Future
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -53,56 +50,6 @@ class BadRequest(ValueError):
     def __init__(self, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.status = status
-
-
-# ----------------------------------------------------------------------------- batching
-class RequestBatcher:
-    """Runs ``run(texts)`` on one worker thread for every caller: the texts of the requests
-    that arrive within ``window`` seconds of the first (up to ``max_rows``) go through one
-    forward pass, and each caller gets its own rows back. One pass at a time also keeps the
-    model's forward hooks (mean pooling remembers the batch's attention mask) to one batch.
-    """
-
-    def __init__(
-        self, run: Callable[[list[str]], Sequence[Any]], window: float = 0.005, max_rows: int = 256
-    ) -> None:
-        self.run = run
-        self.window = window
-        self.max_rows = max_rows
-        self.batches = 0  # combined passes run, for tests
-        self._queue: queue.Queue[tuple[list[str], Future]] = queue.Queue()
-        threading.Thread(target=self._work, name="ptune-serve-batch", daemon=True).start()
-
-    def __call__(self, texts: Sequence[str]) -> list[Any]:
-        future: Future = Future()
-        self._queue.put((list(texts), future))
-        return future.result()
-
-    def _work(self) -> None:
-        while True:
-            pending = [self._queue.get()]
-            rows = len(pending[0][0])
-            deadline = time.monotonic() + self.window
-            while rows < self.max_rows:
-                try:
-                    pending.append(self._queue.get(timeout=max(0.0, deadline - time.monotonic())))
-                except queue.Empty:
-                    break
-                rows += len(pending[-1][0])
-            self._run(pending)
-            self.batches += 1
-
-    def _run(self, pending: list[tuple[list[str], Future]]) -> None:
-        try:
-            results = list(self.run([text for texts, _ in pending for text in texts]))
-        except Exception as exc:  # noqa: BLE001 - every waiting caller hears of it
-            for _, future in pending:
-                future.set_exception(exc)
-            return
-        start = 0
-        for texts, future in pending:
-            future.set_result(results[start : start + len(texts)])
-            start += len(texts)
 
 
 # ----------------------------------------------------------------------------- requests
@@ -168,7 +115,7 @@ class PredictServer(ThreadingHTTPServer):
         self,
         address: tuple[str, int],
         folder: Path,
-        predict: RequestBatcher,
+        predict: Callable[[list[str]], list[dict[str, Any]]],
         info: dict[str, Any],
         token: str | None,
         max_texts: int,
@@ -314,7 +261,7 @@ def make_server(
         "max_chars": max_chars}  # fmt: skip
     try:
         server = PredictServer(
-            (host, port), folder, RequestBatcher(run, max_rows=max(256, max_texts)), info,
+            (host, port), folder, run, info,
             token or None, max_texts, max_chars, quiet,
         )  # fmt: skip
     except OSError as exc:

@@ -162,29 +162,26 @@ def test_a_network_address_without_a_token_is_refused(adapter, predictor):
         make_server(adapter, host="0.0.0.0", port=0, predictor=predictor)
 
 
-class GatedPredictor:
+class GatedPredictor(Predictor):
     """A Predictor whose first forward pass waits until it is let go, recording each pass."""
 
-    def __init__(self, inner: Predictor, fail_on: str | None = None) -> None:
-        self.inner = inner
+    def __init__(self, fail_on: str | None = None) -> None:
+        super().__init__(precision="fp32", window=0.005)
         self.gate = threading.Event()
         self.passes: list[list[str]] = []
         self.fail_on = fail_on
 
-    def load(self, folder):
-        return self.inner.load(folder)
-
-    def predict(self, texts, adapters):
+    def _predict_one(self, key, texts):
         self.passes.append(list(texts))
         if len(self.passes) == 1:
             self.gate.wait(30)
         if self.fail_on in texts:
             raise RuntimeError("the device is gone")
-        return self.inner.predict(texts, adapters)
+        return super()._predict_one(key, texts)
 
 
 def test_concurrent_requests_share_one_pass_and_each_gets_its_own_answers(adapter, predictor):
-    gated = GatedPredictor(predictor)
+    gated = GatedPredictor()
     server = running(make_server(adapter, port=0, predictor=gated, quiet=True))
     requests = [[f"text {i} number {j}" for j in range(i % 3 + 1)] for i in range(8)]
     try:
@@ -193,7 +190,7 @@ def test_concurrent_requests_share_one_pass_and_each_gets_its_own_answers(adapte
             while not gated.passes:  # the first request is inside its forward pass
                 threading.Event().wait(0.01)
             others = [pool.submit(post, server, {"texts": texts}) for texts in requests[1:]]
-            while server.predict._queue.qsize() < len(others):
+            while gated.batcher._queue.qsize() < len(others):
                 threading.Event().wait(0.01)
             gated.gate.set()
             answers = [first.result()] + [f.result() for f in others]
@@ -211,7 +208,7 @@ def test_concurrent_requests_share_one_pass_and_each_gets_its_own_answers(adapte
 
 
 def test_a_failed_prediction_gets_500_and_the_server_stays_up(adapter, predictor):
-    gated = GatedPredictor(predictor, fail_on="boom")
+    gated = GatedPredictor(fail_on="boom")
     gated.gate.set()
     server = running(make_server(adapter, port=0, predictor=gated, quiet=True))
     try:

@@ -260,6 +260,7 @@ class Trainer(RunSetup):
         if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
+        self.last_eval = (st.step, rows, metrics)
         patience = self.config.early_stopping_patience
         stop = bool(patience and st.evals_without_gain >= patience)
         if self.accelerator.num_processes > 1:  # evaluations may differ in the last digits
@@ -284,18 +285,28 @@ class Trainer(RunSetup):
         """Restore the best weights, evaluate on all of validation (and test), save the adapter."""
         model = self._unwrapped()
         st = self.state
-        if self.config.keep_best and self.best_state is not None:
+        restored = False
+        if self.config.keep_best and self.best_state is not None and st.best_step != st.step:
             if st.best_prompt_length and st.best_prompt_length != st.prompt_length:
                 self.method.resize_prompt(model, st.best_prompt_length, self.method_cfg)
                 st.prompt_length = st.best_prompt_length  # the best came at an earlier stage
             self.method.load_trainable_state(model, self.best_state)
+            restored = True
         self.trainable, self.total = count_parameters(model)
-        metrics = self._evaluate(self.val_features, self.data.validation.labels, "eval")
+        # The evaluation of the last step saw these very weights; when it read every validation
+        # row (and was checkpointed), it is the final one: no second pass, no second checkpoint.
+        step, rows, last = getattr(self, "last_eval", None) or (-1, 0, {})
+        fresh = restored or step != st.step or rows != len(self.val_features)
+        if fresh:
+            metrics = self._evaluate(self.val_features, self.data.validation.labels, "eval")
+        else:
+            metrics = dict(last)
         if self.data.test is not None:
             test = tokenize(self.tokenizer, self.data.test.texts, self.max_length)
             metrics.update(self._evaluate(test, self.data.test.labels, "test"))
         self.emit("eval", step=self.state.step, epoch=self._epoch_float(), final=True, **metrics)
-        self._checkpoint()
+        if fresh:
+            self._checkpoint()
         saved = self._save_adapters(model, metrics)
         extra = {"prompt_length": st.prompt_length} if st.prompt_length else {}
         return {
@@ -352,7 +363,7 @@ class Trainer(RunSetup):
         its tokens, so that the process returns to its size before the run (device memory and
         the heap glibc would otherwise keep, see :func:`core.memory.release_memory`)."""
         self.model = self.optimizer = self.scheduler = None
-        self.best_state = None
+        self.best_state = self.last_eval = None
         self.data = None
         self.train_features = self.val_features = Tokens.join([])
         self.lengths = []
