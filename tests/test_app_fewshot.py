@@ -11,7 +11,7 @@ import pytest
 from conftest import write_reviews
 
 from app import actions, run_queue
-from app.errors import FormProblems
+from app.errors import FormProblems, to_gradio
 from app.fewshot_form import fewshot_from_form, plan_line, resume, running_id, start, stop
 from app.fewshot_plots import all_position, fewshot_figure
 from app.fewshot_tab import OUTPUTS, choices, curve_table, poll, runs_table, show, status_text
@@ -228,7 +228,7 @@ def test_an_interrupted_experiment_offers_resume_and_resumes(tmp_path, data, tin
     assert [r["run_id"] for r in outcome["runs"]][0] == done and len(outcome["runs"]) == 2
 
 
-def test_resume_while_the_device_is_busy_says_what_holds_it(state):
+def test_start_and_resume_while_the_device_is_busy_say_what_holds_it(state, data):
     experiment_id = state.store.create_sweep(
         name="curve", method="lora", dataset="d.csv", kind="fewshot",
         config=TrainConfig(data=str(DEMO_DATA)).to_dict(),
@@ -240,9 +240,14 @@ def test_resume_while_the_device_is_busy_says_what_holds_it(state):
         with pytest.raises(BusyError, match="a lora run is training; wait for it to finish or "
                            "stop it before starting a few-shot experiment"):  # fmt: skip
             resume(state, experiment_id)
+        with pytest.raises(BusyError) as caught:
+            start(state, form(data=str(data)))
+        chinese = to_gradio(caught.value, lang="zh", markup=False).message
+        assert "小样本实验" in chinese and "lora" in chinese, chinese
     finally:
         jobs.release(busy)
     assert state.store.get_sweep(experiment_id)["status"] == "stopped"
+    assert [s["id"] for s in state.store.list_sweeps()] == [experiment_id]  # nothing new
 
 
 # ----------------------------------------------------------------------------- picker, queue
