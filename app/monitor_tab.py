@@ -308,5 +308,10 @@ def _wire(state: AppState, demo: gr.Blocks, c: MonitorTab, refresh: Any, stop: A
     c.table.select(on_pick, c.view, outputs, **private)
     refresh.click(on_refresh, c.view, outputs, **private)
     stop.click(on_stop, None, c.status, **private)
-    c.on_started = on_load
+
+    def on_started(run_id: int | None = None) -> tuple:
+        """After a start or a resume: show that run (followed from then on), else the active."""
+        return attach(state) if run_id is None else show_runs(state, new_view(), [run_id])
+
+    c.on_started = guard(on_started)
     c.outputs = outputs

@@ -99,12 +99,13 @@ class QueueView:
     move_up: Any = None
     cancel: Any = None
     seen: Any = None
+    resumed: Any = None
     timer: Any = None
 
 
 def build_queue_view() -> QueueView:
     """Lay out the Resume button and the queue (call inside the Monitor tab)."""
-    v = QueueView(seen=gr.State(None), timer=gr.Timer(POLL_SECONDS))
+    v = QueueView(seen=gr.State(None), resumed=gr.State(None), timer=gr.Timer(POLL_SECONDS))
     with gr.Row():
         v.resume = gr.Button(t("monitor_resume"), visible=False, elem_id="monitor-resume", scale=1)
         v.status = gr.Markdown(elem_id="monitor-queue-status")
@@ -123,8 +124,8 @@ def build_queue_view() -> QueueView:
 def wire_queue_view(
     state: AppState, demo: gr.Blocks, v: QueueView, select: Any, on_started: Any, outputs: Any
 ) -> None:
-    """Wire the view to the Monitor's run picker ``select``; after a resume the Monitor
-    redraws with ``on_started`` (it follows the active run)."""
+    """Wire the view to the Monitor's run picker ``select``; after a resume the Monitor shows
+    the resumed run with ``on_started(run_id)`` (and follows the active run from then on)."""
     guard = friendly(state.lang)
     private = {"api_visibility": "private", "show_progress": "hidden"}
     drawn = [getattr(v, name) for name in OUTPUTS]
@@ -139,8 +140,13 @@ def wire_queue_view(
         return queue_update(state, None, picked, chosen)
 
     @guard
-    def on_resume(picked: list[int] | None) -> str:
-        return resume_picked(state, picked)
+    def on_resume(picked: list[int] | None) -> tuple[str, int | None]:
+        run_id = resumable(state, picked)
+        return resume_picked(state, picked), run_id
+
+    @guard
+    def on_resumed(run_id: int | None) -> tuple:
+        return on_started(run_id)
 
     @guard
     def on_cancel(run_id: int | None) -> str:
@@ -153,8 +159,8 @@ def wire_queue_view(
     demo.load(on_redraw, [select, v.pick], drawn, **private)
     v.timer.tick(on_tick, inputs, drawn, **private)
     select.change(on_tick, inputs, drawn, **private)
-    v.resume.click(on_resume, select, v.status, **private).success(
-        on_started, None, outputs, **private
+    v.resume.click(on_resume, select, [v.status, v.resumed], **private).success(
+        on_resumed, v.resumed, outputs, **private
     ).then(on_redraw, [select, v.pick], drawn, **private)
     for button, handler in ((v.cancel, on_cancel), (v.move_up, on_move_up)):
         button.click(handler, v.pick, v.status, **private).then(

@@ -80,25 +80,31 @@ def plot_traces(page) -> int:
     return page.locator("#monitor-plot .js-plotly-plot .scatterlayer .trace").count()
 
 
-def test_train_monitor_and_try_it_in_a_browser(sync_api, app_url, tiny_model_dir, tmp_path):
-    shots = DOCS_SCREENSHOTS if os.environ.get("PTUNE_SCREENSHOTS") == "1" else tmp_path
-    shots.mkdir(parents=True, exist_ok=True)
+@pytest.fixture()
+def page(sync_api, app_url):
+    """A Chromium page on the served app."""
     with sync_api.sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            page.goto(app_url)
-            train_and_watch(page, str(tiny_model_dir), shots)
-            try_it(page, shots)
-            why(page)
-            compare(page, shots)
-            where_it_goes_wrong(page)
-            page.get_by_role("tab", name="Sweep").click()
-            page.locator("#sweep-start").wait_for()
-            few_shot(page, str(tiny_model_dir), shots)
+            opened = browser.new_page(viewport={"width": 1400, "height": 1000})
+            opened.set_default_timeout(UI_TIMEOUT_MS)
+            opened.goto(app_url)
+            yield opened
         finally:
             browser.close()
+
+
+def test_train_monitor_and_try_it_in_a_browser(page, tiny_model_dir, tmp_path):
+    shots = DOCS_SCREENSHOTS if os.environ.get("PTUNE_SCREENSHOTS") == "1" else tmp_path
+    shots.mkdir(parents=True, exist_ok=True)
+    train_and_watch(page, str(tiny_model_dir), shots)
+    try_it(page, shots)
+    why(page)
+    compare(page, shots)
+    where_it_goes_wrong(page)
+    page.get_by_role("tab", name="Sweep").click()
+    page.locator("#sweep-start").wait_for()
+    few_shot(page, str(tiny_model_dir), shots)
 
 
 def train_and_watch(page, model_dir: str, shots: Path) -> None:
@@ -199,17 +205,9 @@ def few_shot(page, model_dir: str, shots: Path) -> None:
     screenshot(page, shots, "fewshot.png")
 
 
-def test_queue_two_runs_and_resume_a_stopped_one_in_a_browser(sync_api, app_url, tiny_model_dir):
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1400, "height": 1000})
-            page.set_default_timeout(UI_TIMEOUT_MS)
-            page.goto(app_url)
-            queue_two(page, str(tiny_model_dir))
-            resume_stopped(page)
-        finally:
-            browser.close()
+def test_queue_two_runs_and_resume_a_stopped_one_in_a_browser(page, tiny_model_dir):
+    queue_two(page, str(tiny_model_dir))
+    resume_stopped(page)
 
 
 def start_run(page, name: str, steps: int, expect: str) -> None:
