@@ -19,4 +19,19 @@ ZH: dict[str, str] = {
     'queued); the Monitor tab lists the waiting runs':
         '运行 {id} 不在队列中等待（它已开始、已被取消，或从未排队）；监控页列'
         '出了等待中的运行',
+    'the database {path} stayed locked by another program past the busy timeout; wait for '
+    'the other program (a training run, a sqlite3 shell) to finish and try again':
+        '数据库 {path} 被另一个程序锁定，超过了等待时间；请等那个程序（训练运行或 sqlite3 命令行）'
+        '结束后再试',
+    'the database {path} is damaged ({error}); restore it from a backup or move it away and '
+    'start with a new one':
+        '数据库 {path} 已损坏（{error}）；请从备份恢复，或把它移开并使用新的数据库',
+    'database error on {path}: {error}':
+        '数据库 {path} 出错：{error}',
+    'adapter folder {folder} does not exist or is not a folder':
+        '适配器文件夹 {folder} 不存在或不是文件夹',
+    'adapter folder {folder} holds no files; save the adapter first':
+        '适配器文件夹 {folder} 中没有文件；请先保存适配器',
+    '{name} (#{id}) is still running; it cannot be resumed until it ends':
+        '{name}（#{id}）仍在运行；结束前无法继续',
 }  # fmt: skip
