@@ -10,28 +10,22 @@ also after the process that ran it ended.
 
 from __future__ import annotations
 
-import logging
 import shutil
-import threading
 from pathlib import Path
 from typing import Any
 
 from core.config import TrainConfig
 from core.data.loading import load_data
 from core.data.splits import split_label_counts
-from core.errors import BusyError, PTuneError, RunStateError
+from core.errors import RunStateError
 from core.fewshot.plan import ALL, FewShotConfig, Shot, check_plan
 from core.fewshot.results import counted, fewshot_results, point_of, run_result
 from core.messages import Message, say
-from core.training import jobs, runner
+from core.training import jobs
 from core.training.events import Callback
-from core.training.failures import describe_failure
-from core.training.recording import start_recorded
-from storage.errors import StorageError
+from core.training.groups import GroupHandle
 from storage.ownership import is_checkpoint
 from storage.store import Store
-
-log = logging.getLogger(__name__)
 
 KIND = "fewshot"
 NOUN = say("a few-shot experiment")
@@ -66,72 +60,39 @@ def fit_to_data(config: FewShotConfig) -> list[str]:
     ]
 
 
-class FewShotHandle:
+class FewShotHandle(GroupHandle):
     """An experiment in a background thread: ``stop()``, ``wait()``, ``status``, progress."""
 
     kind = KIND
     noun = NOUN
+    id_key = "experiment_id"
 
     def __init__(
         self, store: Store, config: FewShotConfig, experiment_id: int,
         callback: Callback | None, job: jobs.Job,
     ) -> None:  # fmt: skip
-        self.store = store
+        super().__init__(store, experiment_id, len(config.points), callback, job)
         self.config = config
-        self.experiment_id = self.sweep_id = experiment_id  # jobs and pages read sweep_id
-        self.callback = callback or (lambda event: None)
-        self.job = job
-        self.total = len(config.points)
-        self.done = 0
-        self.outcome: dict[str, Any] | None = None
-        self.thread = threading.Thread(target=self._run, name=f"ptune-fewshot-{experiment_id}")
-        self.thread.daemon = True
+        self.experiment_id = experiment_id
 
     @property
     def title(self) -> Message:
         return say("few-shot experiment {experiment}", experiment=self.experiment_id)
 
-    @property
-    def current(self) -> runner.RunHandle | None:
-        return self.job.run
-
-    @property
-    def status(self) -> str:
-        if self.outcome is not None:
-            return str(self.outcome["status"])
-        return "stopping" if self.job.stopping else "running"
-
-    def stop(self) -> None:
-        """Stop the current run at its next step (it is not counted); start no more."""
-        self.job.stop()
-
-    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
-        self.thread.join(timeout)
-        return self.outcome
-
-    def _run(self) -> None:
-        status, error = "failed", None
-        try:
-            done = set(counted([run_result(r) for r in self._runs()]))
-            self.done = len(done)
-            start = {"type": "fewshot_start", "experiment_id": self.experiment_id}
-            self.callback({**start, "total": self.total, "done": self.done})
-            for index, point in enumerate(self.config.points):
-                if self.job.stopping:
-                    break
-                if point not in done:
-                    self._run_point(index, *point)
-            status, error = self._final_status()
-        except Exception as exc:  # noqa: BLE001 - an experiment always ends with a status
-            log.exception("few-shot experiment %s failed", self.experiment_id)
-            error = describe_failure(exc)
-        finally:
-            self._finish(status, error)
-            jobs.release(self.job)
-        self.callback({"type": "fewshot_end", **(self.outcome or {})})
-
     def _runs(self) -> list[dict[str, Any]]:
         return self.store.list_runs(sweep_id=self.experiment_id)
+
+    def _start_event(self) -> dict[str, Any]:
+        self.finished = set(counted([run_result(r) for r in self._runs()]))
+        self.done = len(self.finished)
+        return {"total": self.total, "done": self.done}
+
+    def _points(self) -> None:
+        for index, point in enumerate(self.config.points):
+            if self.job.stopping:
+                break
+            if point not in self.finished:
+                self._run_point(index, *point)
 
     def _final_status(self) -> tuple[str, str | None]:
         if self.job.stopping:
@@ -144,19 +105,12 @@ class FewShotHandle:
             )
         return "succeeded", None
 
-    def _finish(self, status: str, error: str | None) -> None:
-        try:
-            self.store.finish_sweep(self.experiment_id, status, error=error)
-            self.outcome = fewshot_results(self.store, self.experiment_id)
-        except StorageError as exc:
-            log.error("could not record the end of experiment %s: %s", self.experiment_id, exc)
-            self.outcome = {"experiment_id": self.experiment_id, "status": status,
-                            "error": error, "runs": [], "curve": []}  # fmt: skip
+    def _results(self) -> dict[str, Any]:
+        return fewshot_results(self.store, self.experiment_id)
 
     def _run_point(self, index: int, method: str, k: Shot, seed: int) -> None:
         name = run_name(self.experiment_id, method, k, seed)
-        config = TrainConfig(**self.config.values(method, k, seed, name))
-        run_id = self._start(config)
+        run_id = self._train(TrainConfig(**self.config.values(method, k, seed, name)))
         if run_id is None:
             return
         run = self.store.get_run(run_id)
@@ -165,23 +119,6 @@ class FewShotHandle:
             _drop_checkpoint(run)
         event = {"type": "fewshot_point", "index": index, "total": self.total, "done": self.done}
         self.callback({**event, **run_result(run)})
-
-    def _start(self, config: TrainConfig) -> int | None:
-        try:
-            run_id, handle = start_recorded(
-                self.store, config, self.callback, sweep_id=self.experiment_id, job=self.job
-            )
-        except BusyError:  # stopped between two points
-            return None
-        except PTuneError as exc:
-            run_id = self.store.create_run(
-                name=config.name or "", method=config.method, base_model=config.model,
-                dataset=str(config.data), config=config.to_dict(), sweep_id=self.experiment_id,
-            )  # fmt: skip
-            self.store.finish_run(run_id, "failed", error=str(exc))  # English, as stored
-            return run_id
-        handle.wait()
-        return run_id
 
 
 def _drop_checkpoint(run: dict[str, Any]) -> None:

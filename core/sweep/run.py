@@ -19,13 +19,12 @@ import argparse
 import json
 import logging
 import sys
-import threading
 from typing import Any
 
 from core import train as train_cli
 from core.config import TrainConfig
-from core.errors import BusyError, ConfigError, PTuneError
-from core.messages import say
+from core.errors import ConfigError, PTuneError
+from core.messages import Message, say
 from core.sweep.grid import (
     DEFAULT_LENGTHS,
     LENGTH,
@@ -40,10 +39,9 @@ from core.sweep.grid import (
     read_values,
     sweep_problems,
 )
-from core.training import jobs, runner
+from core.training import jobs
 from core.training.events import Callback
-from core.training.failures import describe_failure
-from core.training.recording import start_recorded
+from core.training.groups import GroupHandle
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -107,71 +105,28 @@ def active_sweep() -> SweepHandle | None:
     return None if view is None else view.sweep
 
 
-class SweepHandle:
+class SweepHandle(GroupHandle):
     """A sweep in a background thread: ``stop()``, ``wait()``, ``status``, ``done``/``total``."""
 
     kind = "sweep"
-    noun = "a sweep"
+    noun = say("a sweep")
 
     def __init__(
         self, store: Store, config: SweepConfig, sweep_id: int, callback: Callback | None,
         job: jobs.Job,
     ) -> None:  # fmt: skip
-        self.store = store
-        self.job = job  # the device this sweep holds; its runs are the job's children
+        super().__init__(store, sweep_id, len(config.points), callback, job)
         self.config = config
-        self.sweep_id = sweep_id
-        self.callback = callback or (lambda event: None)
-        self.total = len(config.points)
-        self.done = 0
-        self.outcome: dict[str, Any] | None = None
-        self.thread = threading.Thread(target=self._run, name=f"ptune-sweep-{sweep_id}")
-        self.thread.daemon = True
 
     @property
-    def title(self) -> str:
-        return f"sweep {self.sweep_id}"
+    def title(self) -> Message:
+        return say("sweep {sweep}", sweep=self.sweep_id)
 
-    @property
-    def stop_event(self) -> threading.Event:
-        return self.job.stop_event
-
-    @property
-    def current(self) -> runner.RunHandle | None:
-        """The run of the point training now, if any."""
-        return self.job.run
-
-    @property
-    def status(self) -> str:
-        if self.outcome is not None:
-            return str(self.outcome["status"])
-        return "stopping" if self.job.stopping else "running"
-
-    def stop(self) -> None:
-        """Stop the current run at its next step boundary (it still saves); start no more."""
-        self.job.stop()
-
-    def wait(self, timeout: float | None = None) -> dict[str, Any] | None:
-        """Wait for the sweep to end; its results (None if still running after ``timeout``)."""
-        self.thread.join(timeout)
-        return self.outcome
-
-    def _run(self) -> None:
-        status, error = "failed", None
-        try:
-            self.callback({"type": "sweep_start", "sweep_id": self.sweep_id, "total": self.total})
-            for index, (length, lr) in enumerate(self.config.points):
-                if self.job.stopping:
-                    break
-                self._run_point(index, length, lr)
-            status, error = self._final_status()
-        except Exception as exc:  # noqa: BLE001 - a sweep always ends with a recorded status
-            log.exception("sweep %s failed", self.sweep_id)
-            error = describe_failure(exc)
-        finally:
-            self._finish(status, error)
-            jobs.release(self.job)
-        self.callback({"type": "sweep_end", **(self.outcome or {})})
+    def _points(self) -> None:
+        for index, (length, lr) in enumerate(self.config.points):
+            if self.job.stopping:
+                break
+            self._run_point(index, length, lr)
 
     def _final_status(self) -> tuple[str, str | None]:
         if self.job.stopping:
@@ -184,45 +139,22 @@ class SweepHandle:
             )
         return "succeeded", None
 
+    def _results(self) -> dict[str, Any]:
+        return sweep_results(self.store, self.sweep_id)
+
     def _finish(self, status: str, error: str | None) -> None:
-        try:
-            self.store.finish_sweep(self.sweep_id, status, error=error)
-            self.outcome = sweep_results(self.store, self.sweep_id)
-        except StorageError as exc:
-            log.error("could not record the end of sweep %s: %s", self.sweep_id, exc)
-            self.outcome = {"sweep_id": self.sweep_id, "status": status, "error": error,
-                            "runs": [], "best": None}  # fmt: skip
+        super()._finish(status, error)
+        if self.outcome is not None:
+            self.outcome.setdefault("best", None)
 
     def _run_point(self, index: int, length: int, lr: float) -> None:
         values = self.config.values(length, lr, run_name(self.sweep_id, length, lr))
-        run_id = self._start(TrainConfig(**values))
+        run_id = self._train(TrainConfig(**values))
         if run_id is None:
             return
         self.done += 1
         result = run_result(self.store.get_run(run_id))
         self.callback({"type": "sweep_point", "index": index, "total": self.total, **result})
-
-    def _start(self, config: TrainConfig) -> int | None:
-        """Train one point to its end; its run id (None when the sweep was stopped first)."""
-        try:
-            run_id, handle = start_recorded(
-                self.store, config, self.callback, sweep_id=self.sweep_id, job=self.job
-            )
-        except BusyError:  # stopped between two points: the job starts no further runs
-            return None
-        except PTuneError as exc:
-            return self._record_failure(config, str(exc))
-        handle.wait()
-        return run_id
-
-    def _record_failure(self, config: TrainConfig, reason: str) -> int:
-        """A point that could not start is recorded as a failed run with the reason."""
-        run_id = self.store.create_run(
-            name=config.name or "", method=config.method, base_model=config.model,
-            dataset=str(config.data), config=config.to_dict(), sweep_id=self.sweep_id,
-        )  # fmt: skip
-        self.store.finish_run(run_id, "failed", error=reason)
-        return run_id
 
 
 def start_sweep(store: Store, config: SweepConfig, callback: Callback | None = None) -> SweepHandle:
