@@ -99,6 +99,29 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def group_parser(
+    prog: str, description: str, not_for: dict[str, str], helps: dict[str, str]
+) -> argparse.ArgumentParser:
+    """This command's flags for the settings a group of runs shares (a sweep, a few-shot
+    experiment): the flags in ``not_for`` hidden (the group sets them per run), ``helps``
+    replacing the help of others (by destination)."""
+    parser = build_parser()
+    parser.prog, parser.description = prog, description
+    for action in parser._actions:
+        if action.dest in not_for:
+            action.help = argparse.SUPPRESS
+        elif action.dest in helps:
+            action.help = helps[action.dest]
+    return parser
+
+
+def refuse_flags(args: argparse.Namespace, not_for: dict[str, str]) -> None:
+    """ConfigError with the message of the first flag given that the command does not take."""
+    for dest, message in not_for.items():
+        if getattr(args, dest, None) is not None:
+            raise ConfigError(message)
+
+
 def config_from_args(args: argparse.Namespace) -> TrainConfig:
     """Merge the YAML file and the flags (flags win) into a checked TrainConfig.
 

@@ -243,6 +243,7 @@ def test_the_command_line_ends_with_one_json_line(tmp_path, data, tiny_model_dir
         (["--shots", "8,lots"], "'lots' is neither a whole number nor 'all'"),
         (["--methods", "lora,magic"], "'magic' is not a method"),
         (["--resume-experiment", "3"], "continues an experiment in a database; add --db"),
+        (["--out", "/tmp/one-folder"], "--out does not apply; each run gets its own folder"),
     ],
 )
 def test_the_command_line_says_what_is_wrong(tmp_path, data, flags, message, capsys):

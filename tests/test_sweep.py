@@ -354,6 +354,7 @@ def test_the_command_line_rejects_bad_input_with_exit_code_2(tmp_path, capsys):
         "has no prompt length to sweep": ["--method", "lora"],
         "--lr does not apply to a sweep; give the learning rates with --lrs": ["--lr", "0.1"],
         "learning rates: 'fast' is not a number": ["--lrs", "fast"],
+        "--out does not apply to a sweep; each run gets its own folder": ["--out", "one"],
     }
     for message, extra in cases.items():
         code, out, err = cli(capsys, "--data", "x.csv", "--db", db, *extra)

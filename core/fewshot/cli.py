@@ -47,32 +47,27 @@ NOT_FOR_FEWSHOT = {
     "resume": "--resume does not apply; resume an experiment with --resume-experiment",
     "resume_run": "--resume-run does not apply; resume an experiment with --resume-experiment",
     "init_from": "--init-from does not apply; every run starts fresh",
+    "out": "--out does not apply; each run gets its own folder beside the database",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     """``python -m core.train``'s flags for the shared settings, plus the plan."""
-    parser = train_cli.build_parser()
-    parser.prog = "python -m core.fewshot"
-    parser.description = (
+    hidden = {**NOT_FOR_FEWSHOT, **{f"m_{name}": "" for name in train_cli.method_fields()}}
+    parser = train_cli.group_parser(
+        "python -m core.fewshot",
         "How much data does a method need? Train every method on k examples per class, for "
         "several k and seeds, and report accuracy against k, recorded as a few-shot experiment "
-        "in the PTune Studio database."
+        "in the PTune Studio database.",
+        hidden,
+        {
+            "db": "the PTune Studio database (default: the one the app uses)",
+            "name": "a name for the experiment",
+            "batch_size": f"examples per optimizer step (default here: {DEFAULT_BATCH})",
+            "eval_sample_rows": "evaluate on at most this many validation (and test) rows, the "
+            f"same for every run (default here: {DEFAULT_EVAL_ROWS})",
+        },
     )
-    for action in parser._actions:
-        if action.dest in NOT_FOR_FEWSHOT or action.dest.startswith("m_"):
-            action.help = argparse.SUPPRESS
-        elif action.dest == "db":
-            action.help = "the PTune Studio database (default: the one the app uses)"
-        elif action.dest == "name":
-            action.help = "a name for the experiment"
-        elif action.dest == "batch_size":
-            action.help = f"examples per optimizer step (default here: {DEFAULT_BATCH})"
-        elif action.dest == "eval_sample_rows":
-            action.help = (
-                "evaluate on at most this many validation (and test) rows, the same for every "
-                f"run (default here: {DEFAULT_EVAL_ROWS})"
-            )
     group = parser.add_argument_group("few-shot experiment")
     group.add_argument(
         "--methods", default=",".join(DEFAULT_METHODS),
@@ -100,9 +95,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> FewShotConfig:
     """The experiment the flags describe; ConfigError naming every problem."""
-    for dest, message in NOT_FOR_FEWSHOT.items():
-        if getattr(args, dest, None) is not None:
-            raise ConfigError(message)
+    train_cli.refuse_flags(args, NOT_FOR_FEWSHOT)
     stray = [
         name for name in train_cli.method_fields() if getattr(args, f"m_{name}", None) is not None
     ]

@@ -205,6 +205,7 @@ class FewShotConfig(ConfigBase):
             "keep_best": False,
             "early_stopping_patience": 0,
             "name": name,
+            "out": None,  # each run gets its own folder from the store
         }
 
     def experiment_name(self) -> str:

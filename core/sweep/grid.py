@@ -201,7 +201,7 @@ class SweepConfig(ConfigBase):
         if length is not None:
             options[LENGTH] = length
         return {**dataclasses.asdict(self.base), "method": self.method, "lr": lr,
-                "method_options": options, "name": name}  # fmt: skip
+                "method_options": options, "name": name, "out": None}  # fmt: skip
 
     def sweep_name(self) -> str:
         data = Path(str(self.base.data)).name or str(self.base.data)

@@ -23,7 +23,7 @@ from typing import Any
 
 from core import train as train_cli
 from core.config import TrainConfig
-from core.errors import ConfigError, PTuneError
+from core.errors import PTuneError
 from core.messages import Message, say
 from core.sweep.grid import (
     DEFAULT_LENGTHS,
@@ -200,24 +200,22 @@ NOT_FOR_SWEEPS = {
     f"m_{LENGTH}": "--num-virtual-tokens does not apply to a sweep; give them with --lengths",
     "resume": "--resume does not apply to a sweep; start the sweep again",
     "resume_run": "--resume-run does not apply to a sweep; resume a single run with core.train",
+    "out": "--out does not apply to a sweep; each run gets its own folder beside the database",
 }
 
 
 def build_parser() -> argparse.ArgumentParser:
     """``python -m core.train``'s flags for the shared settings, plus the grid."""
-    parser = train_cli.build_parser()
-    parser.prog = "python -m core.sweep"
-    parser.description = (
+    parser = train_cli.group_parser(
+        "python -m core.sweep",
         "Train one run per prompt length x learning rate of a prompt method, one after "
-        "another, recorded as a sweep in the PTune Studio database."
+        "another, recorded as a sweep in the PTune Studio database.",
+        NOT_FOR_SWEEPS,
+        {
+            "db": "the PTune Studio database (default: the one the app uses)",
+            "name": "a name for the sweep",
+        },  # fmt: skip
     )
-    for action in parser._actions:
-        if action.dest in NOT_FOR_SWEEPS:
-            action.help = argparse.SUPPRESS
-        elif action.dest == "db":
-            action.help = "the PTune Studio database (default: the one the app uses)"
-        elif action.dest == "name":
-            action.help = "a name for the sweep"
     group = parser.add_argument_group("sweep")
     group.add_argument(
         "--lengths", default=",".join(map(str, DEFAULT_LENGTHS)),
@@ -232,9 +230,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> SweepConfig:
     """The sweep described by the flags (ConfigError for flags a sweep does not take)."""
-    for dest, message in NOT_FOR_SWEEPS.items():
-        if getattr(args, dest, None) is not None:
-            raise ConfigError(message)
+    train_cli.refuse_flags(args, NOT_FOR_SWEEPS)
     base = train_cli.config_from_args(args)
     lrs = parse_lrs(args.lrs) if args.lrs.strip() else None
     return SweepConfig(base=base, method=base.method, lengths=tuple(parse_lengths(args.lengths)),
