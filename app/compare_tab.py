@@ -66,7 +66,12 @@ def show_comparison(
     rows = compare_rows(state.store, [int(i) for i in run_ids])
     shown = [row for row in rows if row["status"] in PREDICTABLE]
     warnings = [
-        state.text("cmp_no_results", run_id=row["run_id"], name=row["name"], status=row["status"])
+        state.text(
+            "cmp_no_results",
+            run_id=row["run_id"],
+            name=row["name"],
+            status=state.translate(row["status"]),
+        )
         for row in rows
         if row["status"] not in PREDICTABLE
     ]

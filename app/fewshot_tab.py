@@ -80,7 +80,7 @@ def runs_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
             method_title(r["method"], state.lang),
             _k(state, r["shots"]),
             r["seed"],
-            r["status"],
+            state.translate(r["status"]),
             _score(r["eval_accuracy"]),
             _score(r["eval_f1"]),
             "" if r["train_seconds"] is None else duration(r["train_seconds"]),
@@ -116,7 +116,7 @@ def status_text(state: AppState, outcome: Outcome | None) -> str:
         return state.text("fewshot_none")
     line = state.text(
         "fewshot_line", experiment_id=outcome["experiment_id"], name=outcome["name"],
-        status=outcome["status"], done=outcome["done"], planned=outcome["planned"],
+        status=state.translate(outcome["status"]), done=outcome["done"], planned=outcome["planned"],
         steps=outcome.get("steps") or "?",
     )  # fmt: skip
     line += _current(state, outcome)
@@ -137,7 +137,7 @@ def resumable(outcome: Outcome | None) -> bool:
 def choices(state: AppState) -> list[tuple[str, int]]:
     """Few-shot experiments for the picker, newest first (sweeps have their own tab)."""
     return [
-        (f"#{s['id']} {s['name']} · {s['status']}", s["id"])
+        (f"#{s['id']} {s['name']} · {state.translate(s['status'])}", s["id"])
         for s in state.store.list_sweeps(limit=LIST_LIMIT, kind=KIND)
     ]
 

@@ -50,7 +50,7 @@ def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
         accuracy = (run.get("metrics") or {}).get("eval_accuracy")
         seconds = _seconds(run)
         rows.append([
-            run["id"], run["name"], run["status"], run["method"],
+            run["id"], run["name"], state.translate(run["status"]), run["method"],
             "" if accuracy is None else f"{accuracy:.3f}",
             "" if seconds is None else duration(seconds), state.translate(run.get("error") or ""),
         ])  # fmt: skip
@@ -143,7 +143,7 @@ def status_text(state: AppState, run: dict[str, Any] | None) -> str:
         run_id=run["id"],
         name=run["name"],
         method=run["method"],
-        status=run["status"],
+        status=state.translate(run["status"]),
     )
 
 

@@ -77,7 +77,9 @@ def cancel(state: AppState, run_id: int) -> str:
     if run["status"] in ("queued", "running"):
         raise RunStateError(state.text("cancel_running", run_id=run_id))
     if run["status"] != "waiting":
-        raise RunStateError(state.text("not_waiting", run_id=run_id, status=run["status"]))
+        raise RunStateError(
+            state.text("not_waiting", run_id=run_id, status=state.translate(run["status"]))
+        )
     if state.store.cancel_waiting(run_id):
         return state.text("cancelled_new", run_id=run_id, name=run["name"])
     status = state.store.get_run(run_id)["status"]
@@ -88,7 +90,9 @@ def move_up(state: AppState, run_id: int) -> str:
     """Move a waiting run one place towards the front; what happened."""
     run = state.store.get_run(run_id)
     if run["status"] != "waiting":
-        raise RunStateError(state.text("not_waiting", run_id=run_id, status=run["status"]))
+        raise RunStateError(
+            state.text("not_waiting", run_id=run_id, status=state.translate(run["status"]))
+        )
     return state.text("moved_up", run_id=run_id, position=state.store.move_up(run_id))
 
 

@@ -126,7 +126,7 @@ def results_table(state: AppState, results: list[dict[str, Any]], best: Any) -> 
                 r["run_id"],
                 r[sweep.LENGTH],
                 "" if r["lr"] is None else lr_label(r["lr"]),
-                r["status"],
+                state.translate(r["status"]),
                 "" if accuracy is None else f"{accuracy:.4f}",
                 "" if f1 is None else f"{f1:.4f}",
                 "" if seconds is None else duration(seconds),
@@ -169,7 +169,7 @@ def status_text(state: AppState, outcome: dict[str, Any] | None) -> str:
         sweep_id=outcome["sweep_id"],
         name=outcome["name"],
         method=outcome["method"],
-        status=outcome["status"],
+        status=state.translate(outcome["status"]),
         done=sum(r["status"] not in ("queued", "running") for r in runs),
         total=_planned(outcome),
     )
@@ -199,7 +199,7 @@ def status_text(state: AppState, outcome: dict[str, Any] | None) -> str:
 def sweep_choices(state: AppState) -> list[tuple[str, int]]:
     """Past and running sweeps for the picker, newest first."""
     return [
-        (f"#{s['id']} {s['name']} · {s['status']}", s["id"])
+        (f"#{s['id']} {s['name']} · {state.translate(s['status'])}", s["id"])
         for s in state.store.list_sweeps(limit=SWEEP_LIST_LIMIT, kind="sweep")
     ]
 

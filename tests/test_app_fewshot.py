@@ -374,7 +374,7 @@ def test_the_status_line_reads_in_chinese_and_a_deleted_experiment_is_let_go(tmp
     state.store.finish_sweep(experiment_id, "failed", error="no run finished; the first one "
                              "said: out of memory")  # fmt: skip
     status, table, *_, resume_button, view = show(state, None, experiment_id)
-    assert f"小样本实验 #{experiment_id} **curve**：failed · 已完成 0 / 2 次运行" in status
+    assert f"小样本实验 #{experiment_id} **curve**：已失败 · 已完成 0 / 2 次运行" in status
     assert "“继续实验”会训练剩下的 2 次运行" in status
     assert "注意：已略去每类 64 个样本的点：类别 'positive' 只有 20 行训练数据" in status
     assert "实验出错：没有一次运行完成；第一次运行的报错：out of memory" in status
