@@ -23,7 +23,13 @@ def test_migrations_create_schema_and_reopen_is_fine(tmp_path):
         assert again.get_run(run_id)["name"] == "run"
         applied = [m.name for m in migrations.applied(again.db)]
         assert applied == migration_names()
-        assert applied == ["m001_initial", "m002_sweeps_and_resume", "m003_sweeps", "m004_queue"]
+        assert applied == [
+            "m001_initial",
+            "m002_sweeps_and_resume",
+            "m003_sweeps",
+            "m004_queue",
+            "m005_group_kinds",
+        ]
         sets = again.db.execute("SELECT DISTINCT migration_set FROM _sqlite_migrations")
         assert [row[0] for row in sets] == [MIGRATION_SET]
 
