@@ -26,6 +26,10 @@ DEFAULT_CHOICES = {
     ("app/state.py", "ptuning_v2"),  # the method the Train tab starts on
     ("bench/techniques.py", "ptuning_v2"),  # the method whose techniques it measures
     ("bench/load.py", "lora"),  # the method it trains while clients predict (--method)
+    # the methods a few-shot experiment compares by default: P-Tuning v2, LoRA, the baseline
+    ("core/fewshot/plan.py", "ptuning_v2"),
+    ("core/fewshot/plan.py", "lora"),
+    ("core/fewshot/plan.py", "head_only"),
 }
 """The only places outside core/methods/ that may name a method: a default choice each."""
 ORDINARY_WORDS = {"adapter"}
