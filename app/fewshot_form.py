@@ -12,16 +12,13 @@ from __future__ import annotations
 from typing import Any
 
 from app import confine, forms
-from app.datasets import load_bundle
 from app.errors import FormProblems
 from app.estimate import MINILM_PARAMS, duration, guessed_speed, measured_speed
+from app.preflight import group_base, problem_sentence
 from app.state import AppState
 from core import fewshot
-from core.checks import draft
 from core.config import Problem, TrainConfig
-from core.errors import DataError, message_of
 from core.fewshot.run import KIND
-from core.messages import say
 from core.modeling import DEFAULT_MODEL
 from core.training import jobs
 
@@ -31,14 +28,6 @@ MIRRORED = {"max_steps": "steps", "eval_every": "steps", "shots_per_class": "sho
             "seed": "seeds"}  # fmt: skip
 """Run settings the plan sets from one of its own: a problem of the run's setting repeats the
 plan's (``steps=0`` makes ``max_steps=0``), so only the plan's is listed."""
-
-
-def _sentence(problem: Problem) -> str:
-    """A problem as the form lists it: its setting's label (when it has one) and what is wrong,
-    kept translatable."""
-    if problem.label is None:
-        return problem.message
-    return say("{label}: {message}", label=problem.label, message=problem.message)
 
 
 def _methods(values: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -78,7 +67,7 @@ def fewshot_from_form(state: AppState, values: dict[str, Any]) -> fewshot.FewSho
     """The form as a checked experiment; FormProblems lists every problem at once."""
     base = base_values(values)
     refused = confine.path_problems(state, base)
-    problems = [*map(_sentence, refused)]
+    problems = [*map(problem_sentence, refused)]
     methods, method_problems = _methods(values)
     shots, shot_problems = fewshot.read_shots(values.get("shots") or "")
     problems += method_problems + shot_problems
@@ -89,15 +78,9 @@ def fewshot_from_form(state: AppState, values: dict[str, Any]) -> fewshot.FewSho
     seeds = _number(values.get("seeds"), fewshot.DEFAULT_SEEDS)
     steps = _number(values.get("steps"), fewshot.DEFAULT_STEPS)
     name = (values.get("name") or "").strip() or None
-    # A refused model folder is not read: the plan is checked against the default model.
-    model_refused = any(problem.setting == "model" for problem in refused)
-    checked_base = {**base, "model": DEFAULT_MODEL} if model_refused else base
-    problems += map(_sentence, _plan_problems(checked_base, methods, shots, seeds, steps, name))
-    if str(base.get("data") or "").strip() and not confine.data_refusal(state, base["data"]):
-        try:
-            load_bundle(state, draft(TrainConfig, base))
-        except DataError as exc:
-            problems.append(message_of(exc))
+    checked_base, data_problems = group_base(state, base, refused)
+    plan = _plan_problems(checked_base, methods, shots, seeds, steps, name)
+    problems += [*map(problem_sentence, plan), *data_problems]
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
     return fewshot.FewShotConfig(

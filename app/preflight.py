@@ -1,4 +1,5 @@
-"""The one check before a run starts, shared by the Train tab and the HTTP ``/train``.
+"""The one check before a run starts, shared by the Train tab and the HTTP ``/train``, and
+the checks the forms that start a group of runs (Sweep, Few-shot) share.
 
 Settings and data are checked together, every problem at once: the data is loaded as training
 will load it, so a request that could never train (a missing file, a single class, a file that
@@ -14,10 +15,11 @@ from app.datasets import load_bundle
 from app.errors import FormProblems
 from app.state import AppState
 from core.checks import draft
-from core.config import TrainConfig, parse_tasks
+from core.config import Problem, TrainConfig, parse_tasks
 from core.data.splits import DataBundle
 from core.errors import DataError, message_of
 from core.messages import say
+from core.modeling import DEFAULT_MODEL
 from core.training.multitask import combine
 
 
@@ -54,3 +56,31 @@ def _sources(values: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tasks, dict) and tasks:
         return tasks
     return {"": data} if data else {}
+
+
+def problem_sentence(problem: Problem) -> str:
+    """A problem as a form lists it: its setting's label (when it has one) and what is wrong,
+    kept translatable."""
+    if problem.label is None:
+        return problem.message
+    return say("{label}: {message}", label=problem.label, message=problem.message)
+
+
+def group_base(
+    state: AppState, base: dict[str, Any], refused: list[Problem]
+) -> tuple[dict[str, Any], list[str]]:
+    """For a form that starts a group of runs (a sweep, a few-shot experiment): the base
+    settings its plan is checked against, and the dataset's problem if it cannot train.
+
+    A refused model folder is never read: the plan is checked against the default model then.
+    A refused dataset is not loaded (its refusal is already among ``refused``).
+    """
+    model_refused = any(problem.setting == "model" for problem in refused)
+    checked = {**base, "model": DEFAULT_MODEL} if model_refused else base
+    problems: list[str] = []
+    if str(base.get("data") or "").strip() and not confine.data_refusal(state, base["data"]):
+        try:
+            load_bundle(state, draft(TrainConfig, base))
+        except DataError as exc:
+            problems.append(message_of(exc))
+    return checked, problems

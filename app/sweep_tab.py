@@ -14,19 +14,15 @@ import gradio as gr
 import pandas as pd
 
 from app import confine, forms
-from app.datasets import load_bundle
 from app.errors import FormProblems, friendly
 from app.estimate import duration
 from app.i18n import t
+from app.preflight import group_base, problem_sentence
 from app.state import DEMO_DATA, AppState, dataset_choices
 from app.sweep_plots import lr_label, sweep_figure
 from core import sweep
-from core.checks import draft
-from core.config import Problem, TrainConfig
-from core.errors import DataError, message_of
-from core.messages import say
+from core.config import TrainConfig
 from core.methods import METHODS
-from core.modeling import DEFAULT_MODEL
 from core.training import jobs
 
 POLL_SECONDS = 2.0
@@ -40,14 +36,6 @@ FORM = ("data", "model", "method", "lengths", "lrs", "max_steps", "budget", "nam
 def lrs_text(method: str) -> str:
     """The default learning rates of a prompt method, as the form shows them."""
     return ",".join(lr_label(lr) for lr in sweep.default_lrs(method))
-
-
-def _sentence(problem: Problem) -> str:
-    """One problem as the sweep form lists it: its setting's label (when it has one) and what
-    is wrong, kept translatable."""
-    if problem.label is None:
-        return problem.message
-    return say("{label}: {message}", label=problem.label, message=problem.message)
 
 
 def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfig:
@@ -67,20 +55,13 @@ def sweep_from_form(state: AppState, values: dict[str, Any]) -> sweep.SweepConfi
     if problems and not lengths:
         lengths = list(sweep.DEFAULT_LENGTHS)  # unreadable: check the rest against the defaults
     refused = confine.path_problems(state, base)
-    problems = [*map(_sentence, refused), *problems]
+    problems = [*map(problem_sentence, refused), *problems]
     lrs, lr_problems = sweep.read_values(values.get("lrs") or "", whole=False)
     problems += lr_problems
     method, name = str(base.pop("method", "")), (values.get("name") or "").strip() or None
-    # A refused model folder is not read: the grid is checked against the default model.
-    model_refused = any(problem.setting == "model" for problem in refused)
-    checked_base = {**base, "model": DEFAULT_MODEL} if model_refused else base
+    checked_base, data_problems = group_base(state, base, refused)
     grid = sweep.sweep_problems(checked_base, method, lengths, lrs or None, name)
-    problems += map(_sentence, grid)
-    if str(base.get("data") or "").strip() and not confine.data_refusal(state, base["data"]):
-        try:
-            load_bundle(state, draft(TrainConfig, base))
-        except DataError as exc:
-            problems.append(message_of(exc))
+    problems += [*map(problem_sentence, grid), *data_problems]
     if problems:
         raise FormProblems(list(dict.fromkeys(problems)))
     return sweep.SweepConfig(

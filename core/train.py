@@ -10,6 +10,7 @@ import argparse
 import dataclasses
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, cast
 
@@ -211,6 +212,35 @@ class ProgressBar:
             )
         elif kind == "end" and self.bar is not None:
             self.bar.close()
+
+
+class PointLines:
+    """One line on standard error per finished run of a group (a sweep, a few-shot
+    experiment), beside the runs' own progress bars: ``run 3 of 12 (POINT): STATUS, accuracy``.
+
+    ``event`` is the group's event for a finished run, ``point`` says which run it was;
+    ``always`` prints the lines under ``--quiet`` too (which only hides the progress bars).
+    """
+
+    def __init__(
+        self, enabled: bool, event: str, point: Callable[[dict[str, Any]], str],
+        always: bool = False,
+    ) -> None:  # fmt: skip
+        self.enabled = enabled or always
+        self.event = event
+        self.point = point
+        self.bar = ProgressBar(enabled)
+
+    def __call__(self, event: dict[str, Any]) -> None:
+        self.bar(event)
+        if self.enabled and event["type"] == self.event:
+            accuracy = event["eval_accuracy"]
+            score = "" if accuracy is None else f", accuracy {accuracy:.4f}"
+            print(
+                f"run {event['index'] + 1} of {event['total']} ({self.point(event)}): "
+                f"{event['status']}{score}",
+                file=sys.stderr,
+            )
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -118,23 +118,8 @@ def config_from_args(args: argparse.Namespace) -> FewShotConfig:
                          seeds=args.seeds, steps=args.steps, name=base.name)  # fmt: skip
 
 
-class PointLines:
-    """One line on standard error per finished run, beside the runs' own progress bars."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = train_cli.ProgressBar(enabled)
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.bar(event)
-        if event["type"] == "fewshot_point":
-            accuracy = event["eval_accuracy"]
-            score = "" if accuracy is None else f", accuracy {accuracy:.4f}"
-            print(
-                f"run {event['index'] + 1} of {event['total']} ({event['method']}, "
-                f"k={event['shots']}, seed {event['seed']}): {event['status']}{score}",
-                file=sys.stderr,
-            )
+def _point(event: dict[str, Any]) -> str:
+    return f"{event['method']}, k={event['shots']}, seed {event['seed']}"
 
 
 def _resume_args(args: argparse.Namespace) -> None:
@@ -152,8 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = config_from_args(args)
             store = Store(args.db)
-        outcome = run_fewshot(store, config, PointLines(not args.quiet),  # type: ignore[arg-type]
-                              resume=args.resume_experiment)  # fmt: skip
+        lines = train_cli.PointLines(not args.quiet, "fewshot_point", _point, always=True)
+        outcome = run_fewshot(store, config, lines, resume=args.resume_experiment)  # type: ignore[arg-type]
     except (PTuneError, StorageError, TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

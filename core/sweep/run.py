@@ -237,31 +237,18 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
                        lrs=None if lrs is None else tuple(lrs), name=base.name)  # fmt: skip
 
 
-class PointLines:
-    """One line on standard error per finished run, beside the runs' own progress bars."""
-
-    def __init__(self, enabled: bool) -> None:
-        self.enabled = enabled
-        self.bar = train_cli.ProgressBar(enabled)
-
-    def __call__(self, event: dict[str, Any]) -> None:
-        self.bar(event)
-        if self.enabled and event["type"] == "sweep_point":
-            accuracy = event["eval_accuracy"]
-            score = "" if accuracy is None else f", accuracy {accuracy:.4f}"
-            print(
-                f"run {event['index'] + 1} of {event['total']} (P={event[LENGTH]}, "
-                f"lr={event['lr']:g}): {event['status']}{score}",
-                file=sys.stderr,
-            )
-
-
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         config = config_from_args(args)
         store = Store(args.db)
-        outcome = run_sweep(store, config, PointLines(not args.quiet))
+        outcome = run_sweep(
+            store,
+            config,
+            train_cli.PointLines(
+                not args.quiet, "sweep_point", lambda e: f"P={e[LENGTH]}, lr={e['lr']:g}"
+            ),
+        )
     except (PTuneError, StorageError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
