@@ -44,6 +44,8 @@ def cell(entry: dict) -> str:
         return "-"
     mean, spread = 100 * entry["accuracy_mean"], 100 * (entry["accuracy_std"] or 0.0)
     partial = "" if entry["runs"] == entry["planned"] else f" ({entry['runs']}/{entry['planned']})"
+    if entry["runs"] == 1:  # one seed: no spread to show
+        return f"{mean:.1f}{partial}"
     return f"{mean:.1f} ± {spread:.1f}{partial}"
 
 
@@ -68,7 +70,8 @@ def section(data: Path, outcome: dict, command: str, wall: float, runs: int) -> 
     return (
         f"## Few-shot learning curves on {name}\n\n"
         f"Measured {day} on {machine()}; base model all-MiniLM-L6-v2. Each cell is the mean dev "
-        "accuracy (%) over the seeds, ± their standard deviation; every run trains the same "
+        "accuracy (%) over the seeds, ± their standard deviation (with one seed, its accuracy); "
+        "every run trains the same "
         "number of steps with its method's default settings and is evaluated once, at its end "
         "(no weights chosen on dev). k is the number of training examples per class; 'all' "
         "trains on every training row for the same steps. Seconds per run: training only, mean "
