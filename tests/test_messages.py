@@ -138,7 +138,10 @@ def _untranslatable(tree: ast.AST, in_data: bool) -> list[str]:
 ENGLISH_ONLY = {
     "core/train.py": "command-line flags, read in a terminal",
     "core/fewshot/cli.py": "command-line flags, read in a terminal",
-    "core/serve.py": "answers to HTTP clients of a served model",
+    "core/serve/checks.py": "answers to HTTP clients of a served model",
+    "core/serve/app.py": "answers to HTTP clients of a served model",
+    "core/serve/server.py": "command-line flags of a served model, read in a terminal",
+    "core/serve/cli.py": "command-line flags, read in a terminal",
 }
 """Modules whose messages only a terminal or an HTTP client reads: they stay English."""
 

@@ -39,7 +39,7 @@ MODULES = [
     "app/tryit_tab.py",
     "app/sweep_tab.py",
 ]
-"""Modules whose person-facing sentences are translatable. ``core/serve.py`` and
+"""Modules whose person-facing sentences are translatable. ``core/serve/`` and
 ``core/train.py`` are left out on purpose: their messages go to HTTP clients and the command
 line, never to the app's interface."""
 

@@ -15,7 +15,8 @@ from conftest import load_tiny_model, save_test_adapter
 from core.analysis.predict import Predictor
 from core.errors import ConfigError
 from core.methods import METHODS
-from core.serve import PredictServer, main, make_server
+from core.serve import PredictServer, make_server
+from core.serve.cli import main
 
 
 @pytest.fixture(scope="module")

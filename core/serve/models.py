@@ -1,0 +1,63 @@
+"""The request and answer bodies of the model server, as pydantic models: they make the
+OpenAPI schema (``/openapi.json``) and the interactive docs (``/docs``).
+
+The request body is read by :func:`core.serve.checks.read_texts`, not validated from
+:class:`PredictRequest`, so a bad body is told in the server's own sentences; the model
+documents it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+
+class PredictRequest(BaseModel):
+    """The texts to classify."""
+
+    texts: list[str] = Field(
+        min_length=1,
+        description="The texts, at most --max-texts of them, each at most --max-chars long.",
+        examples=[["a good film", "terrible"]],
+    )
+
+
+class Prediction(BaseModel):
+    """The predicted label of one text and the probability of each label."""
+
+    label: str = Field(description="The most probable label.")
+    score: float = Field(description="The probability of that label.")
+    probabilities: dict[str, float] = Field(description="The probability of every label.")
+
+
+class PredictResponse(BaseModel):
+    """One prediction per text, in the order of the texts."""
+
+    predictions: list[Prediction]
+
+
+class Health(BaseModel):
+    """The served adapter and this server's caps."""
+
+    status: str = Field(description='"ok" while the server answers.')
+    method: str = Field(description="The fine-tuning method of the adapter.")
+    base_model: str = Field(description="The base model the adapter was trained on.")
+    labels: list[str] = Field(description="The labels the model predicts.")
+    max_texts: int = Field(description="Texts one request may hold.")
+    max_chars: int = Field(description="Characters one text may hold.")
+
+
+class Refusal(BaseModel):
+    """Why a request was refused."""
+
+    error: str = Field(description="A sentence saying what is wrong and what to do.")
+
+
+def request_body(max_texts: int, max_chars: int) -> dict[str, Any]:
+    """The OpenAPI ``requestBody`` of ``POST /predict``, with this server's caps."""
+    schema = PredictRequest.model_json_schema()
+    texts = schema["properties"]["texts"]
+    texts["maxItems"] = max_texts
+    texts["items"]["maxLength"] = max_chars
+    return {"required": True, "content": {"application/json": {"schema": schema}}}
