@@ -232,3 +232,100 @@ def test_command_line_refusals(tmp_path, adapter, capsys):
         port = taken.getsockname()[1]
         assert main([str(adapter), "--port", str(port)]) == 1
     assert capsys.readouterr().err.startswith(f"error: cannot listen on 127.0.0.1:{port} (")
+
+
+def fetch(server: PredictServer, method: str, path: str, headers: dict[str, str] | None = None,
+          body: bytes | None = None):  # fmt: skip
+    """(status, headers, body) of a request whose answer need not be JSON."""
+    connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+    connection.request(method, path, body=body, headers=headers or {})
+    response = connection.getresponse()
+    body = response.read()
+    connection.close()
+    return response.status, {k.lower(): v for k, v in response.getheaders()}, body
+
+
+def test_the_openapi_schema_lists_both_routes_with_their_models(server):
+    status, data = call(server, "GET", "/openapi.json")
+    assert status == 200
+    post_predict = data["paths"]["/predict"]["post"]
+    request = post_predict["requestBody"]["content"]["application/json"]["schema"]
+    assert request["title"] == "PredictRequest"
+    assert request["required"] == ["texts"]
+    texts = request["properties"]["texts"]
+    assert (texts["type"], texts["items"]["type"]) == ("array", "string")
+    assert (texts["minItems"], texts["maxItems"], texts["items"]["maxLength"]) == (1, 3, 50)
+    answer = post_predict["responses"]["200"]["content"]["application/json"]["schema"]
+    assert answer == {"$ref": "#/components/schemas/PredictResponse"}
+    refused = post_predict["responses"]["413"]["content"]["application/json"]["schema"]
+    assert refused == {"$ref": "#/components/schemas/Refusal"}
+    health = data["paths"]["/health"]["get"]["responses"]["200"]["content"]["application/json"]
+    assert health["schema"] == {"$ref": "#/components/schemas/Health"}
+    schemas = data["components"]["schemas"]
+    assert set(schemas["Prediction"]["properties"]) == {"label", "score", "probabilities"}
+    assert set(schemas["Health"]["properties"]) == {
+        "status", "method", "base_model", "labels", "max_texts", "max_chars"}  # fmt: skip
+    assert set(data["paths"]) == {"/predict", "/health"}
+
+
+def test_the_docs_are_served_behind_the_host_check(server):
+    status, headers, body = fetch(server, "GET", "/docs")
+    assert status == 200
+    assert headers["content-type"].startswith("text/html")
+    assert b"/openapi.json" in body
+    status, _, body = fetch(server, "GET", "/docs", {"Host": "evil.example"})
+    assert (status, json.loads(body)) == (
+        403, {"error": "this server answers only requests to a loopback address"})  # fmt: skip
+    status, _, body = fetch(server, "GET", "/openapi.json", {"Host": "evil.example"})
+    assert status == 403
+
+
+def test_the_docs_and_the_schema_need_the_token_when_given(adapter, predictor):
+    server = running(make_server(adapter, port=0, token="s3cret", predictor=predictor,
+                                 quiet=True))  # fmt: skip
+    try:
+        for path in ("/docs", "/openapi.json", "/health", "/nowhere"):
+            status, headers, body = fetch(server, "GET", path)
+            assert (status, json.loads(body)) == (
+                401, {"error": "send the server's token as 'Authorization: Bearer TOKEN'"}
+            )  # fmt: skip
+            assert headers["www-authenticate"] == "Bearer"
+        good = {"Authorization": "Bearer s3cret"}
+        assert fetch(server, "GET", "/docs", good)[0] == 200
+        assert fetch(server, "GET", "/openapi.json", good)[0] == 200
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_cross_site_preflight_is_never_granted(server):
+    preflight = {"Origin": "https://evil.example", "Access-Control-Request-Method": "POST",
+                 "Access-Control-Request-Headers": "content-type"}  # fmt: skip
+    status, headers, body = fetch(server, "OPTIONS", "/predict", preflight)
+    assert (status, headers["allow"]) == (405, "POST")
+    assert json.loads(body) == {"error": '/predict takes POST with {"texts": [...]}'}
+    assert not any(name.startswith("access-control-") for name in headers)
+    sent = {"Origin": "https://evil.example", "Content-Type": "application/json"}
+    status, headers, _ = fetch(server, "POST", "/predict", sent, b'{"texts": ["a"]}')
+    assert status == 200
+    assert not any(name.startswith("access-control-") for name in headers)
+
+
+def test_a_wrong_method_on_health_is_no_such_path(server):
+    assert call(server, "POST", "/health", b"{}") == (
+        404, {"error": "no such path /health; use POST /predict"})  # fmt: skip
+
+
+def test_the_command_line_runs_as_a_module_and_the_library_never_imports_it():
+    import subprocess
+    import sys
+
+    helped = subprocess.run([sys.executable, "-m", "core.serve", "--help"],
+                            capture_output=True, text=True, timeout=120)  # fmt: skip
+    assert helped.returncode == 0, helped.stderr
+    for flag in ("--port", "--host", "--token", "--max-texts", "--max-chars", "--quiet"):
+        assert flag in helped.stdout
+    check = "import sys, core.serve.server, core.serve; print('core.serve.cli' in sys.modules)"
+    imported = subprocess.run([sys.executable, "-c", check], capture_output=True, text=True,
+                              timeout=120)  # fmt: skip
+    assert imported.stdout.strip() == "False", imported.stderr
