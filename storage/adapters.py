@@ -7,7 +7,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .connection import Connections
-from .errors import AdapterNotFoundError, CorruptDatabaseError, StorageError
+from .errors import AdapterNotFoundError, CorruptDatabaseError, StorageError, UnsafePathError
 from .util import manifest_sha256, now_iso, sha256_bytes
 
 
@@ -83,10 +83,10 @@ def adapter_info(conn: Connections, run_id: int) -> dict[str, Any]:
 
 
 def safe_relative(path: str) -> PurePosixPath:
-    """``path`` as a relative path that stays inside its folder; ValueError otherwise."""
+    """``path`` as a relative path that stays inside its folder; UnsafePathError otherwise."""
     pure = PurePosixPath(path.replace("\\", "/"))
     if not path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
-        raise ValueError(f"unsafe file path {path!r}")
+        raise UnsafePathError(f"unsafe file path {path!r}")
     return pure
 
 

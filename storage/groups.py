@@ -9,6 +9,7 @@ from typing import Any
 
 from . import runs
 from .connection import Connections, insert_row
+from .errors import GroupStateError, InvalidNameError
 from .util import from_json, now_iso, to_json
 
 SWEEP_STATUSES = ("running", "succeeded", "stopped", "failed", "interrupted")
@@ -33,10 +34,10 @@ def create_sweep(
 ) -> int:
     """Record a new group of runs, ``running`` in process ``pid`` (default: this one); its id.
 
-    ValueError for an empty name or a kind not in ``SWEEP_KINDS``.
+    InvalidNameError for an empty name; ValueError (a bug) for a kind not in ``SWEEP_KINDS``.
     """
     if not name or not name.strip():
-        raise ValueError("a sweep name cannot be empty")
+        raise InvalidNameError("a sweep name cannot be empty")
     if kind not in SWEEP_KINDS:
         raise ValueError(f"unknown kind {kind!r}; use one of {', '.join(SWEEP_KINDS)}")
     row = {
@@ -69,7 +70,7 @@ def finish_sweep(
 def reopen_sweep(conn: Connections, sweep_id: int) -> None:
     """Mark a finished group of runs ``running`` again, in this process, to run the rest.
 
-    ValueError while it is running (in this or another live process).
+    GroupStateError while it is running (in this or another live process).
     """
     sweep = get_sweep(conn, sweep_id)
     with conn.write() as db:
@@ -79,7 +80,7 @@ def reopen_sweep(conn: Connections, sweep_id: int) -> None:
             [os.getpid(), socket.gethostname(), sweep_id],
         )
         if cursor.rowcount == 0:
-            raise ValueError(
+            raise GroupStateError(
                 f"{sweep['name']} (#{sweep_id}) is still running; it cannot be resumed "
                 "until it ends"
             )
@@ -114,11 +115,11 @@ def list_sweeps(
 def delete_sweep(conn: Connections, sweep_id: int, *, delete_runs: bool = False) -> list[int]:
     """Remove a sweep's record (and its runs when ``delete_runs``); the ids of the runs deleted.
 
-    ValueError while it is running.
+    GroupStateError while it is running.
     """
     sweep = get_sweep(conn, sweep_id)
     if sweep["status"] == "running":
-        raise ValueError(
+        raise GroupStateError(
             f"sweep {sweep_id} ({sweep['name']}) is still running; stop it first, then delete it"
         )
     run_ids = [run["id"] for run in runs.list_runs(conn, sweep_id=sweep_id)] if delete_runs else []

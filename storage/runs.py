@@ -10,6 +10,7 @@ from typing import Any
 from . import files
 from .columns import FINISHED, check_status, decode_run, encode_run_fields
 from .connection import Connections, insert_row
+from .errors import InvalidNameError
 from .util import now_iso
 
 
@@ -146,9 +147,9 @@ def list_runs(
 
 
 def rename_run(conn: Connections, run_id: int, name: str) -> None:
-    """Give a run a new (non-empty) name."""
+    """Give a run a new name; InvalidNameError if it is empty."""
     if not name or not name.strip():
-        raise ValueError("a run name cannot be empty")
+        raise InvalidNameError("a run name cannot be empty")
     update_run(conn, run_id, name=name.strip())
 
 

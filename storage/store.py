@@ -189,7 +189,7 @@ class Store:
 
     @translate_errors
     def rename_run(self, run_id: int, name: str) -> None:
-        """Give a run a new (non-empty) name."""
+        """Give a run a new (non-empty) name; InvalidNameError for an empty one."""
         runs.rename_run(self._conn, run_id, name)
 
     @translate_errors
@@ -300,7 +300,8 @@ class Store:
 
         ``kind`` is ``sweep`` (a grid of settings) or ``fewshot`` (a learning-curve
         experiment). ``grid`` holds the values varied (e.g. ``{"num_virtual_tokens": [10, 20],
-        "lr": [...]}``), ``config`` the settings shared by its runs.
+        "lr": [...]}``), ``config`` the settings shared by its runs. InvalidNameError for an
+        empty name.
         """
         return groups.create_sweep(
             self._conn, name=name, method=method, dataset=dataset, grid=grid, config=config,
@@ -316,7 +317,7 @@ class Store:
     def reopen_sweep(self, sweep_id: int) -> None:
         """Mark a finished group of runs ``running`` again, in this process, to run the rest.
 
-        ValueError while it is running (in this or another live process).
+        GroupStateError while it is running (in this or another live process).
         """
         groups.reopen_sweep(self._conn, sweep_id)
 
@@ -337,7 +338,8 @@ class Store:
         """Remove a sweep's record; the ids of the runs deleted with it.
 
         Its runs stay as ordinary runs (no longer grouped) unless ``delete_runs``, which
-        deletes them as :meth:`delete_run` does. A sweep still running cannot be deleted.
+        deletes them as :meth:`delete_run` does. A sweep still running cannot be deleted
+        (GroupStateError).
         """
         return groups.delete_sweep(self._conn, sweep_id, delete_runs=delete_runs)
 
