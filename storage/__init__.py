@@ -11,9 +11,12 @@ from .errors import (
     CorruptDatabaseError,
     DatabaseLockedError,
     ForeignDatabaseError,
+    GroupStateError,
+    InvalidNameError,
     NoDatabaseError,
     RunNotFoundError,
     StorageError,
+    UnsafePathError,
 )
 from .store import STATUSES, Store
 
@@ -25,10 +28,13 @@ __all__ = [
     "CorruptDatabaseError",
     "DatabaseLockedError",
     "ForeignDatabaseError",
+    "GroupStateError",
+    "InvalidNameError",
     "NoDatabaseError",
     "RunNotFoundError",
     "StorageError",
     "Store",
+    "UnsafePathError",
     "default_db_path",
     "default_home",
 ]

@@ -24,7 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
         "database file (default: $PTUNE_HOME/studio.db, else ~/.ptune-studio/studio.db; "
         f"here {default_db_path()})"
     )
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     common.add_argument("--db", type=Path, default=argparse.SUPPRESS, help=db_help)
     parser = _Parser(
         prog="python -m storage", description="List, show, export, import and delete runs."

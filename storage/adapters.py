@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .errors import AdapterNotFoundError, CorruptDatabaseError, StorageError
+from .connection import Connections
+from .errors import AdapterNotFoundError, CorruptDatabaseError, StorageError, UnsafePathError
 from .util import manifest_sha256, now_iso, sha256_bytes
-
-if TYPE_CHECKING:
-    from .store import Store
 
 
 def read_folder(folder: Path) -> dict[str, bytes]:
@@ -27,7 +26,7 @@ def read_folder(folder: Path) -> dict[str, bytes]:
 
 
 def write_adapter_rows(
-    store: Store,
+    conn: Connections,
     run_id: int,
     contents: dict[str, bytes],
     *,
@@ -38,11 +37,11 @@ def write_adapter_rows(
     """Replace the run's adapter with ``contents`` (inside the caller's or a new transaction)."""
     manifest = {path: sha256_bytes(data) for path, data in sorted(contents.items())}
     info = {"size": sum(len(d) for d in contents.values()), "sha256": manifest_sha256(manifest)}
-    with store._write() as db:
-        store._require_run(run_id)
+    with conn.write() as db:
+        conn.require_run(run_id)
         db.execute("DELETE FROM adapter_files WHERE run_id = ?", [run_id])
         db.execute("DELETE FROM adapters WHERE run_id = ?", [run_id])
-        db["adapters"].insert(
+        db.table("adapters").insert(
             {
                 "run_id": run_id,
                 "kind": kind,
@@ -60,54 +59,58 @@ def write_adapter_rows(
 
 
 def save_adapter(
-    store: Store, run_id: int, folder: Path, kind: str, checkpoint_path: Path | None
+    conn: Connections, run_id: int, folder: Path, kind: str, checkpoint_path: Path | None
 ) -> dict[str, Any]:
     """Store every file under ``folder`` in one transaction, replacing an earlier adapter."""
     contents = read_folder(folder)
     checkpoint = None if checkpoint_path is None else str(Path(checkpoint_path).absolute())
-    return write_adapter_rows(store, run_id, contents, kind=kind, checkpoint_path=checkpoint)
+    return write_adapter_rows(conn, run_id, contents, kind=kind, checkpoint_path=checkpoint)
 
 
-def adapter_info(store: Store, run_id: int) -> dict[str, Any]:
+def adapter_info(conn: Connections, run_id: int) -> dict[str, Any]:
     """The adapters row of the run plus ``files`` {path: sha256}."""
-    rows = list(store.db["adapters"].rows_where("run_id = ?", [run_id]))
+    rows = list(conn.db["adapters"].rows_where("run_id = ?", [run_id]))
     if not rows:
-        store._require_run(run_id)
+        conn.require_run(run_id)
         raise AdapterNotFoundError(
             f"run {run_id} has no stored adapter (it failed or was stopped before saving one); "
             "train it again to get an adapter"
         )
-    files = store.db.execute(
+    files = conn.db.execute(
         "SELECT path, sha256 FROM adapter_files WHERE run_id = ? ORDER BY path", [run_id]
     ).fetchall()
     return {**rows[0], "files": dict(files)}
 
 
 def safe_relative(path: str) -> PurePosixPath:
-    """``path`` as a relative path that stays inside its folder; ValueError otherwise."""
+    """``path`` as a relative path that stays inside its folder; UnsafePathError otherwise."""
     pure = PurePosixPath(path.replace("\\", "/"))
     if not path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
-        raise ValueError(f"unsafe file path {path!r}")
+        raise UnsafePathError(f"unsafe file path {path!r}")
     return pure
 
 
-def load_adapter(store: Store, run_id: int, dest: Path) -> Path:
-    """Write the run's adapter files into ``dest`` (created), verifying every sha256."""
-    info = adapter_info(store, run_id)
-    rows = store.db.execute(
+def file_rows(conn: Connections, run_id: int) -> Iterator[tuple[str, bytes, str]]:
+    """The run's stored adapter files as (path, content, sha256), by path."""
+    yield from conn.db.execute(
         "SELECT path, content, sha256 FROM adapter_files WHERE run_id = ? ORDER BY path", [run_id]
     )
+
+
+def load_adapter(conn: Connections, run_id: int, dest: Path) -> Path:
+    """Write the run's adapter files into ``dest`` (created), verifying every sha256."""
+    info = adapter_info(conn, run_id)
     checked: list[tuple[PurePosixPath, bytes]] = []
-    for path, content, expected in rows:
+    for path, content, expected in file_rows(conn, run_id):
         if sha256_bytes(content) != expected:
             raise CorruptDatabaseError(
-                f"adapter file {path} of run {run_id} is damaged in {store.path} (sha256 "
+                f"adapter file {path} of run {run_id} is damaged in {conn.path} (sha256 "
                 "mismatch); export it again from a good copy or retrain the run"
             )
         checked.append((safe_relative(path), content))
     if manifest_sha256(info["files"]) != info["sha256"]:
         raise CorruptDatabaseError(
-            f"the adapter manifest of run {run_id} does not match its files in {store.path}; "
+            f"the adapter manifest of run {run_id} does not match its files in {conn.path}; "
             "retrain the run or import it again from an export"
         )
     dest.mkdir(parents=True, exist_ok=True)

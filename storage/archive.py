@@ -11,16 +11,15 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from .adapters import write_adapter_rows
+from . import adapters, runs
+from . import metrics as run_metrics
 from .columns import RUN_COLUMNS, STATUSES, encode_run_fields
+from .connection import Connections
 from .errors import AdapterNotFoundError, ArchiveError
 from .readme import render_readme
 from .util import manifest_sha256, now_iso, sha256_bytes, to_json
-
-if TYPE_CHECKING:
-    from .store import Store
 
 FORMAT = "ptune-studio-run"
 FORMAT_VERSION = 1
@@ -38,14 +37,14 @@ def _metrics_csv(rows: list[dict[str, Any]]) -> str:
     return out.getvalue()
 
 
-def export_run(store: Store, run_id: int, zip_path: Path) -> Path:
+def export_run(conn: Connections, run_id: int, zip_path: Path) -> Path:
     """Write the run to ``zip_path`` (replaced atomically); the path written."""
-    run = store.get_run(run_id)
+    run = runs.get_run(conn, run_id)
     try:
-        adapter = store.adapter_info(run_id)
+        adapter = adapters.adapter_info(conn, run_id)
     except AdapterNotFoundError:
         adapter = None
-    metrics = store.read_metrics(run_id)
+    metrics = run_metrics.read_metrics(conn, run_id)
     manifest = adapter.pop("files") if adapter else {}
     document = {
         "format": FORMAT,
@@ -63,10 +62,7 @@ def export_run(store: Store, run_id: int, zip_path: Path) -> Path:
             zf.writestr(f"{top}/run.json", to_json(document, indent=2))
             zf.writestr(f"{top}/metrics.csv", _metrics_csv(metrics))
             zf.writestr(f"{top}/README.md", render_readme(run, adapter, metrics, list(manifest)))
-            rows = store.db.execute(
-                "SELECT path, content FROM adapter_files WHERE run_id = ? ORDER BY path", [run_id]
-            )
-            for path, content in rows:
+            for path, content, _sha256 in adapters.file_rows(conn, run_id):
                 zf.writestr(f"{top}/adapter/{path}", content)
         os.replace(tmp, zip_path)
     finally:
@@ -221,7 +217,7 @@ def read_archive(zip_path: Path) -> Archive:
     return Archive(document["run"], document.get("adapter"), contents, metrics)
 
 
-def import_run(store: Store, zip_path: Path) -> int:
+def import_run(conn: Connections, zip_path: Path) -> int:
     """Insert a validated archive as a new run in one transaction; the new id."""
     archive = read_archive(zip_path)
     run = {k: v for k, v in archive.run.items() if k in RUN_COLUMNS and k not in DROPPED_ON_IMPORT}
@@ -230,16 +226,12 @@ def import_run(store: Store, zip_path: Path) -> int:
     if run["status"] in ("waiting", "queued", "running"):
         run["status"] = "interrupted"
         run["error"] = run.get("error") or "it was exported before it finished"
-    with store._write() as db:
-        run_id = int(db["runs"].insert(encode_run_fields(run)).last_pk)  # type: ignore[union-attr]
-        db.conn.executemany(
-            "INSERT INTO metrics (run_id, step, epoch, time, split, name, value) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [(run_id, *row) for row in archive.metrics],
-        )
+    with conn.write():
+        run_id = runs.insert_run(conn, encode_run_fields(run))
+        run_metrics.insert_metric_rows(conn, run_id, archive.metrics)
         if archive.files and archive.adapter:
-            write_adapter_rows(
-                store,
+            adapters.write_adapter_rows(
+                conn,
                 run_id,
                 archive.files,
                 kind=archive.adapter["kind"],

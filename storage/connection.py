@@ -1,4 +1,9 @@
-"""Where the database lives, one sqlite connection per thread, and write transactions."""
+"""Where the database lives, one sqlite connection per thread, and write transactions.
+
+The lowest storage layer: the table modules (:mod:`storage.runs`, :mod:`storage.metrics`,
+:mod:`storage.groups`, :mod:`storage.queue`, :mod:`storage.adapters`) work over a
+:class:`Connections`, the archive over those, and :class:`storage.store.Store` composes them.
+"""
 
 from __future__ import annotations
 
@@ -10,12 +15,12 @@ import threading
 import weakref
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from sqlite_utils import Database
 
 from . import schema
-from .errors import NoDatabaseError, StorageError
+from .errors import NoDatabaseError, RunNotFoundError, StorageError, SweepNotFoundError
 from .util import storage_error
 
 MEMORY = ":memory:"
@@ -30,6 +35,11 @@ def default_home() -> Path:
 def default_db_path() -> Path:
     """The database used when none is named: ``<home>/studio.db``."""
     return default_home() / "studio.db"
+
+
+def insert_row(db: Database, table: str, row: dict[str, Any]) -> int:
+    """Insert ``row`` into ``table`` (a write transaction must be open); the new row's id."""
+    return int(cast(int, db.table(table).insert(row).last_pk))  # SQLite ids every new row
 
 
 class Connections:
@@ -137,7 +147,7 @@ class Connections:
         return db
 
     @contextlib.contextmanager
-    def _write(self) -> Iterator[Database]:
+    def write(self) -> Iterator[Database]:
         """A write transaction (``BEGIN IMMEDIATE``: waits for other writers up to the timeout).
 
         Nested use becomes a savepoint via sqlite-utils' ``db.atomic()``.
@@ -160,6 +170,24 @@ class Connections:
             except BaseException:
                 db.rollback()
                 raise
+
+    def require_run(self, run_id: int) -> None:
+        """Nothing if run ``run_id`` is recorded; RunNotFoundError otherwise."""
+        if self.db.execute("SELECT 1 FROM runs WHERE id = ?", [run_id]).fetchone() is None:
+            raise self.run_not_found(run_id)
+
+    def run_not_found(self, run_id: int) -> RunNotFoundError:
+        """The error for a run id that is not recorded in this database."""
+        return RunNotFoundError(
+            f"no run with id {run_id} in {self.path}; list the runs with `python -m storage list`"
+        )
+
+    def sweep_not_found(self, sweep_id: int) -> SweepNotFoundError:
+        """The error for a sweep (or few-shot experiment) id that is not recorded here."""
+        return SweepNotFoundError(
+            f"no sweep with id {sweep_id} in {self.path}; the app's Sweep tab lists the "
+            "recorded ones"
+        )
 
     def close(self) -> None:
         """Close every connection this store opened (in any thread)."""

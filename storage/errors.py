@@ -43,3 +43,15 @@ class ArchiveError(StorageError):
 
 class NotWaitingError(StorageError, LookupError):
     """The run is not waiting in the app's queue (it started, was cancelled, or never was)."""
+
+
+class InvalidNameError(StorageError):
+    """A name given to a run, a sweep or a few-shot experiment is empty."""
+
+
+class GroupStateError(StorageError):
+    """The sweep or few-shot experiment is running, so it cannot be resumed or deleted now."""
+
+
+class UnsafePathError(StorageError):
+    """A stored adapter file path would lead outside the folder it is written into."""

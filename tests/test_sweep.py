@@ -20,7 +20,7 @@ from core.sweep.run import SweepConfig, check_sweep, prompt_methods, run_sweep, 
 from core.training import runner
 from core.training.recording import start_recorded
 from core.training.trainer import Trainer
-from storage.errors import SweepNotFoundError
+from storage.errors import GroupStateError, InvalidNameError, SweepNotFoundError
 from storage.schema import migration_names, migrations
 from storage.store import Store
 
@@ -122,7 +122,7 @@ def test_a_sweep_is_recorded_finished_listed_and_found(store):
         store.get_sweep(99)
     with pytest.raises(SweepNotFoundError):
         store.finish_sweep(99, "failed")
-    with pytest.raises(ValueError, match="sweep name cannot be empty"):
+    with pytest.raises(InvalidNameError, match="sweep name cannot be empty"):
         store.create_sweep(name=" ", method="m", dataset="d", grid={}, config={})
 
 
@@ -136,7 +136,7 @@ def _sweep_with_runs(store: Store) -> tuple[int, list[int]]:
 
 def test_deleting_a_sweep_keeps_its_runs_unless_asked(store):
     sweep_id, runs = _sweep_with_runs(store)
-    with pytest.raises(ValueError, match="still running; stop it first"):
+    with pytest.raises(GroupStateError, match="still running; stop it first"):
         store.delete_sweep(sweep_id)
     store.finish_sweep(sweep_id, "succeeded")
     assert store.delete_sweep(sweep_id) == []
