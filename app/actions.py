@@ -11,6 +11,7 @@ from typing import Any
 from app.run_queue import submit_resume
 from app.state import AppState
 from core.analysis.compare import PREDICTABLE
+from core.fewshot.run import KIND as FEWSHOT
 from core.training import jobs
 from core.training.recording import adapter_folder
 
@@ -22,13 +23,13 @@ def stop_training(state: AppState) -> str:
     if stopped is None:
         return state.text("nothing_running")
     lines = []
-    if stopped.run is not None or stopped.sweep_id is None:
+    if stopped.run is not None or stopped.group is None:
         run_id = stopped.run_id if stopped.run_id is not None else "?"
         lines.append(state.text("stopping", run_id=run_id))
-    if stopped.sweep_id is not None and getattr(stopped.sweep, "kind", None) == "fewshot":
-        lines.append(state.text("stopping_fewshot", experiment_id=stopped.sweep_id))
-    elif stopped.sweep_id is not None:
-        lines.append(state.text("stopping_sweep", sweep_id=stopped.sweep_id))
+    if stopped.is_group(FEWSHOT):
+        lines.append(state.text("stopping_fewshot", experiment_id=stopped.group_id))
+    elif stopped.group is not None:
+        lines.append(state.text("stopping_sweep", sweep_id=stopped.group_id))
     return " ".join(lines)
 
 

@@ -23,7 +23,7 @@ from app.state import AppState, check_text_length
 from core.checks import nest_method_options
 from core.config import TrainConfig
 from core.data.splits import DataBundle
-from core.errors import ConfigError
+from core.errors import ConfigError, InputError
 from core.training import jobs
 
 RUN_FIELDS = (
@@ -81,7 +81,7 @@ def stop(state: AppState) -> dict[str, Any]:
     stopped = jobs.stop()
     if stopped is None:
         return {"stopping": None, "sweep": None}
-    return {"stopping": stopped.run_id, "sweep": stopped.sweep_id}
+    return {"stopping": stopped.run_id, "sweep": stopped.group_id}
 
 
 def queue(state: AppState) -> list[dict[str, Any]]:
@@ -114,9 +114,9 @@ def runs(state: AppState) -> list[dict[str, Any]]:
 def predict(state: AppState, text: str, run_ids: list[int]) -> list[dict[str, Any]]:
     """Label and probabilities of ``text`` under each run: [{run_id, run, label, score, ...}]."""
     if not run_ids:
-        raise ValueError("give at least one run id")
+        raise InputError("give at least one run id")
     if not str(text or "").strip():
-        raise ValueError("the text is empty; give a sentence to judge")
+        raise InputError("the text is empty; give a sentence to judge")
     check_text_length(state, str(text), "en")
     return predict_runs(state, [str(text)], [run_id_of(value) for value in run_ids])
 
@@ -125,7 +125,7 @@ def run_id_of(value: Any) -> int:
     """A run id as the API receives it (3 or "3"); ValueError saying what to give otherwise."""
     text = str(value).strip()
     if isinstance(value, bool) or not text.isdigit():
-        raise ValueError(f"run id {value!r} is not a run number; give ids as /runs lists them")
+        raise InputError(f"run id {value!r} is not a run number; give ids as /runs lists them")
     return int(text)
 
 

@@ -27,7 +27,7 @@ from app.run_lists import watch_runs
 from app.state import AppState
 from core.analysis import mistakes as engine
 from core.analysis.mistakes import RunPredictions
-from core.errors import DataError
+from core.errors import DataError, InputError
 
 SHOWN_ROWS = 500
 """Mistakes and disagreements listed in a table; the CSV holds every mistake."""
@@ -37,7 +37,7 @@ SHOWN_ROWS = 500
 def predictions(state: AppState, run_id: Any) -> RunPredictions:
     """The run's validation predictions (cached); refused for a dataset the app does not serve."""
     if run_id in (None, ""):
-        raise ValueError(state.text("diag_no_run"))
+        raise InputError(state.text("diag_no_run"))
     run = state.store.get_run(int(run_id))
     data = (run.get("config") or {}).get("data")
     if confine.data_refusal(state, data):
@@ -114,7 +114,7 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
     if other_id in (None, ""):
         return pd.DataFrame(), state.text("diag_no_other")
     if str(other_id) == str(run_id):
-        raise ValueError(state.text("diag_same_run"))
+        raise InputError(state.text("diag_same_run"))
     first, second = predictions(state, run_id), predictions(state, other_id)
     rows = engine.disagreements(first, second)
     columns = [state.text("diag_col_row"), state.text("col_text"), state.text("diag_col_true")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import html
 import logging
+import uuid
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
@@ -17,8 +18,9 @@ from storage.errors import StorageError
 
 log = logging.getLogger(__name__)
 
-EXPECTED = (PTuneError, StorageError, ValueError, LookupError, OSError)
-"""Failures a person can act on; anything else is a bug and is logged with its traceback."""
+EXPECTED = (PTuneError, StorageError)
+"""Failures a person can act on (the engine's and the store's domain errors); anything else
+is a bug: it is logged with its traceback and the person is told where to find it."""
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -56,9 +58,18 @@ def to_gradio(
         message = plain(exc, lang)
         return gr.Error(html.escape(message) if markup else message, title=title,
                         print_exception=False)  # fmt: skip
-    log.exception("unexpected error in a handler")
-    message = text("unexpected_error", lang, kind=type(exc).__name__, error=plain(exc, lang))
-    return gr.Error(html.escape(message) if markup else message, title=title)
+    reference = log_internal(exc)
+    message = text("unexpected_error", lang, kind=type(exc).__name__, reference=reference)
+    return gr.Error(html.escape(message) if markup else message, title=title,
+                    print_exception=False)  # fmt: skip
+
+
+def log_internal(exc: BaseException) -> str:
+    """Log a bug with its traceback under a short reference the person can quote; the
+    reference."""
+    reference = uuid.uuid4().hex[:8]
+    log.error("internal error %s in a handler", reference, exc_info=exc)
+    return reference
 
 
 def friendly(lang: str = "en", markup: bool = True) -> Callable[[F], F]:

@@ -14,12 +14,13 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
-from app.errors import plain
+from app.errors import EXPECTED, plain
 from app.i18n import t, text
 from app.state import AppState, check_text_length
 from core.analysis.explain import explain
 from core.analysis.inspect_prompt import check_prompt_method, prompt_space
 from core.analysis.inspect_prompt import nearest_words as nearest
+from core.errors import InputError
 from core.methods import prompt_methods
 from core.training.recording import adapter_folder
 
@@ -36,10 +37,10 @@ USUAL_NORMS = (0.5, 2.0)
 def explain_runs(state: AppState, sentence: str | None, run_ids: Sequence[int] | None) -> list:
     """One explanation per run (:func:`core.analysis.explain.explain`) with ``run`` and ``text``."""
     if not run_ids:
-        raise ValueError(state.text("no_run_selected"))
+        raise InputError(state.text("no_run_selected"))
     sentence = (sentence or "").strip()
     if not sentence:
-        raise ValueError(state.text("no_text"))
+        raise InputError(state.text("no_text"))
     check_text_length(state, sentence)
     out = []
     for run_id in run_ids:
@@ -93,7 +94,7 @@ def show_why(state: AppState, sentence: str | None, run_ids: Sequence[int] | Non
     """The "Why?" handler: the HTML, or a warning and nothing for input it cannot explain."""
     try:
         return why_html(explain_runs(state, sentence, run_ids), state.lang)
-    except ValueError as exc:  # no run, no text, too many words: the person can fix it
+    except EXPECTED as exc:  # no run, no text, too many words: the person can fix it
         gr.Warning(html.escape(plain(exc, state.lang)))
         return ""
 
@@ -126,7 +127,7 @@ def prompt_note(state: AppState, run: str, method: str, tokens: Sequence[dict]) 
 def prompt_words(state: AppState, run_id: int | None, k: float | None = 5) -> tuple[Any, str]:
     """A table of each virtual token's nearest words, and a note on how to read it."""
     if run_id is None:
-        raise ValueError(state.text("no_prompt_run"))
+        raise InputError(state.text("no_prompt_run"))
     run = state.store.get_run(int(run_id))
     check_prompt_method(run["method"])
     folder = adapter_folder(state.store, int(run_id))
@@ -150,7 +151,7 @@ def show_prompt_words(state: AppState, run_id: int | None, k: float | None = 5) 
     """The "Prompt words" handler: table and note, or a warning and an empty table."""
     try:
         return prompt_words(state, run_id, k)
-    except ValueError as exc:  # no run picked, or a run of another method
+    except EXPECTED as exc:  # no run picked, or a run of another method
         gr.Warning(html.escape(plain(exc, state.lang)))
         return pd.DataFrame(columns=_columns(state)), ""
 

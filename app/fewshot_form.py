@@ -18,6 +18,7 @@ from app.preflight import group_base, problem_sentence
 from app.state import AppState
 from core import fewshot
 from core.config import Problem, TrainConfig
+from core.errors import InputError
 from core.fewshot.run import KIND
 from core.modeling import DEFAULT_MODEL
 from core.training import jobs
@@ -102,7 +103,7 @@ def start(state: AppState, values: dict[str, Any]) -> tuple[str, int]:
 def resume(state: AppState, experiment_id: Any) -> tuple[str, int]:
     """Train what a stopped, interrupted or failed experiment has left, under the same id."""
     if experiment_id in (None, ""):
-        raise ValueError(state.text("fewshot_pick_resume"))
+        raise InputError(state.text("fewshot_pick_resume"))
     handle = fewshot.resume_fewshot(state.store, int(experiment_id))
     done = fewshot.fewshot_results(state.store, handle.experiment_id)["done"]
     left = handle.total - done
@@ -114,9 +115,7 @@ def resume(state: AppState, experiment_id: Any) -> tuple[str, int]:
 def running_id() -> int | None:
     """The few-shot experiment running in this process, if any."""
     active = jobs.current()
-    if active is None or getattr(active.sweep, "kind", None) != KIND:
-        return None
-    return active.sweep_id
+    return active.group_id if active is not None and active.is_group(KIND) else None
 
 
 def stop(state: AppState) -> str:
@@ -124,8 +123,8 @@ def stop(state: AppState) -> str:
     experiment_id = running_id()
     if experiment_id is None:  # nothing, a single run or a sweep: they have their own Stop
         return state.text("fewshot_not_running")
-    stopped = jobs.stop(kind="sweep")
-    if stopped is None or stopped.sweep_id != experiment_id:
+    stopped = jobs.stop(target=jobs.group_target(KIND, experiment_id))
+    if stopped is None:  # it ended meanwhile (and something else may have started)
         return state.text("fewshot_not_running")
     return state.text("fewshot_stopping", experiment_id=experiment_id)
 

@@ -19,6 +19,7 @@ from app import run_queue
 from app.errors import friendly
 from app.i18n import t
 from app.state import AppState
+from core.errors import InputError
 from core.training.recording import RESUMABLE
 from storage.errors import RunNotFoundError
 
@@ -42,7 +43,7 @@ def resume_picked(state: AppState, run_ids: list[int] | None) -> str:
     """Resume the first picked run that can; what happened (started, or its queue place)."""
     run_id = resumable(state, run_ids)
     if run_id is None:
-        raise ValueError(state.text("resume_pick"))
+        raise InputError(state.text("resume_pick"))
     place = run_queue.submit_resume(state, run_id)
     name = state.store.get_run(run_id)["name"]
     if place is None:
@@ -84,7 +85,7 @@ def queue_update(state: AppState, seen: Any, picked: list[int] | None, chosen: i
 def act_on_waiting(state: AppState, run_id: int | None, action: str) -> str:
     """Cancel or move up (``action``) the waiting run picked; what happened."""
     if run_id is None:
-        raise ValueError(state.text("pick_waiting"))
+        raise InputError(state.text("pick_waiting"))
     act = run_queue.cancel if action == "cancel" else run_queue.move_up
     return act(state, int(run_id))
 

@@ -18,11 +18,11 @@ import threading
 from typing import Any
 
 from app.state import AppState
+from core import runs
 from core.config import TrainConfig
 from core.errors import BusyError, RunStateError
 from core.training import jobs
-from core.training.queueing import enqueue, enqueue_resume, start_next
-from core.training.recording import resume_recorded, start_recorded
+from core.training.events import Event, RunEnded
 from storage.errors import StorageError
 
 POLL_SECONDS = 1.0
@@ -39,10 +39,10 @@ def submit_run(state: AppState, config: TrainConfig) -> tuple[int, int | None]:
     """
     if not state.store.waiting_runs():
         try:
-            return start_recorded(state.store, config, forward=_wake_on_end(state))[0], None
+            return int(runs.start(state.store, config, _wake_on_end(state)).run_id), None
         except BusyError:
             pass  # a run or a sweep holds the device: wait behind it
-    run_id = enqueue(state.store, config)
+    run_id = runs.enqueue(state.store, config)
     wake(state)
     return run_id, position(state, run_id)
 
@@ -52,11 +52,11 @@ def submit_resume(state: AppState, run_id: int) -> int | None:
     device frees; its position in the queue (None when it resumed at once)."""
     if not state.store.waiting_runs():
         try:
-            resume_recorded(state.store, run_id, forward=_wake_on_end(state))
+            runs.resume(state.store, run_id, _wake_on_end(state))
             return None
         except BusyError:
             pass
-    enqueue_resume(state.store, run_id)
+    runs.enqueue_resume(state.store, run_id)
     wake(state)
     return position(state, run_id)
 
@@ -101,7 +101,7 @@ def serve_next(state: AppState) -> int | None:
     """Start the first waiting run if the device is free; its id, else None."""
     if jobs.current() is not None:
         return None
-    return start_next(state.store, forward=_wake_on_end(state))
+    return runs.start_next(state.store, _wake_on_end(state))
 
 
 def wake(state: AppState) -> None:
@@ -112,11 +112,11 @@ def wake(state: AppState) -> None:
 
 
 def _wake_on_end(state: AppState) -> Any:
-    def forward(event: dict[str, Any]) -> None:
-        if event.get("type") == "end":
+    def on_event(event: Event) -> None:
+        if isinstance(event, RunEnded):
             wake(state)
 
-    return forward
+    return on_event
 
 
 class QueueServer:

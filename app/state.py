@@ -13,6 +13,7 @@ from app.limits import Limits
 from core.cache import ByteLRU
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
+from core.errors import InputError
 from core.messages import say
 from core.modeling import DEFAULT_MODEL
 from storage.store import Store
@@ -72,7 +73,7 @@ def check_text_length(state: AppState, sentence: str, lang: str | None = None) -
     if len(sentence) > cap:
         message = text("text_too_long", lang or state.lang, length=f"{len(sentence):,}",
                        limit=f"{cap:,}")  # fmt: skip
-        raise ValueError(message)
+        raise InputError(message)
 
 
 def create_state(
@@ -84,7 +85,7 @@ def create_state(
     """Open the store (default path when ``db`` is None) and check the data folder."""
     folder = Path(data_dir).expanduser().resolve() if data_dir else None
     if folder is not None and not folder.is_dir():
-        raise ValueError(say("the data folder {folder} does not exist", folder=folder))
+        raise InputError(say("the data folder {folder} does not exist", folder=folder))
     return AppState(
         store=Store(db), data_dir=folder, lang=check_lang(lang), limits=limits or Limits()
     )
@@ -153,13 +154,13 @@ def save_upload(state: AppState, temp_path: str | Path) -> str:
     """
     source = Path(temp_path)
     if source.suffix.lower() not in SUPPORTED_EXTENSIONS:
-        raise ValueError(
+        raise InputError(
             say("'{name}' is not a supported dataset file; use one of {kinds}",
                 name=source.name, kinds=", ".join(SUPPORTED_EXTENSIONS))
         )  # fmt: skip
     size, cap = source.stat().st_size, state.limits.max_upload_bytes
     if size > cap:
-        raise ValueError(
+        raise InputError(
             say("'{name}' is {size:,} bytes; uploads may be at most {mb:,} MB ({cap:,} bytes). "
                 "Upload a smaller file, or start the app with a larger --max-upload-mb",
                 name=source.name, size=size, mb=state.limits.max_upload_mb, cap=cap)

@@ -86,12 +86,13 @@ def start_sweep(state: AppState, values: dict[str, Any]) -> tuple[str, int]:
 
 def stop_sweep(state: AppState) -> str:
     """Stop the running sweep: its current run stops and saves, no further run starts."""
-    if running_sweep_id() is None:  # a single run or a few-shot experiment: their own Stop
+    sweep_id = running_sweep_id()
+    if sweep_id is None:  # a single run or a few-shot experiment: their own Stop
         return state.text("sweep_not_running")
-    stopped = jobs.stop(kind="sweep")
-    if stopped is None:
+    stopped = jobs.stop(target=jobs.group_target(sweep.KIND, sweep_id))
+    if stopped is None:  # it ended meanwhile (and something else may have started)
         return state.text("sweep_not_running")
-    return state.text("sweep_stopping", sweep_id=stopped.sweep_id)
+    return state.text("sweep_stopping", sweep_id=stopped.group_id)
 
 
 # ----------------------------------------------------------------------------- results
@@ -220,10 +221,8 @@ def show_sweep(state: AppState, view: dict[str, Any] | None, sweep_id: int | Non
 
 def running_sweep_id() -> int | None:
     """The sweep running in this process, if any: the one a new page follows."""
-    active = jobs.current()
-    if active is None or getattr(active.sweep, "kind", "sweep") != "sweep":
-        return None  # a single run, or a few-shot experiment (its own view follows it)
-    return active.sweep_id
+    active = jobs.current()  # a single run, or a few-shot experiment: its own view follows it
+    return active.group_id if active is not None and active.is_group(sweep.KIND) else None
 
 
 def attach(state: AppState) -> tuple:

@@ -23,7 +23,8 @@ from app.plots import prediction_figure
 from app.run_lists import watch_runs
 from app.state import AppState, check_text_length
 from core.data.columns import TEXT_NAMES
-from core.data.reading import read_table
+from core.data.reading import read_table, read_text
+from core.errors import InputError
 from core.export import export_merged, merge_obstacle
 from core.messages import say
 from core.methods import get_method
@@ -53,9 +54,9 @@ STREAMED = (".txt", ".csv", ".tsv", ".jsonl")
 
 def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None:
     if not run_ids:
-        raise ValueError(state.text("no_run_selected"))
+        raise InputError(state.text("no_run_selected"))
     if text is not None and not text.strip():
-        raise ValueError(state.text("no_text"))
+        raise InputError(state.text("no_text"))
     if text is not None:
         check_text_length(state, text.strip())
 
@@ -75,7 +76,7 @@ def read_texts(path: str | Path) -> list[str]:
     """Texts of a batch file: TXT one per line; CSV/TSV/JSON its text column."""
     path = Path(path)
     if path.suffix.lower() == ".txt":
-        lines = path.read_text(encoding="utf-8-sig").splitlines()
+        lines = read_text(path).splitlines()
         return [line.strip() for line in lines if line.strip()]
     df = read_table(path)
     by_lower = {str(c).lower(): c for c in df.columns}
@@ -83,7 +84,7 @@ def read_texts(path: str | Path) -> list[str]:
     if column is None:
         strings = [c for c in df.columns if df[c].map(lambda v: isinstance(v, str)).all()]
         if not strings:
-            raise ValueError(say("{file} has no column of texts; name it 'text'", file=path.name))
+            raise InputError(say("{file} has no column of texts; name it 'text'", file=path.name))
         column = max(strings, key=lambda c: df[c].str.len().mean())
     return [str(v).strip() for v in df[column].tolist() if str(v).strip()]
 
@@ -122,17 +123,17 @@ def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
     whole when its rows can be counted one by one.
     """
     if not file:
-        raise ValueError(state.text("no_file"))
+        raise InputError(state.text("no_file"))
     _check(state, None, run_ids)
     cap = state.limits.max_batch_rows
     too_long = state.text("batch_too_long", name=Path(file).name, limit=f"{cap:,}")
     if (count_rows(file, cap + 1) or 0) > cap:
-        raise ValueError(too_long)
+        raise InputError(too_long)
     texts = read_texts(file)
     if len(texts) > cap:  # rows the count could not see, e.g. a JSON file
-        raise ValueError(too_long)
+        raise InputError(too_long)
     if not texts:
-        raise ValueError(state.text("empty_file"))
+        raise InputError(state.text("empty_file"))
     results = predict_runs(state, texts, run_ids)
     out = Path(tempfile.mkdtemp(prefix="ptune-batch-")) / f"{Path(file).stem}-predictions.csv"
     with out.open("w", newline="", encoding="utf-8") as handle:
@@ -148,7 +149,7 @@ def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
 def export_run(state: AppState, run_id: int | None) -> str:
     """The run (adapter, settings, metrics) as a zip file to download."""
     if run_id is None:
-        raise ValueError(state.text("no_run_selected"))
+        raise InputError(state.text("no_run_selected"))
     folder = Path(tempfile.mkdtemp(prefix="ptune-export-"))
     return str(state.store.export_run(int(run_id), folder / f"ptune-run-{int(run_id)}.zip"))
 
@@ -177,7 +178,7 @@ def export_merged_run(state: AppState, run_id: int | None) -> str:
     """The run as one plain Hugging Face model folder, zipped, to download; runs whose method
     or pooling a plain model lacks are refused, saying what to ship instead."""
     if run_id is None:
-        raise ValueError(state.text("no_run_selected"))
+        raise InputError(state.text("no_run_selected"))
     adapter = adapter_folder(state.store, int(run_id))
     meta = read_meta(adapter)
     method = get_method(meta["method"])
@@ -186,7 +187,7 @@ def export_merged_run(state: AppState, run_id: int | None) -> str:
         title = method.title_in(state.lang)
         reason = method.merge_refusal_in(state.lang)
         refusal = state.text(f"merge_refused_{obstacle}", method=title, reason=reason)
-        raise ValueError(f"{refusal} {state.text('merge_ship_adapter')}")
+        raise InputError(f"{refusal} {state.text('merge_ship_adapter')}")
     work = Path(tempfile.mkdtemp(prefix="ptune-merged-"))
     name = f"ptune-run-{int(run_id)}-merged"
     try:

@@ -75,8 +75,8 @@ def train_run(args: argparse.Namespace, store: Store, method: str, precision: st
         for key, value in options.items():
             extra += [f"--{key.replace('_', '-')}", str(value)]
         return run_method(method, args.data, args.budget_minutes, out, extra)
+    from core import runs
     from core.config import TrainConfig
-    from core.training.recording import start_recorded
 
     config = TrainConfig(
         method=method,
@@ -85,7 +85,8 @@ def train_run(args: argparse.Namespace, store: Store, method: str, precision: st
         time_budget_minutes=args.budget_minutes,
         **options,
     )
-    run_id, handle = start_recorded(store, config)
+    handle = runs.start(store, config)
+    run_id = handle.run_id
     return {**(handle.wait() or {}), "run_id": run_id}
 
 

@@ -99,7 +99,7 @@ def train_one(args: argparse.Namespace, method: str, precision: str, out: Path) 
     import torch
 
     from core.config import TrainConfig
-    from core.training.launch import train
+    from core.runs import train_unrecorded
 
     cuda = torch.cuda.is_available()
     if cuda:
@@ -112,7 +112,7 @@ def train_one(args: argparse.Namespace, method: str, precision: str, out: Path) 
         out=str(out / f"{method}-{precision}"), seed=0,
     )  # fmt: skip
     started = time.perf_counter()
-    summary = train(config)
+    summary = train_unrecorded(config)
     row = {
         "method": method,
         "precision": precision,

@@ -1,4 +1,8 @@
-"""Domain exceptions raised by the engine. Only ``app/`` turns them into UI messages."""
+"""Domain exceptions raised by the engine. Only ``app/`` turns them into UI messages.
+
+A :class:`PTuneError` is the person's to fix, and its message says how; any other exception is
+a bug, which the app logs with its traceback instead of offering it as advice.
+"""
 
 from collections.abc import Sequence
 from typing import Any
@@ -22,6 +26,10 @@ class ConfigProblems(ConfigError):
 
 class DataError(PTuneError, ValueError):
     """The dataset cannot be read or is unusable for training."""
+
+
+class InputError(PTuneError, ValueError):
+    """Something a person gave (a text, a pick, a file, a value) cannot be used as it is."""
 
 
 class ModelLoadError(PTuneError):

@@ -16,6 +16,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from core.errors import UnsupportedModelError
 from core.messages import say
 
 POOLINGS = ("auto", "cls", "mean")
@@ -47,7 +48,9 @@ def _encoder(model: nn.Module) -> nn.Module:
     for name in ("encoder", "transformer"):
         if isinstance(getattr(backbone, name, None), nn.Module):
             return getattr(backbone, name)
-    raise ValueError(say("cannot find the encoder stack of {model}", model=type(model).__name__))
+    raise UnsupportedModelError(
+        say("cannot find the encoder stack of {model}", model=type(model).__name__)
+    )
 
 
 class MeanPooling:

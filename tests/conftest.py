@@ -310,15 +310,16 @@ def train_config(tmp_path: Path, data: Path, model: Path, **overrides):
 
 def train_runs(store, models: tuple[Path, Path], data: Path) -> list[int]:
     """Two short recorded runs: P-Tuning v2 on two labels, LoRA on three."""
+    from core import runs
     from core.config import TrainConfig
-    from core.training.recording import start_recorded
 
     three = write_labelled(data.parent / "three.csv", ["negative", "neutral", "positive"], 90, 1)
     ids = []
     for method, source, model in (("ptuning_v2", data, models[0]), ("lora", three, models[1])):
         config = TrainConfig(data=str(source), model=str(model), method=method, batch_size=16,
                              max_steps=3, log_every=1, eval_every=1, precision="fp32")  # fmt: skip
-        run_id, handle = start_recorded(store, config)
+        handle = runs.start(store, config)
+        run_id = handle.run_id
         summary = handle.wait(120)
         assert summary["status"] == "succeeded", summary.get("error")
         ids.append(run_id)

@@ -9,9 +9,9 @@ from conftest import second_dataset
 from app.compare_plots import comparison_figure
 from app.compare_tab import build_compare_tab, evaluate_generalisation, show_comparison
 from app.state import AppState
+from core import runs
 from core.analysis.compare import compare_rows, dataset_key
 from core.config import TrainConfig
-from core.training.recording import start_recorded
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +53,8 @@ def test_no_picked_run_warns_and_shows_an_empty_chart(state):
 def test_a_failed_run_is_left_out_with_a_warning(state, trained, tiny_model_dir):
     _, ids, folder = trained
     config = TrainConfig(data=str(folder / "missing.csv"), model=str(tiny_model_dir), name="bad")
-    failed, handle = start_recorded(state.store, config)
+    handle = runs.start(state.store, config)
+    failed = handle.run_id
     handle.wait(60)
     try:
         table, _, warnings = show_comparison(state, [ids[0], failed])

@@ -9,6 +9,7 @@ import gradio as gr
 import pytest
 from conftest import make_tiny_model_dir, write_labelled
 
+import core.runs
 from app import diagnose_view
 from app.diagnose_plots import confusion_figure
 from app.diagnose_view import (
@@ -25,7 +26,6 @@ from core.analysis import mistakes
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import DataError, RunStateError
-from core.training.recording import start_recorded
 from storage.store import Store
 
 LABELS = ["negative", "neutral", "positive"]
@@ -63,7 +63,8 @@ def _train(store, data, model, method: str, steps: int, **extra) -> int:
     config = TrainConfig(data=str(data), model=str(model), method=method, batch_size=16,
                          max_steps=steps, log_every=2, validation_fraction=0.3,
                          precision="fp32", **extra)  # fmt: skip
-    run_id, handle = start_recorded(store, config)
+    handle = core.runs.start(store, config)
+    run_id = handle.run_id
     assert handle.wait(120)["status"] == "succeeded"
     return run_id
 

@@ -265,10 +265,9 @@ def test_the_picker_lists_only_few_shot_experiments_and_the_sweep_tab_none(state
 
 def fewshot_job(experiment_id: int) -> jobs.Job:
     """The device held by a few-shot experiment between two of its runs."""
-    job = jobs.claim("sweep", "lora", noun=fewshot.run.NOUN)
-    job.set_sweep(SimpleNamespace(kind="fewshot", sweep_id=experiment_id,
-                                  title=f"few-shot experiment {experiment_id}",
-                                  noun=fewshot.run.NOUN))  # fmt: skip
+    job = jobs.claim("group", "lora", noun=fewshot.run.NOUN)
+    job.set_group(SimpleNamespace(kind="fewshot", id=experiment_id,
+                                  title=f"few-shot experiment {experiment_id}"))  # fmt: skip
     return job
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import re
 
 import gradio as gr
 import pytest
@@ -21,7 +22,7 @@ from app.train_tab import add_upload, check_form, show_dataset
 from app.tryit_tab import read_texts
 from core.checks import checked
 from core.config import TrainConfig
-from core.errors import DataError
+from core.errors import DataError, InputError
 from core.methods import METHODS
 from storage.store import Store
 
@@ -343,6 +344,40 @@ def test_engine_errors_become_plain_gradio_errors():
         invalid()
     assert caught.value.message == "<ul><li>a is wrong</li><li>b &lt; 0</li></ul>"
     assert caught.value.title == "请修正以下设置"
+
+
+def test_a_bug_is_logged_with_its_traceback_not_offered_as_advice(caplog):
+    @friendly("en")
+    def buggy():
+        return {}["model"]  # a programming error, not the person's mistake
+
+    with caplog.at_level("ERROR", logger="app.errors"), pytest.raises(gr.Error) as caught:
+        buggy()
+    message = caught.value.message
+    reference = re.search(r"logged as ([0-9a-f]{8})", message)
+    assert message.startswith("An internal error (KeyError), logged as ") and reference
+    (record,) = [r for r in caplog.records if reference.group(1) in r.getMessage()]
+    assert record.exc_info is not None and record.exc_info[0] is KeyError
+
+
+@pytest.mark.parametrize("error", [ValueError("bad literal"), LookupError("x"), OSError("disk")])
+def test_plain_library_errors_are_bugs_too(error, caplog):
+    @friendly("zh")
+    def broken():
+        raise error
+
+    with caplog.at_level("ERROR", logger="app.errors"), pytest.raises(gr.Error) as caught:
+        broken()
+    assert caught.value.message.startswith(f"内部错误（{type(error).__name__}），已记录为 ")
+    assert "bad literal" not in caught.value.message  # a bug's own words are for the log
+    assert len(caplog.records) == 1
+
+
+def test_a_persons_mistake_in_the_app_is_a_domain_error(state):
+    from app.tryit_tab import predict_text
+
+    with pytest.raises(InputError, match="Pick at least one trained run"):
+        predict_text(state, "a fine film", [])
 
 
 def test_english_and_chinese_have_the_same_keys():

@@ -87,7 +87,7 @@ def stored_sweep(store: Store) -> tuple[int, dict[tuple[int, float], int]]:
             "method": "ptuning_v2",
             "method_options": {"num_virtual_tokens": length},
         }
-        run_id = store.create_run(name=sweep.run_name(sweep_id, length, lr), method="ptuning_v2",
+        run_id = store.create_run(name=sweep.point_name(sweep_id, length, lr), method="ptuning_v2",
                                   base_model="m", dataset="d.csv", config=config,
                                   sweep_id=sweep_id)  # fmt: skip
         if accuracy is None:
@@ -189,10 +189,12 @@ def test_the_app_has_the_sweep_tab(tmp_path):
 
 
 def test_stop_training_also_ends_a_running_sweep(state):
+    from types import SimpleNamespace
+
     from core.training import jobs
 
-    running = jobs.claim("sweep", "ptuning_v2")  # a sweep between two of its runs
-    running.sweep_id = 7
+    running = jobs.claim("group", "ptuning_v2")  # a sweep between two of its runs
+    running.set_group(SimpleNamespace(kind="sweep", id=7, title="sweep 7"))
     try:
         message = actions.stop_training(state)
         assert running.stopping

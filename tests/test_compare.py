@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 from conftest import second_dataset, write_labelled
 
+from core import runs
 from core.analysis.compare import (
     COLUMNS,
     compare_rows,
@@ -23,7 +24,7 @@ from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import AdapterLoadError, ConfigError, DataError
 from core.training.artifacts import folder_bytes
-from core.training.recording import adapter_folder, start_recorded
+from core.training.recording import adapter_folder
 from storage.errors import RunNotFoundError
 from storage.store import Store
 
@@ -95,7 +96,8 @@ def test_an_unknown_run_id_is_named(trained):
 def test_a_failed_run_gives_a_row_without_results(trained, tiny_model_dir):
     store, _, folder = trained
     config = TrainConfig(data=str(folder / "missing.csv"), model=str(tiny_model_dir))
-    run_id, handle = start_recorded(store, config)
+    handle = runs.start(store, config)
+    run_id = handle.run_id
     handle.wait(60)
     row = compare_rows(store, [run_id])[0]
     assert row["status"] == "failed" and "not found" in row["error"]

@@ -17,10 +17,10 @@ from app.datasets import preview
 from app.state import DEMO_DATA, AppState
 from app.sweep_tab import sweep_from_form
 from app.train_tab import check_form, show_dataset, show_model
+from core import runs
 from core.errors import ConfigProblems, DataError, OutputFolderError
+from core.runs import train_unrecorded
 from core.training.artifacts import save_checkpoint
-from core.training.launch import train
-from core.training.recording import start_recorded
 from storage.store import Store
 
 OUTSIDE = "is outside the folders this app reads datasets from"
@@ -253,12 +253,12 @@ def test_a_foreign_checkpoint_folder_is_kept_and_the_run_refused_before_training
         "folder away"
     )
     with pytest.raises(OutputFolderError) as caught:
-        train(config, events.append)
+        train_unrecorded(config, events.append)
     assert str(caught.value) == expected
     assert events == [] and precious.read_text(encoding="utf-8") == "years of work"
     store = Store(tmp_path / "home" / "studio.db")
     with pytest.raises(OutputFolderError, match="choose another output folder"):
-        start_recorded(store, config)
+        runs.start(store, config)
     assert store.list_runs() == [] and precious.is_file()
 
 
@@ -272,9 +272,11 @@ def test_other_trainers_checkpoints_and_adapters_are_refused(tmp_path, tiny_mode
     (tmp_path / "file").write_text("x", encoding="utf-8")
     for out, named in ((hf, hf / "checkpoint"), (peft, peft / "adapter")):
         with pytest.raises(OutputFolderError, match=f"already holds {named}, which"):
-            train(train_config(tmp_path, reviews, tiny_model_dir, out=str(out)))
+            train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir, out=str(out)))
     with pytest.raises(OutputFolderError, match="is a file, not a folder"):
-        train(train_config(tmp_path, reviews, tiny_model_dir, out=str(tmp_path / "file")))
+        train_unrecorded(
+            train_config(tmp_path, reviews, tiny_model_dir, out=str(tmp_path / "file"))
+        )
     assert (peft / "adapter" / "adapter_config.json").read_text(encoding="utf-8") == "{}"
 
 

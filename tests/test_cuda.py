@@ -16,7 +16,7 @@ from conftest import write_reviews
 from bench import gpu
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.training.launch import train
+from core.runs import train_unrecorded
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
 
@@ -38,7 +38,7 @@ def test_a_run_trains_on_the_gpu_and_its_adapter_predicts_there(
     config = TrainConfig(data=str(reviews), model=str(tiny_model_dir), method=method,
                          precision=precision, max_steps=6, batch_size=16,
                          out=str(tmp_path))  # fmt: skip
-    summary = train(config)
+    summary = train_unrecorded(config)
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["precision"] == {"fp32": "no"}.get(precision, precision)
     predictor = Predictor()

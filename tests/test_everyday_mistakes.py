@@ -7,10 +7,11 @@ import json
 import pytest
 
 from app.api import parse_config, predict
+from core import runs
 from core.checks import checked
+from core.cli import build_parser, config_from_args
 from core.errors import ConfigError
-from core.train import build_parser, config_from_args, main
-from core.training.recording import start_recorded
+from core.train import main
 from storage.store import Store
 
 
@@ -68,7 +69,8 @@ def test_resume_run_alone_continues_with_the_recorded_settings(
     store = Store(db)
     config = checked(_values(tiny_model_dir, data=str(reviews), method="head_only",
                              max_steps=4, precision="fp32")).config  # fmt: skip
-    run_id, handle = start_recorded(store, config)
+    handle = runs.start(store, config)
+    run_id = handle.run_id
     handle.stop()  # at its first step boundary: a run with its training still ahead
     assert handle.wait(120)["status"] == "stopped"
     assert main(["--db", str(db), "--resume-run", str(run_id), "--quiet"]) == 0

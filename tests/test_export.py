@@ -17,7 +17,7 @@ from core.analysis.predict import Predictor
 from core.errors import AdapterLoadError, ExportError
 from core.export import export_merged, main
 from core.methods import METHODS
-from core.training.launch import train
+from core.runs import train_unrecorded
 
 TEXTS = [
     "a good film",
@@ -64,7 +64,7 @@ def test_a_trained_run_merges_into_a_plain_model_that_predicts_the_same(
     method, tmp_path, reviews, tiny_model_dir
 ):
     config = train_config(tmp_path, reviews, tiny_model_dir, method=method, max_steps=4)
-    summary = train(config)
+    summary = train_unrecorded(config)
     adapter = Path(summary["adapter_path"])
 
     merged = export_merged(adapter, tmp_path / "merged")

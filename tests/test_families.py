@@ -22,9 +22,9 @@ from core.errors import AdapterLoadError, ConfigProblems, ModelLoadError
 from core.methods import METHODS
 from core.methods.base import HEAD_EXTRAS
 from core.modeling import SUPPORTED_MODEL_TYPES, load_config, load_tokenizer
+from core.runs import train_unrecorded
 from core.training import trainer as trainer_module
 from core.training.artifacts import load_adapter
-from core.training.launch import train
 
 TEXTS = ["the film was a great story", "awful", "it was quite boring and really sad plot"]
 PAIRS = [(family, name) for family in FAMILIES for name in METHODS]
@@ -86,7 +86,7 @@ def _train_and_reload(model_dir, name, data, tmp_path, monkeypatch) -> None:
     config = train_config(
         tmp_path, data, model_dir, method=name, max_steps=3, batch_size=8, method_options=options
     )
-    summary = train(config)
+    summary = train_unrecorded(config)
     assert summary["status"] == "succeeded", summary.get("error")
     loaded = load_adapter(summary["adapter_path"])
     reloaded = _probabilities(loaded.model, loaded.tokenizer, loaded.max_length)
@@ -135,7 +135,9 @@ def test_a_family_a_method_does_not_support_is_refused_before_training(
     message = "P-Tuning v2 does not support 'mpnet' models; it supports bert, roberta"
     with pytest.raises(ConfigProblems, match=message):
         checked(config)
-    summary = train(config)  # a run never raises: it fails with the reason, before any step
+    summary = train_unrecorded(
+        config
+    )  # a run never raises: it fails with the reason, before any step
     assert summary["status"] == "failed" and message in summary["error"]
     assert not (tmp_path / "run" / "adapter").exists()
 

@@ -146,7 +146,7 @@ def test_an_experiment_records_a_curve_of_every_method_and_size(tmp_path, data, 
             assert Path(run["metrics"]["adapter_path"]).is_dir()
         assert store.get_sweep(outcome["experiment_id"])["kind"] == "fewshot"
         assert store.list_sweeps(kind="sweep") == []
-    assert [e["type"] for e in events].count("fewshot_point") == 8
+    assert [e.type for e in events].count("fewshot_point") == 8
     assert jobs.current() is None
 
 
@@ -156,7 +156,7 @@ def test_a_stopped_experiment_resumes_with_what_is_left(tmp_path, data, tiny_mod
         handles = []
 
         def stop_after_first(event):
-            if event["type"] == "fewshot_point":
+            if event.type == "fewshot_point":
                 handles[0].stop()
 
         handles.append(start_fewshot(store, config, stop_after_first))
@@ -206,7 +206,7 @@ def test_the_device_is_shared_with_runs_and_sweeps(tmp_path, data, tiny_model_di
         try:
             with pytest.raises(BusyError, match=f"few-shot experiment {handle.experiment_id} "
                                "is still running; .* before starting a sweep"):  # fmt: skip
-                jobs.claim("sweep", "ptuning_v2")
+                jobs.claim("group", "ptuning_v2")
             with pytest.raises(RunStateError, match="still running"):
                 resume_fewshot(store, handle.experiment_id)
         finally:

@@ -8,13 +8,13 @@ import pytest
 import torch
 from conftest import tiny_inputs, tiny_model, train_config, write_reviews
 
+from core.cli import build_parser, config_from_args
 from core.errors import AdapterLoadError, ConfigError
 from core.methods import METHODS
 from core.methods.base import count_parameters
-from core.train import build_parser, config_from_args
+from core.runs import train_unrecorded
 from core.training.artifacts import load_adapter, read_meta
 from core.training.growth import Schedule, schedule_of
-from core.training.launch import train
 
 PROMPT_METHODS = ["prompt_tuning", "ptuning_v1", "ptuning_v2"]
 
@@ -190,9 +190,9 @@ def test_training_grows_the_prompt_at_its_points_and_saves_the_final_size(
         keep_best=False,
         method_options={"grow": "2,4,6"},
     )  # fmt: skip
-    summary = train(run, events.append)
+    summary = train_unrecorded(run, events.append)
     assert summary["status"] == "succeeded", summary.get("error")
-    grows = [(e["step"], e["prompt_length"]) for e in events if e["type"] == "grow"]
+    grows = [(e.step, e.prompt_length) for e in events if e.type == "grow"]
     assert grows == [(3, 4), (6, 6)]
     assert summary["prompt_length"] == 6
     meta = read_meta(tmp_path / "run" / "adapter")
@@ -221,7 +221,7 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
         tmp_path, reviews, tiny_model_dir, method="prompt_tuning", max_steps=6, eval_every=2,
         method_options={"grow": "2,5"},
     )  # fmt: skip
-    summary = train(run)
+    summary = train_unrecorded(run)
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["best_step"] == 2 and summary["prompt_length"] == 2
     adapter = load_adapter(tmp_path / "run" / "adapter")
@@ -233,16 +233,16 @@ def test_a_grown_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_model_dir
     stop = threading.Event()
 
     def stop_after_growth(event):
-        if event["type"] == "checkpoint" and event["step"] >= 4:
+        if event.type == "checkpoint" and event.step >= 4:
             stop.set()
 
     run = train_config(
         tmp_path, reviews, tiny_model_dir, method="ptuning_v2", max_steps=8, eval_every=2,
         keep_best=False, method_options={"grow": "2,4"},
     )  # fmt: skip
-    first = train(run, stop_after_growth, stop)
+    first = train_unrecorded(run, stop_after_growth, stop)
     assert first["status"] == "stopped" and first["prompt_length"] == 4
-    resumed = train(run, resume_from=tmp_path / "run" / "checkpoint")
+    resumed = train_unrecorded(run, resume_from=tmp_path / "run" / "checkpoint")
     assert resumed["status"] == "succeeded", resumed.get("error")
     assert resumed["steps"] == 8 and resumed["prompt_length"] == 4
 

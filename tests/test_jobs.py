@@ -1,4 +1,4 @@
-"""The job registry: one job per device, atomic claims, one stop for runs and sweeps."""
+"""The job registry: one job per device, atomic claims, one stop for runs and groups."""
 
 from __future__ import annotations
 
@@ -9,10 +9,11 @@ from pathlib import Path
 import pytest
 from conftest import write_reviews
 
+from core import runs
 from core.config import TrainConfig
 from core.errors import BusyError
+from core.messages import say
 from core.training import jobs
-from core.training.recording import resume_recorded, start_recorded
 
 THREADS = 8
 
@@ -26,6 +27,14 @@ def endless(data: Path, model: Path) -> TrainConfig:
     return TrainConfig(data=str(data), model=str(model), method="ptuning_v2", batch_size=16,
                        max_steps=100_000, log_every=1, eval_every=100_000, precision="fp32",
                        method_options={"num_virtual_tokens": 2})  # fmt: skip
+
+
+class FakeGroup:
+    """A group as the registry knows one: its kind, id and title."""
+
+    def __init__(self, kind: str, group_id: int) -> None:
+        self.kind, self.id = kind, group_id
+        self.title = say("{kind} {id}", kind=kind, id=group_id)
 
 
 def at_once(start, count: int) -> tuple[list, list[BaseException]]:
@@ -59,14 +68,15 @@ def test_concurrent_claims_give_exactly_one_job():
     finally:
         jobs.release(claimed[0])
     assert jobs.current(device) is None
-    jobs.release(jobs.claim("sweep", "ptuning_v2", device))  # the device is free again
+    jobs.release(jobs.claim("group", "ptuning_v2", device))  # the device is free again
 
 
 def test_concurrent_recorded_starts_give_exactly_one_run(store, reviews, tiny_model_dir):
     config = endless(reviews, tiny_model_dir)
-    started, refused = at_once(lambda: start_recorded(store, config), 2)
+    started, refused = at_once(lambda: runs.start(store, config), 2)
     assert len(started) == 1 and len(refused) == 1, refused
-    run_id, handle = started[0]
+    handle = started[0]
+    run_id = handle.run_id
     try:
         assert isinstance(refused[0], BusyError)
         assert "already training" in str(refused[0])
@@ -82,26 +92,56 @@ def test_stop_reports_what_it_stops_and_nothing_when_idle():
     assert jobs.stop() is None
     job = jobs.claim("run", "lora")
     try:
-        assert jobs.stop(kind="sweep") is None  # the Sweep tab's Stop leaves a single run alone
+        # the Sweep tab's Stop leaves a single run alone
+        assert jobs.stop(target=jobs.group_target("sweep")) is None
         assert not job.stopping
         stopped = jobs.stop()
-        assert (stopped.kind, stopped.run_id, stopped.sweep_id) == ("run", None, None)
+        assert (stopped.kind, stopped.run_id, stopped.group_id) == ("run", None, None)
         assert job.stopping
     finally:
         jobs.release(job)
 
 
 def test_a_stopped_sweep_starts_no_further_runs(store, reviews, tiny_model_dir):
-    sweep_job = jobs.claim("sweep", "ptuning_v2")
-    sweep_job.sweep_id = 5
+    sweep_job = jobs.claim("group", "ptuning_v2", noun=say("a sweep"))
+    sweep_job.set_group(FakeGroup("sweep", 5))
     try:
-        assert jobs.stop().sweep_id == 5
+        assert jobs.stop().group_id == 5
         with pytest.raises(BusyError, match="sweep 5 is stopping; it starts no further runs"):
-            start_recorded(store, endless(reviews, tiny_model_dir), sweep_id=None, job=sweep_job)
+            runs.start(store, endless(reviews, tiny_model_dir), job=sweep_job)
         assert store.list_runs() == []
-        assert jobs.current().kind == "sweep"  # the sweep still holds the device until it ends
+        assert jobs.current().kind == "group"  # the sweep still holds the device until it ends
     finally:
         jobs.release(sweep_job)
+
+
+def test_a_group_stop_stops_only_the_group_it_names():
+    """A Few-shot Stop pressed as a sweep takes the device stops nothing (and the reverse)."""
+    job = jobs.claim("group", "lora", noun=say("a sweep"))
+    job.set_group(FakeGroup("sweep", 7))
+    try:
+        assert jobs.stop(target=jobs.group_target("fewshot")) is None
+        assert jobs.stop(target=jobs.group_target("sweep", 8)) is None  # another sweep's id
+        assert jobs.stop(target=jobs.LONE_RUN) is None  # the Train tab's run Stop
+        assert not job.stopping
+        stopped = jobs.stop(target=jobs.group_target("sweep", 7))
+        assert stopped is not None and stopped.group_id == 7 and stopped.is_group("sweep")
+        assert job.stopping
+    finally:
+        jobs.release(job)
+
+
+def test_a_group_being_set_up_is_named_by_its_noun_in_a_refusal():
+    job = jobs.claim("group", "lora, ptuning_v2", noun=say("a few-shot experiment"))
+    try:
+        with pytest.raises(BusyError, match="a few-shot experiment is running on .*; wait"):
+            jobs.claim("run", "lora")
+        with pytest.raises(BusyError, match="before starting another"):
+            jobs.claim("group", "lora", noun=say("a few-shot experiment"))
+        with pytest.raises(BusyError, match="before starting a sweep"):
+            jobs.claim("group", "lora", noun=say("a sweep"))
+    finally:
+        jobs.release(job)
 
 
 def test_a_refused_resume_leaves_the_run_as_it_was(store, reviews, tiny_model_dir):
@@ -116,7 +156,7 @@ def test_a_refused_resume_leaves_the_run_as_it_was(store, reviews, tiny_model_di
     busy = jobs.claim("run", "lora")
     try:
         with pytest.raises(BusyError, match="a lora run is already training"):
-            resume_recorded(store, run_id)
+            runs.resume(store, run_id)
     finally:
         jobs.release(busy)
     assert store.last_step(run_id) == 3  # the steps after the checkpoint were not dropped

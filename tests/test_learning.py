@@ -46,7 +46,7 @@ def test_each_method_lowers_the_loss_and_keeps_frozen_weights(
                          precision=learning_precision)  # fmt: skip
     trainer = Trainer(config, data=sst2_slice)
     losses: list[float] = []
-    trainer.callback = lambda e: losses.append(e["loss"]) if e["type"] == "train" else None
+    trainer.callback = lambda e: losses.append(e.loss) if e.type == "train" else None
     trainer.setup()
     frozen = {n: p.detach().clone() for n, p in trainer.model.named_parameters()
               if not p.requires_grad}  # fmt: skip

@@ -137,6 +137,8 @@ def _untranslatable(tree: ast.AST, in_data: bool) -> list[str]:
 
 ENGLISH_ONLY = {
     "core/train.py": "command-line flags, read in a terminal",
+    "core/cli.py": "command-line flags, read in a terminal",
+    "core/sweep/cli.py": "command-line flags, read in a terminal",
     "core/fewshot/cli.py": "command-line flags, read in a terminal",
     "core/serve/checks.py": "answers to HTTP clients of a served model",
     "core/serve/app.py": "answers to HTTP clients of a served model",

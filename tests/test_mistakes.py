@@ -10,6 +10,7 @@ import pytest
 from conftest import make_tiny_model_dir, write_labelled
 from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
+import core.runs
 from core.analysis.mistakes import (
     PredictionCache,
     RunPredictions,
@@ -24,7 +25,7 @@ from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import AdapterLoadError, ConfigError, DataError, RunStateError
 from core.training.inputs import load_run_data
-from core.training.recording import adapter_folder, start_recorded
+from core.training.recording import adapter_folder
 from storage.errors import RunNotFoundError
 from storage.store import Store
 
@@ -35,7 +36,8 @@ def _train(store: Store, data, model, method: str, steps: int = 4, **extra) -> i
     config = TrainConfig(data=str(data), model=str(model), method=method, batch_size=16,
                          max_steps=steps, log_every=2, validation_fraction=0.3, precision="fp32",
                          **extra)  # fmt: skip
-    run_id, handle = start_recorded(store, config)
+    handle = core.runs.start(store, config)
+    run_id = handle.run_id
     result = handle.wait(120)
     assert result["status"] == "succeeded", result.get("error")
     return run_id

@@ -18,10 +18,10 @@ from core.data.splits import TextSplit
 from core.errors import ConfigError
 from core.methods import METHODS
 from core.modeling import load_base
+from core.runs import train_unrecorded
 from core.train import main
 from core.training.artifacts import load_adapter
 from core.training.inputs import check_config
-from core.training.launch import train
 from core.training.multitask import MultiTaskHead, TaskRouter, combine, fresh_head
 from core.training.warm_start import load_initial_weights
 
@@ -123,12 +123,13 @@ def test_multitask_run_reports_each_task_and_saves_an_adapter_per_task(
     method, tmp_path, datasets, tiny_model_dir
 ):
     events: list[dict] = []
-    summary = train(multitask_config(tmp_path, datasets, tiny_model_dir, method=method),
+    summary = train_unrecorded(multitask_config(tmp_path, datasets, tiny_model_dir, method=method),
                     events.append)  # fmt: skip
     assert summary["status"] == "succeeded", summary.get("error")
     assert set(summary["tasks"]) == {"reviews", "topics"}
-    evals = [e for e in events if e["type"] == "eval"]
-    assert all("eval_accuracy_reviews" in e and "eval_accuracy_topics" in e for e in evals)
+    evals = [e for e in events if e.type == "eval"]
+    assert all("eval_accuracy_reviews" in e.metrics and "eval_accuracy_topics" in e.metrics
+               for e in evals)  # fmt: skip
     tasks = summary["tasks"]
     mean = (tasks["reviews"]["eval_accuracy"] + tasks["topics"]["eval_accuracy"]) / 2
     assert summary["eval_accuracy"] == pytest.approx(mean)
@@ -167,7 +168,7 @@ def test_command_line_takes_several_datasets_and_reports_tasks(
 # --------------------------------------------------------------------- starting from one
 @pytest.mark.parametrize("method", ["ptuning_v2", "prompt_tuning"])
 def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_model_dir):
-    first = train(train_config(tmp_path / "a", datasets["reviews"], tiny_model_dir,
+    first = train_unrecorded(train_config(tmp_path / "a", datasets["reviews"], tiny_model_dir,
                                method=method, max_steps=4, lr=0.05))  # fmt: skip
     folder = tmp_path / "a" / "run" / "adapter"
     trained = load_adapter(folder)
@@ -180,7 +181,7 @@ def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_
     with torch.no_grad():
         expected = trained.model(input_ids=ids).logits
         assert torch.allclose(wrapped.eval()(input_ids=ids).logits, expected, atol=1e-5)
-    second = train(train_config(tmp_path / "b", datasets["reviews"], tiny_model_dir,
+    second = train_unrecorded(train_config(tmp_path / "b", datasets["reviews"], tiny_model_dir,
                                 method=method, max_steps=2, init_from=str(folder)))  # fmt: skip
     assert first["status"] == second["status"] == "succeeded", second.get("error")
 
@@ -188,7 +189,7 @@ def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_
 def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
     tmp_path, datasets, tiny_model_dir
 ):
-    train(
+    train_unrecorded(
         train_config(
             tmp_path, datasets["reviews"], tiny_model_dir, method="ptuning_v2", max_steps=1
         )
@@ -202,7 +203,7 @@ def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
         run = train_config(
             tmp_path / "x", datasets["topics"], model, init_from=folder, method=method
         )
-        summary = train(run)
+        summary = train_unrecorded(run)
         assert summary["status"] == "failed" and message in summary["error"]
 
 
@@ -234,13 +235,13 @@ def test_a_stopped_multitask_run_resumes_with_every_task_head(tmp_path, datasets
     stop = threading.Event()
 
     def stop_at_first_checkpoint(event):
-        if event["type"] == "checkpoint":
+        if event.type == "checkpoint":
             stop.set()
 
     run = multitask_config(tmp_path, datasets, tiny_model_dir, max_steps=8, eval_every=2,
                            keep_best=False)  # fmt: skip
-    first = train(run, stop_at_first_checkpoint, stop)
+    first = train_unrecorded(run, stop_at_first_checkpoint, stop)
     assert first["status"] == "stopped", first.get("error")
-    resumed = train(run, resume_from=tmp_path / "run" / "checkpoint")
+    resumed = train_unrecorded(run, resume_from=tmp_path / "run" / "checkpoint")
     assert resumed["status"] == "succeeded", resumed.get("error")
     assert resumed["steps"] == 8 and set(resumed["tasks"]) == {"reviews", "topics"}

@@ -7,7 +7,7 @@ import torch
 from accelerate import Accelerator
 from conftest import train_config, write_reviews
 
-from core.training.launch import train
+from core.runs import train_unrecorded
 from core.training.precision import MixedPrecision
 from core.training.trainer import Trainer
 
@@ -40,7 +40,7 @@ def test_runs_in_one_process_each_compute_in_their_own_precision(
     for name, precision in [("a", "bf16"), ("b", "fp32"), ("c", "bf16")]:
         run = train_config(tmp_path, reviews, tiny_model_dir, method="lora", max_steps=2,
                            precision=precision, out=str(tmp_path / name))  # fmt: skip
-        summaries[name] = train(run)
+        summaries[name] = train_unrecorded(run)
         assert summaries[name]["status"] == "succeeded", summaries[name].get("error")
     assert seen == {"a": {torch.bfloat16}, "b": {torch.float32}, "c": {torch.bfloat16}}
     assert [s["precision"] for s in summaries.values()] == ["bf16", "no", "bf16"]

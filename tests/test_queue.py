@@ -15,10 +15,10 @@ from app import queue_view, run_queue
 from app.run_lists import refresh_if_changed
 from app.state import AppState
 from app.tryit_tab import refresh_lists
+from core import runs
 from core.config import TrainConfig
 from core.errors import RunStateError
 from core.training import jobs
-from core.training.recording import start_recorded
 from storage import Store
 from storage.errors import NotWaitingError, RunNotFoundError
 from storage.schema import migrations
@@ -148,7 +148,8 @@ def test_cancel_and_move_up_refuse_runs_that_do_not_wait(state, busy):
 
 def _stopped_run(state: AppState, config) -> int:
     """A run stopped after its first steps: it has a checkpoint and can resume."""
-    run_id, handle = start_recorded(state.store, config(max_steps=5000))
+    handle = runs.start(state.store, config(max_steps=5000))
+    run_id = handle.run_id
     deadline = time.monotonic() + WAIT_SECONDS
     while state.store.last_step(run_id) < 3 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -298,7 +299,7 @@ def test_run_pickers_skip_until_a_run_ends_or_goes_and_keep_the_choice(state):
 
 
 def test_a_run_queued_during_a_sweep_waits_for_the_whole_sweep(state, config, tmp_path):
-    from core.sweep.run import SweepConfig, start_sweep
+    from core.sweep import SweepConfig, start_sweep
 
     sweep = SweepConfig(base=config(max_steps=2), method="ptuning_v2", lengths=(2,),
                         lrs=(0.01, 0.03))  # fmt: skip

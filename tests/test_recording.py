@@ -13,10 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from core import runs
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
-from core.errors import BusyError
-from core.training.recording import adapter_folder, resume_recorded, start_recorded
+from core.errors import BusyError, RunStateError
+from core.training.recording import adapter_folder
+from storage.errors import AdapterNotFoundError
 from storage.store import Store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -35,7 +37,8 @@ def tiny(data: Path, model: Path, **overrides) -> TrainConfig:
 
 
 def test_a_run_is_recorded_with_metrics_status_and_adapter(store, reviews, tiny_model_dir):
-    run_id, handle = start_recorded(store, tiny(reviews, tiny_model_dir))
+    handle = runs.start(store, tiny(reviews, tiny_model_dir))
+    run_id = handle.run_id
     summary = handle.wait(120)
     assert summary["status"] == "succeeded", summary.get("error")
     run = store.get_run(run_id)
@@ -51,7 +54,8 @@ def test_a_run_is_recorded_with_metrics_status_and_adapter(store, reviews, tiny_
 
 
 def test_adapter_is_rebuilt_from_the_database_alone(store, reviews, tiny_model_dir):
-    run_id, handle = start_recorded(store, tiny(reviews, tiny_model_dir, method="lora"))
+    handle = runs.start(store, tiny(reviews, tiny_model_dir, method="lora"))
+    run_id = handle.run_id
     summary = handle.wait(120)
     before = Predictor(precision="fp32").predict(["a great film"], [summary["adapter_path"]])
     shutil.rmtree(store.checkpoint_dir(run_id))  # the run's folder is gone (another machine)
@@ -66,17 +70,19 @@ def test_adapter_is_rebuilt_from_the_database_alone(store, reviews, tiny_model_d
 
 
 def test_a_failed_run_records_its_reason(store, tmp_path, tiny_model_dir):
-    run_id, handle = start_recorded(store, tiny(tmp_path / "missing.csv", tiny_model_dir))
+    handle = runs.start(store, tiny(tmp_path / "missing.csv", tiny_model_dir))
+    run_id = handle.run_id
     handle.wait(60)
     run = store.get_run(run_id)
     assert run["status"] == "failed" and "missing.csv" in run["error"]
 
 
 def test_a_second_run_is_refused_without_a_stray_record(store, reviews, tiny_model_dir):
-    run_id, handle = start_recorded(store, tiny(reviews, tiny_model_dir, max_steps=100_000))
+    handle = runs.start(store, tiny(reviews, tiny_model_dir, max_steps=100_000))
+    run_id = handle.run_id
     try:
         with pytest.raises(BusyError):
-            start_recorded(store, tiny(reviews, tiny_model_dir))
+            runs.start(store, tiny(reviews, tiny_model_dir))
         assert [r["id"] for r in store.list_runs()] == [run_id]
     finally:
         handle.stop()
@@ -118,7 +124,7 @@ def test_kill_9_mid_run_marks_it_interrupted_and_it_resumes(tmp_path, reviews, t
     assert steps == list(range(5, logged + 1, 5)), "every logged step up to the kill is kept"
     assert store.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
 
-    handle = resume_recorded(store, run_id)
+    handle = runs.resume(store, run_id)
     summary = handle.wait(300)
     assert summary["status"] == "succeeded", summary.get("error")
     run = store.get_run(run_id)
@@ -141,3 +147,22 @@ def test_command_line_records_the_run(tmp_path, reviews, tiny_model_dir):
                             cwd=ROOT, capture_output=True, text=True, timeout=60)  # fmt: skip
     assert listed.returncode == 0 and "head_only" in listed.stdout
     assert Store(db).get_run(summary["run_id"])["status"] == "succeeded"
+
+
+@pytest.mark.parametrize(
+    ("status", "said"),
+    [("running", "is still training; its adapter is saved when it ends"),
+     ("queued", "is still training"), ("waiting", "is waiting in the queue to train")],
+)  # fmt: skip
+def test_a_run_without_an_adapter_yet_says_it_is_still_training(store, status, said):
+    run_id = store.create_run(name="r", method="lora", base_model="m", dataset="d", config={},
+                              status=status)  # fmt: skip
+    with pytest.raises(RunStateError, match=f"run {run_id} \\(r\\) {said}"):
+        adapter_folder(store, run_id)
+
+
+def test_a_finished_run_without_an_adapter_still_says_so(store):
+    run_id = store.create_run(name="r", method="lora", base_model="m", dataset="d", config={},
+                              status="failed")  # fmt: skip
+    with pytest.raises(AdapterNotFoundError, match="has no stored adapter"):
+        adapter_folder(store, run_id)

@@ -17,9 +17,10 @@ import pytest
 from conftest import new_run, train_config
 from sqlite_utils import Database
 
+from core import runs
 from core.errors import CheckpointError, RunStateError
 from core.training import jobs
-from core.training.recording import check_resumable, resume_recorded
+from core.training.recording import check_resumable
 from storage import Store
 from storage.schema import migrations
 from storage.store import INTERRUPTED_ERROR
@@ -150,7 +151,7 @@ def test_a_checkpoint_folder_without_its_state_is_no_checkpoint(
     store.checkpoint_dir(run_id).mkdir(parents=True)  # killed before its first checkpoint
     with pytest.raises(CheckpointError, match=r"run 1 \(r\) has no usable checkpoint to resume "
                        r"from: .*trainer_state\.json is missing or unreadable"):  # fmt: skip
-        resume_recorded(store, run_id)
+        runs.resume(store, run_id)
     assert store.get_run(run_id)["status"] == "stopped" and jobs.current() is None
 
 
@@ -163,5 +164,5 @@ def test_a_run_changed_by_another_process_meanwhile_is_not_resumed(
     (folder / "trainer_state.json").write_text(json.dumps({"loop": {"step": 2}}))
     monkeypatch.setattr(store, "queue_run", lambda run_id, status: False)
     with pytest.raises(RunStateError, match="run 1 changed while it was being resumed; try again"):
-        resume_recorded(store, run_id)
+        runs.resume(store, run_id)
     assert store.get_run(run_id)["status"] == "stopped" and jobs.current() is None

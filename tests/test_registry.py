@@ -12,12 +12,12 @@ import pytest
 import core.methods
 from core import checks
 from core.checks import check_run, checked
+from core.cli import build_parser, config_from_args
 from core.config import TrainConfig
 from core.errors import ConfigProblems
 from core.methods import METHODS, discover, prompt_methods
-from core.train import build_parser, config_from_args
+from core.runs import train_unrecorded
 from core.training.artifacts import load_adapter, read_meta
-from core.training.launch import train
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHOICES = {
@@ -137,7 +137,7 @@ def test_an_eighth_method_needs_only_its_module(eighth_method, tiny_model_dir, t
     run = dataclasses.replace(
         config, data=str(data), max_steps=4, batch_size=8, out=str(tmp_path / "run")
     )
-    summary = train(run)
+    summary = train_unrecorded(run)
     assert summary["status"] == "succeeded", summary.get("error")
     assert read_meta(Path(summary["adapter_path"]))["method"] == "bias_only"
     loaded = load_adapter(summary["adapter_path"])

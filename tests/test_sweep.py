@@ -12,13 +12,13 @@ import pytest
 from conftest import write_reviews
 from sqlite_utils import Database
 
-from core import sweep
+from core import runs, sweep
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
 from core.methods import METHODS
-from core.sweep.run import SweepConfig, check_sweep, prompt_methods, run_sweep, start_sweep
-from core.training import runner
-from core.training.recording import start_recorded
+from core.sweep import SweepConfig, check_sweep, prompt_methods, run_sweep, start_sweep
+from core.sweep import cli as sweep_cli
+from core.training import jobs
 from core.training.trainer import Trainer
 from storage.errors import GroupStateError, InvalidNameError, SweepNotFoundError
 from storage.schema import migration_names, migrations
@@ -212,15 +212,15 @@ def test_a_2x2_sweep_records_four_runs_with_results_and_the_best(store, reviews,
     assert outcome["best"]["run_id"] == min(
         r["run_id"] for r in results if r["eval_accuracy"] == best["eval_accuracy"]
     )
-    kinds = [e["type"] for e in events if e["type"].startswith("sweep")]
+    kinds = [e.type for e in events if e.type.startswith("sweep")]
     assert kinds == ["sweep_start"] + ["sweep_point"] * 4 + ["sweep_end"]
-    assert sum(e["type"] == "end" for e in events) == 4  # each run's own events arrive too
+    assert sum(e.type == "end" for e in events) == 4  # each run's own events arrive too
     assert sweep.sweep_results(store, sweep_id)["runs"] == results
 
 
 def test_stopping_after_the_first_run_keeps_it_and_records_stopped(store, reviews, tiny_model_dir):
     def stop_after_first(event):
-        if event["type"] == "sweep_point":
+        if event.type == "sweep_point":
             sweep.active_sweep().stop()
 
     outcome = run_sweep(store, grid(reviews, tiny_model_dir), stop_after_first)
@@ -235,9 +235,9 @@ def test_stopping_mid_run_keeps_that_run_as_stopped_with_its_result(store, revie
     started = []
 
     def stop_in_second_run(event):
-        if event["type"] == "start":
+        if event.type == "start":
             started.append(event)
-        if event["type"] == "train" and len(started) == 2:
+        if event.type == "train" and len(started) == 2:
             sweep.active_sweep().stop()
 
     config = grid(reviews, tiny_model_dir, max_steps=20, eval_every=20)
@@ -277,8 +277,9 @@ def test_a_sweep_whose_every_run_fails_is_failed_with_the_reason(store, tmp_path
 
 
 def test_a_sweep_is_refused_while_a_run_trains(store, reviews, tiny_model_dir):
-    run_id, handle = start_recorded(store, base(reviews, tiny_model_dir, method="ptuning_v2",
-                                                max_steps=100_000))  # fmt: skip
+    handle = runs.start(store, base(reviews, tiny_model_dir, method="ptuning_v2",
+                                    max_steps=100_000))  # fmt: skip
+    run_id = handle.run_id
     try:
         with pytest.raises(BusyError, match="run is training; wait for it to finish or stop it"):
             start_sweep(store, grid(reviews, tiny_model_dir))
@@ -306,13 +307,13 @@ def test_a_run_or_another_sweep_is_refused_while_a_sweep_runs(store, reviews, ti
         point = current_run(handle)  # the sweep's own run was not refused
         busy = f"sweep {handle.sweep_id} is running on .*; wait for it to finish or stop it first"
         with pytest.raises(BusyError, match=busy):
-            start_recorded(store, base(reviews, tiny_model_dir, method="ptuning_v2"))
+            runs.start(store, base(reviews, tiny_model_dir, method="ptuning_v2"))
         with pytest.raises(BusyError, match=busy):
-            runner.start(base(reviews, tiny_model_dir, method="ptuning_v2"))
+            jobs.claim("run", "ptuning_v2")
         again = f"sweep {handle.sweep_id} is still running; .* before starting another"
         with pytest.raises(BusyError, match=again):
             start_sweep(store, grid(reviews, tiny_model_dir))
-        assert runner.active() is point and sweep.active_sweep() is handle
+        assert runs.active() is point and sweep.active_sweep() is handle
     finally:
         handle.stop()
     outcome = handle.wait(120)
@@ -320,12 +321,12 @@ def test_a_run_or_another_sweep_is_refused_while_a_sweep_runs(store, reviews, ti
     assert [r["status"] for r in outcome["runs"]] == ["stopped"]  # no further point started
     assert [r["id"] for r in store.list_runs()] == [outcome["runs"][0]["run_id"]]
     assert [s["id"] for s in store.list_sweeps()] == [handle.sweep_id]
-    assert sweep.active_sweep() is None and runner.active() is None
+    assert sweep.active_sweep() is None and runs.active() is None
 
 
 # ----------------------------------------------------------------------------- command line
 def cli(capsys, *args):
-    code = sweep.main(list(args))
+    code = sweep_cli.main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
 
@@ -363,7 +364,7 @@ def test_the_command_line_rejects_bad_input_with_exit_code_2(tmp_path, capsys):
 
 
 def test_the_command_line_help_names_the_grid_flags():
-    text = sweep.build_parser().format_help()
+    text = sweep_cli.build_parser().format_help()
     assert text.startswith("usage: python -m core.sweep")
     assert "--lengths" in text and "--lrs" in text and "--max-steps" in text
     assert "--resume-run" not in text and "--num-virtual-tokens" not in text

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import functools
 import json
+import math
 import subprocess
 import sys
 import threading
@@ -14,34 +15,34 @@ import pytest
 import torch
 from conftest import train_config
 
+from core import runs
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.errors import BusyError, ConfigError
 from core.methods import get_method
-from core.training import runner
+from core.runs import train_unrecorded
 from core.training.inputs import check_config
-from core.training.launch import train
 from core.training.optimizer import lr_schedule
 from core.training.schedule import lr_factor
 from core.training.trainer import Trainer
 
 
 def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
-    events: list[dict] = []
-    summary = train(
+    events: list = []
+    summary = train_unrecorded(
         train_config(tmp_path, reviews, tiny_model_dir, method="ptuning_v2", eval_every=10),
         events.append,
     )
     assert summary["status"] == "succeeded", summary.get("error")
-    kinds = [e["type"] for e in events]
+    kinds = [e.type for e in events]
     assert kinds[0] == "start" and kinds[-1] == "end"
-    train_events = [e for e in events if e["type"] == "train"]
-    assert [e["step"] for e in train_events] == list(range(1, 31))
+    train_events = [e for e in events if e.type == "train"]
+    assert [e.step for e in train_events] == list(range(1, 31))
     for key in ("loss", "lr", "samples_per_second", "eta_seconds", "epoch"):
-        assert all(key in e for e in train_events)
-    evals = [e for e in events if e["type"] == "eval"]
-    assert [e["step"] for e in evals] == [10, 20, 30, 30]
-    assert len(evals[-1]["eval_confusion_matrix"]) == 2
+        assert all(math.isfinite(getattr(e, key)) for e in train_events)
+    evals = [e for e in events if e.type == "eval"]
+    assert [e.step for e in evals] == [10, 20, 30, 30]
+    assert len(evals[-1].metrics["eval_confusion_matrix"]) == 2
     for key in (
         "eval_accuracy",
         "eval_f1",
@@ -61,8 +62,10 @@ def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews,
 
 def test_learning_rate_warms_up_then_decays_to_zero(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
-    train(train_config(tmp_path, reviews, tiny_model_dir, warmup_ratio=0.2, lr=1e-2), events.append)
-    lrs = [e["lr"] for e in events if e["type"] == "train"]
+    train_unrecorded(
+        train_config(tmp_path, reviews, tiny_model_dir, warmup_ratio=0.2, lr=1e-2), events.append
+    )
+    lrs = [e.lr for e in events if e.type == "train"]
     peak = lrs.index(max(lrs))
     assert 0 < peak < 10 and max(lrs) == pytest.approx(1e-2)
     assert lrs[-1] == pytest.approx(0.0, abs=1e-9)
@@ -73,7 +76,7 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
     stop = threading.Event()
 
     def on_event(event: dict) -> None:
-        if event["type"] == "train" and event["step"] == 5:
+        if event.type == "train" and event.step == 5:
             stop.set()
 
     summary = Trainer(train_config(tmp_path, reviews, tiny_model_dir), on_event, stop).run()
@@ -85,14 +88,15 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
 def test_early_stopping_ends_after_patience_evaluations_without_gain(
     tmp_path, reviews, tiny_model_dir
 ):
-    summary = train(train_config(tmp_path, reviews, tiny_model_dir, max_steps=100, eval_every=5,
-                                 early_stopping_patience=2, lr=1e-7, warmup_ratio=0.0))  # fmt: skip
+    summary = train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir, max_steps=100,
+                                            eval_every=5, early_stopping_patience=2, lr=1e-7,
+                                            warmup_ratio=0.0))  # fmt: skip
     assert summary["status"] == "succeeded"
     assert summary["steps"] == 15 and summary["best_step"] == 5
 
 
 def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_dir):
-    summary = train(train_config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
+    summary = train_unrecorded(train_config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
     assert summary["status"] == "failed"
     assert "nope.csv" in summary["error"]
     assert "Traceback" not in summary["error"]
@@ -103,7 +107,7 @@ def test_out_of_memory_is_named_and_fails_the_run(tmp_path, reviews, tiny_model_
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
 
     monkeypatch.setattr(Trainer, "_step", explode)
-    summary = train(train_config(tmp_path, reviews, tiny_model_dir))
+    summary = train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir))
     assert summary["status"] == "failed"
     assert summary["error"].startswith("out of memory: lower the batch size")
 
@@ -115,7 +119,7 @@ def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, mon
         return original(*args, **kwargs) * float("nan")
 
     monkeypatch.setattr("core.training.trainer.F.cross_entropy", nan_loss)
-    summary = train(train_config(tmp_path, reviews, tiny_model_dir))
+    summary = train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir))
     assert summary["status"] == "failed" and "lower the learning rate" in summary["error"]
 
 
@@ -152,7 +156,7 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
     rows = [["text", "label"]] + [[" ".join(["word"] * 200), str(i % 2)] for i in range(40)]
     with data.open("w", newline="") as f:
         csv.writer(f).writerows(rows)
-    summary = train(
+    summary = train_unrecorded(
         train_config(
             tmp_path,
             data,
@@ -166,21 +170,21 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
     assert summary["max_length"] == 64 - 20  # the tiny model has 64 positions
 
 
-def test_runner_allows_one_run_per_device_and_stop_works(tmp_path, reviews, tiny_model_dir):
-    handle = runner.start(train_config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
+def test_one_run_per_device_and_stop_works(tmp_path, store, reviews, tiny_model_dir):
+    handle = runs.start(store, train_config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
     try:
         with pytest.raises(BusyError, match="already training"):
-            runner.start(train_config(tmp_path / "b", reviews, tiny_model_dir))
-        assert runner.active() is handle
+            runs.start(store, train_config(tmp_path / "b", reviews, tiny_model_dir))
+        assert runs.active() is handle
     finally:
         handle.stop()
     summary = handle.wait(60)
     assert summary is not None and summary["status"] == "stopped"
-    assert runner.active() is None
+    assert runs.active() is None
 
 
 def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir):
-    first = train(
+    first = train_unrecorded(
         train_config(
             tmp_path,
             reviews,
@@ -193,7 +197,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
     )
     assert first["status"] == "succeeded", first.get("error")
     events: list[dict] = []
-    resumed = train(
+    resumed = train_unrecorded(
         train_config(
             tmp_path,
             reviews,
@@ -207,13 +211,13 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
         resume_from=first["checkpoint_path"],
     )
     assert resumed["status"] == "succeeded", resumed.get("error")
-    steps = [e["step"] for e in events if e["type"] == "train"]
+    steps = [e.step for e in events if e.type == "train"]
     assert steps[0] == 21 and steps[-1] == 30
 
 
 def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
-    train(
+    train_unrecorded(
         train_config(
             tmp_path,
             reviews,
@@ -224,7 +228,7 @@ def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
         ),
         events.append,
     )
-    planned = [e["total_steps"] for e in events if e["type"] == "train"]
+    planned = [e.total_steps for e in events if e.type == "train"]
     assert planned and planned[-1] < 1_000_000
 
 
@@ -297,7 +301,7 @@ def test_command_line_rejects_a_setting_of_another_method(tmp_path, reviews):
 
 
 def test_yaml_config_is_read_and_flags_override_it(tmp_path):
-    from core.train import build_parser, config_from_args
+    from core.cli import build_parser, config_from_args
 
     path = tmp_path / "run.yaml"
     path.write_text("method: lora\ndata: a.csv\nlr: 0.002\nr: 4\n", encoding="utf-8")
@@ -333,7 +337,9 @@ def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
             self.state.total_steps = 3
 
     monkeypatch.setattr(Trainer, "_maybe_replan", cut_now)
-    summary = train(train_config(tmp_path, reviews, tiny_model_dir, max_steps=50, log_every=100))
+    summary = train_unrecorded(
+        train_config(tmp_path, reviews, tiny_model_dir, max_steps=50, log_every=100)
+    )
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["steps"] == 3
     assert summary["train_seconds"] > 0 and summary["train_samples_per_second"] > 0
@@ -346,14 +352,14 @@ def test_the_learning_rate_after_a_resume_continues_the_schedule(tmp_path, revie
 
         def callback(event):
             events.append(event)
-            if event["type"] == "train" and event["step"] == stop_at:
+            if event.type == "train" and event.step == stop_at:
                 stop.set()  # after the evaluation and checkpoint of this step
 
         settings = train_config(tmp_path, reviews, tiny_model_dir, method="prompt_tuning",
                                 max_steps=30, eval_every=10, warmup_ratio=0.2,
                                 out=str(tmp_path / name))  # fmt: skip
-        summary = train(settings, callback, stop, resume_from=resume_from)
-        return summary, {e["step"]: e["lr"] for e in events if e["type"] == "train"}
+        summary = train_unrecorded(settings, callback, stop, resume_from=resume_from)
+        return summary, {e.step: e.lr for e in events if e.type == "train"}
 
     _, whole = run("whole")
     stopped, before = run("stopped", stop_at=20)

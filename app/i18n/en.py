@@ -184,7 +184,8 @@ EN: dict[str, str] = {
 SERVER_EN: dict[str, str] = {
     "problems_title": "Please fix these settings",
     "error_title": "Something went wrong",
-    "unexpected_error": "Unexpected error ({kind}): {error}",
+    "unexpected_error": "An internal error ({kind}), logged as {reference}: the server's log "
+    "has the details. Please report it with that reference.",
     "started": "Run #{run_id} ({name}) started. Follow it on the Monitor tab.",
     "stopping": "Asked run #{run_id} to stop; it finishes the current step and saves.",
     "stopping_sweep": "Sweep {sweep_id} starts no further runs.",

@@ -260,7 +260,8 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
 SERVER_ZH: dict[str, str] = {
     "problems_title": "请修正以下设置",
     "error_title": "出错了",
-    "unexpected_error": "意外错误（{kind}）：{error}",
+    "unexpected_error": "内部错误（{kind}），已记录为 {reference}：详情见服务器日志。"
+    "请附上该编号报告此问题。",
     "started": "运行 #{run_id}（{name}）已开始。请在监控页查看。",
     "stopping": "已请求运行 #{run_id} 停止；它会完成当前步骤并保存。",
     "stopping_sweep": "扫描 {sweep_id} 不再启动新的运行。",

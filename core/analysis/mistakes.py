@@ -34,7 +34,7 @@ from core.analysis.compare import PREDICTABLE, run_label, said_status
 from core.analysis.predict import Predictor
 from core.config import ConfigBase, TrainConfig, param
 from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
-from core.errors import AdapterLoadError, DataError, RunStateError, message_of
+from core.errors import AdapterLoadError, DataError, InputError, RunStateError, message_of
 from core.messages import say
 from core.training.inputs import load_run_data
 from core.training.recording import adapter_folder
@@ -340,7 +340,7 @@ LABEL_REFUSALS = {
 def _check_label(preds: RunPredictions, label: str | None, what: str) -> None:
     if label is not None and label not in preds.label_names:
         names = ", ".join(preds.label_names)
-        raise ValueError(say(LABEL_REFUSALS[what], label=label, run=preds.label, labels=names))
+        raise InputError(say(LABEL_REFUSALS[what], label=label, run=preds.label, labels=names))
 
 
 def mistakes(

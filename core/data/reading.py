@@ -52,7 +52,7 @@ def read_table(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
     if ext == ".parquet":
         df = _read_parquet(path, nrows)
     else:
-        text = _decode(path)
+        text = read_text(path)
         if not text.strip():
             raise DataError(say("{path} is empty", path=path))
         if ext in (".tsv", ".csv"):
@@ -66,7 +66,9 @@ def read_table(path: str | Path, nrows: int | None = None) -> pd.DataFrame:
     return df
 
 
-def _decode(path: Path) -> str:
+def read_text(path: Path) -> str:
+    """The file's text (UTF-8, a byte-order mark dropped); DataError naming the first byte that
+    is not UTF-8."""
     data = path.read_bytes()
     try:
         return data.decode("utf-8-sig")

@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Any
 
-from core import train as train_cli
+from core import cli
 from core.errors import ConfigError, PTuneError
 from core.fewshot.plan import (
     DEFAULT_BATCH,
@@ -53,8 +53,8 @@ NOT_FOR_FEWSHOT = {
 
 def build_parser() -> argparse.ArgumentParser:
     """``python -m core.train``'s flags for the shared settings, plus the plan."""
-    hidden = {**NOT_FOR_FEWSHOT, **{f"m_{name}": "" for name in train_cli.method_fields()}}
-    parser = train_cli.group_parser(
+    hidden = {**NOT_FOR_FEWSHOT, **{f"m_{name}": "" for name in cli.method_fields()}}
+    parser = cli.group_parser(
         "python -m core.fewshot",
         "How much data does a method need? Train every method on k examples per class, for "
         "several k and seeds, and report accuracy against k, recorded as a few-shot experiment "
@@ -95,10 +95,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 def config_from_args(args: argparse.Namespace) -> FewShotConfig:
     """The experiment the flags describe; ConfigError naming every problem."""
-    train_cli.refuse_flags(args, NOT_FOR_FEWSHOT)
-    stray = [
-        name for name in train_cli.method_fields() if getattr(args, f"m_{name}", None) is not None
-    ]
+    cli.refuse_flags(args, NOT_FOR_FEWSHOT)
+    stray = [name for name in cli.method_fields() if getattr(args, f"m_{name}", None) is not None]
     if stray:
         raise ConfigError(
             f"--{stray[0].replace('_', '-')} does not apply; every method runs with its "
@@ -108,7 +106,7 @@ def config_from_args(args: argparse.Namespace) -> FewShotConfig:
         args.batch_size = DEFAULT_BATCH
     if args.eval_sample_rows is None:
         args.eval_sample_rows = DEFAULT_EVAL_ROWS
-    base = train_cli.config_from_args(args)
+    base = cli.config_from_args(args)
     methods, problems = read_methods(args.methods)
     shots, shot_problems = read_shots(args.shots)
     problems += shot_problems
@@ -118,8 +116,8 @@ def config_from_args(args: argparse.Namespace) -> FewShotConfig:
                          seeds=args.seeds, steps=args.steps, name=base.name)  # fmt: skip
 
 
-def _point(event: dict[str, Any]) -> str:
-    return f"{event['method']}, k={event['shots']}, seed {event['seed']}"
+def _point(result: dict[str, Any]) -> str:
+    return f"{result['method']}, k={result['shots']}, seed {result['seed']}"
 
 
 def _resume_args(args: argparse.Namespace) -> None:
@@ -137,7 +135,7 @@ def main(argv: list[str] | None = None) -> int:
         else:
             config = config_from_args(args)
             store = Store(args.db)
-        lines = train_cli.PointLines(not args.quiet, "fewshot_point", _point, always=True)
+        lines = cli.PointLines(not args.quiet, _point, always=True)
         outcome = run_fewshot(store, config, lines, resume=args.resume_experiment)  # type: ignore[arg-type]
     except (PTuneError, StorageError, TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)

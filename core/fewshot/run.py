@@ -14,6 +14,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from core import runs
 from core.config import TrainConfig
 from core.data.loading import load_data
 from core.data.splits import split_label_counts
@@ -31,7 +32,8 @@ KIND = "fewshot"
 NOUN = say("a few-shot experiment")
 
 
-def run_name(experiment_id: int, method: str, k: Shot, seed: int) -> str:
+def point_name(experiment_id: int, method: str, k: Shot, seed: int) -> str:
+    """The name of the experiment's run of one method, size and seed."""
     return f"few-shot {experiment_id} · {method} · k={k} · seed {seed}"
 
 
@@ -66,59 +68,47 @@ class FewShotHandle(GroupHandle):
     kind = KIND
     noun = NOUN
     id_key = "experiment_id"
+    none_counted = "no run finished; the first one said: {error}"
 
     def __init__(
         self, store: Store, config: FewShotConfig, experiment_id: int,
-        callback: Callback | None, job: jobs.Job,
+        on_event: Callback | None, job: jobs.Job,
     ) -> None:  # fmt: skip
-        super().__init__(store, experiment_id, len(config.points), callback, job)
+        super().__init__(store, experiment_id, len(config.points), on_event, job)
         self.config = config
-        self.experiment_id = experiment_id
+        finished = [run_result(r) for r in store.list_runs(sweep_id=experiment_id)]
+        self.finished = set(counted(finished))  # points a resumed experiment has already
+        self.done = len(self.finished)
+
+    @property
+    def experiment_id(self) -> int:
+        return self.id
 
     @property
     def title(self) -> Message:
-        return say("few-shot experiment {experiment}", experiment=self.experiment_id)
-
-    def _runs(self) -> list[dict[str, Any]]:
-        return self.store.list_runs(sweep_id=self.experiment_id)
-
-    def _start_event(self) -> dict[str, Any]:
-        self.finished = set(counted([run_result(r) for r in self._runs()]))
-        self.done = len(self.finished)
-        return {"total": self.total, "done": self.done}
+        return say("few-shot experiment {experiment}", experiment=self.id)
 
     def _points(self) -> None:
         for index, point in enumerate(self.config.points):
             if self.job.stopping:
                 break
             if point not in self.finished:
-                self._run_point(index, *point)
+                method, k, seed = point
+                name = point_name(self.id, method, k, seed)
+                run = self._train_point(
+                    index, TrainConfig(**self.config.values(method, k, seed, name))
+                )
+                if run is not None and run["status"] == "succeeded":
+                    _drop_checkpoint(run)
 
-    def _final_status(self) -> tuple[str, str | None]:
-        if self.job.stopping:
-            return "stopped", None
-        results = [run_result(run) for run in self._runs()]
-        if results and not counted(results):
-            first = min(results, key=lambda r: r["run_id"])
-            return "failed", say(
-                "no run finished; the first one said: {error}", error=first["error"]
-            )
-        return "succeeded", None
+    def _result(self, run: dict[str, Any]) -> dict[str, Any]:
+        return run_result(run)
+
+    def _counts(self, result: dict[str, Any]) -> bool:
+        return result["status"] == "succeeded"
 
     def _results(self) -> dict[str, Any]:
-        return fewshot_results(self.store, self.experiment_id)
-
-    def _run_point(self, index: int, method: str, k: Shot, seed: int) -> None:
-        name = run_name(self.experiment_id, method, k, seed)
-        run_id = self._train(TrainConfig(**self.config.values(method, k, seed, name)))
-        if run_id is None:
-            return
-        run = self.store.get_run(run_id)
-        if run["status"] == "succeeded":
-            self.done += 1
-            _drop_checkpoint(run)
-        event = {"type": "fewshot_point", "index": index, "total": self.total, "done": self.done}
-        self.callback({**event, **run_result(run)})
+        return fewshot_results(self.store, self.id)
 
 
 def _drop_checkpoint(run: dict[str, Any]) -> None:
@@ -129,37 +119,31 @@ def _drop_checkpoint(run: dict[str, Any]) -> None:
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def _launch(store: Store, config: FewShotConfig, experiment_id: int, job: jobs.Job,
-            callback: Callback | None) -> FewShotHandle:  # fmt: skip
-    handle = FewShotHandle(store, config, experiment_id, callback, job)
-    job.set_sweep(handle)  # type: ignore[arg-type]
-    handle.thread.start()
-    return handle
-
-
 def start_fewshot(
-    store: Store, config: FewShotConfig, callback: Callback | None = None
+    store: Store, config: FewShotConfig, on_event: Callback | None = None
 ) -> FewShotHandle:
     """Check the plan against the settings and the data, record the experiment and start it.
 
-    ``callback`` receives every run's engine events plus ``fewshot_start``, ``fewshot_point``
-    (a finished run) and ``fewshot_end`` (the whole result). BusyError while the device is
+    ``on_event`` receives every run's engine events plus the experiment's own: GroupStarted,
+    PointFinished (a finished run) and GroupEnded (the whole result). BusyError while the device is
     occupied; ConfigError / DataError (nothing recorded) for a plan that cannot run.
     """
     check_plan(config)
     notes = fit_to_data(config)
     check_plan(config)
-    job = jobs.claim("sweep", ", ".join(config.methods), noun=NOUN)
+    job = jobs.claim("group", ", ".join(config.methods), noun=NOUN)
     try:
         experiment_id = store.create_sweep(
             name=config.experiment_name(), method=",".join(config.methods),
             dataset=str(config.base.data), grid={**config.grid(), "notes": notes},
             config=config.base.to_dict(), kind=KIND,
         )  # fmt: skip
+        handle = FewShotHandle(store, config, experiment_id, on_event, job)
     except BaseException:
         jobs.release(job)
         raise
-    return _launch(store, config, experiment_id, job, callback)
+    handle.launch()
+    return handle
 
 
 def config_of(record: dict[str, Any]) -> FewShotConfig:
@@ -175,7 +159,7 @@ def config_of(record: dict[str, Any]) -> FewShotConfig:
 
 
 def resume_fewshot(
-    store: Store, experiment_id: int, callback: Callback | None = None
+    store: Store, experiment_id: int, on_event: Callback | None = None
 ) -> FewShotHandle:
     """Train the points of a stopped, interrupted or failed experiment that have no finished
     run yet, under the same experiment id. RunStateError when it is running or complete."""
@@ -203,31 +187,29 @@ def resume_fewshot(
                 experiment=experiment_id,
             )
         )
-    job = jobs.claim("sweep", ", ".join(config.methods), noun=NOUN)
+    job = jobs.claim("group", ", ".join(config.methods), noun=NOUN)
     try:
         store.reopen_sweep(experiment_id)
+        handle = FewShotHandle(store, config, experiment_id, on_event, job)
     except BaseException:
         jobs.release(job)
         raise
-    return _launch(store, config, experiment_id, job, callback)
+    handle.launch()
+    return handle
 
 
 def run_fewshot(
-    store: Store, config: FewShotConfig, callback: Callback | None = None,
+    store: Store, config: FewShotConfig, on_event: Callback | None = None,
     resume: int | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """Run (or resume) a whole experiment in this thread's time (Ctrl-C stops it)."""
     if resume is None:
-        handle = start_fewshot(store, config, callback)
+        handle = start_fewshot(store, config, on_event)
     else:
-        handle = resume_fewshot(store, resume, callback)
-    try:
-        handle.wait()
-    except KeyboardInterrupt:
-        handle.stop()
-        handle.wait()
+        handle = resume_fewshot(store, resume, on_event)
+    runs.wait_or_stop(handle)
     return handle.outcome or {}
 
 
-__all__ = ["FewShotHandle", "config_of", "fit_to_data", "point_of", "resume_fewshot",
-           "run_fewshot", "run_name", "start_fewshot"]  # fmt: skip
+__all__ = ["FewShotHandle", "KIND", "config_of", "fit_to_data", "point_name", "point_of",
+           "resume_fewshot", "run_fewshot", "start_fewshot"]  # fmt: skip

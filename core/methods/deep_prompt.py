@@ -22,6 +22,7 @@ from transformers import AttentionInterface
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
+from core.errors import UnsupportedModelError
 from core.messages import say
 from core.methods import own_attention
 
@@ -126,7 +127,7 @@ def attach(model: nn.Module) -> int:
     depth = attention_depth(model.config)
     shared = getattr(model.config, "model_type", None) == "albert"
     if not modules or (len(modules) != depth and not shared):
-        raise ValueError(
+        raise UnsupportedModelError(
             say("found {found} self-attention modules but the config has {layers} layers",
                 found=len(modules), layers=depth)
         )  # fmt: skip

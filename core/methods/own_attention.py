@@ -22,6 +22,7 @@ import torch
 from torch import nn
 from transformers.models.deberta_v2.modeling_deberta_v2 import scaled_size_sqrt
 
+from core.errors import UnsupportedModelError
 from core.messages import say
 
 SLOT_ATTR = "_ptune_slot"
@@ -167,7 +168,7 @@ def attach(model: nn.Module) -> int:
     modules = attention_modules(model, kind)
     layers = int(model.config.num_hidden_layers)
     if len(modules) != layers:
-        raise ValueError(
+        raise UnsupportedModelError(
             say("found {found} self-attention modules but the config has {layers} layers",
                 found=len(modules), layers=layers)
         )  # fmt: skip

@@ -1,7 +1,7 @@
-"""``python -m core.sweep``: see :func:`core.sweep.run.main`."""
+"""``python -m core.sweep``: see :mod:`core.sweep.cli`."""
 
 import sys
 
-from core.sweep.run import main
+from core.sweep.cli import main
 
 sys.exit(main())

@@ -15,7 +15,7 @@ from dataclasses import dataclass, fields
 from typing import Any
 
 from core.config import ConfigBase, Problem, param
-from core.errors import message_of
+from core.errors import ConfigError, message_of
 from core.messages import say
 
 MAX_STAGES = 10
@@ -59,11 +59,11 @@ class PromptSettings(ConfigBase):
             return found
         try:
             stages = parse_stages(self.grow, _longest(self))
-        except ValueError as exc:
+        except ConfigError as exc:
             return [*found, self.problem("grow", message_of(exc))]
         try:
             parse_points(self.grow_at, len(stages))
-        except ValueError as exc:
+        except ConfigError as exc:
             found.append(self.problem("grow_at", message_of(exc)))
         return found
 
@@ -79,18 +79,18 @@ def _split(text: str) -> list[str]:
 
 
 def parse_stages(text: str, longest: int) -> list[int]:
-    """Prompt lengths of the stages; raises ValueError with the fix when they are not usable."""
+    """Prompt lengths of the stages; raises ConfigError with the fix when they are not usable."""
     parts = _split(text)
     try:
         stages = [int(p) for p in parts]
     except ValueError:
-        raise ValueError(
+        raise ConfigError(
             say("grow={text!r} must be whole numbers separated by commas, e.g. 5,10,20", text=text)
         ) from None
     if len(stages) < 2:
-        raise ValueError(say("grow={text!r} needs at least two lengths, e.g. 5,10,20", text=text))
+        raise ConfigError(say("grow={text!r} needs at least two lengths, e.g. 5,10,20", text=text))
     if len(stages) > MAX_STAGES:
-        raise ValueError(
+        raise ConfigError(
             say(
                 "grow={text!r} has {stages} stages; use at most {most}",
                 text=text,
@@ -99,11 +99,11 @@ def parse_stages(text: str, longest: int) -> list[int]:
             )
         )
     if any(b <= a for a, b in zip(stages, stages[1:], strict=False)):
-        raise ValueError(
+        raise ConfigError(
             say("grow={text!r} must increase from stage to stage, e.g. 5,10,20", text=text)
         )
     if stages[0] < 1 or stages[-1] > longest:
-        raise ValueError(
+        raise ConfigError(
             say(
                 "grow={text!r}: every length must be from 1 to {longest}",
                 text=text,
@@ -120,11 +120,11 @@ def parse_points(text: str, stages: int) -> list[float]:
     try:
         points = [float(p) for p in _split(text)]
     except ValueError:
-        raise ValueError(
+        raise ConfigError(
             say("grow_at={text!r} must be fractions separated by commas", text=text)
         ) from None
     if len(points) != stages - 1:
-        raise ValueError(
+        raise ConfigError(
             say(
                 "grow_at={text!r} gives {points} points for {stages} stages; give {needed} "
                 "fractions (one per stage after the first) or leave it empty",
@@ -137,7 +137,7 @@ def parse_points(text: str, stages: int) -> list[float]:
     if any(not 0 < p < 1 for p in points) or any(
         b <= a for a, b in zip(points, points[1:], strict=False)
     ):
-        raise ValueError(
+        raise ConfigError(
             say("grow_at={text!r} must be increasing fractions between 0 and 1", text=text)
         )
     return points
@@ -156,7 +156,7 @@ def normalize_growth(settings: Any) -> None:
     settings.grow_at = _as_text(settings.grow_at)
     try:
         stages = parse_stages(settings.grow, _longest(settings)) if settings.grow else None
-    except ValueError:
+    except ConfigError:
         return  # problems() reports it
     if stages:
         settings.grow = ",".join(str(n) for n in stages)
@@ -164,7 +164,7 @@ def normalize_growth(settings: Any) -> None:
         if _split(settings.grow_at):
             try:
                 points = parse_points(settings.grow_at, len(stages))
-            except ValueError:
+            except ConfigError:
                 return  # problems() reports it
             settings.grow_at = ",".join(f"{p:g}" for p in points)
 

@@ -1,10 +1,9 @@
-"""Starting a run: the trainer its settings call for, run to the end in the calling thread."""
+"""Building a run's trainer, and this process's place among those of ``accelerate launch``."""
 
 from __future__ import annotations
 
 import threading
 from pathlib import Path
-from typing import Any
 
 from accelerate import PartialState
 
@@ -26,7 +25,7 @@ def processes() -> PartialState:
 
 def create_trainer(
     config: TrainConfig,
-    callback: Callback | None = None,
+    on_event: Callback | None = None,
     stop_event: threading.Event | None = None,
     resume_from: str | Path | None = None,
 ) -> Trainer:
@@ -36,16 +35,6 @@ def create_trainer(
     (:class:`~core.errors.OutputFolderError`), before any training time is spent.
     """
     cls = MultiTaskTrainer if config.tasks else Trainer
-    trainer = cls(config, callback, stop_event, resume_from)
+    trainer = cls(config, on_event, stop_event, resume_from)
     check_output_folder(trainer.out, config.tasks)
     return trainer
-
-
-def train(
-    config: TrainConfig,
-    callback: Callback | None = None,
-    stop_event: threading.Event | None = None,
-    resume_from: str | Path | None = None,
-) -> dict[str, Any]:
-    """Run one training run to the end in this thread and return its summary."""
-    return create_trainer(config, callback, stop_event, resume_from).run()

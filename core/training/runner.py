@@ -1,7 +1,7 @@
-"""Background runs: ``start(config)`` returns a handle while the loop trains in a thread.
+"""A run in a background thread: its handle (``stop()``, ``wait()``, ``status``, ``summary``).
 
-One job at a time per device, enforced by :mod:`core.training.jobs` (not only in the UI):
-starting a run while a run or a sweep occupies the device raises :class:`BusyError`.
+:func:`core.runs.start` and :func:`core.runs.resume` create the trainer, claim the device and
+hand both to :func:`start_in_background`.
 """
 
 from __future__ import annotations
@@ -10,24 +10,20 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from core.config import TrainConfig
 from core.training import jobs
-from core.training.events import Callback
-from core.training.inputs import check_config
-from core.training.launch import create_trainer
 from core.training.trainer import Trainer
 
 
 class RunHandle:
     """A run in a background thread: ``stop()``, ``wait()``, ``status`` and ``summary``."""
 
-    def __init__(self, trainer: Trainer, job: jobs.Job) -> None:
+    def __init__(self, trainer: Trainer, job: jobs.Job, run_id: int | None = None) -> None:
         self.trainer = trainer
         self.job = job
         self.device = job.device
         self.stop_event = trainer.stop_event
         self.summary: dict[str, Any] | None = None
-        self.run_id: int | None = None  # the store's id, when the run is recorded
+        self.run_id = run_id  # the store's id, when the run is recorded
         name = f"ptune-train-{self.device}"
         self.thread = threading.Thread(target=self._run, name=name, daemon=True)
 
@@ -51,7 +47,7 @@ class RunHandle:
         """Ask the loop to stop at the next step boundary; it still saves the adapter.
 
         A run that is a job of its own stops through the job registry, like every other stop;
-        a sweep's run stops alone and the sweep goes on to its next point.
+        a group's run stops alone and the group goes on to its next point.
         """
         if self.job.kind == "run":
             self.job.stop()
@@ -63,30 +59,13 @@ class RunHandle:
         return self.summary
 
 
-def start(
-    config: TrainConfig,
-    callback: Callback | None = None,
-    resume_from: str | Path | None = None,
-    device: str | None = None,
-    run_id: int | None = None,
-    job: jobs.Job | None = None,
-) -> RunHandle:
-    """Check the config, claim the device and start training in a background thread.
+def start_in_background(trainer: Trainer, job: jobs.Job, run_id: int | None = None) -> RunHandle:
+    """Make the trainer ``job``'s run and start it in a background thread.
 
-    ``job``: a device already claimed (by the caller, or a sweep whose point this run is);
-    without it the run claims ``device`` itself.
+    BusyError when the job already has a run or is a group that was stopped (a claimed job of
+    its own always takes it).
     """
-    check_config(config)
-    trainer = create_trainer(config, callback, threading.Event(), resume_from)
-    job = job or jobs.claim("run", config.method, device)
-    handle = RunHandle(trainer, job)
-    handle.run_id = run_id
-    job.attach_run(handle)  # a fresh job always takes it; a claimed one may refuse (BusyError)
+    handle = RunHandle(trainer, job, run_id)
+    job.attach_run(handle)
     handle.thread.start()
     return handle
-
-
-def active(device: str | None = None) -> RunHandle | None:
-    """The run training on the device, if any (a sweep's current run included)."""
-    view = jobs.current(device)
-    return None if view is None else view.run

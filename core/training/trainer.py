@@ -2,7 +2,7 @@
 
 ``Trainer(config, callback, stop_event).run()`` runs one configured run to the end in the
 calling thread and returns its summary (:func:`core.training.launch.train` picks the trainer
-for the settings); progress goes to a callback as plain dict events, and a
+for the settings); progress goes to a callback as typed events (:mod:`core.training.events`), and a
 ``threading.Event`` asks it to stop at the next step boundary. Built on Accelerate, so the same
 loop runs on a GPU or, under ``accelerate launch``, on several. How the run's pieces are built
 is :mod:`core.training.run_setup`.
@@ -27,6 +27,15 @@ from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
 from core.training.evaluate import classification_metrics, predict_logits
+from core.training.events import (
+    CheckpointWritten,
+    Evaluated,
+    PromptGrown,
+    RunEnded,
+    RunEvent,
+    RunStarted,
+    TrainLogged,
+)
 from core.training.failures import describe_failure
 from core.training.growth import fixed_options
 from core.training.run_setup import Features, RunSetup
@@ -43,20 +52,21 @@ class Trainer(RunSetup):
         try:
             self.setup()
             self.emit(
-                "start",
-                method=self.config.method,
-                total_steps=self.state.total_steps,
-                trainable_params=self.trainable,
-                total_params=self.total,
-                label_names=self.labels,
-                train_rows=len(self.train_features),
-                validation_rows=len(self.val_features),
-                max_length=self.max_length,
-                precision=self.precision,
-                device=str(self.accelerator.device),
-                out=str(self.out),
-                data=self.data.summary(),
-                warnings=list(self.notices),
+                RunStarted(
+                    method=self.config.method,
+                    total_steps=self.state.total_steps,
+                    trainable_params=self.trainable,
+                    total_params=self.total,
+                    label_names=self.labels,
+                    train_rows=len(self.train_features),
+                    validation_rows=len(self.val_features),
+                    max_length=self.max_length,
+                    precision=self.precision,
+                    device=str(self.accelerator.device),
+                    out=str(self.out),
+                    data=self.data.summary(),
+                    warnings=list(self.notices),
+                )
             )
             status = self.loop()
             summary = self.finish(status)
@@ -65,13 +75,13 @@ class Trainer(RunSetup):
         finally:
             self._release()
         summary.update(self._identity(), wall_seconds=time.perf_counter() - t0)
-        self.emit("end", **summary)
+        self.emit(RunEnded(summary))
         return summary
 
-    def emit(self, kind: str, **values: Any) -> None:
+    def emit(self, event: RunEvent) -> None:
         """Report an event (from the main process only, under accelerate launch)."""
         if self.accelerator is None or self.accelerator.is_main_process:
-            self.callback({"type": kind, **values})
+            self.callback(event)
 
     # ------------------------------------------------------------------ loop
     def loop(self) -> str:
@@ -172,15 +182,16 @@ class Trainer(RunSetup):
     def _log_train(self, loss: float, now: float) -> None:
         st = self.state
         self.emit(
-            "train",
-            step=st.step,
-            epoch=self._epoch_float(),
-            loss=loss,
-            lr=self.scheduler.get_last_lr()[0],
-            samples_per_second=st.samples_per_second(),
-            eta_seconds=self.pace.seconds_per_step(now, st.step) * (st.total_steps - st.step),
-            progress=st.step / st.total_steps,
-            total_steps=st.total_steps,
+            TrainLogged(
+                step=st.step,
+                epoch=self._epoch_float(),
+                loss=loss,
+                lr=self.scheduler.get_last_lr()[0],
+                samples_per_second=st.samples_per_second(),
+                eta_seconds=self.pace.seconds_per_step(now, st.step) * (st.total_steps - st.step),
+                progress=st.step / st.total_steps,
+                total_steps=st.total_steps,
+            )
         )
 
     def _epoch_float(self) -> float:
@@ -223,7 +234,7 @@ class Trainer(RunSetup):
         length = self.growth.length_at(st.step, st.total_steps)
         if length > st.prompt_length:
             self._resize_prompt(length)
-            self.emit("grow", step=st.step, epoch=self._epoch_float(), prompt_length=length)
+            self.emit(PromptGrown(st.step, self._epoch_float(), length))
 
     def _resize_prompt(self, length: int) -> None:
         """Resize the prompt and rebuild the optimizer around the new tensors."""
@@ -256,7 +267,7 @@ class Trainer(RunSetup):
             self.val_features[:rows], self.data.validation.labels[:rows], "eval"
         )
         self.pace.eval_rows += rows
-        self.emit("eval", step=st.step, epoch=self._epoch_float(), **metrics)
+        self.emit(Evaluated(st.step, self._epoch_float(), metrics))
         if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
@@ -278,7 +289,7 @@ class Trainer(RunSetup):
             folder, self.config, self.state, trainable, self.optimizer, self.scheduler,
             self.best_state,
         )  # fmt: skip
-        self.emit("checkpoint", step=self.state.step, path=str(folder))
+        self.emit(CheckpointWritten(self.state.step, str(folder)))
 
     # ------------------------------------------------------------------ save
     def finish(self, status: str) -> dict[str, Any]:
@@ -304,7 +315,7 @@ class Trainer(RunSetup):
         if self.data.test is not None:
             test = tokenize(self.tokenizer, self.data.test.texts, self.max_length)
             metrics.update(self._evaluate(test, self.data.test.labels, "test"))
-        self.emit("eval", step=self.state.step, epoch=self._epoch_float(), final=True, **metrics)
+        self.emit(Evaluated(self.state.step, self._epoch_float(), dict(metrics), final=True))
         if fresh:
             self._checkpoint()
         saved = self._save_adapters(model, metrics)

@@ -13,6 +13,14 @@ ZH: dict[str, str] = {
         '扫描',
     'a few-shot experiment':
         '小样本实验',
+    'a group of runs':
+        '一组运行',
+    '{run} is waiting in the queue to train; it has an adapter once it has trained':
+        '{run} 正在队列中等待训练；训练后才会有适配器',
+    '{run} is still training; its adapter is saved when it ends. Wait for it to finish, or stop '
+    'it (a stopped run saves its adapter too)':
+        '{run} 仍在训练；适配器在训练结束时保存。请等它完成，或将其停止（停止的运行也会保'
+        '存适配器）',
     'another':
         '另一个',
     '{group} is running on {device}; {wait} first':
