@@ -86,7 +86,10 @@ def safe_relative(path: str) -> PurePosixPath:
     """``path`` as a relative path that stays inside its folder; UnsafePathError otherwise."""
     pure = PurePosixPath(path.replace("\\", "/"))
     if not path or pure.is_absolute() or ".." in pure.parts or ":" in pure.parts[0]:
-        raise UnsafePathError(f"unsafe file path {path!r}")
+        raise UnsafePathError(
+            f"unsafe file path {path!r} in a stored adapter (it would be written outside its "
+            "folder); import the run again from an export you trust"
+        )
     return pure
 
 

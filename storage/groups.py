@@ -120,7 +120,8 @@ def delete_sweep(conn: Connections, sweep_id: int, *, delete_runs: bool = False)
     sweep = get_sweep(conn, sweep_id)
     if sweep["status"] == "running":
         raise GroupStateError(
-            f"sweep {sweep_id} ({sweep['name']}) is still running; stop it first, then delete it"
+            f"cannot delete sweep {sweep_id} ({sweep['name']}) while it is still running; stop "
+            "it first, then delete it"
         )
     run_ids = [run["id"] for run in runs.list_runs(conn, sweep_id=sweep_id)] if delete_runs else []
     for run_id in run_ids:

@@ -55,7 +55,10 @@ def test_a_running_group_can_be_neither_resumed_nor_deleted(store):
     resumed = rf"^curve \(#{group}\) is still running; it cannot be resumed until it ends$"
     with pytest.raises(GroupStateError, match=resumed):
         store.reopen_sweep(group)
-    deleted = rf"^sweep {group} \(curve\) is still running; stop it first, then delete it$"
+    deleted = (
+        rf"^cannot delete sweep {group} \(curve\) while it is still running; stop it "
+        r"first, then delete it$"
+    )
     with pytest.raises(GroupStateError, match=deleted):
         store.delete_sweep(group)
     assert store.get_sweep(group)["status"] == "running"
@@ -84,7 +87,11 @@ def _archive_with_adapter_file(path: Path, member: str) -> Path:
 def test_an_imported_adapter_path_that_leaves_its_folder_is_refused_on_load(store, tmp_path):
     run_id = store.import_run(_archive_with_adapter_file(tmp_path / "run.zip", "C:/evil.bin"))
     dest = tmp_path / "loaded"
-    with pytest.raises(UnsafePathError, match=r"^unsafe file path 'C:/evil.bin'$"):
+    refused = (
+        r"^unsafe file path 'C:/evil.bin' in a stored adapter \(it would be written "
+        r"outside its folder\); import the run again from an export you trust$"
+    )
+    with pytest.raises(UnsafePathError, match=refused):
         store.load_adapter(run_id, dest)
     assert not dest.exists()
 
@@ -128,3 +135,22 @@ def test_the_app_still_reads_the_resume_refusal_in_chinese(store):
     with pytest.raises(GroupStateError) as caught:
         store.reopen_sweep(group)
     assert plain(caught.value, "zh") == f"Curve（#{group}）仍在运行；结束前无法继续"
+
+
+@pytest.mark.parametrize(
+    ("call", "chinese"),
+    [
+        (lambda s, r, g: s.rename_run(r, "  "), "运行名称不能为空"),
+        (lambda s, r, g: s.create_sweep(name="", method="m", dataset="d", grid={}, config={}),
+         "扫描名称不能为空"),
+        (lambda s, r, g: s.delete_sweep(g), "扫描 {g}（g）仍在运行，无法删除；请先停止，再删除"),
+    ],
+    ids=["run-name", "sweep-name", "delete-running"],
+)  # fmt: skip
+def test_a_persons_storage_mistake_reads_in_chinese(store, call, chinese):
+    from app.errors import plain
+
+    group = store.create_sweep(name="g", method="m", dataset="d", grid={}, config={})
+    with pytest.raises(StorageError) as caught:
+        call(store, new_run(store), group)
+    assert plain(caught.value, "zh") == chinese.format(g=group)

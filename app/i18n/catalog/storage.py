@@ -34,4 +34,14 @@ ZH: dict[str, str] = {
         '适配器文件夹 {folder} 中没有文件；请先保存适配器',
     '{name} (#{id}) is still running; it cannot be resumed until it ends':
         '{name}（#{id}）仍在运行；结束前无法继续',
+    'a run name cannot be empty':
+        '运行名称不能为空',
+    'a sweep name cannot be empty':
+        '扫描名称不能为空',
+    'cannot delete sweep {id} ({name}) while it is still running; stop it first, then delete it':
+        '扫描 {id}（{name}）仍在运行，无法删除；请先停止，再删除',
+    'unsafe file path {path!r} in a stored adapter (it would be written outside its folder); '
+    'import the run again from an export you trust':
+        '存储的适配器中有不安全的文件路径 {path!r}（会写到其文件夹之外）；请从可信的导出文件'
+        '重新导入该运行',
 }  # fmt: skip
