@@ -1,0 +1,35 @@
+"""Config dataclasses with help text and ranges that the app's forms, the command line and the
+checks read.
+
+- :mod:`core.config.fields`: the settings machinery (:func:`param`, :class:`Problem`, field
+  kinds, :func:`coerce_numbers`, :class:`ConfigBase`);
+- :mod:`core.config.train`: :class:`TrainConfig`, one training run;
+- :mod:`core.config.multitask`: reading and checking the datasets of a multi-task run.
+"""
+
+from core.config.fields import (
+    KINDS,
+    ConfigBase,
+    FieldKind,
+    Problem,
+    coerce_numbers,
+    field_kind,
+    param,
+)
+from core.config.multitask import TASK_NAME_CHARS, parse_tasks, task_problems
+from core.config.train import PRECISIONS, TrainConfig
+
+__all__ = [
+    "KINDS",
+    "PRECISIONS",
+    "TASK_NAME_CHARS",
+    "ConfigBase",
+    "FieldKind",
+    "Problem",
+    "TrainConfig",
+    "coerce_numbers",
+    "field_kind",
+    "param",
+    "parse_tasks",
+    "task_problems",
+]
