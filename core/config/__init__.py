@@ -4,7 +4,9 @@ checks read.
 - :mod:`core.config.fields`: the settings machinery (:func:`param`, :class:`Problem`, field
   kinds, :func:`coerce_numbers`, :class:`ConfigBase`);
 - :mod:`core.config.train`: :class:`TrainConfig`, one training run;
-- :mod:`core.config.multitask`: reading and checking the datasets of a multi-task run.
+- :mod:`core.config.multitask`: reading and checking the datasets of a multi-task run;
+- :mod:`core.config.stored`: reading settings that an earlier version stored
+  (:meth:`ConfigBase.from_stored`).
 """
 
 from core.config.fields import (

@@ -12,9 +12,11 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
+from core.config.stored import unchecked, upgraded
 from core.errors import ConfigError
 from core.messages import say
 
@@ -169,7 +171,18 @@ def _field_message(name: str, value: Any, meta: dict, kind: str | None = None) -
 
 @dataclass
 class ConfigBase:
-    """Base for config dataclasses: range checks, dict round trip, field descriptions."""
+    """Base for config dataclasses: range checks, dict round trip, field descriptions.
+
+    Settings people give are read with :meth:`from_dict` (strict); settings a run stored are
+    read with :meth:`from_stored`, which also reads what earlier versions wrote. A subclass
+    that renames or drops a setting says so in its own ``RENAMED`` / ``RETIRED``.
+    """
+
+    RENAMED: ClassVar[dict[str, str]] = {}
+    """Settings renamed since configs of this class were first stored: {old name: new name}."""
+    RETIRED: ClassVar[tuple[str, ...]] = ()
+    """Settings dropped since configs of this class were first stored; their values are
+    ignored. Never give a new setting a name listed here or in ``RENAMED``."""
 
     def __post_init__(self) -> None:
         for name, value in coerce_numbers(type(self), vars(self)).items():
@@ -206,7 +219,7 @@ class ConfigBase:
 
     @classmethod
     def from_dict(cls: type[C], values: dict[str, Any]) -> C:
-        """Settings given as a dict: unknown names are refused, every value is checked."""
+        """Settings a person gave: unknown names are refused, every value is checked."""
         names = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - names)
         if unknown:
@@ -219,6 +232,24 @@ class ConfigBase:
                 )  # fmt: skip
             )
         return cls(**values)
+
+    @classmethod
+    def from_stored(cls: type[C], values: Mapping[str, Any] | None) -> C:
+        """Settings this or an earlier version stored, read without refusing any
+        (:mod:`core.config.stored`): renamed ones mapped, retired and unknown ones dropped,
+        missing ones at their defaults, values as stored (not range-checked)."""
+        config = unchecked(cls, cls.upgrade_stored(values or {}))
+        config.upgrade_nested()
+        return config
+
+    @classmethod
+    def upgrade_stored(cls, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Stored ``values`` under this version's names (no defaults added, none checked)."""
+        return upgraded(cls, values, cls.RENAMED, cls.RETIRED)
+
+    def upgrade_nested(self) -> None:
+        """Upgrade settings nested in this config's values as :meth:`from_stored` does its own
+        (none here)."""
 
     @classmethod
     def describe(cls) -> list[dict[str, Any]]:

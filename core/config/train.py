@@ -7,9 +7,11 @@ the command line and the one check of a run (:mod:`core.checks`) read them from 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import ClassVar
 
 from core.config.fields import ConfigBase, Problem, param
 from core.config.multitask import parse_tasks, task_problems
+from core.config.stored import upgraded_method_options
 from core.messages import say
 
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
@@ -22,6 +24,16 @@ class TrainConfig(ConfigBase):
     ``lr`` and ``epochs`` left empty take the chosen method's defaults; method-specific settings
     (prompt length, LoRA rank, ...) go in ``method_options``.
     """
+
+    # Settings stored by earlier versions (every run's ``config``) are read back through
+    # ``from_stored``. Renaming a setting: add {old name: new name} to RENAMED. Dropping one:
+    # add its name to RETIRED. Narrowing a range needs nothing: stored values are kept, and
+    # the check of a resumed run names the setting. A method's own settings (method_options)
+    # have their own RENAMED / RETIRED on the method's settings class.
+    # tests/test_stored_config.py reads a config as this version stores it and fails when a
+    # setting changes name without an entry here.
+    RENAMED: ClassVar[dict[str, str]] = {}
+    RETIRED: ClassVar[tuple[str, ...]] = ()
 
     data: str = param(
         "", "Dataset: a file, a folder with train/dev/test files, or a hub id.", label="Dataset"
@@ -253,6 +265,10 @@ class TrainConfig(ConfigBase):
         tasks = parse_tasks(self.tasks)
         if isinstance(tasks, dict):  # otherwise problems() reports why it cannot be read
             self.tasks = tasks
+
+    def upgrade_nested(self) -> None:
+        if isinstance(self.method_options, dict):
+            self.method_options = upgraded_method_options(str(self.method), self.method_options)
 
     def dataset_text(self) -> str:
         """The dataset, or the tasks of a multi-task run as name=dataset pairs."""

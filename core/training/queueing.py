@@ -87,7 +87,7 @@ def _start_taken(
     store: Store, run_id: int, taken: dict[str, Any], job: jobs.Job, forward: Callback | None
 ) -> runner.RunHandle:
     run = store.get_run(run_id)
-    config = TrainConfig.from_dict(run["config"])
+    config = TrainConfig.from_stored(run["config"])
     recorder = RunRecorder(store, run_id, forward)
     if taken["resume"]:
         checkpoint = store.checkpoint_path(run_id)

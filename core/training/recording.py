@@ -190,7 +190,7 @@ def resume_recorded(store: Store, run_id: int, forward: Callback | None = None) 
     run = store.get_run(run_id)
     check_resumable(run)
     checkpoint = store.checkpoint_path(run_id)
-    config = TrainConfig.from_dict(run["config"])
+    config = TrainConfig.from_stored(run["config"])
     step = checkpoint_step(run, checkpoint)
     job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
     queued = False
