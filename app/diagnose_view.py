@@ -27,6 +27,7 @@ from app.run_lists import watch_runs
 from app.state import AppState
 from core.analysis import mistakes as engine
 from core.analysis.mistakes import RunPredictions
+from core.config import TrainConfig
 from core.errors import DataError, InputError
 
 SHOWN_ROWS = 500
@@ -39,7 +40,7 @@ def predictions(state: AppState, run_id: Any) -> RunPredictions:
     if run_id in (None, ""):
         raise InputError(state.text("diag_no_run"))
     run = state.store.get_run(int(run_id))
-    data = (run.get("config") or {}).get("data")
+    data = TrainConfig.from_stored(run.get("config")).data
     if confine.data_refusal(state, data):
         raise DataError(state.text("diag_outside", run_id=run["id"], data=data))
     return engine.run_predictions(state.store, int(run_id), predictor=state.predictor())

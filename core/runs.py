@@ -114,7 +114,7 @@ def resume(store: Store, run_id: int, on_event: Callback | None = None) -> RunHa
     run = store.get_run(run_id)
     check_resumable(run)
     checkpoint = store.checkpoint_path(run_id)
-    config = TrainConfig.from_dict(run["config"])
+    config = TrainConfig.from_stored(run["config"])
     step = checkpoint_step(run, checkpoint)
     job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
     queued = False
@@ -208,7 +208,7 @@ def _start_taken(
     store: Store, run_id: int, taken: dict[str, Any], job: jobs.Job, on_event: Callback | None
 ) -> RunHandle:
     run = store.get_run(run_id)
-    config = TrainConfig.from_dict(run["config"])
+    config = TrainConfig.from_stored(run["config"])
     check_config(config)
     if taken["resume"]:
         checkpoint = store.checkpoint_path(run_id)

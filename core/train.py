@@ -93,7 +93,7 @@ def follow_recorded(config: TrainConfig | None, args: argparse.Namespace) -> dic
         checkpoint = store.checkpoint_path(args.resume_run)
     finally:
         store.close()
-    return train_unrecorded(TrainConfig.from_dict(run["config"]), resume_from=checkpoint)
+    return train_unrecorded(TrainConfig.from_stored(run["config"]), resume_from=checkpoint)
 
 
 if __name__ == "__main__":

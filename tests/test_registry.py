@@ -21,9 +21,8 @@ from core.training.artifacts import load_adapter, read_meta
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHOICES = {
-    ("core/config.py", "ptuning_v2"),  # TrainConfig.method's default
+    ("core/config/train.py", "ptuning_v2"),  # DEFAULT_METHOD, TrainConfig.method's default
     ("core/sweep/grid.py", "ptuning_v2"),  # SweepConfig.method's default
-    ("app/state.py", "ptuning_v2"),  # the method the Train tab starts on
     ("bench/techniques.py", "ptuning_v2"),  # the method whose techniques it measures
     ("bench/load.py", "lora"),  # the method it trains while clients predict (--method)
     # the methods a few-shot experiment compares by default: P-Tuning v2, LoRA, the baseline

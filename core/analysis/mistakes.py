@@ -180,7 +180,7 @@ def finished_run(store: Store, run_id: int) -> tuple[dict[str, Any], TrainConfig
             say("{run} is {status} and saved no trained adapter to look at; pick a run that "
                 "succeeded or was stopped", run=label, status=status)
         )  # fmt: skip
-    config = TrainConfig.from_dict(run["config"] or {})
+    config = TrainConfig.from_stored(run["config"])
     if config.tasks:
         raise RunStateError(
             say("{run} trained on several tasks at once; where it goes wrong can be shown for "

@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from core.config import TrainConfig
 from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
@@ -170,8 +171,8 @@ def load_data(
     *,
     text_column: str | None = None,
     label_column: str | None = None,
-    validation_fraction: float = 0.1,
-    seed: int = 42,
+    validation_fraction: float = TrainConfig.validation_fraction,
+    seed: int = TrainConfig.seed,
     hf_config: str | None = None,
     max_train_rows: int | None = None,
     shots_per_class: int | None = None,
@@ -189,6 +190,29 @@ def load_data(
     Raises:
         DataError: for every unusable input, with a message naming the problem and the fix.
     """
+    _check_sizes(validation_fraction, max_train_rows, shots_per_class)
+    frames, orders = _load_frames(source, hf_config)
+    notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
+    cols = guess_columns(frames["train"], text_column, label_column)
+    train, names = _train_split(frames["train"], cols, orders, notes)
+    validation = extra_split(frames.get("validation"), "validation", cols, names, notes)
+    test = extra_split(frames.get("test"), "test", cols, names, notes)
+    holdout = seed if shots_per_class is None else HOLDOUT_SEED
+    train, validation = _with_validation(
+        train, validation, validation_fraction, holdout, len(names), notes
+    )
+    train = _sampled_train(train, names, seed, max_train_rows, shots_per_class, notes)
+    if eval_sample_rows is not None:
+        validation = _capped(validation, eval_sample_rows, "validation", notes)
+        test = None if test is None else _capped(test, eval_sample_rows, "test", notes)
+    notes += overlap_notes(train, {"validation": validation, "test": test})
+    return DataBundle(train, validation, test, names, *cols, str(source), notes)
+
+
+def _check_sizes(
+    validation_fraction: float, max_train_rows: int | None, shots_per_class: int | None
+) -> None:
+    """DataError when a size asked of :func:`load_data` can never be met, before reading."""
     if not 0 < validation_fraction < 1:
         raise DataError(
             say(
@@ -212,10 +236,13 @@ def load_data(
                 value=max_train_rows,
             )
         )
-    frames, orders = _load_frames(source, hf_config)
-    notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
-    cols = guess_columns(frames["train"], text_column, label_column)
-    texts, keys = clean_rows(frames["train"], "train", *cols, notes)
+
+
+def _train_split(
+    frame: pd.DataFrame, cols: tuple[str, str], orders: dict[str, list[str]], notes: list[str]
+) -> tuple[TextSplit, list[str]]:
+    """The training rows with label ids, and the label names (the hub's order, else sorted)."""
+    texts, keys = clean_rows(frame, "train", *cols, notes)
     check_not_continuous(keys, cols[1])
     if len(set(keys)) < 2:
         raise DataError(
@@ -228,16 +255,22 @@ def load_data(
     index = {name: i for i, name in enumerate(names)}
     train = TextSplit(texts, [index[k] for k in keys])
     check_train(train, names)
-    validation = extra_split(frames.get("validation"), "validation", cols, names, notes)
-    test = extra_split(frames.get("test"), "test", cols, names, notes)
+    return train, names
+
+
+def _with_validation(
+    train: TextSplit, validation: TextSplit | None, fraction: float, seed: int, classes: int,
+    notes: list[str],
+) -> tuple[TextSplit, TextSplit]:  # fmt: skip
+    """Train and validation: the validation file's rows, else ``fraction`` of train held out
+    with ``seed`` (at least one row of each of the ``classes``)."""
     if validation is None:
-        holdout = seed if shots_per_class is None else HOLDOUT_SEED
-        train, validation = split_validation(train, validation_fraction, holdout, len(names))
+        train, validation = split_validation(train, fraction, seed, classes)
         notes.append(
             say(
                 "no validation file: held out {rows:,} training rows (seed {seed})",
                 rows=len(validation),
-                seed=holdout,
+                seed=seed,
             )
         )
     elif len(validation) < MIN_VALIDATION_ROWS:
@@ -248,6 +281,14 @@ def load_data(
                 least=MIN_VALIDATION_ROWS,
             )
         )
+    return train, validation
+
+
+def _sampled_train(
+    train: TextSplit, names: list[str], seed: int, max_train_rows: int | None,
+    shots_per_class: int | None, notes: list[str],
+) -> TextSplit:  # fmt: skip
+    """The training rows after the row cap and the few-shot sample, each noted."""
     if max_train_rows is not None and len(train) > max_train_rows:
         notes.append(
             say(
@@ -269,8 +310,4 @@ def load_data(
                 seed=seed,
             )
         )
-    if eval_sample_rows is not None:
-        validation = _capped(validation, eval_sample_rows, "validation", notes)
-        test = None if test is None else _capped(test, eval_sample_rows, "test", notes)
-    notes += overlap_notes(train, {"validation": validation, "test": test})
-    return DataBundle(train, validation, test, names, *cols, str(source), notes)
+    return train

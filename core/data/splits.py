@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from core.config import MIN_PER_CLASS, MIN_TRAIN_ROWS
 from core.data.columns import COLUMN_HINT, is_missing, label_key
 from core.errors import DataError
 from core.messages import Message, say
@@ -22,8 +23,6 @@ SPLIT_STEMS: dict[str, tuple[str, ...]] = {
     "validation": ("dev", "validation", "valid", "val"),
     "test": ("test-labeled", "test_labeled", "test-labelled", "test_labelled", "test"),
 }
-MIN_TRAIN_ROWS = 8
-MIN_PER_CLASS = 2
 MIN_VALIDATION_ROWS = 2
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, cast
 
 from core.checks import draft, run_problems
-from core.config import ConfigBase, Problem, TrainConfig, param
+from core.config import MIN_PER_CLASS, ConfigBase, Problem, TrainConfig, param
 from core.errors import ConfigProblems
 from core.messages import say
 from core.methods import METHODS
@@ -160,8 +160,11 @@ class FewShotConfig(ConfigBase):
             message = say("examples per class are empty; give at least one, e.g. 8,16,32,all")
             found.append(Problem(message, "shots"))
         for k in self.shots:
-            if isinstance(k, int) and k < 2:
-                message = say("examples per class: {k} is too few; use 2 or more", k=k)
+            if isinstance(k, int) and k < MIN_PER_CLASS:
+                message = say(
+                    "examples per class: {k} is too few; use {least} or more",
+                    k=k, least=MIN_PER_CLASS,
+                )  # fmt: skip
                 found.append(Problem(message, "shots"))
         # A draft's seeds may be anything a form sent ('x', 2.5): its own problem is listed
         # above, and the count of runs is only known for a whole number.

@@ -10,6 +10,7 @@ from __future__ import annotations
 import statistics
 from typing import Any
 
+from core.config import TrainConfig
 from core.fewshot.plan import ALL, Shot
 from storage.store import Store
 
@@ -18,9 +19,9 @@ SCORES = ("eval_accuracy", "eval_f1")
 
 def point_of(run: dict[str, Any]) -> tuple[str, Shot, int]:
     """(method, examples per class, seed) of a run of an experiment, from its settings."""
-    config = run.get("config") or {}
-    shots = config.get("shots_per_class")
-    return run["method"], ALL if shots is None else int(shots), int(config.get("seed", 0))
+    config = TrainConfig.from_stored(run.get("config"))
+    shots = config.shots_per_class
+    return run["method"], ALL if shots is None else int(shots), int(config.seed)
 
 
 def run_result(run: dict[str, Any]) -> dict[str, Any]:

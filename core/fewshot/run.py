@@ -149,7 +149,7 @@ def start_fewshot(
 def config_of(record: dict[str, Any]) -> FewShotConfig:
     """The plan an experiment was recorded with."""
     grid = record.get("grid") or {}
-    base = TrainConfig.from_dict(record.get("config") or {})
+    base = TrainConfig.from_stored(record.get("config"))
     seeds = list(grid.get("seeds") or [base.seed])
     base.seed = int(seeds[0])
     return FewShotConfig(

@@ -11,7 +11,9 @@ import importlib
 import inspect
 import pkgutil
 from collections.abc import Iterable
+from typing import Any
 
+from core.config.stored import upgrade_method_options_with
 from core.errors import ConfigError
 from core.messages import say
 from core.methods.base import Method
@@ -36,6 +38,17 @@ def discover(package: str = __name__, paths: Iterable[str] = __path__) -> dict[s
 
 
 METHODS: dict[str, Method] = discover()
+
+
+def upgrade_stored_options(method: str, options: dict[str, Any]) -> dict[str, Any]:
+    """A run's stored settings of ``method`` under the names its settings class has now
+    (:meth:`core.config.ConfigBase.upgrade_stored`); as they are for a method no longer
+    registered, which the run's check then names."""
+    found = METHODS.get(method)
+    return dict(options) if found is None else found.config_cls.upgrade_stored(options)
+
+
+upgrade_method_options_with(upgrade_stored_options)
 
 
 def get_method(name: str) -> Method:

@@ -37,11 +37,11 @@ def point_name(sweep_id: int, length: int, lr: float) -> str:
 # ----------------------------------------------------------------------------- results
 def run_result(run: dict[str, Any]) -> dict[str, Any]:
     """One run of a sweep: its grid point, status and final scores."""
-    config, metrics = run.get("config") or {}, run.get("metrics") or {}
+    config, metrics = TrainConfig.from_stored(run.get("config")), run.get("metrics") or {}
     return {
         "run_id": run["id"],
-        LENGTH: (config.get("method_options") or {}).get(LENGTH),
-        "lr": config.get("lr"),
+        LENGTH: (config.method_options or {}).get(LENGTH),
+        "lr": config.lr,
         "status": run["status"],
         "eval_accuracy": metrics.get("eval_accuracy"),
         "eval_f1": metrics.get("eval_f1"),

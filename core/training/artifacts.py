@@ -140,7 +140,7 @@ def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAda
     folder = Path(folder)
     meta = read_meta(folder)
     method = get_method(meta["method"])
-    cfg = method.config_cls.from_dict(meta.get("method_options", {}))
+    cfg = method.config_cls.from_stored(meta.get("method_options"))
     labels = list(meta["label_names"])
     pooling = meta.get("pooling", "cls")
     if method.whole_model:

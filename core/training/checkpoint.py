@@ -87,8 +87,14 @@ def read_checkpoint(folder: Path, config: TrainConfig) -> ResumePoint:
         trainable=trainable,
         optimizer=states["optimizer"],
         best=load_file(str(best)) if best.is_file() else None,
-        same_settings=saved.get("config") == config.to_dict(),
+        same_settings=_same_settings(saved.get("config"), config),
     )
+
+
+def _same_settings(stored: dict[str, Any] | None, config: TrainConfig) -> bool:
+    """Whether the settings a checkpoint was written with are ``config``'s, read as this
+    version reads stored settings (a setting added since takes its default)."""
+    return stored is not None and TrainConfig.from_stored(stored).to_dict() == config.to_dict()
 
 
 def write_checkpoint(

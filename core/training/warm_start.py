@@ -55,7 +55,7 @@ def adapter_settings(config: TrainConfig) -> tuple[dict[str, Any], ConfigBase]:
     options = dict(meta.get("method_options") or {})
     for name in ("grow", "grow_at"):  # the saved prompt has its final size
         options.pop(name, None)
-    return meta, method.config_cls.from_dict(options)
+    return meta, method.config_cls.from_stored(options)
 
 
 def _is_head(name: str) -> bool:

@@ -15,6 +15,8 @@ ZH: dict[str, str] = {
         '{cls}：{problems}',
     '{cls}: unknown setting(s) {unknown}; known settings are {known}':
         '{cls}：未知的设置 {unknown}；可用的设置有 {known}',
+    '{cls}: the stored settings lack {name}, which has no default':
+        '{cls}：保存的设置中缺少 {name}，而它没有默认值',
     'data is empty; give a file, a folder or a hub dataset id':
         '未指定数据集；请填写文件、文件夹或 Hugging Face 数据集 ID',
     'method_options must be a mapping of setting names to values':

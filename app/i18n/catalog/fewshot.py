@@ -14,8 +14,8 @@ ZH: dict[str, str] = {
         '未知的方法 {unknown}；请从 {methods} 中选择',
     'examples per class are empty; give at least one, e.g. 8,16,32,all':
         '每类样本数为空；请至少给出一个，例如 8,16,32,all',
-    'examples per class: {k} is too few; use 2 or more':
-        '每类样本数：{k} 太少；请用 2 或更多',
+    'examples per class: {k} is too few; use {least} or more':
+        '每类样本数：{k} 太少；请用 {least} 或更多',
     '{methods} methods x {sizes} sizes x {seeds} seeds = {runs} runs; at most {most} fit one '
     'experiment, so drop some':
         '{methods} 种方法 × {sizes} 种样本量 × {seeds} 个种子 = {runs} 次运行；'

