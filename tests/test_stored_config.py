@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 from conftest import train_config, write_reviews
 
+from core import runs
 from core.checks import check_run
 from core.config import ConfigBase, TrainConfig
 from core.config.stored import current_name
@@ -21,7 +22,6 @@ from core.fewshot.plan import FewShotConfig
 from core.methods import METHODS
 from core.training import jobs
 from core.training.checkpoint import _same_settings
-from core.training.recording import resume_recorded, start_recorded
 
 FROZEN = Path(__file__).parent / "data" / "stored_config_v1.json"
 """A run's settings exactly as the first version with stored-settings upgrades wrote them
@@ -163,7 +163,8 @@ def test_resuming_a_run_whose_stored_value_is_now_out_of_range_names_it(
 ):
     data = write_reviews(tmp_path / "reviews.csv", rows=60)
     config = train_config(tmp_path, data, tiny_model_dir, max_steps=5000)
-    run_id, handle = start_recorded(store, config)
+    handle = runs.start(store, config)
+    run_id = handle.run_id
     deadline = time.monotonic() + 120
     while store.last_step(run_id) < 2 and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -172,7 +173,7 @@ def test_resuming_a_run_whose_stored_value_is_now_out_of_range_names_it(
     store.update_run(run_id, config={**store.get_run(run_id)["config"], "batch_size": 0})
 
     with pytest.raises(ConfigProblems, match=r"batch_size=0 is out of range") as caught:
-        resume_recorded(store, run_id)
+        runs.resume(store, run_id)
     assert [p.setting for p in caught.value.problems] == ["batch_size"]
     assert store.get_run(run_id)["status"] == "stopped"  # the record is as it was
 
