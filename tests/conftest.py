@@ -36,6 +36,17 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Leave the slow tests out unless the -m expression names them (``pytest -m slow``), so
+    that the default run and the fast loop (``-m "not train and not e2e"``) both skip them."""
+    if "slow" in (config.getoption("markexpr") or ""):
+        return
+    slow = [item for item in items if item.get_closest_marker("slow")]
+    if slow:
+        config.hook.pytest_deselected(items=slow)
+        items[:] = [item for item in items if not item.get_closest_marker("slow")]
+
+
 @pytest.fixture(scope="session")
 def learning_precision(request: pytest.FixtureRequest) -> str:
     """The precision the learning tests train in (``--precision``)."""

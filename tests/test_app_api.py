@@ -68,6 +68,7 @@ def trained(client, tiny_model_dir) -> int:
     return run_id
 
 
+@pytest.mark.train
 def test_train_records_a_succeeded_run(client, trained):
     run = next(r for r in client.predict(api_name="/runs") if r["id"] == trained)
     assert run["method"] == "ptuning_v2"
@@ -86,6 +87,7 @@ def test_predict_gives_labels_and_probabilities(client, trained):
     assert result["score"] == max(result["probabilities"].values())
 
 
+@pytest.mark.train
 def test_concurrent_predict_calls_each_get_their_own_answer(client, trained):
     texts = [f"{start} film, take {i}" for i in range(4) for start in ("A wonderful", "An awful")]
     alone = {text: client.predict(text, [trained], api_name="/predict")[0] for text in texts}
@@ -111,6 +113,7 @@ def test_batch_predictions_and_export_of_a_trained_run(served, trained, tmp_path
     assert any(name.endswith("adapter/ptune_adapter.json") for name in names)
 
 
+@pytest.mark.train
 def test_stop_ends_a_running_run_as_stopped_and_a_new_page_attaches_to_it(served, tiny_model_dir):
     client, state = served
     run_id = client.predict(train_values(tiny_model_dir, max_steps=5000), api_name="/train")
@@ -122,6 +125,7 @@ def test_stop_ends_a_running_run_as_stopped_and_a_new_page_attaches_to_it(served
     assert client.predict(api_name="/stop") == {"stopping": None, "sweep": None}
 
 
+@pytest.mark.train
 def test_stop_ends_a_running_sweep_and_it_starts_no_further_runs(served, tiny_model_dir):
     client, state = served
     base = TrainConfig(data=str(DEMO_DATA), model=str(tiny_model_dir), batch_size=8,

@@ -19,6 +19,7 @@ def state(trained):
     return AppState(store=trained[0], data_dir=trained[2])  # the test datasets' folder
 
 
+@pytest.mark.train
 def test_picked_runs_give_a_table_and_a_chart_of_every_figure(state, trained):
     _, ids, _ = trained
     table, figure, warnings = show_comparison(state, ids)
@@ -50,6 +51,7 @@ def test_no_picked_run_warns_and_shows_an_empty_chart(state):
     assert figure.layout.annotations[0].text == "No data yet"
 
 
+@pytest.mark.train
 def test_a_failed_run_is_left_out_with_a_warning(state, trained, tiny_model_dir):
     _, ids, folder = trained
     config = TrainConfig(data=str(folder / "missing.csv"), model=str(tiny_model_dir), name="bad")

@@ -107,6 +107,7 @@ def _cells(table) -> list[list]:
     return table.values.tolist()
 
 
+@pytest.mark.train
 def test_showing_a_run_fills_the_heatmap_the_label_table_and_the_mistakes(state, runs):
     summary, figure, classes, true, predicted, errors, path, note, why, shown = diagnose(
         state, runs[0], False

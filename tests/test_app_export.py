@@ -46,6 +46,7 @@ def record(state: AppState, model_dir: Path, folder: Path, method: str, pooling=
     return run_id
 
 
+@pytest.mark.train
 def test_a_lora_run_downloads_as_a_zipped_plain_model(tmp_path, tiny_model_dir):
     state = make_state(tmp_path)
     run_id = record(state, tiny_model_dir, tmp_path / "adapter", "lora")

@@ -127,6 +127,7 @@ def test_stop_and_resume_without_an_experiment_say_so(state):
 
 
 # ----------------------------------------------------------------------------- a real experiment
+@pytest.mark.train
 def test_an_experiment_started_from_the_form_runs_and_is_shown(state, data, tiny_model_dir):
     # Two methods x three sizes x one seed: the spread over seeds is the figure tests' part.
     values = form(data=str(data), model=str(tiny_model_dir), methods=["head_only", "lora"],
@@ -162,6 +163,7 @@ def test_an_experiment_started_from_the_form_runs_and_is_shown(state, data, tiny
     assert poll(state, view) == tuple(SKIP for _ in OUTPUTS)
 
 
+@pytest.mark.train
 def test_stop_mid_way_then_resume_finishes_the_rest_under_the_same_id(state, data, tiny_model_dir):
     values = form(data=str(data), model=str(tiny_model_dir), methods=["head_only"], shots="2,all",
                   seeds=1, steps=10)  # fmt: skip
@@ -197,6 +199,7 @@ def test_stop_mid_way_then_resume_finishes_the_rest_under_the_same_id(state, dat
     assert len(state.store.list_sweeps(kind="fewshot")) == 1
 
 
+@pytest.mark.train
 def test_an_interrupted_experiment_offers_resume_and_resumes(tmp_path, data, tiny_model_dir):
     path = tmp_path / "studio.db"
     state = AppState(store=Store(path), data_dir=tmp_path)
@@ -271,6 +274,7 @@ def fewshot_job(experiment_id: int) -> jobs.Job:
     return job
 
 
+@pytest.mark.train
 def test_a_run_started_during_an_experiment_waits_and_stop_names_the_experiment(
     state, data, tiny_model_dir
 ):

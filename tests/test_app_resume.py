@@ -51,6 +51,7 @@ def stopped(served, tiny_model_dir) -> int:
     return run_id
 
 
+@pytest.mark.train
 def test_resume_refuses_what_cannot_continue_and_says_why(served, stopped, tiny_model_dir):
     client, state = served
     assert re.search(
@@ -92,6 +93,7 @@ def test_resume_refuses_what_cannot_continue_and_says_why(served, stopped, tiny_
     state.store.delete_run(queued)
 
 
+@pytest.mark.train
 def test_a_stopped_run_resumes_through_the_api_as_the_same_run(served, stopped):
     client, state = served
     before = [run["id"] for run in client.predict(api_name="/runs")]
@@ -146,6 +148,7 @@ def test_api_errors_are_plain_text_one_problem_per_line(served, tiny_model_dir, 
     assert f"Dataset: file or folder not found: {data}" in lines  # as typed
 
 
+@pytest.mark.train
 def test_train_queues_runs_while_busy_and_they_start_in_order(served, tiny_model_dir):
     client, state = served
     busy = client.predict(train_values(tiny_model_dir, max_steps=5000), api_name="/train")

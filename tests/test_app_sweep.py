@@ -165,6 +165,7 @@ def test_results_table_of_an_empty_sweep_has_the_columns(state):
 
 
 # ----------------------------------------------------------------------------- a real sweep
+@pytest.mark.train
 def test_a_sweep_started_from_the_form_runs_and_is_shown(state, tmp_path, tiny_model_dir):
     data = write_reviews(tmp_path / "reviews.csv", rows=48)
     values = form(data=str(data), model=str(tiny_model_dir), lengths="2", lrs="0.01, 0.03",

@@ -35,6 +35,7 @@ def predictor():
 
 
 # ----------------------------------------------------------------------------- comparison rows
+@pytest.mark.train
 def test_rows_hold_share_adapter_size_speed_and_dev_accuracy(trained):
     store, ids, _ = trained
     rows = compare_rows(store, ids)
@@ -201,6 +202,7 @@ def test_a_missing_dataset_and_a_bad_row_cap_are_explained(trained, predictor):
 
 
 # ----------------------------------------------------------------------------- benchmark
+@pytest.mark.train
 def test_the_benchmark_writes_the_comparison_and_precision_sections(tmp_path, tiny_model_dir):
     from bench.compare import main
 

@@ -202,6 +202,7 @@ def api_values(folder, **extra) -> dict:
             **extra}  # fmt: skip
 
 
+@pytest.mark.train
 def test_train_api_refuses_paths_outside_and_records_nothing(api, tiny_model_dir):
     client, state, folder = api
     cases = [
@@ -219,6 +220,7 @@ def test_train_api_refuses_paths_outside_and_records_nothing(api, tiny_model_dir
     assert state.store.list_runs() == [] and not (folder / "mine").exists()
 
 
+@pytest.mark.train
 def test_train_api_trains_a_data_folder_dataset_in_the_run_folder(api):
     client, state, folder = api
     run_id = client.predict(api_values(folder), api_name="/train")
@@ -307,6 +309,7 @@ def test_deleting_a_run_keeps_files_ptune_did_not_write(store):
 
 
 # ----------------------------------------------------------------------------- command line
+@pytest.mark.train
 def test_the_command_line_keeps_free_paths(tmp_path, tiny_model_dir, capsys):
     from core.train import main
 

@@ -48,6 +48,7 @@ def test_a_run_trains_on_the_gpu_and_its_adapter_predicts_there(
     assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
 
 
+@pytest.mark.train
 def test_the_gpu_benchmark_runs_a_trial_on_the_cpu(reviews, tiny_model_dir, tmp_path, capsys):
     out = tmp_path / "gpu.json"
     code = gpu.main(["--model", str(tiny_model_dir), "--data", str(reviews), "--allow-cpu",

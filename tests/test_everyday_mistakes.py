@@ -62,6 +62,7 @@ def test_predict_names_a_run_id_that_is_no_number_and_refuses_empty_text(state):
         predict(state, "   ", [1])
 
 
+@pytest.mark.train
 def test_resume_run_alone_continues_with_the_recorded_settings(
     tmp_path, reviews, tiny_model_dir, capsys
 ):

@@ -59,6 +59,7 @@ def trained_adapter(method: str, model_dir: Path, folder: Path, pooling: str = "
     return save_test_adapter(wrapped, method, model_dir, folder, pooling=pooling)
 
 
+@pytest.mark.train
 @pytest.mark.parametrize("method", ["lora", "full"])
 def test_a_trained_run_merges_into_a_plain_model_that_predicts_the_same(
     method, tmp_path, reviews, tiny_model_dir
@@ -146,6 +147,7 @@ def test_a_folder_that_is_no_adapter_is_refused(tmp_path):
         export_merged(tmp_path, tmp_path / "merged")
 
 
+@pytest.mark.train
 def test_command_line_prints_the_folder_or_the_reason(tmp_path, tiny_model_dir, capsys):
     adapter = trained_adapter("head_only", tiny_model_dir, tmp_path / "a")
     assert main([str(adapter), "--merged", str(tmp_path / "m")]) == 0

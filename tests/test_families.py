@@ -26,6 +26,8 @@ from core.runs import train_unrecorded
 from core.training import trainer as trainer_module
 from core.training.artifacts import load_adapter
 
+pytestmark = pytest.mark.train
+
 TEXTS = ["the film was a great story", "awful", "it was quite boring and really sad plot"]
 PAIRS = [(family, name) for family in FAMILIES for name in METHODS]
 

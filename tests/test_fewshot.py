@@ -121,6 +121,7 @@ def test_every_problem_of_a_plan_is_listed_at_once(data, tiny_model_dir):
 
 
 # ----------------------------------------------------------------------------- running
+@pytest.mark.train
 def test_an_experiment_records_a_curve_of_every_method_and_size(tmp_path, data, tiny_model_dir):
     events = []
     with Store(tmp_path / "home" / "studio.db") as store:
@@ -150,6 +151,7 @@ def test_an_experiment_records_a_curve_of_every_method_and_size(tmp_path, data, 
     assert jobs.current() is None
 
 
+@pytest.mark.train
 def test_a_stopped_experiment_resumes_with_what_is_left(tmp_path, data, tiny_model_dir):
     with Store(tmp_path / "home" / "studio.db") as store:
         config = plan(data, tiny_model_dir, methods=("head_only",), shots=(2, ALL))
@@ -176,6 +178,7 @@ def _dead_pid() -> int:
     return child.pid
 
 
+@pytest.mark.train
 def test_an_experiment_whose_process_died_is_interrupted_and_resumes(
     tmp_path, data, tiny_model_dir
 ):
@@ -215,6 +218,7 @@ def test_the_device_is_shared_with_runs_and_sweeps(tmp_path, data, tiny_model_di
 
 
 # ----------------------------------------------------------------------------- command line
+@pytest.mark.train
 def test_the_command_line_ends_with_one_json_line(tmp_path, data, tiny_model_dir, capsys):
     code = fewshot_main([
         "--db", str(tmp_path / "studio.db"), "--data", str(data), "--model", str(tiny_model_dir),

@@ -181,6 +181,7 @@ def test_shared_encoder_and_projection_exclude_each_other():
 
 
 # ------------------------------------------------------------------------ training loop
+@pytest.mark.train
 def test_training_grows_the_prompt_at_its_points_and_saves_the_final_size(
     tmp_path, reviews, tiny_model_dir
 ):
@@ -204,6 +205,7 @@ def test_training_grows_the_prompt_at_its_points_and_saves_the_final_size(
     assert summary["trainable_params"] == prefix + head
 
 
+@pytest.mark.train
 def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
     tmp_path, reviews, tiny_model_dir, monkeypatch
 ):
@@ -229,6 +231,7 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
     assert _logits(adapter.model).shape == (2, 2)
 
 
+@pytest.mark.train
 def test_a_grown_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_model_dir):
     stop = threading.Event()
 

@@ -53,6 +53,7 @@ def stored(folder: Path, name: str) -> list[Path]:
 
 
 # ----------------------------------------------------------------------------- host names
+@pytest.mark.train
 def test_a_rebound_host_name_is_refused_without_a_cors_grant(web):
     for method in ("GET", "POST", "OPTIONS"):
         answer = web.request(

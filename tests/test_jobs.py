@@ -71,6 +71,7 @@ def test_concurrent_claims_give_exactly_one_job():
     jobs.release(jobs.claim("group", "ptuning_v2", device))  # the device is free again
 
 
+@pytest.mark.train
 def test_concurrent_recorded_starts_give_exactly_one_run(store, reviews, tiny_model_dir):
     config = endless(reviews, tiny_model_dir)
     started, refused = at_once(lambda: runs.start(store, config), 2)

@@ -181,6 +181,7 @@ def test_check_warns_without_refusing(state, tmp_path, tiny_model_dir):
         check(state, {**values, "unknown_token_warning": 2})
 
 
+@pytest.mark.train
 def test_the_command_line_warns_on_stderr_and_trains(tmp_path, tiny_model_dir, capsys):
     from core.train import main
 

@@ -47,6 +47,7 @@ def engine_and_store() -> dict:
     return import_everything("core", "storage")
 
 
+@pytest.mark.train
 def test_the_engine_and_the_store_never_import_gradio(engine_and_store):
     assert {"core.training.trainer", "core.sweep.run", "storage.store"} <= set(
         engine_and_store["imported"]
@@ -56,6 +57,7 @@ def test_the_engine_and_the_store_never_import_gradio(engine_and_store):
     assert "app" not in engine_and_store["loaded"]
 
 
+@pytest.mark.train
 def test_the_store_never_imports_torch_or_gradio():
     store = import_everything("storage")
     assert {"storage.store", "storage.archive"} <= set(store["imported"])

@@ -13,6 +13,8 @@ from core.methods import METHODS
 from core.training.evaluate import predict_logits
 from core.training.trainer import Trainer
 
+pytestmark = pytest.mark.train
+
 STEPS = 40
 PROBE_ROWS = 128
 MIN_DROP = 0.01

@@ -197,6 +197,7 @@ def test_failures_are_forgotten_after_a_quiet_window_and_only_guesses_count():
     assert throttle.wait("10.0.0.3") == 60
 
 
+@pytest.mark.train
 def test_login_slows_down_after_failures_and_a_success_resets(tmp_path):
     demo, url = serve(tmp_path, auth=("me", "secret"))
     try:

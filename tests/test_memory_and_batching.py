@@ -146,6 +146,7 @@ def test_batches_pad_rows_taken_in_any_order():
 
 
 # ----------------------------------------------------------------------------- a run's memory
+@pytest.mark.train
 def test_a_finished_run_lets_go_of_its_data_and_tokens(tmp_path, tiny_model_dir):
     data = write_reviews(tmp_path / "reviews.csv", rows=80)
     trainer = Trainer(train_config(tmp_path, data, tiny_model_dir, max_steps=2))
@@ -265,6 +266,7 @@ def test_predictions_use_one_thread_while_a_run_trains(hinge, monkeypatch):
     assert seen == [1, physical_cores()]
 
 
+@pytest.mark.train
 def test_a_run_trains_on_one_thread_fewer_while_predictions_run(tmp_path, tiny_model_dir,
                                                                  monkeypatch):  # fmt: skip
     monkeypatch.setattr(hardware, "_lent_until", 0.0)

@@ -252,6 +252,7 @@ def test_unknown_text_stays_english_and_english_is_unchanged() -> None:
     assert translate(say("not in the catalogue {x}", x=1), "zh") == "not in the catalogue 1"
 
 
+@pytest.mark.train
 def test_the_command_line_speaks_english(tmp_path: Path) -> None:
     missing = tmp_path / "missing.csv"
     done = subprocess.run(
@@ -262,6 +263,7 @@ def test_the_command_line_speaks_english(tmp_path: Path) -> None:
     assert f"file or folder not found: {missing}" in done.stdout + done.stderr
 
 
+@pytest.mark.train
 def test_a_chinese_app_answers_the_api_in_chinese(tmp_path_factory) -> None:
     from conftest import serving
     from gradio_client import Client

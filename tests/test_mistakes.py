@@ -86,6 +86,7 @@ def copy_run(store: Store, run_id: int, **config) -> int:
 
 
 # ----------------------------------------------------------------------------- figures
+@pytest.mark.train
 def test_the_matrix_and_per_class_figures_match_sklearn_on_the_validation_rows(runs, predictor):
     store, ids, _ = runs
     preds = predictions(runs, predictor, "head")

@@ -18,6 +18,8 @@ from core.training.artifacts import load_adapter
 from core.training.recording import adapter_folder
 from storage.store import Store
 
+pytestmark = pytest.mark.train
+
 ROOT = Path(__file__).resolve().parents[1]
 STEPS = 24
 BATCH = 8

@@ -118,6 +118,7 @@ def test_combined_data_lays_labels_end_to_end_and_interleaves_validation(dataset
 
 
 # ------------------------------------------------------------------------------ training
+@pytest.mark.train
 @pytest.mark.parametrize("method", ["ptuning_v2", "prompt_tuning"])
 def test_multitask_run_reports_each_task_and_saves_an_adapter_per_task(
     method, tmp_path, datasets, tiny_model_dir
@@ -145,6 +146,7 @@ def test_multitask_run_reports_each_task_and_saves_an_adapter_per_task(
         assert sum(hits) / len(hits) == pytest.approx(tasks[name]["eval_accuracy"])
 
 
+@pytest.mark.train
 def test_command_line_takes_several_datasets_and_reports_tasks(
     tmp_path, datasets, tiny_model_dir, capsys
 ):
@@ -166,6 +168,7 @@ def test_command_line_takes_several_datasets_and_reports_tasks(
 
 
 # --------------------------------------------------------------------- starting from one
+@pytest.mark.train
 @pytest.mark.parametrize("method", ["ptuning_v2", "prompt_tuning"])
 def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_model_dir):
     first = train_unrecorded(train_config(tmp_path / "a", datasets["reviews"], tiny_model_dir,
@@ -186,6 +189,7 @@ def test_a_run_starts_from_an_adapters_weights(method, tmp_path, datasets, tiny_
     assert first["status"] == second["status"] == "succeeded", second.get("error")
 
 
+@pytest.mark.train
 def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
     tmp_path, datasets, tiny_model_dir
 ):
@@ -229,6 +233,7 @@ def test_train_tab_checks_and_estimates_a_multitask_form(
         check_form(state, {**form, "method": "lora"})
 
 
+@pytest.mark.train
 def test_a_stopped_multitask_run_resumes_with_every_task_head(tmp_path, datasets, tiny_model_dir):
     import threading
 

@@ -17,6 +17,7 @@ def reviews(tmp_path_factory):
     return write_reviews(tmp_path_factory.mktemp("data") / "reviews.csv", rows=64)
 
 
+@pytest.mark.train
 def test_runs_in_one_process_each_compute_in_their_own_precision(
     tmp_path, reviews, tiny_model_dir, monkeypatch
 ):

@@ -73,6 +73,7 @@ def order(state: AppState) -> list[int]:
     return [run["id"] for run in run_queue.waiting(state)]
 
 
+@pytest.mark.train
 def test_runs_wait_while_the_device_is_busy_and_start_in_order(state, config, busy):
     first, place = run_queue.submit_run(state, config(name="first"))
     second, place2 = run_queue.submit_run(state, config(name="second"))
@@ -162,6 +163,7 @@ def _stopped_run(state: AppState, config) -> int:
     return run_id
 
 
+@pytest.mark.train
 def test_resume_in_the_monitor_continues_the_same_run(state, config):
     stopped = _stopped_run(state, config)
     steps = state.store.get_run(stopped)["metrics"]["steps"]
@@ -181,6 +183,7 @@ def test_resume_in_the_monitor_continues_the_same_run(state, config):
     assert button["visible"] is False  # a succeeded run has nothing to resume
 
 
+@pytest.mark.train
 def test_a_resume_waits_while_busy_and_cancel_puts_it_back(state, config):
     stopped = _stopped_run(state, config)
     before = state.store.get_run(stopped)
@@ -215,6 +218,7 @@ def _iso(timestamp: float) -> str:
     return datetime.fromtimestamp(timestamp, timezone.utc).isoformat(timespec="milliseconds")
 
 
+@pytest.mark.train
 def test_waiting_runs_survive_a_restart_and_start_when_the_app_is_back(tmp_path, config):
     path = tmp_path / "home" / "studio.db"
     long_ago = _iso(psutil.Process().create_time() - 60)  # recorded by an earlier process
@@ -240,6 +244,7 @@ def test_waiting_runs_survive_a_restart_and_start_when_the_app_is_back(tmp_path,
             server.stop()
 
 
+@pytest.mark.train
 def test_a_waiting_run_that_can_no_longer_start_fails_and_lets_the_next_start(state, config):
     job = jobs.claim("run", "lora")
     try:
@@ -298,6 +303,7 @@ def test_run_pickers_skip_until_a_run_ends_or_goes_and_keep_the_choice(state):
     assert refresh_if_changed(state, version, refresh, values) == (gr.skip(),) * 4
 
 
+@pytest.mark.train
 def test_a_run_queued_during_a_sweep_waits_for_the_whole_sweep(state, config, tmp_path):
     from core.sweep import SweepConfig, start_sweep
 

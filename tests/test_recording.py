@@ -36,6 +36,7 @@ def tiny(data: Path, model: Path, **overrides) -> TrainConfig:
     return TrainConfig(**values)
 
 
+@pytest.mark.train
 def test_a_run_is_recorded_with_metrics_status_and_adapter(store, reviews, tiny_model_dir):
     handle = runs.start(store, tiny(reviews, tiny_model_dir))
     run_id = handle.run_id
@@ -53,6 +54,7 @@ def test_a_run_is_recorded_with_metrics_status_and_adapter(store, reviews, tiny_
     assert store.adapter_info(run_id)["kind"] == "ptuning_v2"
 
 
+@pytest.mark.train
 def test_adapter_is_rebuilt_from_the_database_alone(store, reviews, tiny_model_dir):
     handle = runs.start(store, tiny(reviews, tiny_model_dir, method="lora"))
     run_id = handle.run_id
@@ -69,6 +71,7 @@ def test_adapter_is_rebuilt_from_the_database_alone(store, reviews, tiny_model_d
     assert not store.checkpoint_dir(run_id).exists(), "deleting a run removes its files"
 
 
+@pytest.mark.train
 def test_a_failed_run_records_its_reason(store, tmp_path, tiny_model_dir):
     handle = runs.start(store, tiny(tmp_path / "missing.csv", tiny_model_dir))
     run_id = handle.run_id
@@ -77,6 +80,7 @@ def test_a_failed_run_records_its_reason(store, tmp_path, tiny_model_dir):
     assert run["status"] == "failed" and "missing.csv" in run["error"]
 
 
+@pytest.mark.train
 def test_a_second_run_is_refused_without_a_stray_record(store, reviews, tiny_model_dir):
     handle = runs.start(store, tiny(reviews, tiny_model_dir, max_steps=100_000))
     run_id = handle.run_id
@@ -103,6 +107,7 @@ def _wait_for_step(db: Path, step: int, process: subprocess.Popen, timeout: floa
     raise AssertionError(f"training did not reach step {step} in {timeout} s")
 
 
+@pytest.mark.train
 def test_kill_9_mid_run_marks_it_interrupted_and_it_resumes(tmp_path, reviews, tiny_model_dir):
     db = tmp_path / "home" / "studio.db"
     command = [sys.executable, "-m", "core.train", "--db", str(db), "--quiet",
@@ -133,6 +138,7 @@ def test_kill_9_mid_run_marks_it_interrupted_and_it_resumes(tmp_path, reviews, t
     assert steps == list(range(5, 401, 5)), "resumed steps replace the ones after the checkpoint"
 
 
+@pytest.mark.train
 def test_command_line_records_the_run(tmp_path, reviews, tiny_model_dir):
     db = tmp_path / "cli.db"
     result = subprocess.run(

@@ -119,6 +119,7 @@ def eighth_method(tmp_path, monkeypatch):
     return found
 
 
+@pytest.mark.train
 def test_an_eighth_method_needs_only_its_module(eighth_method, tiny_model_dir, tmp_path):
     order = list(eighth_method)  # its position puts it between head only and full
     assert order.index("bias_only") == order.index("head_only") + 1 == order.index("full") - 1
@@ -180,6 +181,7 @@ def test_the_model_check_names_the_model_setting(tmp_path):
     assert [p.setting for p in problems] == ["model"]
 
 
+@pytest.mark.train
 def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch):
     from app.state import DEMO_DATA
     from app.train_tab import start_training

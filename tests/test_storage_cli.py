@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from conftest import new_run
 from sqlite_utils import Database
 
@@ -24,6 +25,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.train
 def test_cli_list_show_export_import_delete(tmp_path):
     db = str(tmp_path / "studio.db")
     with Store(db) as store:
@@ -50,6 +52,7 @@ def test_cli_list_show_export_import_delete(tmp_path):
         assert [r["id"] for r in store.list_runs()] == [new_id]
 
 
+@pytest.mark.train
 def test_cli_error_is_one_line_and_exit_2(tmp_path):
     db = str(tmp_path / "studio.db")
     Store(db).close()

@@ -188,6 +188,7 @@ def test_a_version_2_database_gains_the_sweeps_table_and_keeps_its_rows(tmp_path
 
 
 # ----------------------------------------------------------------------------- running
+@pytest.mark.train
 def test_a_2x2_sweep_records_four_runs_with_results_and_the_best(store, reviews, tiny_model_dir):
     events = []
     outcome = run_sweep(store, grid(reviews, tiny_model_dir), events.append)
@@ -218,6 +219,7 @@ def test_a_2x2_sweep_records_four_runs_with_results_and_the_best(store, reviews,
     assert sweep.sweep_results(store, sweep_id)["runs"] == results
 
 
+@pytest.mark.train
 def test_stopping_after_the_first_run_keeps_it_and_records_stopped(store, reviews, tiny_model_dir):
     def stop_after_first(event):
         if event.type == "sweep_point":
@@ -231,6 +233,7 @@ def test_stopping_after_the_first_run_keeps_it_and_records_stopped(store, review
     assert sweep.active_sweep() is None
 
 
+@pytest.mark.train
 def test_stopping_mid_run_keeps_that_run_as_stopped_with_its_result(store, reviews, tiny_model_dir):
     started = []
 
@@ -250,6 +253,7 @@ def test_stopping_mid_run_keeps_that_run_as_stopped_with_its_result(store, revie
     assert store.adapter_info(second["run_id"])["size"] > 0
 
 
+@pytest.mark.train
 def test_a_failing_point_is_recorded_and_the_others_continue(
     store, reviews, tiny_model_dir, monkeypatch
 ):
@@ -269,6 +273,7 @@ def test_a_failing_point_is_recorded_and_the_others_continue(
     assert outcome["best"]["run_id"] == ok["run_id"]
 
 
+@pytest.mark.train
 def test_a_sweep_whose_every_run_fails_is_failed_with_the_reason(store, tmp_path, tiny_model_dir):
     outcome = run_sweep(store, grid(tmp_path / "missing.csv", tiny_model_dir, lrs=(0.01,)))
     assert outcome["status"] == "failed" and outcome["best"] is None
@@ -276,6 +281,7 @@ def test_a_sweep_whose_every_run_fails_is_failed_with_the_reason(store, tmp_path
     assert "every run failed" in outcome["error"] and "missing.csv" in outcome["error"]
 
 
+@pytest.mark.train
 def test_a_sweep_is_refused_while_a_run_trains(store, reviews, tiny_model_dir):
     handle = runs.start(store, base(reviews, tiny_model_dir, method="ptuning_v2",
                                     max_steps=100_000))  # fmt: skip
@@ -301,6 +307,7 @@ def current_run(handle, timeout: float = 60):
     raise AssertionError(f"sweep {handle.sweep_id} started no run in {timeout} s")
 
 
+@pytest.mark.train
 def test_a_run_or_another_sweep_is_refused_while_a_sweep_runs(store, reviews, tiny_model_dir):
     handle = start_sweep(store, grid(reviews, tiny_model_dir, max_steps=100_000))
     try:
@@ -331,6 +338,7 @@ def cli(capsys, *args):
     return code, out, err
 
 
+@pytest.mark.train
 def test_the_command_line_prints_every_run_and_the_best(tmp_path, reviews, tiny_model_dir, capsys):
     db = tmp_path / "cli.db"
     code, out, err = cli(

@@ -27,6 +27,7 @@ from core.training.schedule import lr_factor
 from core.training.trainer import Trainer
 
 
+@pytest.mark.train
 def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews, tiny_model_dir):
     events: list = []
     summary = train_unrecorded(
@@ -60,6 +61,7 @@ def test_training_records_events_and_saves_a_loadable_adapter(tmp_path, reviews,
     assert sum(row["probabilities"].values()) == pytest.approx(1.0, abs=1e-5)
 
 
+@pytest.mark.train
 def test_learning_rate_warms_up_then_decays_to_zero(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
     train_unrecorded(
@@ -72,6 +74,7 @@ def test_learning_rate_warms_up_then_decays_to_zero(tmp_path, reviews, tiny_mode
     assert all(a >= b for a, b in zip(lrs[peak:], lrs[peak + 1 :], strict=False))
 
 
+@pytest.mark.train
 def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_model_dir):
     stop = threading.Event()
 
@@ -85,6 +88,7 @@ def test_stop_ends_at_a_step_boundary_and_still_saves(tmp_path, reviews, tiny_mo
     assert (Path(summary["adapter_path"]) / "ptune_adapter.json").is_file()
 
 
+@pytest.mark.train
 def test_early_stopping_ends_after_patience_evaluations_without_gain(
     tmp_path, reviews, tiny_model_dir
 ):
@@ -95,6 +99,7 @@ def test_early_stopping_ends_after_patience_evaluations_without_gain(
     assert summary["steps"] == 15 and summary["best_step"] == 5
 
 
+@pytest.mark.train
 def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_dir):
     summary = train_unrecorded(train_config(tmp_path, tmp_path / "nope.csv", tiny_model_dir))
     assert summary["status"] == "failed"
@@ -102,6 +107,7 @@ def test_missing_data_ends_failed_with_a_readable_reason(tmp_path, tiny_model_di
     assert "Traceback" not in summary["error"]
 
 
+@pytest.mark.train
 def test_out_of_memory_is_named_and_fails_the_run(tmp_path, reviews, tiny_model_dir, monkeypatch):
     def explode(self, indices, batch):
         raise torch.OutOfMemoryError("CUDA out of memory. Tried to allocate 2.00 GiB")
@@ -112,6 +118,7 @@ def test_out_of_memory_is_named_and_fails_the_run(tmp_path, reviews, tiny_model_
     assert summary["error"].startswith("out of memory: lower the batch size")
 
 
+@pytest.mark.train
 def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, monkeypatch):
     original = torch.nn.functional.cross_entropy
 
@@ -151,6 +158,7 @@ def test_hub_model_offline_is_a_clear_error(monkeypatch):
         check_config(TrainConfig(data="x.csv", model="no-such-org/no-such-model"))
 
 
+@pytest.mark.train
 def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model_dir):
     data = tmp_path / "long.csv"
     rows = [["text", "label"]] + [[" ".join(["word"] * 200), str(i % 2)] for i in range(40)]
@@ -170,6 +178,7 @@ def test_prompt_tokens_shorten_inputs_to_fit_position_limit(tmp_path, tiny_model
     assert summary["max_length"] == 64 - 20  # the tiny model has 64 positions
 
 
+@pytest.mark.train
 def test_one_run_per_device_and_stop_works(tmp_path, store, reviews, tiny_model_dir):
     handle = runs.start(store, train_config(tmp_path, reviews, tiny_model_dir, max_steps=100_000))
     try:
@@ -183,6 +192,7 @@ def test_one_run_per_device_and_stop_works(tmp_path, store, reviews, tiny_model_
     assert runs.active() is None
 
 
+@pytest.mark.train
 def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir):
     first = train_unrecorded(
         train_config(
@@ -215,6 +225,7 @@ def test_resume_continues_from_the_checkpoint(tmp_path, reviews, tiny_model_dir)
     assert steps[0] == 21 and steps[-1] == 30
 
 
+@pytest.mark.train
 def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
     events: list[dict] = []
     train_unrecorded(
@@ -232,6 +243,7 @@ def test_time_budget_cuts_the_planned_steps(tmp_path, reviews, tiny_model_dir):
     assert planned and planned[-1] < 1_000_000
 
 
+@pytest.mark.train
 def test_command_line_prints_a_json_summary_last(tmp_path, reviews, tiny_model_dir):
     result = subprocess.run(
         [
@@ -278,6 +290,7 @@ def test_command_line_prints_a_json_summary_last(tmp_path, reviews, tiny_model_d
     assert summary["method"] == "ptuning_v2" and summary["status"] == "succeeded"
 
 
+@pytest.mark.train
 def test_command_line_rejects_a_setting_of_another_method(tmp_path, reviews):
     result = subprocess.run(
         [
@@ -329,6 +342,7 @@ def test_form_values_out_of_range_are_all_listed_with_their_labels(tiny_model_di
     assert any(p.startswith("Rank r: r=0") for p in problems)
 
 
+@pytest.mark.train
 def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
     tmp_path, reviews, tiny_model_dir, monkeypatch
 ):
@@ -345,6 +359,7 @@ def test_a_run_cut_short_by_its_time_budget_still_reports_its_speed(
     assert summary["train_seconds"] > 0 and summary["train_samples_per_second"] > 0
 
 
+@pytest.mark.train
 def test_the_learning_rate_after_a_resume_continues_the_schedule(tmp_path, reviews, tiny_model_dir):
     def run(name, stop_at=None, resume_from=None):
         events: list[dict] = []
