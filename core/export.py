@@ -34,7 +34,9 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from peft import PeftModel
 from torch import nn
+from transformers import PreTrainedModel
 from transformers.utils import logging as hf_logging
 
 from core.errors import ExportError, PTuneError
@@ -93,13 +95,11 @@ def check_mergeable(folder: str | Path) -> dict[str, Any]:
     return meta
 
 
-def merged_model(folder: str | Path) -> tuple[nn.Module, Any, dict[str, Any]]:
+def merged_model(folder: str | Path) -> tuple[PreTrainedModel, Any, dict[str, Any]]:
     """(plain classifier, tokenizer, metadata) of a mergeable adapter folder."""
     meta = check_mergeable(folder)
     loaded = load_adapter(folder)
-    model = loaded.model
-    if get_method(meta["method"]).peft_format:
-        model = model.merge_and_unload()  # LoRA folded in; modules_to_save become the modules
+    model = _plain_classifier(loaded.model)
     labels = loaded.label_names
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
@@ -108,6 +108,16 @@ def merged_model(folder: str | Path) -> tuple[nn.Module, Any, dict[str, Any]]:
     # Predictor truncates to the run's max_length; a plain caller truncates to this.
     tokenizer.model_max_length = loaded.max_length
     return model, tokenizer, meta
+
+
+def _plain_classifier(model: nn.Module) -> PreTrainedModel:
+    """A mergeable adapter's model as a plain classifier: a peft model's updates are folded in
+    (LoRA), and the modules it kept trainable copies of (modules_to_save) become the modules."""
+    if isinstance(model, PeftModel):
+        model = model.merge_and_unload()
+    if not isinstance(model, PreTrainedModel):
+        raise TypeError(f"{type(model).__name__} is not a plain Hugging Face classifier")
+    return model
 
 
 def export_merged(folder: str | Path, out: str | Path) -> Path:

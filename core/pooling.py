@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from torch import nn
 
 from core.errors import UnsupportedModelError
 from core.messages import say
+
+POOLING_ATTR = "_ptune_mean_pooling"
 
 
 def declared_pooling(model_source: str) -> str:
@@ -40,7 +42,8 @@ its last hidden state from the per-layer states, and ModernBERT has no separate 
 
 
 def _encoder(model: nn.Module) -> nn.Module:
-    backbone = model.base_model if hasattr(model, "base_model") else model
+    base = getattr(model, "base_model", None)
+    backbone = base if isinstance(base, nn.Module) else model
     if getattr(getattr(model, "config", None), "model_type", None) in BACKBONE_OUTPUT:
         return backbone
     for name in ("encoder", "transformer"):
@@ -76,8 +79,11 @@ class MeanPooling:
         return output
 
 
-def apply_pooling(model: nn.Module, pooling: str) -> nn.Module:
+Model = TypeVar("Model", bound=nn.Module)
+
+
+def apply_pooling(model: Model, pooling: str) -> Model:
     """Install mean pooling on ``model`` (in place) when asked; 'cls' leaves it as it is."""
     if pooling == "mean":
-        model._ptune_mean_pooling = MeanPooling(model)  # keeps the hook state alive
+        setattr(model, POOLING_ATTR, MeanPooling(model))  # keeps the hook state alive
     return model

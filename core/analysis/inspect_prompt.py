@@ -23,13 +23,16 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from peft import PeftModel
 from safetensors.torch import load_file
-from transformers import PreTrainedTokenizerBase
+from torch import nn
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.errors import AdapterLoadError, ConfigError
 from core.messages import say
 from core.methods import METHODS, prompt_methods
 from core.methods.base import WEIGHTS_FILE
+from core.methods.ptuning_v2 import DeepPromptModel
 from core.modeling import load_base
 from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
 
@@ -122,7 +125,7 @@ def _embedding_space(
     else:  # the word embeddings are the base model's: no need to build the adapter
         base = load_base(meta["base_model"], list(meta["label_names"]))
         model, tokenizer = base.model, base.tokenizer
-    matrix = model.get_input_embeddings().weight.detach().float().cpu()
+    matrix = _word_embeddings(model).detach().float().cpu()
     if prompt.dim() != 2 or prompt.shape[1] != matrix.shape[1]:
         raise AdapterLoadError(
             say("{path}: prompt embeddings of shape {shape} do not fit the base model's word "
@@ -131,6 +134,13 @@ def _embedding_space(
         )  # fmt: skip
     ids = word_ids(tokenizer, matrix.shape[0])
     return prompt, matrix[ids], ids, tokenizer
+
+
+def _word_embeddings(model: nn.Module) -> torch.Tensor:
+    """The word-embedding matrix of a base classifier, or of a peft model around one."""
+    if not isinstance(model, (PreTrainedModel, PeftModel)):
+        raise TypeError(f"{type(model).__name__} has no word embeddings to compare with")
+    return model.get_input_embeddings().get_parameter("weight")
 
 
 class _FirstLayerDone(Exception):
@@ -146,7 +156,7 @@ class _FirstLayerKeys(dict):
             raise _FirstLayerDone
 
 
-def vocabulary_keys(model: torch.nn.Module, ids: list[int], start_id: int | None) -> torch.Tensor:
+def vocabulary_keys(model: nn.Module, ids: list[int], start_id: int | None) -> torch.Tensor:
     """Layer-0 keys (heads concatenated) of each token id, at the first word's position.
 
     ``model`` is the frozen classifier with deep prompts attached (``DeepPromptModel.model``).
@@ -167,7 +177,7 @@ def vocabulary_keys(model: torch.nn.Module, ids: list[int], start_id: int | None
     return torch.cat(rows)
 
 
-def prefix_keys(wrapped: torch.nn.Module) -> torch.Tensor:
+def prefix_keys(wrapped: DeepPromptModel) -> torch.Tensor:
     """Layer-0 prefix keys of a P-Tuning v2 model, one row (heads concatenated) per token."""
     was_training = wrapped.training
     wrapped.eval()  # no prefix dropout
@@ -186,7 +196,7 @@ def _key_space(
 ) -> tuple[torch.Tensor, torch.Tensor, list[int], PreTrainedTokenizerBase]:
     """Prefix keys and vocabulary keys of layer 0, both with the vocabulary's mean key removed."""
     wrapped = adapter.model
-    if not hasattr(wrapped, "prefix_kv"):
+    if not isinstance(wrapped, DeepPromptModel):
         raise AdapterLoadError(say("the loaded P-Tuning v2 model has no deep prompt"))
     base = wrapped.model
     ids = word_ids(adapter.tokenizer, int(base.config.vocab_size))

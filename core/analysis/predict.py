@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForSequenceClassification
+from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
 from core.analysis.batcher import Batcher
 from core.cache import ByteLRU, size_of
@@ -75,7 +75,7 @@ class Predictor:
         self._tokenize_lock = threading.Lock()
         self.batcher = Batcher(self._predict_one, window=self._window if window is None else window)
 
-    def _fresh_base(self, name: str, labels: list[str]) -> torch.nn.Module:
+    def _fresh_base(self, name: str, labels: list[str]) -> PreTrainedModel:
         cached = self._models.get(("base", name))
         if cached is None:
             loaded = load_base(name, labels)

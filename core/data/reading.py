@@ -136,6 +136,7 @@ def _read_delimited(text: str, path: Path, sep: str, nrows: int | None) -> pd.Da
             say('read {name} with quoting off (stray " characters)', name=path.name)
         ]
     elif df is None:
+        assert error is not None  # nothing was read: the first parse failed
         raise DataError(
             say("could not parse {path}: {error}", path=path, error=one_line(error))
         ) from error

@@ -190,9 +190,10 @@ def check_train(train: TextSplit, names: list[str], capped: bool = False) -> Non
         raise DataError(message)
 
 
-def overlap_notes(train: TextSplit, others: dict[str, TextSplit | None]) -> list[str]:
+def overlap_notes(train: TextSplit, others: dict[str, TextSplit | None]) -> list[Message]:
     """Warn when evaluation texts also occur in train (their scores would be inflated)."""
-    seen, notes = set(train.texts), []
+    seen = set(train.texts)
+    notes: list[Message] = []
     for name, split in others.items():
         shared = sum(text in seen for text in split.texts) if split is not None else 0
         if split is not None and shared:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 import torch
@@ -98,6 +99,10 @@ class Tokens:
         types = 0 if self.type_ids is None else self.type_ids.nbytes
         return self.ids.nbytes + self.starts.nbytes + types
 
+    @overload
+    def __getitem__(self, index: int) -> dict[str, list[int]]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Tokens: ...
     def __getitem__(self, index: int | slice) -> dict[str, list[int]] | Tokens:
         if isinstance(index, slice):
             return self.take(range(len(self))[index])
@@ -150,7 +155,7 @@ def tokenize(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_lengt
         for i, text in enumerate(chunk):
             if len(text) > limit:  # the cut text: check it still holds every kept token
                 ids[i], type_row = _encode_long(tokenizer, text, max_length, limit)
-                if types is not None:
+                if types is not None and type_row is not None:  # one tokenizer: both or neither
                     types[i] = type_row
         parts.append(Tokens.from_lists(ids, types))
     joined = Tokens.join(parts)

@@ -19,7 +19,7 @@ from typing import Any, cast
 from core.checks import draft, run_problems
 from core.config import MIN_PER_CLASS, ConfigBase, Problem, TrainConfig, param
 from core.errors import ConfigProblems
-from core.messages import say
+from core.messages import Message, say
 from core.methods import METHODS
 
 ALL = "all"
@@ -39,10 +39,10 @@ def _items(text: str) -> list[str]:
     return [part for part in re.split(r"[,;\s]+", str(text).strip()) if part]
 
 
-def read_shots(text: str) -> tuple[list[Shot], list[str]]:
+def read_shots(text: str) -> tuple[list[Shot], list[Message]]:
     """Examples per class from text such as ``"8, 16,32,all"``, and a problem per bad item."""
     values: list[Shot] = []
-    problems = []
+    problems: list[Message] = []
     for part in _items(text):
         if part.lower() == ALL:
             values.append(ALL)
@@ -59,9 +59,10 @@ def read_shots(text: str) -> tuple[list[Shot], list[str]]:
     return values, problems
 
 
-def read_methods(text: str) -> tuple[list[str], list[str]]:
+def read_methods(text: str) -> tuple[list[str], list[Message]]:
     """Method names from text such as ``"ptuning_v2, lora"``, and a problem per unknown one."""
-    values, problems = [], []
+    values: list[str] = []
+    problems: list[Message] = []
     for part in _items(text):
         if part in METHODS:
             values.append(part)

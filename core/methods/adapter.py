@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from torch import nn
+from transformers import PreTrainedModel
 
 from core.config import ConfigBase, param
 from core.messages import say
@@ -64,7 +65,7 @@ class Bottleneck(nn.Module):
 class AdapterModel(nn.Module):
     """A frozen classifier whose chosen projections feed through bottleneck adapters."""
 
-    def __init__(self, model: nn.Module, cfg: AdapterSettings) -> None:
+    def __init__(self, model: PreTrainedModel, cfg: AdapterSettings) -> None:
         super().__init__()
         self.model = model
         pattern = re.compile(TARGETS[model.config.model_type])
@@ -91,7 +92,7 @@ def _apply(adapter: Bottleneck):
     return hook
 
 
-class Adapter(Method):
+class Adapter(Method[AdapterModel]):
     name = "adapter"
     title = "Bottleneck adapter"
     summary = "Small residual MLPs after attention and feed-forward; frozen encoder."
@@ -114,7 +115,7 @@ class Adapter(Method):
         "no weight of the base can absorb), which a plain Hugging Face classifier does not have"
     )
 
-    def wrap(self, model: nn.Module, cfg: AdapterSettings) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: AdapterSettings) -> AdapterModel:
         freeze(model)
         wrapped = AdapterModel(model, cfg)
         if cfg.train_layernorm:

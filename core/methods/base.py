@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, Generic, TypeVar
 
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
+from transformers import PreTrainedModel
 
 from core.config import ConfigBase
 from core.errors import AdapterLoadError, ConfigError
@@ -16,13 +17,17 @@ from core.messages import Message, say
 
 WEIGHTS_FILE = "adapter_model.safetensors"
 
+Wrapped = TypeVar("Wrapped", bound=nn.Module)
+"""The trainable model a method makes of a base classifier (what :meth:`Method.wrap` returns)."""
 
-class Method:
+
+class Method(Generic[Wrapped]):
     """A way of making a classifier trainable, saving it and loading it back.
 
     Subclasses set the class attributes and implement :meth:`wrap`; methods whose weights are
     not in peft's format keep the default :meth:`save` / :meth:`load`, which store the
-    trainable tensors in ``adapter_model.safetensors``.
+    trainable tensors in ``adapter_model.safetensors``. A method is generic in the model it
+    wraps the base classifier into, so its other hooks take that model's own type.
     """
 
     name: ClassVar[str]
@@ -93,14 +98,14 @@ class Method:
         template = "{method} does not support '{kind}' models; it supports {families}"
         return [say(template, method=self.said_title, kind=kind, families=", ".join(self.families))]
 
-    def wrap(self, model: nn.Module, cfg: Any) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: Any) -> Wrapped:
         raise NotImplementedError
 
-    def prompt_length(self, wrapped: nn.Module) -> int | None:
+    def prompt_length(self, wrapped: Wrapped) -> int | None:
         """Virtual tokens of a wrapped model's prompt (None for methods without one)."""
         return None
 
-    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: Any) -> None:
+    def resize_prompt(self, wrapped: Wrapped, length: int, cfg: Any) -> None:
         """Grow (or cut back) the prompt to ``length`` tokens, keeping the trained rows.
 
         New rows start the way this method starts a fresh prompt; only prompt methods have it.
@@ -110,7 +115,7 @@ class Method:
                 method=self.said_title)
         )  # fmt: skip
 
-    def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
+    def trainable_state(self, wrapped: Wrapped) -> dict[str, torch.Tensor]:
         """Every trainable tensor, for a resumable checkpoint."""
         return {
             n: p.detach().clone().contiguous()
@@ -118,7 +123,7 @@ class Method:
             if p.requires_grad
         }
 
-    def load_trainable_state(self, wrapped: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    def load_trainable_state(self, wrapped: Wrapped, state: dict[str, torch.Tensor]) -> None:
         own = dict(wrapped.named_parameters())
         # Head modules a family adds (HEAD_EXTRAS) are absent from adapters saved before they
         # were trained: those keep the base's values, as they had when that adapter trained.
@@ -138,10 +143,14 @@ class Method:
             # shared base tensors (see core.analysis.predict) must never be written through.
             own[name].data = tensor.to(own[name].dtype).clone()
 
-    def save(self, wrapped: nn.Module, folder: Path) -> None:
+    def save(self, wrapped: Wrapped, folder: Path) -> None:
         save_file(self.trainable_state(wrapped), str(folder / WEIGHTS_FILE))
 
-    def load(self, model: nn.Module, folder: Path, cfg: Any) -> nn.Module:
+    def load(self, model: PreTrainedModel | None, folder: Path, cfg: Any) -> Wrapped:
+        """The trained model saved in ``folder``, built around the base classifier ``model``
+        (None for a :attr:`whole_model` method, whose folder holds the whole model)."""
+        if model is None:
+            raise TypeError(f"{self.name} needs the base classifier to load its adapter")
         wrapped = self.wrap(model, cfg)
         path = folder / WEIGHTS_FILE
         if not path.is_file():
@@ -170,7 +179,7 @@ HEAD_EXTRAS: dict[str, tuple[str, ...]] = {
 
 def head_extras(model_config: Any) -> list[str]:
     """Names of the modules in :data:`HEAD_EXTRAS` for this model's family."""
-    return list(HEAD_EXTRAS.get(getattr(model_config, "model_type", None), ()))
+    return list(HEAD_EXTRAS.get(getattr(model_config, "model_type", ""), ()))
 
 
 def train_head(model: nn.Module) -> None:

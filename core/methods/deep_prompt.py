@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import torch
 from torch import nn
-from transformers import AttentionInterface
+from transformers import AttentionInterface, PreTrainedModel
 from transformers.integrations.sdpa_attention import sdpa_attention_forward
 from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
@@ -115,7 +115,7 @@ def attention_depth(model_config) -> int:
     return int(model_config.num_hidden_layers) * int(getattr(model_config, "inner_group_num", 1))
 
 
-def attach(model: nn.Module) -> int:
+def attach(model: PreTrainedModel) -> int:
     """Route the model's attention through :func:`prefix_attention`; returns the depth.
 
     Without a prefix argument the function is plain SDPA, so the model behaves as before.

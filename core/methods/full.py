@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from torch import nn
-from transformers import AutoModelForSequenceClassification
+from transformers import AutoModelForSequenceClassification, PreTrainedModel
 
 from core.config import ConfigBase
 from core.errors import AdapterLoadError
@@ -19,7 +18,7 @@ class FullConfig(ConfigBase):
     """Full fine-tuning has no settings of its own."""
 
 
-class Full(Method):
+class Full(Method[PreTrainedModel]):
     name = "full"
     title = "Full fine-tuning"
     summary = "Trains every weight; the accuracy reference, and the largest artefact."
@@ -42,14 +41,14 @@ class Full(Method):
         "model instead"
     )
 
-    def wrap(self, model: nn.Module, cfg: FullConfig) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: FullConfig) -> PreTrainedModel:
         model.requires_grad_(True)
         return model
 
-    def save(self, wrapped: nn.Module, folder: Path) -> None:
+    def save(self, wrapped: PreTrainedModel, folder: Path) -> None:
         wrapped.save_pretrained(folder, safe_serialization=True)
 
-    def load(self, model: nn.Module, folder: Path, cfg: FullConfig) -> nn.Module:
+    def load(self, model: PreTrainedModel | None, folder: Path, cfg: FullConfig) -> PreTrainedModel:
         if not (folder / "model.safetensors").is_file():
             raise AdapterLoadError(
                 say("{folder} has no {file}", folder=folder, file="model.safetensors")

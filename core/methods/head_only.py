@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
+from transformers import PreTrainedModel
 
 from core.config import ConfigBase
 from core.methods.base import Method, freeze, train_head
@@ -15,7 +15,7 @@ class HeadOnlyConfig(ConfigBase):
     """Head-only training has no settings of its own."""
 
 
-class HeadOnly(Method):
+class HeadOnly(Method[PreTrainedModel]):
     name = "head_only"
     title = "Head only"
     summary = "Frozen encoder, trains the classification head only."
@@ -26,7 +26,7 @@ class HeadOnly(Method):
     translations = {"zh": {"title": "仅分类头", "summary": "冻结编码器，只训练分类头。"}}
     merge_refusal = None  # the base is unchanged: base weights plus the trained head
 
-    def wrap(self, model: nn.Module, cfg: HeadOnlyConfig) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: HeadOnlyConfig) -> PreTrainedModel:
         freeze(model)
         train_head(model)
         return model

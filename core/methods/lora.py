@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from peft import LoraConfig, TaskType, get_peft_model
-from torch import nn
+from peft import LoraConfig, PeftModel, TaskType, get_peft_model
+from transformers import PreTrainedModel
 
 from core.config import ConfigBase, param
 from core.messages import Message, say
@@ -78,7 +78,7 @@ class Lora(PeftMethod):
             return [say(template, kind=model_config.model_type)]
         return []
 
-    def wrap(self, model: nn.Module, cfg: LoraSettings) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: LoraSettings) -> PeftModel:
         peft_cfg = LoraConfig(
             task_type=TaskType.SEQ_CLS,
             r=cfg.r,

@@ -16,11 +16,17 @@ from __future__ import annotations
 
 import math
 import types
+from collections.abc import Callable
 from typing import Any
 
 import torch
 from torch import nn
-from transformers.models.deberta_v2.modeling_deberta_v2 import scaled_size_sqrt
+from transformers import PreTrainedModel
+from transformers.models.deberta_v2.modeling_deberta_v2 import (
+    DisentangledSelfAttention,
+    scaled_size_sqrt,
+)
+from transformers.models.mpnet.modeling_mpnet import MPNetSelfAttention
 
 from core.errors import UnsupportedModelError
 from core.messages import say
@@ -57,7 +63,7 @@ def _heads_first(x: torch.Tensor, heads: int) -> torch.Tensor:
 
 
 def _deberta_forward(
-    self: nn.Module,
+    self: DisentangledSelfAttention,
     hidden_states: torch.Tensor,
     attention_mask: torch.Tensor,
     output_attentions: bool = False,
@@ -113,7 +119,7 @@ def _deberta_forward(
 
 
 def _mpnet_forward(
-    self: nn.Module,
+    self: MPNetSelfAttention,
     hidden_states: torch.Tensor,
     attention_mask: torch.Tensor | None = None,
     position_bias: torch.Tensor | None = None,
@@ -152,7 +158,11 @@ def _mpnet_forward(
     return (output, probs) if output_attentions else (output,)
 
 
-FORWARDS = {"deberta-v2": _deberta_forward, "mpnet": _mpnet_forward}
+FORWARDS: dict[str, Callable[..., Any]] = {
+    "deberta-v2": _deberta_forward,
+    "mpnet": _mpnet_forward,
+}
+"""The replacement forward of each family's self-attention module."""
 
 
 def attention_modules(model: nn.Module, model_type: str) -> list[nn.Module]:
@@ -162,7 +172,7 @@ def attention_modules(model: nn.Module, model_type: str) -> list[nn.Module]:
     ]
 
 
-def attach(model: nn.Module) -> int:
+def attach(model: PreTrainedModel) -> int:
     """Give the model's own attention modules the prefix route; returns the layer count."""
     kind = model.config.model_type
     modules = attention_modules(model, kind)

@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
-from peft import PeftModel
+from peft import PeftModel, PromptLearningConfig
 from torch import nn
+from transformers import PreTrainedModel
 
 from core.errors import AdapterLoadError, ConfigError
 from core.messages import say
 from core.methods.base import Method
 
 
-def prompt_dims(model_config: Any) -> dict[str, int]:
+class PromptDims(TypedDict):
+    """The sizes :func:`prompt_dims` gives peft's prompt configs."""
+
+    token_dim: int
+    num_attention_heads: int
+    num_layers: int
+
+
+def prompt_dims(model_config: Any) -> PromptDims:
     """Sizes peft cannot always infer (DistilBERT names them differently).
 
     Virtual tokens are input embeddings, so their width is the embedding width, which ALBERT
@@ -28,15 +37,17 @@ def prompt_dims(model_config: Any) -> dict[str, int]:
     }
 
 
-class PeftMethod(Method):
+class PeftMethod(Method[PeftModel]):
     """A method saved as ``adapter_config.json`` + ``adapter_model.safetensors`` by peft."""
 
     peft_format = True
 
-    def save(self, wrapped: nn.Module, folder: Path) -> None:
-        wrapped.save_pretrained(folder, safe_serialization=True)
+    def save(self, wrapped: PeftModel, folder: Path) -> None:
+        wrapped.save_pretrained(str(folder), safe_serialization=True)
 
-    def load(self, model: nn.Module, folder: Path, cfg: Any) -> nn.Module:
+    def load(self, model: PreTrainedModel | None, folder: Path, cfg: Any) -> PeftModel:
+        if model is None:
+            raise TypeError(f"{self.name} needs the base classifier to load its adapter")
         if not (folder / "adapter_config.json").is_file():
             raise AdapterLoadError(
                 say("{folder} has no {file}", folder=folder, file="adapter_config.json")
@@ -54,16 +65,16 @@ class PeftPromptMethod(PeftMethod):
         """Starting values of ``count`` new virtual tokens (as a fresh prompt starts)."""
         raise NotImplementedError
 
-    def prompt_length(self, wrapped: nn.Module) -> int | None:
-        return int(wrapped.peft_config[wrapped.active_adapter].num_virtual_tokens)
+    def prompt_length(self, wrapped: PeftModel) -> int | None:
+        return int(prompt_config(wrapped).num_virtual_tokens)
 
-    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: Any) -> None:
+    def resize_prompt(self, wrapped: PeftModel, length: int, cfg: Any) -> None:
         name = wrapped.active_adapter
-        peft_cfg = wrapped.peft_config[name]
+        peft_cfg = prompt_config(wrapped)
         if peft_cfg.num_transformer_submodules != 1:
             raise ConfigError(say("prompt growth supports encoder models only"))
         encoder = wrapped.prompt_encoder[name]
-        old = encoder.embedding.weight
+        old = prompt_embedding(encoder).weight
         keep = min(length, old.shape[0])
         rows = [old.detach()[:keep]]
         if length > keep:
@@ -72,6 +83,23 @@ class PeftPromptMethod(PeftMethod):
         embedding.weight = nn.Parameter(torch.cat(rows), requires_grad=old.requires_grad)
         encoder.embedding = embedding
         if hasattr(encoder, "total_virtual_tokens"):
-            encoder.total_virtual_tokens = length
+            setattr(encoder, "total_virtual_tokens", length)  # noqa: B010 - an int, not a module
         peft_cfg.num_virtual_tokens = length
         wrapped.prompt_tokens[name] = torch.arange(length).long()
+
+
+def prompt_config(wrapped: PeftModel) -> PromptLearningConfig:
+    """The settings of the active adapter of a peft model with virtual tokens."""
+    peft_cfg = wrapped.peft_config[wrapped.active_adapter]
+    if not isinstance(peft_cfg, PromptLearningConfig):
+        raise TypeError(f"{type(peft_cfg).__name__} is not a prompt method's peft config")
+    return peft_cfg
+
+
+def prompt_embedding(encoder: nn.Module) -> nn.Embedding:
+    """The virtual tokens' embedding of a peft prompt encoder (prompt tuning and P-Tuning v1
+    keep it as ``embedding``)."""
+    embedding = encoder.embedding
+    if not isinstance(embedding, nn.Embedding):
+        raise TypeError(f"{type(encoder).__name__} keeps no embedding of virtual tokens")
+    return embedding

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypedDict
 
 import torch
-from peft import PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
-from torch import nn
+from peft import PeftModel, PromptTuningConfig, PromptTuningInit, TaskType, get_peft_model
+from transformers import PreTrainedModel
 
 from core.config import Problem, param
 from core.messages import say
@@ -47,6 +47,13 @@ class PromptTuningSettings(PromptSettings):
         return found
 
 
+class TextInit(TypedDict, total=False):
+    """What peft needs to start the prompt from a text's tokens."""
+
+    prompt_tuning_init_text: str
+    tokenizer_name_or_path: str | None
+
+
 class PromptTuning(PeftPromptMethod):
     name = "prompt_tuning"
     title = "Prompt tuning"
@@ -74,13 +81,13 @@ class PromptTuning(PeftPromptMethod):
     def reserved_positions(self, cfg: PromptTuningSettings) -> int:
         return cfg.num_virtual_tokens
 
-    def wrap(self, model: nn.Module, cfg: PromptTuningSettings) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: PromptTuningSettings) -> PeftModel:
         init = {
             "sample_vocab": PromptTuningInit.SAMPLE_VOCAB,
             "text": PromptTuningInit.TEXT,
             "random": PromptTuningInit.RANDOM,
         }[cfg.init]
-        extra = {}
+        extra: TextInit = {}
         if init is PromptTuningInit.TEXT:
             extra = {
                 "prompt_tuning_init_text": cfg.init_text,

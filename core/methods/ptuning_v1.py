@@ -6,8 +6,14 @@ from dataclasses import dataclass
 from typing import Any
 
 import torch
-from peft import PromptEncoderConfig, PromptEncoderReparameterizationType, TaskType, get_peft_model
-from torch import nn
+from peft import (
+    PeftModel,
+    PromptEncoderConfig,
+    PromptEncoderReparameterizationType,
+    TaskType,
+    get_peft_model,
+)
+from transformers import PreTrainedModel
 
 from core.config import param
 from core.messages import say
@@ -80,7 +86,7 @@ class PTuningV1(PeftPromptMethod):
     def reserved_positions(self, cfg: PTuningV1Settings) -> int:
         return cfg.num_virtual_tokens
 
-    def wrap(self, model: nn.Module, cfg: PTuningV1Settings) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: PTuningV1Settings) -> PeftModel:
         kind = {
             "mlp": PromptEncoderReparameterizationType.MLP,
             "lstm": PromptEncoderReparameterizationType.LSTM,

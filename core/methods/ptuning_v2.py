@@ -7,6 +7,7 @@ from typing import Any
 
 import torch
 from torch import nn
+from transformers import PreTrainedModel
 
 from core.config import Problem, param
 from core.errors import AdapterLoadError, ConfigError
@@ -85,7 +86,9 @@ class DeepPromptModel(nn.Module):
     network that maps a token embedding and a layer embedding to that layer's key and value.
     """
 
-    def __init__(self, model: nn.Module, cfg: PTuningV2Settings) -> None:
+    prefix_init: torch.Tensor  # a buffer, registered with share_encoder only
+
+    def __init__(self, model: PreTrainedModel, cfg: PTuningV2Settings) -> None:
         super().__init__()
         self.model = model
         c = model.config
@@ -103,11 +106,10 @@ class DeepPromptModel(nn.Module):
             self.tokens = nn.Parameter(torch.randn(self.length, width, generator=generator))
             layers = torch.randn(self.layers, width, generator=generator)
             self.layer_embedding = nn.Parameter(layers)
-            self.encoder = nn.Sequential(
-                nn.Linear(width, width), nn.Tanh(), nn.Linear(width, 2 * c.hidden_size)
-            )
-            nn.init.zeros_(self.encoder[-1].weight)  # starts exactly at prefix_init
-            nn.init.zeros_(self.encoder[-1].bias)
+            first, last = nn.Linear(width, width), nn.Linear(width, 2 * c.hidden_size)
+            self.encoder = nn.Sequential(first, nn.Tanh(), last)
+            nn.init.zeros_(last.weight)  # starts exactly at prefix_init
+            nn.init.zeros_(last.bias)
             return
         self.prefix = nn.Parameter(init)
         if cfg.prefix_projection:
@@ -116,13 +118,11 @@ class DeepPromptModel(nn.Module):
             self.tokens = nn.Parameter(
                 torch.randn(self.length, c.hidden_size, generator=generator) * 0.02
             )
-            self.projection = nn.Sequential(
-                nn.Linear(c.hidden_size, cfg.projection_hidden_size),
-                nn.Tanh(),
-                nn.Linear(cfg.projection_hidden_size, self.layers * 2 * c.hidden_size),
-            )
-            nn.init.zeros_(self.projection[-1].weight)
-            nn.init.zeros_(self.projection[-1].bias)
+            first = nn.Linear(c.hidden_size, cfg.projection_hidden_size)
+            last = nn.Linear(cfg.projection_hidden_size, self.layers * 2 * c.hidden_size)
+            self.projection = nn.Sequential(first, nn.Tanh(), last)
+            nn.init.zeros_(last.weight)
+            nn.init.zeros_(last.bias)
 
     @property
     def config(self) -> Any:
@@ -192,7 +192,7 @@ class DeepPromptModel(nn.Module):
         return self.model(**inputs, ptune_prefix=self.prefix_kv())
 
 
-class PTuningV2(Method):
+class PTuningV2(Method[DeepPromptModel]):
     name = "ptuning_v2"
     title = "P-Tuning v2"
     summary = "Deep prompts: a trainable key/value prefix at every layer; strong and small."
@@ -216,7 +216,7 @@ class PTuningV2(Method):
     )
     typical_share = ("P-Tuning", 0.01, 0.1)
 
-    def wrap(self, model: nn.Module, cfg: PTuningV2Settings) -> nn.Module:
+    def wrap(self, model: PreTrainedModel, cfg: PTuningV2Settings) -> DeepPromptModel:
         problems = self.model_problems(model.config)
         if problems:
             raise ConfigError(problems[0])
@@ -225,19 +225,21 @@ class PTuningV2(Method):
         train_head(model)
         return wrapped
 
-    def prompt_length(self, wrapped: nn.Module) -> int | None:
+    def prompt_length(self, wrapped: DeepPromptModel) -> int | None:
         return int(wrapped.length)
 
-    def resize_prompt(self, wrapped: nn.Module, length: int, cfg: PTuningV2Settings) -> None:
+    def resize_prompt(self, wrapped: DeepPromptModel, length: int, cfg: PTuningV2Settings) -> None:
         wrapped.resize(length)
 
-    def trainable_state(self, wrapped: nn.Module) -> dict[str, torch.Tensor]:
+    def trainable_state(self, wrapped: DeepPromptModel) -> dict[str, torch.Tensor]:
         state = super().trainable_state(wrapped)
         if wrapped.shared:  # the frozen starting prefix is part of the trained prompt
             state["prefix_init"] = wrapped.prefix_init.detach().clone().contiguous()
         return state
 
-    def load_trainable_state(self, wrapped: nn.Module, state: dict[str, torch.Tensor]) -> None:
+    def load_trainable_state(
+        self, wrapped: DeepPromptModel, state: dict[str, torch.Tensor]
+    ) -> None:
         state = dict(state)
         init = state.pop("prefix_init", None)
         if wrapped.shared:

@@ -213,7 +213,7 @@ def _point_problems(config: SweepConfig) -> list[Problem]:
     if config.method not in prompt_methods():
         return run_problems(config.values(None, None))
     lo, hi = length_range(config.method)
-    usable = [n for n in config.lengths if isinstance(n, int) and lo <= n <= hi]
+    usable: list[int | None] = [n for n in config.lengths if isinstance(n, int) and lo <= n <= hi]
     problems: list[Problem] = []
     for length in usable or [None]:
         problems += run_problems(config.values(length, None))

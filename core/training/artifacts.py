@@ -25,7 +25,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file, save_file
 from torch import nn
-from transformers import PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.config import TrainConfig
 from core.errors import AdapterLoadError, CheckpointError, OutputFolderError
@@ -131,7 +131,7 @@ class LoadedAdapter:
     meta: dict[str, Any]
 
 
-def load_adapter(folder: str | Path, base: nn.Module | None = None) -> LoadedAdapter:
+def load_adapter(folder: str | Path, base: PreTrainedModel | None = None) -> LoadedAdapter:
     """Rebuild a trained classifier from its adapter folder, in inference mode.
 
     ``base`` may be a freshly loaded base classifier with the right number of labels, to

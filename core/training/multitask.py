@@ -125,11 +125,11 @@ def combine(bundles: dict[str, DataBundle]) -> tuple[DataBundle, list[int]]:
         return TextSplit([r[0] for r in ordered], [r[1] for r in ordered])
 
     parts = list(bundles.values())
-    tests = [b.test for b in parts]
+    tests = [b.test for b in parts if b.test is not None]
     bundle = DataBundle(
         train=joined([b.train for b in parts], interleave=False),
         validation=joined([b.validation for b in parts], interleave=True),
-        test=joined(tests, interleave=True) if all(t is not None for t in tests) else None,
+        test=joined(tests, interleave=True) if len(tests) == len(parts) else None,
         label_names=names,
         text_column="",
         label_column="",
@@ -205,8 +205,8 @@ class MultiTaskTrainer(Trainer):
             )
             for key, value in own.items():
                 metrics[f"{key}_{name}"] = value
-                if not key.endswith("confusion_matrix"):
-                    means.setdefault(key, []).append(float(value))
+                if isinstance(value, float):  # a score, not the confusion matrix
+                    means.setdefault(key, []).append(value)
         metrics.update({key: sum(v) / len(v) for key, v in means.items()})
         return metrics
 

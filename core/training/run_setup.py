@@ -6,7 +6,7 @@ from __future__ import annotations
 import threading
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import torch
 from accelerate import Accelerator
@@ -33,6 +33,15 @@ from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_s
 
 Features = Tokens
 
+Piece = TypeVar("Piece")
+
+
+def built(piece: Piece | None, name: str) -> Piece:
+    """``piece`` of a run, which :meth:`RunSetup.setup` builds before the loop reads it."""
+    if piece is None:
+        raise RuntimeError(f"the run's {name} is read before setup built it or after its release")
+    return piece
+
 
 def default_out(config: TrainConfig) -> Path:
     stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
@@ -43,7 +52,10 @@ class RunSetup:
     """A run's pieces, all declared here, and :meth:`setup`, which builds them.
 
     Until setup the pieces are None or empty, so a run that fails early reports and releases
-    only what it built. :class:`~core.training.trainer.Trainer` adds the loop.
+    only what it built. Those the run keeps to its end are read through typed properties
+    (reading one before setup built it is a bug: RuntimeError); the model, the optimizer and
+    the data, which the run lets go of, stay attributes that may be None.
+    :class:`~core.training.trainer.Trainer` adds the loop.
     """
 
     def __init__(
@@ -64,19 +76,21 @@ class RunSetup:
         self.state = LoopState()
         self.pace = Pace()
         self.best_state: dict[str, torch.Tensor] | None = None
+        self.last_eval: tuple[int, int, dict[str, Any]] | None = None
+        """The latest evaluation during the loop: its step, validation rows and metrics."""
         # the method and model (setup)
-        self.method: Method | None = None
-        self.method_cfg: ConfigBase | None = None
-        self.labels: list[str] | None = None
-        self.pooling: str | None = None
-        self.tokenizer: PreTrainedTokenizerBase | None = None
+        self._method: Method | None = None
+        self._method_cfg: ConfigBase | None = None
+        self._labels: list[str] | None = None
+        self._pooling: str | None = None
+        self._tokenizer: PreTrainedTokenizerBase | None = None
         self.pad_id = 0
         self.threads = 1  # CPU threads of the run (setup); one fewer while predictions run
-        self.max_length: int | None = None
+        self._max_length: int | None = None
         self.model: torch.nn.Module | None = None
         self.growth: Schedule | None = None
-        self.trainable: int | None = None
-        self.total: int | None = None
+        self._trainable: int | None = None
+        self._total: int | None = None
         # the tokenized data (setup)
         self.train_features: Features = Tokens.join([])
         self.val_features: Features = Tokens.join([])
@@ -84,22 +98,70 @@ class RunSetup:
         self.notices: list[str] = []
         """Warnings for the person running it (the model does not read the data's language)."""
         # devices, precision and optimization (setup)
-        self.accelerator: Accelerator | None = None
-        self.precision: str | None = None  # "no" (fp32), "bf16" or "fp16"
-        self.mixed: MixedPrecision | None = None
+        self._accelerator: Accelerator | None = None
+        self._precision: str | None = None  # "no" (fp32), "bf16" or "fp16"
+        self._mixed: MixedPrecision | None = None
         self.optimizer: torch.optim.Optimizer | None = None
         self.scheduler: Any = None
+
+    # ------------------------------------------------- what setup built, typed
+    @property
+    def method(self) -> Method:
+        return built(self._method, "method")
+
+    @property
+    def method_cfg(self) -> ConfigBase:
+        """The method's settings (an adapter's own when the run starts from one)."""
+        return built(self._method_cfg, "method settings")
+
+    @property
+    def labels(self) -> list[str]:
+        return built(self._labels, "label names")
+
+    @property
+    def pooling(self) -> str:
+        return built(self._pooling, "pooling")
+
+    @property
+    def tokenizer(self) -> PreTrainedTokenizerBase:
+        return built(self._tokenizer, "tokenizer")
+
+    @property
+    def max_length(self) -> int:
+        """Longest input in tokens (the setting, less the positions the prompt takes)."""
+        return built(self._max_length, "max length")
+
+    @property
+    def trainable(self) -> int:
+        """Trainable parameters of the model (counted again when the best weights return)."""
+        return built(self._trainable, "trainable parameter count")
+
+    @property
+    def total(self) -> int:
+        return built(self._total, "parameter count")
+
+    @property
+    def accelerator(self) -> Accelerator:
+        return built(self._accelerator, "accelerator")
+
+    @property
+    def precision(self) -> str:
+        return built(self._precision, "precision")
+
+    @property
+    def mixed(self) -> MixedPrecision:
+        return built(self._mixed, "mixed precision")
 
     # ----------------------------------------------------------------- setup
     def setup(self) -> None:
         cfg = self.config
-        self.method, self.method_cfg = check_config(cfg)
+        self._method, self._method_cfg = check_config(cfg)
         torch.manual_seed(cfg.seed)
         self.threads = cfg.num_threads or physical_cores()
         torch.set_num_threads(self.threads)
         if self.data is None:
             self.data = self._load_data()
-        self.labels = list(self.data.label_names)
+        self._labels = list(self.data.label_names)
         self._setup_model()
         self.notices = self._language_notices()
         self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
@@ -117,31 +179,31 @@ class RunSetup:
         optimizer_state = self._resume(self.resume_from) if self.resume_from else None
         self._build_optimizer()
         if optimizer_state is not None:
-            self.optimizer.load_state_dict(optimizer_state)
+            built(self.optimizer, "optimizer").load_state_dict(optimizer_state)
 
     def _setup_model(self) -> None:
         """The base classifier wrapped by the method, its tokenizer and the prompt's size."""
         cfg = self.config
         if cfg.init_from:
-            init_meta, self.method_cfg = warm_start.adapter_settings(cfg)
+            init_meta, self._method_cfg = warm_start.adapter_settings(cfg)
         base = load_base(cfg.model, self._base_labels())
-        self.pooling = resolve_pooling(cfg.pooling, base.source)
+        self._pooling = resolve_pooling(cfg.pooling, base.source)
         apply_pooling(base.model, self.pooling)
-        self.tokenizer = base.tokenizer
+        self._tokenizer = base.tokenizer
         self.pad_id = self.tokenizer.pad_token_id or 0
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
-        self.max_length = min(cfg.max_length, limit)
+        self._max_length = min(cfg.max_length, limit)
         self._prepare_base(base.model)
-        self.model = self.method.wrap(base.model, self.method_cfg)
+        model = self.model = self.method.wrap(base.model, self.method_cfg)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
-            self.method.resize_prompt(self.model, self.growth.stages[0], self.method_cfg)
+            self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
         if cfg.init_from:
             warm_start.load_initial_weights(
-                self.method, self.model, init_meta, Path(cfg.init_from), self.labels
+                self.method, model, init_meta, Path(cfg.init_from), self.labels
             )
-        self.state.prompt_length = self.method.prompt_length(self.model) or 0
-        self.trainable, self.total = count_parameters(self.model)
+        self.state.prompt_length = self.method.prompt_length(model) or 0
+        self._trainable, self._total = count_parameters(model)
 
     def _load_data(self) -> DataBundle:
         return load_run_data(self.config)
@@ -151,7 +213,7 @@ class RunSetup:
         (:mod:`core.data.language`); the run goes on, the start event carries it."""
         report = unread(
             self.tokenizer,
-            self.data.train.texts,
+            built(self.data, "data").train.texts,
             self.config.unknown_token_warning,
             self.config.model or DEFAULT_MODEL,
         )
@@ -168,18 +230,18 @@ class RunSetup:
         """Devices and processes from Accelerate; the precision is the run's own (see
         :mod:`core.training.precision`), so Accelerate itself runs in fp32."""
         device = default_device()
-        self.precision = resolve_precision(self.config.precision, device)
+        self._precision = resolve_precision(self.config.precision, device)
         # The loop steps the schedule once per optimizer step itself; Accelerate's default
         # would step it once per process, ending the decay after 1/N of an N-process run.
-        self.accelerator = Accelerator(
+        self._accelerator = Accelerator(
             mixed_precision="no", cpu=device == "cpu", step_scheduler_with_optimizer=False
         )
-        self.mixed = MixedPrecision(self.precision, self.accelerator.device.type)
+        self._mixed = MixedPrecision(self.precision, self.accelerator.device.type)
 
     def _build_optimizer(self) -> None:
         """AdamW over the trainable tensors and the schedule, positioned at the current step."""
         lr = self.config.lr or self.method.default_lr
-        optimizer = adamw(self.model, lr, self.config.weight_decay)
+        optimizer = adamw(built(self.model, "model"), lr, self.config.weight_decay)
         scheduler = lr_schedule(optimizer, self._lr_factor, start=self.state.step)
         self.optimizer, self.scheduler = self.accelerator.prepare(optimizer, scheduler)
 

@@ -38,7 +38,7 @@ from core.training.events import (
 )
 from core.training.failures import describe_failure
 from core.training.growth import fixed_options
-from core.training.run_setup import Features, RunSetup
+from core.training.run_setup import Features, RunSetup, built
 from core.training.schedule import eval_interval, steps_per_epoch
 
 
@@ -64,7 +64,7 @@ class Trainer(RunSetup):
                     precision=self.precision,
                     device=str(self.accelerator.device),
                     out=str(self.out),
-                    data=self.data.summary(),
+                    data=built(self.data, "data").summary(),
                     warnings=list(self.notices),
                 )
             )
@@ -80,14 +80,14 @@ class Trainer(RunSetup):
 
     def emit(self, event: RunEvent) -> None:
         """Report an event (from the main process only, under accelerate launch)."""
-        if self.accelerator is None or self.accelerator.is_main_process:
+        if self._accelerator is None or self._accelerator.is_main_process:
             self.callback(event)
 
     # ------------------------------------------------------------------ loop
     def loop(self) -> str:
         """Train until the planned steps, early stopping or a stop request; returns the status."""
         cfg, st = self.config, self.state
-        self.model.train()
+        built(self.model, "model").train()
         self.pace.start_loop(st.step, st.total_steps)
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
         while st.step < st.total_steps:
@@ -146,27 +146,29 @@ class Trainer(RunSetup):
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
 
-    def _all_processes(self, value: int, op: ReduceOp) -> int:
+    def _all_processes(self, value: int, op: ReduceOp.RedOpType) -> int:
         """``value`` reduced with ``op`` over all processes (each must call it at this step)."""
         tensor = torch.tensor([value], dtype=torch.long, device=self.accelerator.device)
         torch.distributed.all_reduce(tensor, op=op)
         return int(tensor.item())
 
     def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
+        model, optimizer = built(self.model, "model"), built(self.optimizer, "optimizer")
+        train = built(self.data, "data").train
         device = self.accelerator.device
         batch = {k: v.to(device) for k, v in batch.items()}
-        labels = torch.tensor([self.data.train.labels[i] for i in indices], device=device)
+        labels = torch.tensor([train.labels[i] for i in indices], device=device)
         with self.mixed.autocast():
-            logits = self.model(**batch).logits
+            logits = model(**batch).logits
         loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
         self.accelerator.backward(self.mixed.scale(loss))
         if self.config.max_grad_norm > 0:
-            self.mixed.unscale(self.optimizer)
-            params = [p for p in self.model.parameters() if p.requires_grad]
+            self.mixed.unscale(optimizer)
+            params = [p for p in model.parameters() if p.requires_grad]
             self.accelerator.clip_grad_norm_(params, self.config.max_grad_norm)
-        if self.mixed.step(self.optimizer):
+        if self.mixed.step(optimizer):
             self.scheduler.step()  # a skipped fp16 step does not advance the schedule
-        self.optimizer.zero_grad(set_to_none=True)
+        optimizer.zero_grad(set_to_none=True)
         value = float(loss.detach())
         if not math.isfinite(value):
             raise FloatingPointError(
@@ -212,7 +214,8 @@ class Trainer(RunSetup):
         if not self.budget_seconds or st.step < self.pace.replan_from:
             return
         periodic = min(len(self.val_features), self.config.max_eval_rows)
-        final = len(self.val_features) + (len(self.data.test) if self.data.test else 0)
+        test = built(self.data, "data").test
+        final = len(self.val_features) + (len(test) if test else 0)
         evals_left = (st.total_steps - st.step) // self._eval_every()
         fitted = self.pace.fitted_total(
             now,
@@ -248,7 +251,7 @@ class Trainer(RunSetup):
     def _logits(self, features: Features) -> torch.Tensor:
         """The model's logits for tokenized rows (evaluation batches, autocast as in training)."""
         return predict_logits(
-            self.model,
+            built(self.model, "model"),
             features,
             self.config.batch_size * 2,
             self.pad_id,
@@ -263,9 +266,8 @@ class Trainer(RunSetup):
         """Evaluate on (a sample of) validation; returns True when early stopping triggers."""
         st = self.state
         rows = min(len(self.val_features), self.config.max_eval_rows)
-        metrics = self._evaluate(
-            self.val_features[:rows], self.data.validation.labels[:rows], "eval"
-        )
+        labels = built(self.data, "data").validation.labels
+        metrics = self._evaluate(self.val_features[:rows], labels[:rows], "eval")
         self.pace.eval_rows += rows
         self.emit(Evaluated(st.step, self._epoch_float(), metrics))
         if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
@@ -286,15 +288,15 @@ class Trainer(RunSetup):
         folder = self.out / "checkpoint"
         trainable = self.method.trainable_state(self._unwrapped())
         write_checkpoint(
-            folder, self.config, self.state, trainable, self.optimizer, self.scheduler,
-            self.best_state,
+            folder, self.config, self.state, trainable, built(self.optimizer, "optimizer"),
+            self.scheduler, self.best_state,
         )  # fmt: skip
         self.emit(CheckpointWritten(self.state.step, str(folder)))
 
     # ------------------------------------------------------------------ save
     def finish(self, status: str) -> dict[str, Any]:
         """Restore the best weights, evaluate on all of validation (and test), save the adapter."""
-        model = self._unwrapped()
+        model, data = self._unwrapped(), built(self.data, "data")
         st = self.state
         restored = False
         if self.config.keep_best and self.best_state is not None and st.best_step != st.step:
@@ -303,18 +305,18 @@ class Trainer(RunSetup):
                 st.prompt_length = st.best_prompt_length  # the best came at an earlier stage
             self.method.load_trainable_state(model, self.best_state)
             restored = True
-        self.trainable, self.total = count_parameters(model)
+        self._trainable, self._total = count_parameters(model)
         # The evaluation of the last step saw these very weights; when it read every validation
         # row (and was checkpointed), it is the final one: no second pass, no second checkpoint.
-        step, rows, last = getattr(self, "last_eval", None) or (-1, 0, {})
+        step, rows, last = self.last_eval or (-1, 0, {})
         fresh = restored or step != st.step or rows != len(self.val_features)
         if fresh:
-            metrics = self._evaluate(self.val_features, self.data.validation.labels, "eval")
+            metrics = self._evaluate(self.val_features, data.validation.labels, "eval")
         else:
             metrics = dict(last)
-        if self.data.test is not None:
-            test = tokenize(self.tokenizer, self.data.test.texts, self.max_length)
-            metrics.update(self._evaluate(test, self.data.test.labels, "test"))
+        if data.test is not None:
+            test = tokenize(self.tokenizer, data.test.texts, self.max_length)
+            metrics.update(self._evaluate(test, data.test.labels, "test"))
         self.emit(Evaluated(self.state.step, self._epoch_float(), dict(metrics), final=True))
         if fresh:
             self._checkpoint()
@@ -328,7 +330,7 @@ class Trainer(RunSetup):
             **st.summary(self.config.keep_best, self._epoch_float()),
             "checkpoint_path": str(self.out / "checkpoint"),
             # which rows were validated, so a later look at them can tell the data has changed
-            "validation_digest": split_digest(self.data.validation, self.labels),
+            "validation_digest": split_digest(data.validation, self.labels),
         }
 
     def _save_adapters(self, model: torch.nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:
@@ -362,11 +364,11 @@ class Trainer(RunSetup):
             "method": self.config.method,
             "model": self.config.model,
             "data": self.config.dataset_text(),
-            "label_names": self.labels,
-            "trainable_params": self.trainable,
-            "total_params": self.total,
-            "precision": self.precision,
-            "max_length": self.max_length,
+            "label_names": self._labels,
+            "trainable_params": self._trainable,
+            "total_params": self._total,
+            "precision": self._precision,
+            "max_length": self._max_length,
         }
 
     def _release(self) -> None:
@@ -378,6 +380,6 @@ class Trainer(RunSetup):
         self.data = None
         self.train_features = self.val_features = Tokens.join([])
         self.lengths = []
-        if self.accelerator is not None:
-            self.accelerator.free_memory()
+        if self._accelerator is not None:
+            self._accelerator.free_memory()
         release_memory()

@@ -73,7 +73,9 @@ def load_initial_weights(
     if method.peft_format:
         result = set_peft_model_state_dict(wrapped, saved)
         # peft sets the prompt itself; any other unused key means the adapter does not fit
-        missing = [k for k in result.unexpected_keys if k != "prompt_embeddings"]
+        # (peft annotates the result as the namedtuple factory, not torch's load result)
+        unexpected = result.unexpected_keys  # type: ignore[attr-defined]
+        missing = [k for k in unexpected if k != "prompt_embeddings"]
         if missing:
             raise ConfigError(
                 say("the adapter's weights do not fit this model (e.g. {name})", name=missing[0])
