@@ -23,7 +23,7 @@ from typing import Any
 from core.config import ConfigBase, Problem, TrainConfig, coerce_numbers
 from core.errors import ConfigProblems, PTuneError, message_of
 from core.hardware import default_device, resolve_precision
-from core.messages import say
+from core.messages import Message, say
 from core.methods import METHODS, Method
 from core.modeling import load_config, max_positions
 
@@ -58,8 +58,8 @@ def draft(cls: type[ConfigBase], values: dict[str, Any]) -> ConfigBase:
             value = values[f.name]
         elif f.default is not dataclasses.MISSING:
             value = f.default
-        else:
-            value = f.default_factory()  # type: ignore[misc]
+        else:  # a field without a default has a factory: never MISSING here
+            value = f.default_factory()  # type: ignore[operator]
         object.__setattr__(instance, f.name, value)
     return instance
 
@@ -135,6 +135,7 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
         problems.append(TrainConfig.problem("precision", message_of(exc)))
     if problems:
         return RunCheck(list(dict.fromkeys(problems)))
+    assert method is not None and settings is not None  # read, since there is no problem
     config = config if config is not None else TrainConfig(**values)
     key = _key(config)
     with _passed_lock:
@@ -219,7 +220,7 @@ class ModelSupport:
     """What a base model is and which methods can train it (what the model picker shows)."""
 
     family: str
-    methods: dict[str, list[str]]
+    methods: dict[str, list[Message]]
     """Each method's reasons it cannot train this model (an empty list when it can)."""
 
     @property
