@@ -10,18 +10,13 @@ import pytest
 from conftest import make_tiny_model_dir, write_labelled
 
 import core.runs
-from app import diagnose_view
-from app.diagnose_plots import confusion_figure
-from app.diagnose_view import (
-    diagnose,
-    disagreement_rows,
-    error_rows,
-    run_pickers,
-    why_mistake,
-)
-from app.errors import friendly
-from app.monitor_tab import build_monitor_tab
-from app.state import AppState
+from app.shared.errors import friendly
+from app.shared.state import AppState
+from app.tabs.monitor import diagnose as diagnose_view
+from app.tabs.monitor.diagnose import disagreement_rows, error_rows
+from app.tabs.monitor.diagnose_plots import confusion_figure
+from app.tabs.monitor.diagnose_view import diagnose, run_pickers, why_mistake
+from app.tabs.monitor.tab import build_monitor_tab
 from core.analysis import mistakes
 from core.analysis.predict import Predictor
 from core.config import TrainConfig

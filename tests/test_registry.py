@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CHOICES = {
     ("core/config.py", "ptuning_v2"),  # TrainConfig.method's default
     ("core/sweep/grid.py", "ptuning_v2"),  # SweepConfig.method's default
-    ("app/state.py", "ptuning_v2"),  # the method the Train tab starts on
+    ("app/shared/state.py", "ptuning_v2"),  # the method the Train tab starts on
     ("bench/techniques.py", "ptuning_v2"),  # the method whose techniques it measures
     ("bench/load.py", "lora"),  # the method it trains while clients predict (--method)
     # the methods a few-shot experiment compares by default: P-Tuning v2, LoRA, the baseline
@@ -182,8 +182,8 @@ def test_the_model_check_names_the_model_setting(tmp_path):
 
 
 def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch):
-    from app.state import DEMO_DATA
-    from app.train_tab import start_training
+    from app.shared.state import DEMO_DATA
+    from app.tabs.train.logic import start_training
     from core.training import jobs
 
     calls = []
@@ -202,7 +202,7 @@ def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch)
 def test_the_model_picker_names_the_family_and_the_methods_that_can_train_it(
     state, tiny_model_dir, tmp_path, monkeypatch
 ):
-    from app.train_tab import show_model
+    from app.tabs.train.logic import show_model
 
     assert show_model(state, str(tiny_model_dir)) == (
         "Model family `bert`: every method can train it."

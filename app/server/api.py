@@ -13,13 +13,13 @@ from typing import Any, cast
 import gradio as gr
 import yaml
 
-from app.actions import predict_runs, resume_training
-from app.errors import friendly
 from app.i18n.engine import translate_all
-from app.language_note import unread_report
-from app.preflight import check_start
-from app.run_queue import cancel, submit_run, waiting
-from app.state import AppState, check_text_length
+from app.shared.actions import predict_runs, resume_training
+from app.shared.errors import friendly
+from app.shared.language_note import unread_report
+from app.shared.preflight import check_start
+from app.shared.run_queue import cancel, submit_run, waiting
+from app.shared.state import AppState, check_text_length
 from core.checks import nest_method_options
 from core.config import TrainConfig
 from core.data.splits import DataBundle

@@ -182,7 +182,7 @@ class SiteGuard:
     """ASGI middleware applying :func:`refusal` and keeping CORS grants to the app's own page.
 
     It must wrap gradio's own CORS middleware, which grants any origin when the ``Host`` is not
-    a loopback name (so also a rebound one): see :func:`app.serving.guarded_app`.
+    a loopback name (so also a rebound one): see :func:`app.server.serving.guarded_app`.
     """
 
     def __init__(self, app: Any, policy: HostPolicy) -> None:

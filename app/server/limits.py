@@ -1,8 +1,8 @@
 """How much one person may send the served app: upload size, text length, batch rows, logins.
 
 ``launch.py`` builds one flag per field from the field's ``flag`` and ``help``; the app carries
-the values on :class:`app.state.AppState`. This module imports nothing heavy, so that building
-the flags does not load gradio.
+the values on :class:`app.shared.state.AppState`. This module imports nothing heavy, so that
+building the flags does not load gradio.
 """
 
 from __future__ import annotations

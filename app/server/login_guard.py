@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from app.guard import send_text
+from app.server.guard import send_text
 
 FIRST_WAIT_S = 60.0
 MAX_CLIENTS = 10_000

@@ -18,10 +18,10 @@ import gradio as gr
 from gradio.routes import App, ORJSONResponse
 from starlette.middleware import Middleware
 
-from app.guard import HostPolicy, SiteGuard, send_text
 from app.i18n import I18N, PreferLanguage, check_lang
-from app.limits import Limits
-from app.login_guard import LoginGuard, LoginThrottle
+from app.server.guard import HostPolicy, SiteGuard, send_text
+from app.server.limits import Limits
+from app.server.login_guard import LoginGuard, LoginThrottle
 from app.studio import CSS
 
 __all__ = ["SESSION_CAPACITY", "GuardedApp", "UploadCapMessage", "launch_options"]

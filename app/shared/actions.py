@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.run_queue import submit_resume
-from app.state import AppState
+from app.shared.run_queue import submit_resume
+from app.shared.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.fewshot.run import KIND as FEWSHOT
 from core.training import jobs
@@ -41,6 +41,13 @@ def resume_training(state: AppState, run_id: int) -> int:
     checkpoint."""
     submit_resume(state, run_id)
     return run_id
+
+
+def running_group_id(kind: str) -> int | None:
+    """The id of the group of runs of ``kind`` (a sweep, a few-shot experiment) running in this
+    process, if any."""
+    active = jobs.current()
+    return active.group_id if active is not None and active.is_group(kind) else None
 
 
 def active_run_id(state: AppState) -> int | None:

@@ -24,7 +24,7 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from app.state import DEMO_DATA, AppState
+from app.shared.state import DEMO_DATA, AppState
 from core.checks import RunCheck, nest_method_options
 from core.checks import check_run as check_settings
 from core.config import Problem, TrainConfig, parse_tasks

@@ -9,8 +9,8 @@ from typing import Any
 
 import pandas as pd
 
-from app import confine
-from app.state import AppState
+from app.shared import confine
+from app.shared.state import AppState
 from core.data.columns import guess_columns
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
@@ -62,7 +62,7 @@ def preview(
 
     Columns not given are guessed as training would guess them; when the guess fails the
     preview still shows the rows, with no columns chosen. Only datasets the app serves are
-    read (:mod:`app.confine`).
+    read (:mod:`app.shared.confine`).
     """
     confine.require_data(state, source)
     df = _read(state, train_file(source))
@@ -86,7 +86,7 @@ def preview(
 
 def load_bundle(state: AppState, config: Any) -> DataBundle:
     """The dataset as training will load it (cached per file version and column choice);
-    only datasets the app serves are read (:mod:`app.confine`)."""
+    only datasets the app serves are read (:mod:`app.shared.confine`)."""
     confine.require_data(state, config.data)
     path = Path(str(config.data)).expanduser()
     stamp = path.stat().st_mtime_ns if path.exists() else 0

@@ -8,7 +8,7 @@ import math
 import statistics
 from typing import Any
 
-from app.state import AppState
+from app.shared.state import AppState
 from core.config import TrainConfig
 from core.hardware import default_device
 from core.methods import get_method

@@ -6,9 +6,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from app import confine
 from app.i18n import SERVER_TEXT
-from app.state import AppState
+from app.shared import confine
+from app.shared.state import AppState
 from core.config import TrainConfig
 from core.data.language import LanguageReport, model_unread, script_name
 from core.errors import PTuneError

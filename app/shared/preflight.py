@@ -8,12 +8,13 @@ is not UTF-8, columns that cannot be told apart) is refused before any run is re
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, cast
 
-from app import confine
-from app.datasets import load_bundle
-from app.errors import FormProblems
-from app.state import AppState
+from app.shared import confine
+from app.shared.datasets import load_bundle
+from app.shared.errors import FormProblems
+from app.shared.state import AppState
 from core.checks import draft
 from core.config import Problem, TrainConfig, parse_tasks
 from core.data.splits import DataBundle
@@ -27,7 +28,7 @@ def check_start(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, D
     """The run's settings (TrainConfig keyword values) checked, and its dataset loaded.
 
     Raises FormProblems listing every problem of the settings and of each dataset, paths the app
-    does not serve among them (:mod:`app.confine`; such a dataset is never read); the bundle
+    does not serve among them (:mod:`app.shared.confine`; such a dataset is never read); the bundle
     combines the tasks' datasets of a multi-task run.
     """
     check = confine.check_run(state, values)
@@ -43,8 +44,7 @@ def check_start(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, D
             reason = message_of(exc)
             message = say("{task}: {reason}", task=name, reason=reason) if name else reason
             problems.append(TrainConfig.problem("data", message))
-    if problems:
-        raise FormProblems(list(dict.fromkeys(problems)))
+    refuse(problems)
     bundle = combine(bundles)[0] if len(bundles) > 1 else next(iter(bundles.values()), None)
     return cast(TrainConfig, check.config), bundle
 
@@ -56,6 +56,12 @@ def _sources(values: dict[str, Any]) -> dict[str, Any]:
     if isinstance(tasks, dict) and tasks:
         return tasks
     return {"": data} if data else {}
+
+
+def refuse(problems: Sequence[Any]) -> None:
+    """Raise FormProblems listing each problem once, in the order found, when there is any."""
+    if problems:
+        raise FormProblems(list(dict.fromkeys(problems)))
 
 
 def problem_sentence(problem: Problem) -> str:

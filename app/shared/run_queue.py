@@ -15,9 +15,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import Any, cast
 
-from app.state import AppState
+from app.shared.state import AppState
 from core import runs
 from core.config import TrainConfig
 from core.errors import BusyError, RunStateError
@@ -39,7 +39,8 @@ def submit_run(state: AppState, config: TrainConfig) -> tuple[int, int | None]:
     """
     if not state.store.waiting_runs():
         try:
-            return int(runs.start(state.store, config, _wake_on_end(state)).run_id), None
+            handle = runs.start(state.store, config, _wake_on_end(state))
+            return cast(int, handle.run_id), None  # a started run is always recorded
         except BusyError:
             pass  # a run or a sweep holds the device: wait behind it
     run_id = runs.enqueue(state.store, config)

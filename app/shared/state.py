@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.i18n import check_lang, text
-from app.limits import Limits
+from app.server.limits import Limits
 from core.cache import ByteLRU
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
@@ -18,7 +18,7 @@ from core.messages import say
 from core.modeling import DEFAULT_MODEL
 from storage.store import Store
 
-DEMO_DATA = Path(__file__).resolve().parent / "demo_data" / "reviews.csv"
+DEMO_DATA = Path(__file__).resolve().parents[1] / "demo_data" / "reviews.csv"
 DEFAULT_METHOD = "ptuning_v2"
 MAX_SCAN_DEPTH = 3
 SPLIT_NAMES = {stem for stems in SPLIT_STEMS.values() for stem in stems}
@@ -150,7 +150,7 @@ def save_upload(state: AppState, temp_path: str | Path) -> str:
     """Copy an uploaded file into the store's home so it stays listed; its new path.
 
     Gradio already refuses uploads over the cap (``max_file_size``); checking again here keeps
-    the cap when the file came another way, e.g. an app launched without :mod:`app.serving`.
+    the cap when the file came another way, e.g. an app launched without :mod:`app.server.serving`.
     """
     source = Path(temp_path)
     if source.suffix.lower() not in SUPPORTED_EXTENSIONS:

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.i18n import text
-from app.plots import COLORS, _empty
+from app.shared.plots import COLORS, empty_figure
 from core.analysis.compare import dataset_label, human_bytes, seconds_text, transfer_keys
 
 Rows = Sequence[Mapping[str, Any]]
@@ -60,7 +60,7 @@ def _bars(rows: Rows, key: str) -> go.Bar:
 
 def _accuracy_traces(rows: Rows, lang: str) -> list[go.Bar]:
     """Per run: dev accuracy beside its accuracy on each second dataset (grouped)."""
-    keys = transfer_keys(rows)
+    keys = transfer_keys([dict(row) for row in rows])
     groups = [text("cmp_dev", lang)] + [dataset_label(k) for k in keys]
     traces = []
     for i, row in enumerate(rows):
@@ -147,7 +147,7 @@ def comparison_figure(rows: Rows, lang: str = "en") -> go.Figure:
     keys = [key for _, _, key, _, _ in BAR_PANELS] + ["dev_accuracy"]
     measured = [r for r in rows if any(r.get(key) is not None for key in keys)]
     if not measured:
-        return _empty(fig, lang)
+        return empty_figure(fig, lang)
     for row, col, key, _, log in BAR_PANELS:
         fig.add_trace(_bars(rows, key), row=row, col=col)
         if log:

@@ -1,21 +1,21 @@
 """The Few-shot tab's form and actions, without Gradio: the form checked into a
 :class:`~core.fewshot.FewShotConfig`, Start, Stop and Resume, and the plan's size and time.
 
-The form is checked as the Sweep tab's is: paths through :mod:`app.confine` (a refused model
-folder is never read), the plan and the runs it makes by the engine's own check, the dataset
-loaded once; every problem is listed at once (:class:`~app.errors.FormProblems`) and nothing is
-recorded until all of them are fixed.
+The form is checked as the Sweep tab's is: paths through :mod:`app.shared.confine` (a refused
+model folder is never read), the plan and the runs it makes by the engine's own check, the
+dataset loaded once; every problem is listed at once (:class:`~app.shared.errors.FormProblems`)
+and nothing is recorded until all of them are fixed.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from app import confine, forms
-from app.errors import FormProblems
-from app.estimate import MINILM_PARAMS, duration, guessed_speed, measured_speed
-from app.preflight import group_base, problem_sentence
-from app.state import AppState
+from app.shared import confine, forms
+from app.shared.actions import running_group_id
+from app.shared.estimate import MINILM_PARAMS, duration, guessed_speed, measured_speed
+from app.shared.preflight import group_base, problem_sentence, refuse
+from app.shared.state import AppState
 from core import fewshot
 from core.config import Problem, TrainConfig
 from core.errors import InputError
@@ -82,8 +82,7 @@ def fewshot_from_form(state: AppState, values: dict[str, Any]) -> fewshot.FewSho
     checked_base, data_problems = group_base(state, base, refused)
     plan = _plan_problems(checked_base, methods, shots, seeds, steps, name)
     problems += [*map(problem_sentence, plan), *data_problems]
-    if problems:
-        raise FormProblems(list(dict.fromkeys(problems)))
+    refuse(problems)
     return fewshot.FewShotConfig(
         base=TrainConfig(**base), methods=tuple(methods), shots=tuple(shots),
         seeds=int(seeds), steps=int(steps), name=name,
@@ -114,8 +113,7 @@ def resume(state: AppState, experiment_id: Any) -> tuple[str, int]:
 
 def running_id() -> int | None:
     """The few-shot experiment running in this process, if any."""
-    active = jobs.current()
-    return active.group_id if active is not None and active.is_group(KIND) else None
+    return running_group_id(KIND)
 
 
 def stop(state: AppState) -> str:

@@ -16,7 +16,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.i18n import text
-from app.plots import COLORS
+from app.shared.plots import COLORS
 from core.fewshot import ALL
 from core.methods import METHODS
 

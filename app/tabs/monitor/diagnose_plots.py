@@ -9,7 +9,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.i18n import text
-from app.plots import _empty
+from app.shared.plots import empty_figure
 
 CELL_PX = 56
 """Height of one row of cells; the figure grows with the number of labels."""
@@ -23,7 +23,7 @@ def confusion_figure(
     sums to 100%). An empty figure with a note when there is no matrix."""
     base = go.Figure(layout={"height": 320})
     if not matrix or not matrix.get("labels"):
-        return _empty(base, lang)
+        return empty_figure(base, lang)
     labels = [str(label) for label in matrix["labels"]]
     counts = matrix["counts"]
     values = matrix["normalised"] if normalised else counts

@@ -1,245 +1,117 @@
-"""Monitor tab: live curves of the running job, the run table and run comparison.
+"""Monitor tab: live curves of the running job, the run table and run comparison, the queue of
+waiting runs with Resume, and "Where it goes wrong".
 
-A ``gr.Timer`` polls the store for metric rows after the last step seen; when nothing is new it
-returns ``gr.skip()`` for every output, so the figure is not replaced and a zoom survives. A new
-page (reload, second browser) re-attaches to the running job and redraws it from the store.
+While the tab is shown the page clock refreshes it: the runs shown (:mod:`app.tabs.monitor.view`),
+the queue (:mod:`app.tabs.monitor.queue`) and the diagnosis's run pickers when the runs changed
+(:mod:`app.tabs.monitor.diagnose_view`), each ``gr.skip()`` when nothing is new. A run started on
+the Train tab (:data:`~app.tabs.contract.RUN_STARTED`) opens the tab on the running job.
 """
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass
-from datetime import datetime, timezone
 from typing import Any
 
 import gradio as gr
 import pandas as pd
 
-from app.actions import active_run_id, stop_training
-from app.diagnose_view import build_diagnose_view
-from app.errors import friendly
-from app.estimate import duration
 from app.i18n import t
-from app.plots import training_figure
-from app.queue_view import build_queue_view, wire_queue_view
-from app.state import AppState
+from app.shared.actions import stop_training
+from app.shared.errors import friendly
+from app.shared.run_lists import refresh_if_changed
+from app.shared.state import AppState
+from app.tabs.contract import RUN_STARTED, Receiver, TabParts
+from app.tabs.monitor import queue
+from app.tabs.monitor.diagnose import (
+    confusion_plot,
+    disagreement_rows,
+    error_rows,
+)
+from app.tabs.monitor.diagnose_view import diagnose, run_pickers, why_mistake
+from app.tabs.monitor.runs import new_view, toggle
+from app.tabs.monitor.view import OUTPUTS, attach, poll, show_runs
 
 POLL_SECONDS = 1.5
-TABLE_LIMIT = 200
-LIVE = ("queued", "running")
-OUTPUTS = ("plot", "progress", "status", "table", "select", "diff", "view")
-
-
-# ----------------------------------------------------------------------------- data
-def run_label(run: dict[str, Any]) -> str:
-    return f"#{run['id']} {run['name']}"
-
-
-def _seconds(run: dict[str, Any]) -> float | None:
-    if not run.get("started_at"):
-        return None
-    start = datetime.fromisoformat(run["started_at"])
-    end = datetime.fromisoformat(run["finished_at"]) if run.get("finished_at") else None
-    return ((end or datetime.now(timezone.utc)) - start).total_seconds()
-
-
-def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per run: id, name, status, method, accuracy, duration, error."""
-    rows = []
-    for run in runs:
-        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
-        seconds = _seconds(run)
-        rows.append([
-            run["id"], run["name"], state.translate(run["status"]), run["method"],
-            "" if accuracy is None else f"{accuracy:.3f}",
-            "" if seconds is None else duration(seconds), state.translate(run.get("error") or ""),
-        ])  # fmt: skip
-    keys = ("col_id", "col_name", "col_status", "col_method", "col_accuracy", "col_duration")
-    columns = [state.text(k) for k in (*keys, "col_error")]
-    return pd.DataFrame(rows, columns=columns)
-
-
-def flatten(config: dict[str, Any]) -> dict[str, Any]:
-    flat = {k: v for k, v in config.items() if k != "method_options"}
-    for key, value in (config.get("method_options") or {}).items():
-        flat[f"{config.get('method')}.{key}"] = value
-    return flat
-
-
-def config_diff(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
-    """The settings whose values differ between ``runs``: one row per setting."""
-    setting = state.text("setting")
-    if len(runs) < 2:
-        return pd.DataFrame({setting: [state.text("need_two")]})
-    flats = [flatten(run.get("config") or {}) for run in runs]
-    keys = [k for k in dict.fromkeys(k for flat in flats for k in flat) if k != "out"]
-    differing = [k for k in keys if len({repr(flat.get(k)) for flat in flats}) > 1]
-    if not differing:
-        return pd.DataFrame({setting: [state.text("no_difference")]})
-    table = {setting: differing}
-    for run, flat in zip(runs, flats, strict=True):
-        table[run_label(run)] = ["" if flat.get(k) is None else str(flat.get(k)) for k in differing]
-    return pd.DataFrame(table)
-
-
-def merge_rows(known: list[dict[str, Any]], fresh: list[dict[str, Any]]) -> int:
-    """Add the rows of ``fresh`` not yet in ``known``; how many were new."""
-    seen = {(r["step"], r["split"], r["name"]) for r in known}
-    new = [r for r in fresh if (r["step"], r["split"], r["name"]) not in seen]
-    known.extend(new)
-    return len(new)
-
-
-def fetch_rows(state: AppState, view: dict[str, Any], run_id: int) -> int:
-    """Read the run's rows from the last step seen on (that step again: eval rows come after
-    the train row of the same step); how many were new."""
-    known = view["rows"].setdefault(run_id, [])
-    last = max((r["step"] for r in known), default=0)
-    return merge_rows(known, state.store.read_metrics(run_id, since_step=last - 1))
-
-
-# ----------------------------------------------------------------------------- view
-def new_view() -> dict[str, Any]:
-    return {"runs": [], "rows": {}, "sig": None, "follow": True}
-
-
-def latest(rows: list[dict[str, Any]], split: str, name: str) -> float | None:
-    values = [r["value"] for r in rows if r["split"] == split and r["name"] == name]
-    return values[-1] if values else None
-
-
-def progress_html(state: AppState, run: dict[str, Any] | None, rows: list[dict[str, Any]]) -> str:
-    """A progress bar with step, percentage and ETA of one run."""
-    if run is None:
-        return ""
-    progress = latest(rows, "train", "progress") or 0.0
-    total = int(latest(rows, "train", "total_steps") or 0)
-    step = int(max((r["step"] for r in rows), default=0))
-    if run["status"] in LIVE:
-        eta = duration(latest(rows, "train", "eta_seconds") or 0)
-        words = state.text(
-            "eta", step=step, total=total or "?", percent=int(progress * 100), eta=eta
-        )
-    else:
-        progress = 1.0 if run["status"] == "succeeded" else progress
-        words = state.text("done", step=step, total=total or step)
-    color = {"failed": "#dc2626", "stopped": "#ea580c"}.get(run["status"], "#2563eb")
-    return (
-        '<div style="background:#e5e7eb;border-radius:6px;height:14px;overflow:hidden">'
-        f'<div style="width:{progress:.1%};background:{color};height:100%"></div></div>'
-        f'<div style="font-size:0.9em;margin-top:4px">{html.escape(words)}</div>'
-    )
-
-
-def status_text(state: AppState, run: dict[str, Any] | None) -> str:
-    if run is None:
-        return state.text("no_runs")
-    if run["status"] == "failed":
-        return state.text(
-            "status_error", run_id=run["id"], error=state.translate(run.get("error") or "?")
-        )
-    return state.text(
-        "status_line",
-        run_id=run["id"],
-        name=run["name"],
-        method=run["method"],
-        status=state.translate(run["status"]),
-    )
-
-
-def render(state: AppState, view: dict[str, Any], runs: list[dict[str, Any]]) -> tuple:
-    """Every output of the tab from the view (selected runs and their rows)."""
-    by_id = {run["id"]: run for run in runs}
-    chosen = [by_id[i] for i in view["runs"] if i in by_id]
-    figure = training_figure(
-        {run_label(r): view["rows"].get(r["id"], []) for r in chosen}, state.lang
-    )
-    first = chosen[0] if chosen else None
-    rows = view["rows"].get(first["id"], []) if first else []
-    choices = [(run_label(r), r["id"]) for r in runs]
-    return (
-        figure,
-        progress_html(state, first, rows),
-        status_text(state, first),
-        runs_table(state, runs),
-        gr.update(choices=choices, value=[r["id"] for r in chosen]),
-        config_diff(state, chosen),
-        view,
-    )
-
-
-def _signature(runs: list[dict[str, Any]]) -> list[tuple[int, str]]:
-    return [(run["id"], run["status"]) for run in runs]
-
-
-def show_runs(state: AppState, view: dict[str, Any] | None, run_ids: list[int]) -> tuple:
-    """Select ``run_ids``: load their whole curves from the store and redraw everything."""
-    view = new_view() if view is None else view
-    view["runs"] = [int(i) for i in run_ids or []]
-    view["rows"] = {i: state.store.read_metrics(i) for i in view["runs"]}
-    runs = state.store.list_runs(limit=TABLE_LIMIT)
-    view["sig"] = _signature(runs)
-    return render(state, view, runs)
-
-
-def toggle(view: dict[str, Any] | None, run_id: Any) -> list[int]:
-    """The selection with ``run_id`` added, or removed when it was already shown."""
-    shown = list((view or {}).get("runs") or [])
-    run_id = int(run_id)
-    return [i for i in shown if i != run_id] if run_id in shown else [*shown, run_id]
-
-
-def attach(state: AppState) -> tuple:
-    """A new page: follow the running job (or show the latest run), drawn from the store."""
-    running = active_run_id(state)
-    runs = state.store.list_runs(limit=1)
-    ids = [running] if running is not None else [r["id"] for r in runs]
-    return show_runs(state, new_view(), ids)
-
-
-def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
-    """One timer tick: new metric rows or status changes redraw; otherwise skip every output."""
-    if view is None:
-        return attach(state)
-    runs = state.store.list_runs(limit=TABLE_LIMIT)
-    signature = _signature(runs)
-    running = active_run_id(state)
-    if view["follow"] and running is not None and view["runs"] != [running]:
-        return show_runs(state, view, [running])
-    statuses = dict(signature)
-    previous = dict(view["sig"] or [])
-    new_rows = 0
-    for run_id in view["runs"]:
-        if statuses.get(run_id) in LIVE or statuses.get(run_id) != previous.get(run_id):
-            new_rows += fetch_rows(state, view, run_id)
-    if not new_rows and signature == view["sig"]:
-        return tuple(gr.skip() for _ in OUTPUTS)
-    view["sig"] = signature
-    return render(state, view, runs)
-
-
-# ----------------------------------------------------------------------------- layout
+PRIVATE: dict[str, Any] = {"api_visibility": "private", "show_progress": "hidden"}
 
 
 @dataclass
-class MonitorTab:
-    """The Monitor tab's components and the handlers other tabs chain to."""
+class QueueSection:
+    """The Resume button and the queue of waiting runs."""
 
-    status: Any = None
-    progress: Any = None
-    plot: Any = None
-    select: Any = None
-    table: Any = None
-    diff: Any = None
-    timer: Any = None
-    view: Any = None
-    on_started: Any = None
-    outputs: Any = None
+    resume: Any
+    status: Any
+    table: Any
+    pick: Any
+    move_up: Any
+    cancel: Any
+    seen: Any
+    resumed: Any
+
+
+class MonitorTab(TabParts):
+    """The Monitor tab: its components once built, and its part of the page's contract."""
+
+    id = "monitor"
+    title = "tab_monitor"
+    poll_seconds = POLL_SECONDS
+    state: AppState
+    view: Any
+    status: Any
+    progress: Any
+    plot: Any
+    select: Any
+    refresh_button: Any
+    stop: Any
+    queue: QueueSection
+    table: Any
+    diff: Any
+    diagnose: dict[str, Any]
+    outputs: list[Any]
+
+    def build(self, state: AppState, demo: gr.Blocks) -> None:
+        self.state = state
+        _layout(state, self)
+        self.outputs = [getattr(self, name) for name in OUTPUTS]
+        _wire_runs(state, self)
+        _wire_queue(state, self)
+        _wire_diagnose(state, self)
+        q, d = self.queue, self.diagnose
+        self.refresh_inputs = [self.view, q.seen, self.select, q.pick, d["seen"], d["run"],
+                               d["other"]]  # fmt: skip
+        self.refresh_outputs = [*self.outputs, *(getattr(q, n) for n in queue.OUTPUTS),
+                                d["seen"], d["run"], d["other"]]  # fmt: skip
+        self.receives = {RUN_STARTED: Receiver(self.on_started, self.outputs)}
+
+    def refresh(self, *values: Any) -> tuple:
+        view, queue_seen, picked, chosen, runs_seen, run_id, other_id = values
+        shown = poll(self.state, view)
+
+        def pickers(first: Any, second: Any) -> tuple:
+            return run_pickers(self.state, first, second)
+
+        return (
+            *shown,
+            *queue.queue_update(self.state, queue_seen, picked, chosen),
+            *refresh_if_changed(self.state, runs_seen, pickers, (run_id, other_id)),
+        )
+
+    def on_started(self, run_id: int | None = None) -> tuple:
+        """After a start or a resume: show that run (followed from then on), else the active."""
+        if run_id is None:
+            return attach(self.state)
+        return show_runs(self.state, new_view(), [run_id])
 
 
 def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
-    """Lay out the Monitor tab and wire its timer; returns its :class:`MonitorTab`."""
-    c = MonitorTab()
+    """Lay out the Monitor tab and wire it; returns its :class:`MonitorTab`."""
+    tab = MonitorTab()
+    tab.build(state, demo)
+    return tab
+
+
+# ----------------------------------------------------------------------------- layout
+def _layout(state: AppState, c: MonitorTab) -> None:
     c.view = gr.State(None)
     c.status = gr.Markdown(elem_id="monitor-status")
     c.progress = gr.HTML(elem_id="monitor-progress")
@@ -249,36 +121,72 @@ def build_monitor_tab(state: AppState, demo: gr.Blocks) -> MonitorTab:
             multiselect=True, label=t("monitor_select"), info=t("monitor_select_info"),
             elem_id="monitor-select", scale=4,
         )  # fmt: skip
-        refresh = gr.Button(t("monitor_refresh"), elem_id="monitor-refresh", scale=1)
-        stop = gr.Button(t("monitor_stop"), variant="stop", elem_id="monitor-stop", scale=1)
-    queue = build_queue_view()
-    c.table = gr.Dataframe(
-        label=t("monitor_runs"),
-        interactive=False,
-        wrap=True,
-        elem_id="monitor-runs",
-        max_height=320,
-    )
+        c.refresh_button = gr.Button(t("monitor_refresh"), elem_id="monitor-refresh", scale=1)
+        c.stop = gr.Button(t("monitor_stop"), variant="stop", elem_id="monitor-stop", scale=1)
+    c.queue = _queue_layout()
+    c.table = gr.Dataframe(label=t("monitor_runs"), interactive=False, wrap=True,
+                           elem_id="monitor-runs", max_height=320)  # fmt: skip
     c.diff = gr.Dataframe(label=t("monitor_diff"), interactive=False, elem_id="monitor-diff")
-    build_diagnose_view(state, demo)
-    c.timer = gr.Timer(POLL_SECONDS)
-    _wire(state, demo, c, refresh, stop)
-    wire_queue_view(state, demo, queue, c.select, c.on_started, c.outputs)
+    c.diagnose = _diagnose_layout(state)
+
+
+def _queue_layout() -> QueueSection:
+    seen, resumed = gr.State(None), gr.State(None)
+    with gr.Row():
+        resume = gr.Button(t("monitor_resume"), visible=False, elem_id="monitor-resume", scale=1)
+        status = gr.Markdown(elem_id="monitor-queue-status")
+    with gr.Accordion(t("monitor_queue"), open=True, elem_id="monitor-queue-section"):
+        table = gr.Dataframe(
+            label=t("monitor_queue_table"), interactive=False, elem_id="monitor-queue",
+        )  # fmt: skip
+        with gr.Row():
+            pick = gr.Dropdown(label=t("monitor_queue_run"), elem_id="monitor-queue-run", scale=3)
+            move_up = gr.Button(t("monitor_move_up"), elem_id="monitor-move-up", scale=1)
+            cancel = gr.Button(t("monitor_cancel"), variant="stop", elem_id="monitor-cancel",
+                               scale=1)  # fmt: skip
+    return QueueSection(resume, status, table, pick, move_up, cancel, seen, resumed)
+
+
+def _diagnose_layout(state: AppState) -> dict[str, Any]:
+    """The "Where it goes wrong" accordion; its components by name."""
+    c: dict[str, Any] = {"seen": gr.State(None), "shown": gr.State(None)}
+    with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose"):
+        gr.Markdown(t("diag_intro"))
+        with gr.Row():
+            c["run"] = gr.Dropdown(label=t("diag_run"), info=t("diag_run_info"),
+                                   elem_id="monitor-diagnose-run", scale=3)  # fmt: skip
+            c["other"] = gr.Dropdown(label=t("diag_other"), info=t("diag_other_info"),
+                                     elem_id="monitor-diagnose-other", scale=3)  # fmt: skip
+            with gr.Column(scale=1, min_width=160):
+                c["show"] = gr.Button(t("diag_show"), variant="primary",
+                                      elem_id="monitor-diagnose-show")  # fmt: skip
+                c["refresh"] = gr.Button(t("diag_refresh"), elem_id="monitor-diagnose-refresh")
+        c["summary"] = gr.Markdown(elem_id="monitor-diagnose-summary")
+        c["normalised"] = gr.Checkbox(label=t("diag_normalised"),
+                                      elem_id="monitor-confusion-normalised")  # fmt: skip
+        c["plot"] = gr.Plot(elem_id="monitor-confusion", show_label=False)
+        c["classes"] = gr.Dataframe(label=t("diag_classes"), interactive=False,
+                                    elem_id="monitor-per-class")  # fmt: skip
+        with gr.Row():
+            c["true"] = gr.Dropdown(label=t("diag_true_filter"), elem_id="monitor-errors-true")
+            c["predicted"] = gr.Dropdown(label=t("diag_predicted_filter"),
+                                         elem_id="monitor-errors-predicted")  # fmt: skip
+        c["note"] = gr.Markdown(elem_id="monitor-errors-note")
+        c["errors"] = gr.Dataframe(label=t("diag_errors"), interactive=False, wrap=True,
+                                   max_height=400, elem_id="monitor-errors")  # fmt: skip
+        c["why"] = gr.HTML(elem_id="monitor-errors-why")
+        c["csv"] = gr.File(label=t("diag_csv"), elem_id="monitor-errors-csv")
+        c["disagree_note"] = gr.Markdown(elem_id="monitor-disagree-note")
+        c["disagree"] = gr.Dataframe(
+            label=t("diag_disagree"), interactive=False, wrap=True, max_height=400,
+            elem_id="monitor-disagree",
+        )  # fmt: skip
     return c
 
 
-def _wire(state: AppState, demo: gr.Blocks, c: MonitorTab, refresh: Any, stop: Any) -> None:
+# ----------------------------------------------------------------------------- wiring
+def _wire_runs(state: AppState, c: MonitorTab) -> None:
     guard = friendly(state.lang)
-    outputs = [getattr(c, name) for name in OUTPUTS]
-    private = {"api_visibility": "private", "show_progress": "hidden"}
-
-    @guard
-    def on_load() -> tuple:
-        return attach(state)
-
-    @guard
-    def on_tick(view: dict[str, Any] | None) -> tuple:
-        return poll(state, view)
 
     @guard
     def on_select(view: dict[str, Any] | None, run_ids: list[int]) -> tuple:
@@ -302,16 +210,91 @@ def _wire(state: AppState, demo: gr.Blocks, c: MonitorTab, refresh: Any, stop: A
     def on_stop() -> str:
         return stop_training(state)
 
-    demo.load(on_load, None, outputs, **private)
-    c.timer.tick(on_tick, c.view, outputs, **private)
-    c.select.input(on_select, [c.view, c.select], outputs, **private)
-    c.table.select(on_pick, c.view, outputs, **private)
-    refresh.click(on_refresh, c.view, outputs, **private)
-    stop.click(on_stop, None, c.status, **private)
+    c.select.input(on_select, [c.view, c.select], c.outputs, **PRIVATE)
+    c.table.select(on_pick, c.view, c.outputs, **PRIVATE)
+    c.refresh_button.click(on_refresh, c.view, c.outputs, **PRIVATE)
+    c.stop.click(on_stop, None, c.status, **PRIVATE)
 
-    def on_started(run_id: int | None = None) -> tuple:
-        """After a start or a resume: show that run (followed from then on), else the active."""
-        return attach(state) if run_id is None else show_runs(state, new_view(), [run_id])
 
-    c.on_started = guard(on_started)
-    c.outputs = outputs
+def _wire_queue(state: AppState, c: MonitorTab) -> None:
+    """The queue follows the Monitor's run picker; after a resume the Monitor shows the resumed
+    run (and follows the active run from then on)."""
+    guard, v = friendly(state.lang), c.queue
+    drawn = [getattr(v, name) for name in queue.OUTPUTS]
+    redraw = [c.select, v.pick]
+
+    @guard
+    def on_picked(seen: Any, picked: list[int] | None, chosen: int | None) -> tuple:
+        return queue.queue_update(state, seen, picked, chosen)
+
+    @guard
+    def on_redraw(picked: list[int] | None, chosen: int | None) -> tuple:
+        return queue.queue_update(state, None, picked, chosen)
+
+    @guard
+    def on_resume(picked: list[int] | None) -> tuple[str, int | None]:
+        run_id = queue.resumable(state, picked)
+        return queue.resume_picked(state, picked), run_id
+
+    @guard
+    def on_cancel(run_id: int | None) -> str:
+        return queue.act_on_waiting(state, run_id, "cancel")
+
+    @guard
+    def on_move_up(run_id: int | None) -> str:
+        return queue.act_on_waiting(state, run_id, "move_up")
+
+    c.select.change(on_picked, [v.seen, c.select, v.pick], drawn, **PRIVATE)
+    v.resume.click(on_resume, c.select, [v.status, v.resumed], **PRIVATE).success(
+        guard(c.on_started), v.resumed, c.outputs, **PRIVATE
+    ).then(on_redraw, redraw, drawn, **PRIVATE)
+    for button, handler in ((v.cancel, on_cancel), (v.move_up, on_move_up)):
+        button.click(handler, v.pick, v.status, **PRIVATE).then(on_redraw, redraw, drawn, **PRIVATE)
+
+
+def _wire_diagnose(state: AppState, c: MonitorTab) -> None:
+    guard, d = friendly(state.lang), c.diagnose
+    private = {"api_visibility": "private"}
+
+    @guard
+    def on_choices(run_id: Any, other_id: Any) -> tuple:
+        return run_pickers(state, run_id, other_id)
+
+    @guard
+    def on_show(run_id: Any, normalised: bool) -> tuple:
+        return diagnose(state, run_id, bool(normalised))
+
+    @guard
+    def on_disagree(run_id: Any, other_id: Any) -> tuple:
+        if run_id in (None, ""):
+            return pd.DataFrame(), ""
+        return disagreement_rows(state, run_id, other_id)
+
+    @guard
+    def on_mode(run_id: Any, normalised: bool) -> Any:
+        return gr.skip() if run_id in (None, "") else confusion_plot(state, run_id, normalised)
+
+    @guard
+    def on_filter(run_id: Any, true_label: Any, predicted_label: Any) -> tuple:
+        if run_id in (None, ""):
+            return gr.skip(), gr.skip(), gr.skip()
+        return error_rows(state, run_id, true_label, predicted_label)
+
+    @guard
+    def on_pick(run_id: Any, event: gr.SelectData) -> str:
+        return why_mistake(state, run_id, event)
+
+    pickers = [d["run"], d["other"]]
+    shown = [d["summary"], d["plot"], d["classes"], d["true"], d["predicted"], d["errors"],
+             d["csv"], d["note"], d["why"], d["shown"]]  # fmt: skip
+    d["refresh"].click(on_choices, pickers, pickers, **private)
+    # the second run's table only once the first run was shown; the toggle, the filters and a
+    # clicked mistake follow the run shown, not a new pick not shown yet
+    d["show"].click(on_show, [d["run"], d["normalised"]], shown, **private).success(
+        on_disagree, pickers, [d["disagree"], d["disagree_note"]], **private
+    )
+    d["normalised"].input(on_mode, [d["shown"], d["normalised"]], d["plot"], **private)
+    filters = [d["shown"], d["true"], d["predicted"]]
+    for picker in (d["true"], d["predicted"]):
+        picker.input(on_filter, filters, [d["errors"], d["csv"], d["note"]], **private)
+    d["errors"].select(on_pick, d["shown"], d["why"], **private)

@@ -13,7 +13,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.i18n import text
-from app.plots import COLORS
+from app.shared.plots import COLORS
 
 LENGTH = "num_virtual_tokens"
 BEST_COLOR = "#facc15"

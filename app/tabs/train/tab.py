@@ -1,183 +1,65 @@
-"""Train tab: model, dataset, method and settings, then Start and Stop."""
+"""Train tab: model, dataset, method and settings, then Check, Start and Stop.
+
+A run started here (at once, or queued while the device is busy) emits
+:data:`~app.tabs.contract.RUN_STARTED`, which the page passes on to the tabs that follow it (the
+Monitor opens on the running job).
+"""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import gradio as gr
-import pandas as pd
 
-from app import confine, estimate, forms
-from app.actions import stop_training
-from app.datasets import preview
-from app.errors import friendly
 from app.i18n import field_key, t
-from app.language_note import language_note
-from app.plots import label_figure
-from app.preflight import check_start
-from app.run_queue import submit_run
-from app.state import DEMO_DATA, AppState, dataset_choices, save_upload
-from core.checks import model_support
+from app.shared import confine, forms
+from app.shared.actions import stop_training
+from app.shared.errors import friendly
+from app.shared.state import DEMO_DATA, AppState, dataset_choices
+from app.tabs.contract import RUN_STARTED, Signal, TabParts
+from app.tabs.train.logic import check_form, code_views, show_model, start_training
+from app.tabs.train.view import add_upload, show_dataset, switch_method
 from core.config import TrainConfig
-from core.data.reading import SUPPORTED_EXTENSIONS
-from core.errors import PTuneError
 from core.methods import METHODS
 
-
-# ----------------------------------------------------------------------------- handlers
-def show_dataset(
-    state: AppState, source: str | None, text_column: str | None = None,
-    label_column: str | None = None, model: str | None = None, threshold: Any = None,
-) -> tuple[Any, ...]:  # fmt: skip
-    """Preview table, label chart, column pickers (guessed) and a one-line summary, with a
-    warning when ``model`` does not read the texts' language."""
-    if not source:
-        empty = gr.update(choices=[], value=None)
-        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, ""
-    if is_hub_id(source):
-        empty = gr.update(choices=[], value=None)
-        note = state.text("hub_dataset", name=source)
-        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, note
-    view = preview(state, source, text_column, label_column)
-    names = ", ".join(list(view.label_counts)[:10]) + (
-        " ..." if len(view.label_counts) > 10 else ""
-    )
-    summary = state.text(
-        "dataset_summary", rows=f"{view.rows:,}", labels=len(view.label_counts), names=names,
-        text=view.text_column or "?", label=view.label_column or "?",
-    )  # fmt: skip
-    note = language_note(state, model, view.sample, threshold)
-    if note:
-        summary += "\n\n⚠️ " + note
-    return (
-        view.head,
-        label_figure(view.label_counts, state.lang),
-        gr.update(choices=view.columns, value=view.text_column),
-        gr.update(choices=view.columns, value=view.label_column),
-        summary,
-    )
+PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
 
-def is_hub_id(source: str) -> bool:
-    """True for a name like ``glue:sst2`` or ``imdb`` that is no local file or folder."""
-    path = Path(source).expanduser()
-    looks_local = source.startswith(("/", ".", "~")) or path.suffix.lower() in SUPPORTED_EXTENSIONS
-    return not path.exists() and not looks_local and source.count("/") <= 1
+class TrainTab(TabParts):
+    """The Train tab: its components once built (``fields`` maps form keys to their inputs),
+    and its part of the page's contract."""
 
+    id = "train"
+    title = "tab_train"
+    upload: Any
+    model_info: Any
+    info: Any
+    table: Any
+    chart: Any
+    check: Any
+    start: Any
+    stop: Any
+    estimate: Any
+    status: Any
+    command: Any
+    yaml: Any
+    start_event: Any
 
-def add_upload(state: AppState, file: str | None) -> Any:
-    """Keep an uploaded dataset and select it in the picker."""
-    if not file:
-        return gr.skip()
-    path = save_upload(state, file)
-    return gr.update(choices=dataset_choices(state), value=path)
+    def __init__(self) -> None:
+        super().__init__()
+        self.fields: dict[str, Any] = {}
+        self.groups: dict[str, Any] = {}
 
-
-def show_model(state: AppState, model: str | None) -> str:
-    """The model's family and which methods can train it, in one line (a model folder the app
-    does not serve is not read)."""
-    refusal = confine.model_refusal(state, model)
-    if refusal:
-        return state.text("model_unreadable", error=refusal)
-    try:
-        support = model_support(model)
-    except PTuneError as exc:
-        return state.text("model_unreadable", error=exc)
-    unusable = [name for name in METHODS if name not in support.usable]
-    if not unusable:
-        return state.text("model_support", family=support.family)
-    titles = [METHODS[name].title_in(state.lang) for name in support.usable]
-    return state.text(
-        "model_support_some", family=support.family, usable=", ".join(titles) or "-",
-        unusable=", ".join(METHODS[n].title_in(state.lang) for n in unusable),
-        reason=support.methods[unusable[0]][0],
-    )  # fmt: skip
-
-
-def switch_method(method: str) -> list[Any]:
-    """Show only the chosen method's settings."""
-    return [gr.update(visible=name == method) for name in METHODS]
-
-
-def validated(state: AppState, values: dict[str, Any]) -> tuple[TrainConfig, Any]:
-    """The form as a checked config and its loaded dataset; FormProblems lists every problem."""
-    return check_start(state, forms.config_values(values))
-
-
-def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:
-    """Trainable parameters and an estimated duration, in words."""
-    trainable, total = estimate.count_trainable(state, config, len(bundle.label_names))
-    speed = estimate.measured_speed(state, config.model, config.method)
-    source = state.text("speed_measured" if speed else "speed_guess")
-    plan = estimate.estimate(
-        config, len(bundle.train), len(bundle.validation), speed or estimate.guessed_speed(total)
-    )
-    message = state.text(
-        "estimate", trainable=f"{trainable:,}", total=estimate.human_count(total),
-        share=estimate.share(trainable, total), steps=f"{plan['steps']:,}",
-        duration=estimate.duration(plan["seconds"]), speed=source,
-    )  # fmt: skip
-    if plan["budget"]:
-        message += state.text("estimate_budget", budget=estimate.duration(plan["budget"]))
-    return message
-
-
-def check_form(state: AppState, values: dict[str, Any]) -> tuple[str, str, str]:
-    """Validate the whole form; the estimate, the command and the YAML of the run."""
-    config, bundle = validated(state, values)
-    notes = "".join(f"\n- {state.translate(w)}" for w in bundle.warnings)
-    return estimate_text(state, config, bundle) + notes + unread_note(state, config, bundle), *(
-        code_views(config)
-    )
-
-
-def unread_note(state: AppState, config: TrainConfig, bundle: Any) -> str:
-    """The warning, as a paragraph, when the run's model does not read its data's language."""
-    note = language_note(state, config.model, bundle.train.texts, config.unknown_token_warning)
-    return f"\n\n⚠️ {note}" if note else ""
-
-
-def code_views(config: TrainConfig) -> tuple[str, str]:
-    return forms.as_command(config), forms.as_yaml(config)
-
-
-def start_training(state: AppState, values: dict[str, Any]) -> tuple[str, str, int]:
-    """Check the form, estimate, and start the run in the background.
-
-    Returns the estimate, a status line and the run id. While the device is busy the run waits
-    in the queue (:mod:`app.run_queue`) and the status line says its place.
-    """
-    config, bundle = validated(state, values)
-    plan = estimate_text(state, config, bundle) + unread_note(state, config, bundle)
-    run_id, place = submit_run(state, config)
-    name = state.store.get_run(run_id)["name"]
-    if place is not None:  # the device is busy: the run waits its turn
-        return plan, state.text("queued_run", run_id=run_id, name=name, position=place), run_id
-    return plan, state.text("started", run_id=run_id, name=name), run_id
-
-
-# ----------------------------------------------------------------------------- layout
-@dataclass
-class TrainTab:
-    """The Train tab's components; ``fields`` maps form keys to their inputs."""
-
-    fields: dict[str, Any] = field(default_factory=dict)
-    groups: dict[str, Any] = field(default_factory=dict)
-    upload: Any = None
-    model_info: Any = None
-    info: Any = None
-    table: Any = None
-    chart: Any = None
-    check: Any = None
-    start: Any = None
-    stop: Any = None
-    estimate: Any = None
-    status: Any = None
-    command: Any = None
-    yaml: Any = None
-    start_event: Any = None
+    def build(self, state: AppState, demo: gr.Blocks) -> None:
+        with gr.Row():
+            with gr.Column(scale=5):
+                _data_column(state, self)
+            with gr.Column(scale=4):
+                _method_column(state, self)
+                _actions(self)
+        _wire_preview(state, self, demo)
+        _wire_actions(state, self)
+        self.emits = {RUN_STARTED: Signal(self.start_event)}
 
     def inputs(self) -> set[Any]:
         return set(self.fields.values())
@@ -187,6 +69,14 @@ class TrainTab:
         return {keys[id(c)]: v for c, v in by_component.items() if id(c) in keys}
 
 
+def build_train_tab(state: AppState, demo: gr.Blocks) -> TrainTab:
+    """Lay out the Train tab and wire its events (``demo`` for the page-load preview)."""
+    tab = TrainTab()
+    tab.build(state, demo)
+    return tab
+
+
+# ----------------------------------------------------------------------------- layout
 def _settings(rows: list[dict[str, Any]], prefix: str, tab: TrainTab, advanced_label: Any) -> None:
     for row in rows:
         if not row.get("advanced"):
@@ -258,24 +148,13 @@ def _actions(tab: TrainTab) -> None:
         tab.yaml = gr.Code(language="yaml", label=t("train_yaml"), elem_id="train-yaml")
 
 
-def build_train_tab(state: AppState, demo: gr.Blocks) -> TrainTab:
-    """Lay out the Train tab and wire its events (``demo`` for the page-load preview)."""
-    tab = TrainTab()
-    with gr.Row():
-        with gr.Column(scale=5):
-            _data_column(state, tab)
-        with gr.Column(scale=4):
-            _method_column(state, tab)
-            _actions(tab)
-    _wire(state, tab, demo)
-    return tab
-
-
-def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
-    guard = friendly(state.lang)
-    f, private = tab.fields, {"api_visibility": "private"}
+# ----------------------------------------------------------------------------- wiring
+def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
+    """The dataset's preview and the model's note follow the dataset, its columns, the model and
+    the warning's threshold (the preview warns when the model does not read the data's
+    language); an upload joins the picker."""
+    guard, f = friendly(state.lang), tab.fields
     preview_outputs = [tab.table, tab.chart, f["text_column"], f["label_column"], tab.info]
-    code = [tab.command, tab.yaml]
 
     @guard
     def on_dataset(source: str | None, model: str | None, threshold: Any) -> tuple[Any, ...]:
@@ -302,6 +181,32 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
         return add_upload(state, file)
 
     @guard
+    def on_model(model: str | None) -> str:
+        return show_model(state, model)
+
+    threshold = f[field_key("cfg", "unknown_token_warning")]
+    dataset = [f["data"], f["model"], threshold]
+    columns = [f["data"], f["text_column"], f["label_column"], f["model"], threshold]
+    demo.load(on_dataset, dataset, preview_outputs, **PRIVATE)
+    demo.load(on_model, f["model"], tab.model_info, **PRIVATE)
+    for event in (f["model"].blur, f["model"].submit):
+        event(on_model, f["model"], tab.model_info, **PRIVATE).then(
+            on_model_note, columns, tab.info, **PRIVATE
+        )
+    f["data"].input(on_dataset, dataset, preview_outputs, **PRIVATE)
+    for picker in (f["text_column"], f["label_column"], threshold):
+        picker.input(on_columns, columns, preview_outputs, **PRIVATE)
+    tab.upload.upload(on_upload, tab.upload, f["data"], **PRIVATE).then(
+        on_dataset, dataset, preview_outputs, **PRIVATE
+    )
+
+
+def _wire_actions(state: AppState, tab: TrainTab) -> None:
+    """The method's settings, Check, Start and Stop."""
+    guard = friendly(state.lang)
+    code = [tab.command, tab.yaml]
+
+    @guard
     def on_check(values: dict[Any, Any]) -> tuple[str, str, str]:
         return check_form(state, tab.values(values))
 
@@ -315,30 +220,10 @@ def _wire(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     def on_stop() -> str:
         return stop_training(state)
 
-    @guard
-    def on_model(model: str | None) -> str:
-        return show_model(state, model)
-
-    # The preview warns when the model does not read the data's language, so it follows the
-    # model and the warning's threshold too.
-    threshold = f[field_key("cfg", "unknown_token_warning")]
-    dataset = [f["data"], f["model"], threshold]
-    columns = [f["data"], f["text_column"], f["label_column"], f["model"], threshold]
-    demo.load(on_dataset, dataset, preview_outputs, **private)
-    demo.load(on_model, f["model"], tab.model_info, **private)
-    for event in (f["model"].blur, f["model"].submit):
-        event(on_model, f["model"], tab.model_info, **private).then(
-            on_model_note, columns, tab.info, **private
-        )
-    f["data"].input(on_dataset, dataset, preview_outputs, **private)
-    for picker in (f["text_column"], f["label_column"], threshold):
-        picker.input(on_columns, columns, preview_outputs, **private)
-    tab.upload.upload(on_upload, tab.upload, f["data"], **private).then(
-        on_dataset, dataset, preview_outputs, **private
-    )
-    f["method"].change(switch_method, f["method"], list(tab.groups.values()), **private)
-    tab.check.click(on_check, tab.inputs(), [tab.estimate, *code], **private)
+    method = tab.fields["method"]
+    method.change(switch_method, method, list(tab.groups.values()), **PRIVATE)
+    tab.check.click(on_check, tab.inputs(), [tab.estimate, *code], **PRIVATE)
     tab.start_event = tab.start.click(
-        on_start, tab.inputs(), [tab.estimate, tab.status, *code], **private
+        on_start, tab.inputs(), [tab.estimate, tab.status, *code], **PRIVATE
     )
-    tab.stop.click(on_stop, None, tab.status, **private)
+    tab.stop.click(on_stop, None, tab.status, **PRIVATE)
