@@ -162,3 +162,5 @@ def test_the_monitors_refresh_follows_a_run_that_ends(state):
     state.store.finish_run(run_id, "succeeded", metrics={"eval_accuracy": 0.9})
     redrawn = tab.refresh(*again)
     assert "succeeded" in redrawn[tab.refresh_outputs.index(tab.status)]
+    run_picker = redrawn[tab.refresh_outputs.index(tab.diagnose["run"])]
+    assert run_picker["value"] == run_id  # the run shown, now finished, is ready to diagnose

@@ -22,6 +22,7 @@ from app.shared.state import AppState
 from app.tabs.compare.logic import (
     DEFAULT_MAX_ROWS,
     MAX_ROWS,
+    comparison_table,
     evaluate_generalisation,
     show_comparison,
     status_markdown,
@@ -97,9 +98,8 @@ def _layout(state: AppState, c: CompareTab) -> None:
         )  # fmt: skip
         c.evaluate = gr.Button(t("compare_evaluate"), elem_id="compare-evaluate", scale=1)
     c.status = gr.Markdown(elem_id="compare-status")
-    c.table = gr.Dataframe(
-        label=t("compare_table"), interactive=False, wrap=True, elem_id="compare-table"
-    )
+    c.table = gr.Dataframe(comparison_table(state, []), label=t("compare_table"),
+                           interactive=False, wrap=True, elem_id="compare-table")  # fmt: skip
     c.plot = gr.Plot(label=t("compare_plot"), elem_id="compare-plot")
 
 

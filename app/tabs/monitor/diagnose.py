@@ -106,19 +106,26 @@ def write_csv(preds: RunPredictions, wrong: list[dict[str, Any]]) -> str:
     return str(path)
 
 
+def disagreement_columns(state: AppState, first: str | None = None,
+                         second: str | None = None) -> list[str]:  # fmt: skip
+    """The disagreement table's headers, naming the two runs (in general words without them)."""
+    columns = [state.text("diag_col_row"), state.text("col_text"), state.text("diag_col_true")]
+    for run in (first or state.text("diag_first_run"), second or state.text("diag_second_run")):
+        columns += [state.text("diag_col_run_label", run=run),
+                    state.text("diag_col_run_confidence", run=run)]  # fmt: skip
+    return columns
+
+
 def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.DataFrame, str]:
-    """Where two runs label a validation row differently, and a note; an empty table and a
-    hint without a second run."""
+    """Where two runs label a validation row differently, and a note; an empty table (with its
+    headers) and a hint without a second run."""
     if other_id in (None, ""):
-        return pd.DataFrame(), state.text("diag_no_other")
+        return pd.DataFrame(columns=disagreement_columns(state)), state.text("diag_no_other")
     if str(other_id) == str(run_id):
         raise InputError(state.text("diag_same_run"))
     first, second = predictions(state, run_id), predictions(state, other_id)
     rows = engine.disagreements(first, second)
-    columns = [state.text("diag_col_row"), state.text("col_text"), state.text("diag_col_true")]
-    for preds in (first, second):
-        columns += [state.text("diag_col_run_label", run=preds.label),
-                    state.text("diag_col_run_confidence", run=preds.label)]  # fmt: skip
+    columns = disagreement_columns(state, first.label, second.label)
     cells = [
         [r["row"] + 1, r["text"], r["true"], r["first"], f"{r['first_confidence']:.1%}",
          r["second"], f"{r['second_confidence']:.1%}"]
@@ -129,3 +136,10 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
 
 def confusion_plot(state: AppState, run_id: Any, normalised: bool) -> go.Figure:
     return confusion_figure(engine.confusion(predictions(state, run_id)), normalised, state.lang)
+
+
+def empty_tables(state: AppState) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The per-label, mistakes and disagreement tables before a run is shown: no rows, their
+    headers."""
+    return (pd.DataFrame(columns=class_columns(state)), pd.DataFrame(columns=error_columns(state)),
+            pd.DataFrame(columns=disagreement_columns(state)))  # fmt: skip

@@ -1,5 +1,8 @@
 """What Monitor's "Where it goes wrong" shows, as Gradio outputs: a run diagnosed (summary,
 heatmap, per-label table, label filters, mistakes, CSV), a mistake's words, and the run pickers.
+
+The first picker starts on the run the Monitor shows when it is finished and can predict, else on
+the newest such run, so the section opens ready to show.
 """
 
 from __future__ import annotations
@@ -44,13 +47,22 @@ def why_mistake(state: AppState, run_id: Any, event: gr.SelectData) -> str:
     return show_why(state, str(row[1]), [int(run_id)])
 
 
-def run_pickers(state: AppState, run_id: Any, other_id: Any) -> tuple:
-    """Both run pickers with the finished runs, keeping the picked runs that still exist."""
+def run_pickers(
+    state: AppState, run_id: Any, other_id: Any, preselect: bool = False, shown: Any = None
+) -> tuple:
+    """Both run pickers with the finished runs, keeping the picked runs that still exist.
+
+    With ``preselect``, a first picker left without a run starts on ``shown`` (the run the
+    Monitor shows) when it is finished and can predict, else on the newest run that can.
+    """
     choices = run_choices(state)
-    ids = {value for _, value in choices}
+    ids = [value for _, value in choices]
+    first = run_id if run_id in ids else None
+    if first is None and preselect:
+        first = shown if shown in ids else next(iter(ids), None)
     # the second run is optional, so its picker can be set back to none
     others = [(state.text("diag_no_second"), ""), *choices]
     return (
-        gr.update(choices=choices, value=run_id if run_id in ids else None),
+        gr.update(choices=choices, value=first),
         gr.update(choices=others, value=other_id if other_id in ids else ""),
     )

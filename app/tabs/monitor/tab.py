@@ -24,11 +24,13 @@ from app.tabs.contract import RUN_STARTED, Receiver, TabParts
 from app.tabs.monitor import queue
 from app.tabs.monitor.diagnose import (
     confusion_plot,
+    disagreement_columns,
     disagreement_rows,
+    empty_tables,
     error_rows,
 )
 from app.tabs.monitor.diagnose_view import diagnose, run_pickers, why_mistake
-from app.tabs.monitor.runs import new_view, toggle
+from app.tabs.monitor.runs import new_view, shown_run_id, toggle
 from app.tabs.monitor.view import OUTPUTS, attach, poll, show_runs
 
 POLL_SECONDS = 1.5
@@ -86,9 +88,10 @@ class MonitorTab(TabParts):
     def refresh(self, *values: Any) -> tuple:
         view, queue_seen, picked, chosen, runs_seen, run_id, other_id = values
         shown = poll(self.state, view)
+        view = shown[-1] if "runs" in shown[-1] else view  # the view drawn, unless skipped
 
         def pickers(first: Any, second: Any) -> tuple:
-            return run_pickers(self.state, first, second)
+            return run_pickers(self.state, first, second, True, shown_run_id(self.state, view))
 
         return (
             *shown,
@@ -150,6 +153,7 @@ def _queue_layout() -> QueueSection:
 def _diagnose_layout(state: AppState) -> dict[str, Any]:
     """The "Where it goes wrong" accordion; its components by name."""
     c: dict[str, Any] = {"seen": gr.State(None), "shown": gr.State(None)}
+    classes, errors, disagree = empty_tables(state)  # their headers before a run is shown
     with gr.Accordion(t("diag_title"), open=False, elem_id="monitor-diagnose"):
         gr.Markdown(t("diag_intro"))
         with gr.Row():
@@ -165,20 +169,20 @@ def _diagnose_layout(state: AppState) -> dict[str, Any]:
         c["normalised"] = gr.Checkbox(label=t("diag_normalised"),
                                       elem_id="monitor-confusion-normalised")  # fmt: skip
         c["plot"] = gr.Plot(elem_id="monitor-confusion", show_label=False)
-        c["classes"] = gr.Dataframe(label=t("diag_classes"), interactive=False,
+        c["classes"] = gr.Dataframe(classes, label=t("diag_classes"), interactive=False,
                                     elem_id="monitor-per-class")  # fmt: skip
         with gr.Row():
             c["true"] = gr.Dropdown(label=t("diag_true_filter"), elem_id="monitor-errors-true")
             c["predicted"] = gr.Dropdown(label=t("diag_predicted_filter"),
                                          elem_id="monitor-errors-predicted")  # fmt: skip
         c["note"] = gr.Markdown(elem_id="monitor-errors-note")
-        c["errors"] = gr.Dataframe(label=t("diag_errors"), interactive=False, wrap=True,
+        c["errors"] = gr.Dataframe(errors, label=t("diag_errors"), interactive=False, wrap=True,
                                    max_height=400, elem_id="monitor-errors")  # fmt: skip
         c["why"] = gr.HTML(elem_id="monitor-errors-why")
         c["csv"] = gr.File(label=t("diag_csv"), elem_id="monitor-errors-csv")
         c["disagree_note"] = gr.Markdown(elem_id="monitor-disagree-note")
         c["disagree"] = gr.Dataframe(
-            label=t("diag_disagree"), interactive=False, wrap=True, max_height=400,
+            disagree, label=t("diag_disagree"), interactive=False, wrap=True, max_height=400,
             elem_id="monitor-disagree",
         )  # fmt: skip
     return c
@@ -257,8 +261,8 @@ def _wire_diagnose(state: AppState, c: MonitorTab) -> None:
     private = {"api_visibility": "private"}
 
     @guard
-    def on_choices(run_id: Any, other_id: Any) -> tuple:
-        return run_pickers(state, run_id, other_id)
+    def on_choices(run_id: Any, other_id: Any, view: dict[str, Any] | None) -> tuple:
+        return run_pickers(state, run_id, other_id, True, shown_run_id(state, view))
 
     @guard
     def on_show(run_id: Any, normalised: bool) -> tuple:
@@ -267,7 +271,7 @@ def _wire_diagnose(state: AppState, c: MonitorTab) -> None:
     @guard
     def on_disagree(run_id: Any, other_id: Any) -> tuple:
         if run_id in (None, ""):
-            return pd.DataFrame(), ""
+            return pd.DataFrame(columns=disagreement_columns(state)), ""
         return disagreement_rows(state, run_id, other_id)
 
     @guard
@@ -287,7 +291,7 @@ def _wire_diagnose(state: AppState, c: MonitorTab) -> None:
     pickers = [d["run"], d["other"]]
     shown = [d["summary"], d["plot"], d["classes"], d["true"], d["predicted"], d["errors"],
              d["csv"], d["note"], d["why"], d["shown"]]  # fmt: skip
-    d["refresh"].click(on_choices, pickers, pickers, **private)
+    d["refresh"].click(on_choices, [*pickers, c.view], pickers, **private)
     # the second run's table only once the first run was shown; the toggle, the filters and a
     # clicked mistake follow the run shown, not a new pick not shown yet
     d["show"].click(on_show, [d["run"], d["normalised"]], shown, **private).success(

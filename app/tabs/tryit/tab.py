@@ -21,6 +21,7 @@ from app.shared.state import AppState
 from app.tabs.contract import TabParts
 from app.tabs.tryit.export import export_merged_run, export_run
 from app.tabs.tryit.predict import predict_file, predict_text
+from app.tabs.tryit.prompt_words import columns
 from app.tabs.tryit.view import refresh_lists, show_prompt_words
 
 POLL_SECONDS = 3.0
@@ -78,7 +79,7 @@ class TryItTab(TabParts):
         self.state = state
         self.seen = gr.State(None)
         _judge_layout(state, self)
-        _views_layout(self)
+        _views_layout(state, self)
         _files_layout(self)
         _wire(state, self)
         self.refresh_inputs = [self.seen, *self.lists]
@@ -115,11 +116,14 @@ def _judge_layout(state: AppState, c: TryItTab) -> None:
                 c.predict = gr.Button(
                     t("tryit_predict"), variant="primary", elem_id="tryit-predict"
                 )
-    c.result = gr.Dataframe(label=t("tryit_result"), interactive=False, elem_id="tryit-result")
+    c.result = gr.Dataframe(
+        pd.DataFrame(columns=[state.text("run"), state.text("label"), state.text("col_score")]),
+        label=t("tryit_result"), interactive=False, elem_id="tryit-result",
+    )  # fmt: skip
     c.chart = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
 
 
-def _views_layout(c: TryItTab) -> None:
+def _views_layout(state: AppState, c: TryItTab) -> None:
     """The "Why?" and "Prompt words" accordions."""
     with gr.Accordion(t("tryit_why"), open=False):
         gr.Markdown(t("tryit_why_legend"))
@@ -137,8 +141,9 @@ def _views_layout(c: TryItTab) -> None:
             c.prompt_show = gr.Button(t("tryit_prompt_show"), elem_id="tryit-prompt-show")
         c.prompt_note = gr.Markdown(elem_id="tryit-prompt-note")
         c.prompt_table = gr.Dataframe(
-            label=t("tryit_prompt_table"), interactive=False, elem_id="tryit-prompt-table"
-        )
+            pd.DataFrame(columns=columns(state)), label=t("tryit_prompt_table"),
+            interactive=False, elem_id="tryit-prompt-table",
+        )  # fmt: skip
 
 
 def _files_layout(c: TryItTab) -> None:
