@@ -48,6 +48,35 @@ def test_a_tick_refreshes_only_the_tab_shown():
     assert tick_values(None, inputs, outputs, ["x", "y"]) == (SKIP, SKIP)
 
 
+class Viewing(TabParts):
+    """A tab whose view lives in a gr.State: a refresh changes it in place, or makes a new one
+    when there is none yet."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.id, self.title, self.poll_seconds = "v", "tab_v", 1.0
+        with gr.Blocks():
+            self.view = gr.State(None)
+        self.refresh_inputs = self.refresh_outputs = [self.view]
+
+    def refresh(self, *values: Any) -> tuple:
+        (view,) = values
+        if view is None:
+            return ({"ticks": 1},)
+        view["ticks"] += 1
+        return (view,)
+
+
+def test_a_view_changed_in_place_is_not_written_back_over_a_newer_one():
+    tab = Viewing()
+    (made,) = tick_values(tab, tab.refresh_inputs, tab.refresh_outputs, [None])
+    assert made == {"ticks": 1}  # a new view is stored
+    view = {"ticks": 5}
+    (written,) = tick_values(tab, tab.refresh_inputs, tab.refresh_outputs, [view])
+    assert written == SKIP and view == {"ticks": 6}  # kept in place, not stored again
+    assert open_values(tab, [view])[2] == SKIP
+
+
 def test_a_tab_opened_is_recorded_set_to_its_pace_and_refreshed_at_once():
     tab = Counted("a", seconds=2.5)
     shown, timer, drawn = open_values(tab, ["x"])

@@ -6,6 +6,11 @@ Monitor) and, for the first tab, the page loading. Its handler records the tab, 
 to the tab's pace (and stops it for a tab with nothing to redraw) and refreshes the tab at once.
 Each tick then calls only the shown tab's ``refresh`` (:class:`app.tabs.contract.Tab`); every
 output of the hidden tabs is ``gr.skip()``, so they cost nothing until they are shown again.
+
+A refresh that updates a per-page ``gr.State`` in place (a view of the runs shown) is not
+written back: Gradio hands the handler the stored object itself, so the change is already kept,
+and writing it back could undo a newer view another event stored meanwhile (a tick begun
+before Resume showed the resumed run would otherwise put the old view back).
 """
 
 from __future__ import annotations
@@ -31,6 +36,19 @@ def unique(components: Iterable[Any]) -> list[Any]:
     return list(seen.values())
 
 
+def refreshed(tab: Tab, values: Sequence[Any]) -> tuple:
+    """The tab's refresh from ``values`` (those of its inputs), with ``gr.skip()`` for each
+    ``gr.State`` it changed in place (already kept; see the module's docstring)."""
+    fresh = tab.refresh(*values)
+    given = {id(c): value for c, value in zip(tab.refresh_inputs, values, strict=True)}
+    return tuple(
+        gr.skip()
+        if isinstance(c, gr.State) and value is not None and value is given.get(id(c))
+        else value
+        for c, value in zip(tab.refresh_outputs, fresh, strict=True)
+    )
+
+
 def tick_values(
     tab: Tab | None, inputs: Sequence[Any], outputs: Sequence[Any], values: Sequence[Any]
 ) -> tuple:
@@ -39,7 +57,7 @@ def tick_values(
     if tab is None or not tab.refresh_outputs:
         return tuple(gr.skip() for _ in outputs)
     position = {id(c): i for i, c in enumerate(inputs)}
-    fresh = tab.refresh(*(values[position[id(c)]] for c in tab.refresh_inputs))
+    fresh = refreshed(tab, [values[position[id(c)]] for c in tab.refresh_inputs])
     drawn = {id(c): value for c, value in zip(tab.refresh_outputs, fresh, strict=True)}
     return tuple(drawn.get(id(c), gr.skip()) for c in outputs)
 
@@ -53,7 +71,7 @@ def pace(tab: Tab) -> Any:
 
 def open_values(tab: Tab, values: Sequence[Any]) -> tuple:
     """What opening ``tab`` draws: its id (the shown tab), the timer's pace, its refresh."""
-    return (tab.id, pace(tab), *(tab.refresh(*values) if tab.refresh_outputs else ()))
+    return (tab.id, pace(tab), *(refreshed(tab, values) if tab.refresh_outputs else ()))
 
 
 def start_clock(tabs: Sequence[Tab], items: Mapping[str, Any], lang: str = "en") -> Any:
