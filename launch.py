@@ -2,7 +2,7 @@
 
 Serving beyond this machine (``--host 0.0.0.0``) needs ``--auth user:password``. The app
 answers only to the host names it is reached by (``--allowed-host`` adds one), and caps what one
-person may send (``--max-upload-mb`` and the other limits of :class:`app.limits.Limits`).
+person may send (``--max-upload-mb`` and the other limits of :class:`app.server.limits.Limits`).
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from app.guard import check_host_name, is_loopback
-from app.limits import Limits, limit_fields
+from app.server.guard import check_host_name, is_loopback
+from app.server.limits import Limits, limit_fields
 
 
 def parse_auth(value: str) -> tuple[str, str]:

@@ -1,30 +1,44 @@
-"""The app's page: its tabs on one shared state, and the HTTP API (``create_app``)."""
+"""The app's page: its tabs on one shared state, one page clock, and the HTTP API
+(``create_app``).
+
+:data:`TABS` is the page's one list of tabs, in the order they show. Each is a
+:class:`~app.tabs.contract.Tab`: the page lays each out in its own ``gr.Tab``, connects the
+signals tabs emit to the tabs that receive them, and starts the page clock
+(:mod:`app.tabs.clock`) that refreshes the tab shown.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 import gradio as gr
 
-from app.api import register_api
-from app.compare_tab import build_compare_tab
-from app.fewshot_tab import build_fewshot_tab
 from app.i18n import t
-from app.limits import Limits
-from app.monitor_tab import MonitorTab, build_monitor_tab
-from app.run_queue import serve_queue
-from app.state import AppState, create_state
-from app.sweep_tab import build_sweep_tab
-from app.train_tab import TrainTab, build_train_tab
-from app.tryit_tab import TryItTab, build_tryit_tab
+from app.server.api import register_api
+from app.server.limits import Limits
+from app.shared.errors import friendly
+from app.shared.run_queue import serve_queue
+from app.shared.state import AppState, create_state
+from app.tabs.clock import PRIVATE, start_clock
+from app.tabs.compare.tab import CompareTab
+from app.tabs.contract import Receiver, Signal, Tab
+from app.tabs.fewshot.tab import FewShotTab
+from app.tabs.monitor.tab import MonitorTab
+from app.tabs.sweep.tab import SweepTab
+from app.tabs.train.tab import TrainTab
+from app.tabs.tryit.tab import TryItTab
 
-__all__ = ["CSS", "create_app"]
+__all__ = ["CSS", "TABS", "create_app"]
 
 CSS = """
 #train-estimate, #train-status { min-height: 1.5em; }
 .method-summary { padding: 6px 10px; }
 """
+TABS: tuple[Callable[[], Tab], ...] = (TrainTab, MonitorTab, SweepTab, TryItTab, CompareTab,
+                                       FewShotTab)  # fmt: skip
+"""The page's tabs, in the order they show (each makes a fresh tab for one page)."""
 
 
 def create_app(
@@ -44,23 +58,18 @@ def create_app(
     state = state or create_state(db, data_dir, lang)
     if limits is not None:
         state.limits = limits
+    tabs = [make() for make in TABS]
     with gr.Blocks(title="PTune Studio", analytics_enabled=False) as demo:
         gr.Markdown("## PTune Studio")
         gr.Markdown(t("app_intro"))
-        with gr.Tabs(elem_id="tabs") as tabs:
-            with gr.Tab(t("tab_train"), id="train", elem_id="tab-train"):
-                train = build_train_tab(state, demo)
-            with gr.Tab(t("tab_monitor"), id="monitor", elem_id="tab-monitor"):
-                monitor = build_monitor_tab(state, demo)
-            with gr.Tab(t("tab_sweep"), id="sweep", elem_id="tab-sweep"):
-                build_sweep_tab(state, demo)
-            with gr.Tab(t("tab_tryit"), id="tryit", elem_id="tab-tryit") as tryit_tab:
-                tryit = build_tryit_tab(state, demo)
-            with gr.Tab(t("tab_compare"), id="compare", elem_id="tab-compare"):
-                build_compare_tab(state, demo)
-            with gr.Tab(t("tab_fewshot"), id="fewshot", elem_id="tab-fewshot"):
-                build_fewshot_tab(state, demo)
-        _link_tabs(train, monitor, tryit, tabs, tryit_tab)
+        with gr.Tabs(elem_id="tabs") as container:
+            items = {}
+            for tab in tabs:
+                with gr.Tab(t(tab.title), id=tab.id, elem_id=f"tab-{tab.id}") as item:
+                    tab.build(state, demo)
+                items[tab.id] = item
+        link_tabs(tabs, container, state.lang)
+        start_clock(tabs, items, state.lang)
         register_api(state)
     serve_queue(state)  # runs left waiting by an earlier app start now, in order
     demo.ptune_state = state  # type: ignore[attr-defined]
@@ -68,16 +77,23 @@ def create_app(
     return demo
 
 
-def _link_tabs(
-    train: TrainTab, monitor: MonitorTab, tryit: TryItTab, tabs: Any, tryit_tab: Any
-) -> None:
-    """A started run opens the Monitor on it; opening Try it refreshes its run lists."""
-    private = {"api_visibility": "private", "show_progress": "hidden"}
+def link_tabs(tabs: Sequence[Tab], container: Any, lang: str = "en") -> None:
+    """Each signal a tab emits reaches every tab that receives it: its receiver draws, then the
+    page shows that tab when the receiver ``opens`` it (the page clock then refreshes it)."""
+    for tab in tabs:
+        for name, signal in tab.emits.items():
+            for other in tabs:
+                if name in other.receives:
+                    _link(signal, other.receives[name], other.id, container, lang)
 
-    def open_monitor() -> Any:
-        return gr.Tabs(selected="monitor")
 
-    train.start_event.success(monitor.on_started, None, monitor.outputs, **private).then(
-        open_monitor, None, tabs, **private
+def _link(signal: Signal, receiver: Receiver, tab_id: str, container: Any, lang: str) -> None:
+    followed = signal.event.success(
+        friendly(lang)(receiver.handler), signal.carries, receiver.outputs, **PRIVATE
     )
-    tryit_tab.select(tryit.on_refresh, tryit.lists, tryit.lists, **private)
+    if receiver.opens:
+
+        def show_tab() -> Any:
+            return gr.Tabs(selected=tab_id)
+
+        followed.then(show_tab, None, container, **PRIVATE)

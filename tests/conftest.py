@@ -387,7 +387,7 @@ def store(tmp_path):
 def state(tmp_path, tmp_path_factory):
     """App state over a fresh database whose data folder is this session's temporary folder,
     so that the datasets and tiny models the fixtures make there are the app's to read."""
-    from app.state import AppState
+    from app.shared.state import AppState
     from storage.store import Store
 
     return AppState(store=Store(tmp_path / "studio.db"), data_dir=tmp_path_factory.getbasetemp())

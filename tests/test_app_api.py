@@ -11,9 +11,10 @@ from conftest import serving
 from gradio_client import Client
 
 from app import create_app
-from app.monitor_tab import attach
-from app.state import DEMO_DATA
-from app.tryit_tab import export_run, predict_file
+from app.shared.state import DEMO_DATA
+from app.tabs.monitor.view import attach
+from app.tabs.tryit.export import export_run
+from app.tabs.tryit.predict import predict_file
 from core.config import TrainConfig
 from core.sweep import SweepConfig, start_sweep
 

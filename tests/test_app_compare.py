@@ -6,9 +6,10 @@ import gradio as gr
 import pytest
 from conftest import second_dataset
 
-from app.compare_plots import comparison_figure
-from app.compare_tab import build_compare_tab, evaluate_generalisation, show_comparison
-from app.state import AppState
+from app.shared.state import AppState
+from app.tabs.compare.logic import evaluate_generalisation, show_comparison
+from app.tabs.compare.plots import comparison_figure
+from app.tabs.compare.tab import build_compare_tab
 from core import runs
 from core.analysis.compare import compare_rows, dataset_key
 from core.config import TrainConfig

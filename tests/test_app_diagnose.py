@@ -7,21 +7,16 @@ import csv
 
 import gradio as gr
 import pytest
-from conftest import make_tiny_model_dir, write_labelled
+from conftest import make_tiny_model_dir, new_run, write_labelled
 
 import core.runs
-from app import diagnose_view
-from app.diagnose_plots import confusion_figure
-from app.diagnose_view import (
-    diagnose,
-    disagreement_rows,
-    error_rows,
-    run_pickers,
-    why_mistake,
-)
-from app.errors import friendly
-from app.monitor_tab import build_monitor_tab
-from app.state import AppState
+from app.shared.errors import friendly
+from app.shared.state import AppState
+from app.tabs.monitor import diagnose as diagnose_view
+from app.tabs.monitor.diagnose import disagreement_rows, empty_tables, error_rows
+from app.tabs.monitor.diagnose_plots import confusion_figure
+from app.tabs.monitor.diagnose_view import diagnose, run_pickers, why_mistake
+from app.tabs.monitor.tab import build_monitor_tab
 from core.analysis import mistakes
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
@@ -240,3 +235,58 @@ def test_the_accordion_has_its_stable_ids(state):
                 "monitor-diagnose-other", "monitor-per-class", "monitor-errors-true",
                 "monitor-errors-predicted", "monitor-errors-csv", "monitor-disagree")  # fmt: skip
     assert set(expected) <= ids
+
+
+# ----------------------------------------------------------------------------- opening the section
+def _finished(state, name: str, status: str = "succeeded") -> int:
+    run_id = new_run(state.store, name=name)
+    state.store.finish_run(run_id, status, metrics={"eval_accuracy": 0.7})
+    return run_id
+
+
+def test_the_first_picker_starts_on_the_run_the_monitor_shows_when_it_can_predict(state):
+    older, shown, newest = (_finished(state, name) for name in ("older", "shown", "newest"))
+    first, second = run_pickers(state, None, None, preselect=True, shown=shown)
+    assert first["value"] == shown and second["value"] == ""
+    first, _ = run_pickers(state, older, None, preselect=True, shown=shown)
+    assert first["value"] == older  # a run the person picked stays picked
+    failed = _finished(state, "failed", "failed")
+    first, _ = run_pickers(state, None, None, preselect=True, shown=failed)
+    assert first["value"] == newest  # the run shown cannot predict: the newest that can
+    first, _ = run_pickers(state, None, None, preselect=True, shown=None)
+    assert first["value"] == newest
+
+
+def test_without_a_finished_run_the_first_picker_stays_empty(state):
+    running = new_run(state.store, name="running")
+    state.store.start_run(running)
+    first, _ = run_pickers(state, None, None, preselect=True, shown=running)
+    assert first["choices"] == [] and first["value"] is None
+
+
+def test_the_monitor_opens_the_section_on_its_run(state):
+    _finished(state, "older")
+    shown = _finished(state, "latest")
+    with gr.Blocks() as demo:
+        tab = build_monitor_tab(state, demo)
+    drawn = tab.refresh(*(None for _ in tab.refresh_inputs))
+    assert drawn[tab.refresh_outputs.index(tab.diagnose["run"])]["value"] == shown
+
+
+def test_empty_tables_show_their_column_headers(state):
+    classes, errors, disagree = empty_tables(state)
+    assert list(classes.columns) == ["Label", "Precision", "Recall", "F1", "Examples"]
+    assert list(errors.columns) == ["Row", "Text", "True label", "Predicted", "Confidence"]
+    assert list(disagree.columns) == [
+        "Row", "Text", "True label", "First run predicts", "First run confidence",
+        "Second run predicts", "Second run confidence",
+    ]  # fmt: skip
+    empty, _ = disagreement_rows(state, 1, None)
+    assert list(empty.columns) == list(disagree.columns)
+    with gr.Blocks() as demo:
+        tab = build_monitor_tab(state, demo)
+    for name, table in (("classes", classes), ("errors", errors), ("disagree", disagree)):
+        value = tab.diagnose[name].value
+        assert value["headers"] == list(table.columns) and value["data"] == [], name
+    chinese = AppState(store=state.store, data_dir=state.data_dir, lang="zh")
+    assert list(empty_tables(chinese)[0].columns)[0] == "标签"

@@ -10,10 +10,12 @@ import pytest
 import torch
 from conftest import MOVIE, hinge_model, load_tiny_model, save_test_adapter
 
-from app.explain_view import coloured_text, prompt_run_choices, show_prompt_words, show_why
 from app.i18n import SERVER_TEXT
-from app.state import AppState
-from app.tryit_tab import build_tryit_tab
+from app.shared.explain import coloured_text, show_why
+from app.shared.state import AppState
+from app.tabs.tryit.prompt_words import prompt_run_choices
+from app.tabs.tryit.tab import build_tryit_tab
+from app.tabs.tryit.view import show_prompt_words
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.methods import METHODS

@@ -11,8 +11,9 @@ import torch
 from conftest import load_tiny_model, save_test_adapter
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
-from app.state import AppState
-from app.tryit_tab import build_tryit_tab, export_merged_run
+from app.shared.state import AppState
+from app.tabs.tryit.export import export_merged_run
+from app.tabs.tryit.tab import build_tryit_tab
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.methods import METHODS

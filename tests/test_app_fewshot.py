@@ -10,13 +10,14 @@ import gradio as gr
 import pytest
 from conftest import write_reviews
 
-from app import actions, run_queue
-from app.errors import FormProblems, to_gradio
-from app.fewshot_form import fewshot_from_form, plan_line, resume, running_id, start, stop
-from app.fewshot_plots import all_position, fewshot_figure
-from app.fewshot_tab import OUTPUTS, choices, curve_table, poll, runs_table, show, status_text
-from app.state import DEMO_DATA, AppState
-from app.sweep_tab import sweep_choices
+from app.shared import actions, run_queue
+from app.shared.errors import FormProblems, to_gradio
+from app.shared.state import DEMO_DATA, AppState
+from app.tabs.fewshot.form import fewshot_from_form, plan_line, resume, running_id, start, stop
+from app.tabs.fewshot.plots import all_position, fewshot_figure
+from app.tabs.fewshot.tables import curve_table, runs_table, status_text
+from app.tabs.fewshot.view import OUTPUTS, choices, poll, show
+from app.tabs.sweep.view import sweep_choices
 from core import fewshot
 from core.config import TrainConfig
 from core.errors import BusyError

@@ -9,17 +9,22 @@ import re
 import gradio as gr
 import pytest
 
-from app import estimate, forms
-from app.actions import stop_training
-from app.api import parse_config
-from app.datasets import preview
-from app.errors import FormProblems, friendly
 from app.i18n import EN, ZH, ZH_FIELDS, PreferLanguage, translations
-from app.monitor_tab import config_diff, poll, runs_table, show_runs, toggle
-from app.plots import label_figure, prediction_figure, training_figure
-from app.state import DEMO_DATA, dataset_choices, find_datasets
-from app.train_tab import add_upload, check_form, show_dataset
-from app.tryit_tab import read_texts
+from app.server.api import parse_config
+from app.shared import estimate, forms
+from app.shared.actions import stop_training
+from app.shared.datasets import preview
+from app.shared.errors import FormProblems, friendly
+from app.shared.preflight import refuse
+from app.shared.state import DEMO_DATA, dataset_choices, find_datasets
+from app.tabs.monitor.plots import training_figure
+from app.tabs.monitor.runs import config_diff, runs_table, toggle
+from app.tabs.monitor.view import poll, show_runs
+from app.tabs.train.logic import check_form
+from app.tabs.train.plots import label_figure
+from app.tabs.train.view import add_upload, show_dataset
+from app.tabs.tryit.plots import prediction_figure
+from app.tabs.tryit.predict import read_texts
 from core.checks import checked
 from core.config import TrainConfig
 from core.errors import DataError, InputError
@@ -159,6 +164,13 @@ def test_an_uploaded_dataset_is_kept_and_selected(state, tmp_path):
     assert ("Uploaded: mine.csv", update["value"]) in update["choices"]
     with pytest.raises(ValueError, match="not a supported dataset file"):
         add_upload(state, str(tmp_path / "notes.docx"))
+
+
+def test_a_form_refuses_with_each_problem_once_in_the_order_found():
+    refuse([])  # nothing to refuse
+    with pytest.raises(FormProblems) as caught:
+        refuse(["b is wrong", "a is wrong", "b is wrong"])
+    assert caught.value.problems == ["b is wrong", "a is wrong"]
 
 
 # ----------------------------------------------------------------------------- datasets
@@ -374,7 +386,7 @@ def test_plain_library_errors_are_bugs_too(error, caplog):
 
 
 def test_a_persons_mistake_in_the_app_is_a_domain_error(state):
-    from app.tryit_tab import predict_text
+    from app.tabs.tryit.predict import predict_text
 
     with pytest.raises(InputError, match="Pick at least one trained run"):
         predict_text(state, "a fine film", [])

@@ -6,20 +6,13 @@ import gradio as gr
 import pytest
 from conftest import write_reviews
 
-from app import actions
-from app.errors import FormProblems
 from app.i18n import SERVER_TEXT
-from app.state import DEMO_DATA
-from app.sweep_plots import sweep_figure
-from app.sweep_tab import (
-    lrs_text,
-    poll,
-    results_table,
-    show_sweep,
-    start_sweep,
-    stop_sweep,
-    sweep_from_form,
-)
+from app.shared import actions
+from app.shared.errors import FormProblems
+from app.shared.state import DEMO_DATA
+from app.tabs.sweep.logic import lrs_text, results_table, start_sweep, stop_sweep, sweep_from_form
+from app.tabs.sweep.plots import sweep_figure
+from app.tabs.sweep.view import poll, show_sweep
 from core import sweep
 from storage.store import Store
 
@@ -202,3 +195,12 @@ def test_stop_training_also_ends_a_running_sweep(state):
         assert "Sweep 7 starts no further runs" in message
     finally:
         jobs.release(running)
+
+
+def test_a_deleted_sweep_is_let_go(state):
+    sweep_id, _ = stored_sweep(state.store)
+    view = show_sweep(state, None, sweep_id)[-1]
+    state.store.delete_sweep(sweep_id)
+    status, _table, _figure, past, view = poll(state, view)
+    assert status == "No sweeps yet: choose a grid and press Start sweep."
+    assert past["choices"] == [] and view["sweep_id"] is None

@@ -12,11 +12,13 @@ import torch
 from conftest import serving, train_config, write_reviews
 from gradio_client import Client
 
-from app import confine, create_app
-from app.datasets import preview
-from app.state import DEMO_DATA, AppState
-from app.sweep_tab import sweep_from_form
-from app.train_tab import check_form, show_dataset, show_model
+from app import create_app
+from app.shared import confine
+from app.shared.datasets import preview
+from app.shared.state import DEMO_DATA, AppState
+from app.tabs.sweep.logic import sweep_from_form
+from app.tabs.train.logic import check_form, show_model
+from app.tabs.train.view import show_dataset
 from core import runs
 from core.errors import ConfigProblems, DataError, OutputFolderError
 from core.runs import train_unrecorded

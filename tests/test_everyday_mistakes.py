@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from app.api import parse_config, predict
+from app.server.api import parse_config, predict
 from core import runs
 from core.checks import checked
 from core.cli import build_parser, config_from_args

@@ -16,7 +16,7 @@ from conftest import serving
 from gradio_client import Client
 
 from app import create_app
-from app.guard import HostPolicy, SiteGuard, check_host_name, split_host
+from app.server.guard import HostPolicy, SiteGuard, check_host_name, split_host
 
 EVIL = "http://evil.example"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from app.errors import FormProblems
-from app.train_tab import check_form
+from app.shared.errors import FormProblems
+from app.tabs.train.logic import check_form
 from core.data.loading import load_data
 from core.errors import DataError
 

@@ -11,10 +11,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from app.api import check
-from app.datasets import preview, train_file
-from app.language_note import report_text
-from app.train_tab import show_dataset
+from app.server.api import check
+from app.shared.datasets import preview, train_file
+from app.shared.language_note import report_text
+from app.tabs.train.view import show_dataset
 from core.data.language import (
     MULTILINGUAL,
     LanguageReport,

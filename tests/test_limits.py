@@ -11,11 +11,11 @@ from conftest import free_port
 from gradio_client import Client
 
 from app import create_app, launch_options
-from app.explain_view import explain_runs
-from app.limits import Limits
-from app.login_guard import LoginThrottle
-from app.state import save_upload
-from app.tryit_tab import count_rows, predict_file, predict_text
+from app.server.limits import Limits
+from app.server.login_guard import LoginThrottle
+from app.shared.explain import explain_runs
+from app.shared.state import save_upload
+from app.tabs.tryit.predict import count_rows, predict_file, predict_text
 
 SMALL = Limits(max_upload_mb=1, max_text_chars=40, max_batch_rows=3, login_attempts=3)
 MB = 1024 * 1024

@@ -13,9 +13,9 @@ import torch
 from conftest import free_port, hinge_model, train_config, write_reviews
 
 from app import create_app, launch_options
-from app.datasets import preview
-from app.serving import SESSION_CAPACITY
-from app.state import CACHE_BYTES
+from app.server.serving import SESSION_CAPACITY
+from app.shared.datasets import preview
+from app.shared.state import CACHE_BYTES
 from core import hardware
 from core.analysis.batcher import Batcher
 from core.analysis.predict import Predictor

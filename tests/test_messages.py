@@ -173,7 +173,7 @@ def _too_small(tmp_path: Path) -> Exception:
 
 
 def test_a_data_error_reads_in_chinese_and_english(tmp_path: Path) -> None:
-    from app.errors import plain
+    from app.shared.errors import plain
 
     exc = _too_small(tmp_path)
     assert plain(exc, "zh") == "训练数据太少：4 行。至少需要 8 行，且每个类别至少 2 个样本"
@@ -186,7 +186,7 @@ def test_a_data_error_reads_in_chinese_and_english(tmp_path: Path) -> None:
 
 
 def test_config_problems_are_listed_in_chinese_with_chinese_labels() -> None:
-    from app.errors import to_gradio
+    from app.shared.errors import to_gradio
     from core.checks import checked
     from core.errors import ConfigProblems
 
@@ -206,7 +206,7 @@ def test_config_problems_are_listed_in_chinese_with_chinese_labels() -> None:
 def test_a_failed_runs_stored_error_shows_in_chinese_in_the_monitor(state) -> None:
     from conftest import new_run
 
-    from app.monitor_tab import runs_table, status_text
+    from app.tabs.monitor.runs import runs_table, status_text
     from core.messages import say
 
     reason = say(
@@ -229,7 +229,7 @@ def test_a_failed_runs_stored_error_shows_in_chinese_in_the_monitor(state) -> No
 
 
 def test_storage_errors_read_in_chinese(store) -> None:
-    from app.errors import plain
+    from app.shared.errors import plain
     from storage.errors import RunNotFoundError
 
     with pytest.raises(RunNotFoundError) as caught:

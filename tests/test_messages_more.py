@@ -32,12 +32,14 @@ MODULES = [
     "core/modeling.py",
     "core/pooling.py",
     "core/hardware.py",
-    "app/confine.py",
-    "app/preflight.py",
-    "app/datasets.py",
-    "app/state.py",
-    "app/tryit_tab.py",
-    "app/sweep_tab.py",
+    "app/shared/confine.py",
+    "app/shared/preflight.py",
+    "app/shared/datasets.py",
+    "app/shared/state.py",
+    "app/tabs/tryit/predict.py",
+    "app/tabs/tryit/export.py",
+    "app/tabs/tryit/prompt_words.py",
+    "app/tabs/sweep/logic.py",
 ]
 """Modules whose person-facing sentences are translatable. ``core/serve/`` and
 ``core/train.py`` are left out on purpose: their messages go to HTTP clients and the command
@@ -251,7 +253,7 @@ def test_sweep_grid_problems_read_in_chinese() -> None:
 
 
 def test_refused_paths_read_in_chinese(state: Any, tmp_path: Path) -> None:
-    from app import confine
+    from app.shared import confine
 
     outside = tmp_path.parent.parent / "elsewhere.csv"
     refusal = confine.data_refusal(state, str(outside))
@@ -262,7 +264,7 @@ def test_refused_paths_read_in_chinese(state: Any, tmp_path: Path) -> None:
 
 
 def test_upload_refusal_reads_in_chinese(state: Any, tmp_path: Path) -> None:
-    from app.state import save_upload
+    from app.shared.state import save_upload
 
     upload = tmp_path / "notes.docx"
     upload.write_text("x", encoding="utf-8")

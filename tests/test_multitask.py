@@ -214,9 +214,9 @@ def test_starting_from_an_adapter_of_another_method_or_model_is_refused(
 def test_train_tab_checks_and_estimates_a_multitask_form(
     tmp_path, tmp_path_factory, datasets, tiny_model_dir
 ):
-    from app.errors import FormProblems
-    from app.state import AppState
-    from app.train_tab import check_form
+    from app.shared.errors import FormProblems
+    from app.shared.state import AppState
+    from app.tabs.train.logic import check_form
     from storage.store import Store
 
     state = AppState(store=Store(tmp_path / "studio.db"), data_dir=tmp_path_factory.getbasetemp())

@@ -11,10 +11,11 @@ import psutil
 import pytest
 from conftest import new_run, write_reviews
 
-from app import queue_view, run_queue
-from app.run_lists import refresh_if_changed
-from app.state import AppState
-from app.tryit_tab import refresh_lists
+from app.shared import run_queue
+from app.shared.run_lists import refresh_if_changed
+from app.shared.state import AppState
+from app.tabs.monitor import queue as queue_view
+from app.tabs.tryit.view import refresh_lists
 from core import runs
 from core.config import TrainConfig
 from core.errors import RunStateError

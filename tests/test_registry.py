@@ -183,8 +183,8 @@ def test_the_model_check_names_the_model_setting(tmp_path):
 
 @pytest.mark.train
 def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch):
-    from app.state import DEMO_DATA
-    from app.train_tab import start_training
+    from app.shared.state import DEMO_DATA
+    from app.tabs.train.logic import start_training
     from core.training import jobs
 
     calls = []
@@ -203,7 +203,7 @@ def test_one_start_click_checks_the_run_once(state, tiny_model_dir, monkeypatch)
 def test_the_model_picker_names_the_family_and_the_methods_that_can_train_it(
     state, tiny_model_dir, tmp_path, monkeypatch
 ):
-    from app.train_tab import show_model
+    from app.tabs.train.logic import show_model
 
     assert show_model(state, str(tiny_model_dir)) == (
         "Model family `bert`: every method can train it."

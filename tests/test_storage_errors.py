@@ -127,7 +127,7 @@ def test_an_unknown_final_sweep_status_stays_a_plain_value_error(store):
 
 
 def test_the_app_still_reads_the_resume_refusal_in_chinese(store):
-    from app.errors import plain
+    from app.shared.errors import plain
 
     group = store.create_sweep(
         name="Curve", method="lora", dataset="d", grid={}, config={}, kind="fewshot"

@@ -279,6 +279,8 @@ SERVER_EN: dict[str, str] = {
     "diag_col_support": "Examples",
     "diag_col_run_label": "{run} predicts",
     "diag_col_run_confidence": "{run} confidence",
+    "diag_first_run": "First run",
+    "diag_second_run": "Second run",
     "probability": "Probability",
     "label": "Label",
     "count": "Examples",

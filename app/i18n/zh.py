@@ -349,6 +349,8 @@ SERVER_ZH: dict[str, str] = {
     "diag_col_support": "样本数",
     "diag_col_run_label": "{run} 的预测",
     "diag_col_run_confidence": "{run} 的置信度",
+    "diag_first_run": "第一个运行",
+    "diag_second_run": "第二个运行",
     "probability": "概率",
     "label": "标签",
     "count": "样本数",

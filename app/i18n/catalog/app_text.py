@@ -1,5 +1,6 @@
-"""Chinese text of the sentences the app builds in Python: refused paths (:mod:`app.confine`),
-the check before a run (:mod:`app.preflight`), uploads and batch files."""
+"""Chinese text of the sentences the app builds in Python: refused paths
+(:mod:`app.shared.confine`), the check before a run (:mod:`app.shared.preflight`), uploads and
+batch files."""
 
 from __future__ import annotations
 

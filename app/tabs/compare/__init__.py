@@ -1,0 +1,1 @@
+"""Compare tab: finished runs side by side, and their accuracy on another dataset."""

@@ -1,0 +1,1 @@
+"""Few-shot tab: how accuracy grows with the examples per class, per method."""

@@ -1,0 +1,1 @@
+"""Train tab: model, dataset, method and settings, then Check, Start and Stop."""

@@ -1,0 +1,62 @@
+"""What the Train tab shows as Gradio outputs: the dataset's preview (table, label chart, column
+pickers and summary), an upload added to the picker, and the chosen method's settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import gradio as gr
+import pandas as pd
+
+from app.shared.datasets import preview
+from app.shared.language_note import language_note
+from app.shared.state import AppState, dataset_choices, save_upload
+from app.tabs.train.logic import is_hub_id
+from app.tabs.train.plots import label_figure
+from core.methods import METHODS
+
+
+def show_dataset(
+    state: AppState, source: str | None, text_column: str | None = None,
+    label_column: str | None = None, model: str | None = None, threshold: Any = None,
+) -> tuple[Any, ...]:  # fmt: skip
+    """Preview table, label chart, column pickers (guessed) and a one-line summary, with a
+    warning when ``model`` does not read the texts' language."""
+    if not source:
+        empty = gr.update(choices=[], value=None)
+        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, ""
+    if is_hub_id(source):
+        empty = gr.update(choices=[], value=None)
+        note = state.text("hub_dataset", name=source)
+        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, note
+    view = preview(state, source, text_column, label_column)
+    names = ", ".join(list(view.label_counts)[:10]) + (
+        " ..." if len(view.label_counts) > 10 else ""
+    )
+    summary = state.text(
+        "dataset_summary", rows=f"{view.rows:,}", labels=len(view.label_counts), names=names,
+        text=view.text_column or "?", label=view.label_column or "?",
+    )  # fmt: skip
+    note = language_note(state, model, view.sample, threshold)
+    if note:
+        summary += "\n\n⚠️ " + note
+    return (
+        view.head,
+        label_figure(view.label_counts, state.lang),
+        gr.update(choices=view.columns, value=view.text_column),
+        gr.update(choices=view.columns, value=view.label_column),
+        summary,
+    )
+
+
+def add_upload(state: AppState, file: str | None) -> Any:
+    """Keep an uploaded dataset and select it in the picker."""
+    if not file:
+        return gr.skip()
+    path = save_upload(state, file)
+    return gr.update(choices=dataset_choices(state), value=path)
+
+
+def switch_method(method: str) -> list[Any]:
+    """Show only the chosen method's settings."""
+    return [gr.update(visible=name == method) for name in METHODS]

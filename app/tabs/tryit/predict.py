@@ -1,0 +1,120 @@
+"""Try it's predictions, without Gradio: several trained runs judge one sentence side by side
+(a table and a bar chart), or every text of a batch file (a CSV to download).
+"""
+
+from __future__ import annotations
+
+import csv
+import tempfile
+from collections.abc import Generator
+from contextlib import closing
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from app.shared.actions import predict_runs
+from app.shared.state import AppState, check_text_length
+from app.tabs.tryit.plots import prediction_figure
+from core.data.columns import TEXT_NAMES
+from core.data.reading import read_table, read_text
+from core.errors import InputError
+from core.messages import say
+
+STREAMED = (".txt", ".csv", ".tsv", ".jsonl")
+"""Batch file types whose rows :func:`count_rows` counts without holding the file."""
+
+
+def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None:
+    if not run_ids:
+        raise InputError(state.text("no_run_selected"))
+    if text is not None and not text.strip():
+        raise InputError(state.text("no_text"))
+    if text is not None:
+        check_text_length(state, text.strip())
+
+
+def predict_text(state: AppState, text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
+    """Each run's label and probability for one sentence: a table and a bar chart."""
+    _check(state, text, run_ids)
+    results = predict_runs(state, [text.strip()], run_ids)
+    table = pd.DataFrame(
+        [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
+        columns=[state.text("run"), state.text("label"), state.text("col_score")],
+    )
+    return table, prediction_figure(results, state.lang)
+
+
+def read_texts(path: str | Path) -> list[str]:
+    """Texts of a batch file: TXT one per line; CSV/TSV/JSON its text column."""
+    path = Path(path)
+    if path.suffix.lower() == ".txt":
+        lines = read_text(path).splitlines()
+        return [line.strip() for line in lines if line.strip()]
+    df = read_table(path)
+    by_lower = {str(c).lower(): c for c in df.columns}
+    column = next((by_lower[n] for n in TEXT_NAMES if n in by_lower), None)
+    if column is None:
+        strings = [c for c in df.columns if df[c].map(lambda v: isinstance(v, str)).all()]
+        if not strings:
+            raise InputError(say("{file} has no column of texts; name it 'text'", file=path.name))
+        column = max(strings, key=lambda c: df[c].str.len().mean())
+    return [str(v).strip() for v in df[column].tolist() if str(v).strip()]
+
+
+def _rows(path: Path) -> Generator[Any, None, None]:
+    """The rows of a TXT, JSON lines, CSV or TSV file, one at a time (no header, no blank
+    lines of TXT and JSON lines)."""
+    ext = path.suffix.lower()
+    with path.open(encoding="utf-8-sig", newline="") as handle:
+        if ext in (".txt", ".jsonl"):
+            yield from (line for line in handle if line.strip())
+            return
+        reader = csv.reader(handle, delimiter="\t" if ext == ".tsv" else ",")
+        next(reader, None)
+        yield from reader
+
+
+def count_rows(path: str | Path, stop: int) -> int | None:
+    """Rows of a batch file, read one at a time and counted up to ``stop`` at most; None when
+    the file type must be read whole (JSON, Parquet) or the file cannot be read this way (the
+    full read then says why)."""
+    path = Path(path)
+    if path.suffix.lower() not in STREAMED:
+        return None
+    try:
+        with closing(_rows(path)) as rows:
+            return sum(1 for _ in islice(rows, stop))
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+
+
+def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
+    """Classify every text of an uploaded file; the path of a CSV with the predictions.
+
+    A file with more rows than the app's ``--max-batch-rows`` is refused, before it is read
+    whole when its rows can be counted one by one.
+    """
+    if not file:
+        raise InputError(state.text("no_file"))
+    _check(state, None, run_ids)
+    cap = state.limits.max_batch_rows
+    too_long = state.text("batch_too_long", name=Path(file).name, limit=f"{cap:,}")
+    if (count_rows(file, cap + 1) or 0) > cap:
+        raise InputError(too_long)
+    texts = read_texts(file)
+    if len(texts) > cap:  # rows the count could not see, e.g. a JSON file
+        raise InputError(too_long)
+    if not texts:
+        raise InputError(state.text("empty_file"))
+    results = predict_runs(state, texts, run_ids)
+    out = Path(tempfile.mkdtemp(prefix="ptune-batch-")) / f"{Path(file).stem}-predictions.csv"
+    with out.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["text", "run_id", "run", "label", "score"])
+        per_run = len(texts)
+        for i, row in enumerate(results):
+            writer.writerow([texts[i % per_run], row["run_id"], row["run"], row["label"],
+                             f"{row['score']:.6f}"])  # fmt: skip
+    return str(out)
