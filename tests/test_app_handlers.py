@@ -363,7 +363,7 @@ def test_a_bug_is_logged_with_its_traceback_not_offered_as_advice(caplog):
     def buggy():
         return {}["model"]  # a programming error, not the person's mistake
 
-    with caplog.at_level("ERROR", logger="app.errors"), pytest.raises(gr.Error) as caught:
+    with caplog.at_level("ERROR", logger="app.shared.errors"), pytest.raises(gr.Error) as caught:
         buggy()
     message = caught.value.message
     reference = re.search(r"logged as ([0-9a-f]{8})", message)
@@ -378,7 +378,7 @@ def test_plain_library_errors_are_bugs_too(error, caplog):
     def broken():
         raise error
 
-    with caplog.at_level("ERROR", logger="app.errors"), pytest.raises(gr.Error) as caught:
+    with caplog.at_level("ERROR", logger="app.shared.errors"), pytest.raises(gr.Error) as caught:
         broken()
     assert caught.value.message.startswith(f"内部错误（{type(error).__name__}），已记录为 ")
     assert "bad literal" not in caught.value.message  # a bug's own words are for the log

@@ -37,7 +37,7 @@ def test_the_form_rows_carry_the_kind():
 
 
 def test_defaults_live_in_the_settings():
-    from app.state import AppState
+    from app.shared.state import AppState
     from core.data import splits
     from core.modeling import DEFAULT_MODEL
 

@@ -148,7 +148,7 @@ def test_the_app_still_reads_the_resume_refusal_in_chinese(store):
     ids=["run-name", "sweep-name", "delete-running"],
 )  # fmt: skip
 def test_a_persons_storage_mistake_reads_in_chinese(store, call, chinese):
-    from app.errors import plain
+    from app.shared.errors import plain
 
     group = store.create_sweep(name="g", method="m", dataset="d", grid={}, config={})
     with pytest.raises(StorageError) as caught:

@@ -39,7 +39,7 @@ class AppState:
     cache: ByteLRU = field(default_factory=lambda: ByteLRU(CACHE_BYTES))
     lock: threading.Lock = field(default_factory=threading.Lock)
     _predictor: Any = None
-    queue_server: Any = None  # the thread starting waiting runs (app.run_queue.serve_queue)
+    queue_server: Any = None  # the thread starting waiting runs (app.shared.run_queue.serve_queue)
 
     @property
     def upload_dir(self) -> Path:
