@@ -20,6 +20,7 @@ from core import fewshot
 from core.config import Problem, TrainConfig
 from core.errors import InputError
 from core.fewshot.run import KIND
+from core.messages import Message
 from core.modeling import DEFAULT_MODEL
 from core.training import jobs
 
@@ -31,7 +32,7 @@ MIRRORED = {"max_steps": "steps", "eval_every": "steps", "shots_per_class": "sho
 plan's (``steps=0`` makes ``max_steps=0``), so only the plan's is listed."""
 
 
-def _methods(values: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _methods(values: dict[str, Any]) -> tuple[list[str], list[Message]]:
     chosen = values.get("methods")
     if isinstance(chosen, str):
         return fewshot.read_methods(chosen)
@@ -68,7 +69,7 @@ def fewshot_from_form(state: AppState, values: dict[str, Any]) -> fewshot.FewSho
     """The form as a checked experiment; FormProblems lists every problem at once."""
     base = base_values(values)
     refused = confine.path_problems(state, base)
-    problems = [*map(problem_sentence, refused)]
+    problems: list[str] = [*map(problem_sentence, refused)]
     methods, method_problems = _methods(values)
     shots, shot_problems = fewshot.read_shots(values.get("shots") or "")
     problems += method_problems + shot_problems
