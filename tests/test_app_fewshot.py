@@ -16,8 +16,8 @@ from app.shared.state import DEMO_DATA, AppState
 from app.tabs.fewshot.form import fewshot_from_form, plan_line, resume, running_id, start, stop
 from app.tabs.fewshot.plots import all_position, fewshot_figure
 from app.tabs.fewshot.tables import curve_table, runs_table, status_text
-from app.tabs.fewshot.view import OUTPUTS, choices, poll, show
-from app.tabs.sweep.view import sweep_choices
+from app.tabs.fewshot.view import FEWSHOT
+from app.tabs.sweep.view import SWEEP
 from core import fewshot
 from core.config import TrainConfig
 from core.errors import BusyError
@@ -135,18 +135,18 @@ def test_an_experiment_started_from_the_form_runs_and_is_shown(state, data, tiny
                   seeds=1)  # fmt: skip
     message, experiment_id = start(state, values)
     assert message == f"Few-shot experiment #{experiment_id} started: 6 runs, one after another."
-    view = show(state, None, experiment_id)[-1]
-    outputs = poll(state, view)
+    view = FEWSHOT.show(state, None, experiment_id)[-1]
+    outputs = FEWSHOT.poll(state, view)
     deadline = time.monotonic() + WAIT_SECONDS
     while state.store.get_sweep(experiment_id)["status"] == "running":
         assert time.monotonic() < deadline
-        outputs = poll(state, view)
+        outputs = FEWSHOT.poll(state, view)
         time.sleep(0.5)
     outcome = wait_ended(state, experiment_id)
     assert outcome["status"] == "succeeded" and outcome["done"] == 6, outcome
-    outputs = poll(state, view)  # the last change since the previous tick is drawn
+    outputs = FEWSHOT.poll(state, view)  # the last change since the previous tick is drawn
     if outputs[0] is SKIP:
-        outputs = show(state, None, experiment_id)
+        outputs = FEWSHOT.show(state, None, experiment_id)
     status, table, runs, figure, past, resume_button, _ = outputs
     assert "succeeded · 6 of 6 runs done · 3 steps each" in status
     assert list(table.columns) == ["Method", "2", "4", "all"]
@@ -161,7 +161,7 @@ def test_an_experiment_started_from_the_form_runs_and_is_shown(state, data, tiny
     assert list(figure.layout.xaxis.tickvals) == [2, 4, 8]
     assert resume_button["interactive"] is False
     assert past["value"] == experiment_id
-    assert poll(state, view) == tuple(SKIP for _ in OUTPUTS)
+    assert FEWSHOT.poll(state, view) == tuple(SKIP for _ in FEWSHOT.outputs)
 
 
 @pytest.mark.train
@@ -181,7 +181,7 @@ def test_stop_mid_way_then_resume_finishes_the_rest_under_the_same_id(state, dat
     stopped = wait_ended(state, experiment_id)
     assert stopped["status"] == "stopped" and stopped["done"] == 1
     before = {point: r["run_id"] for point, r in counted(stopped["runs"]).items()}
-    status, *_, resume_button, view = show(state, None, experiment_id)
+    status, *_, resume_button, view = FEWSHOT.show(state, None, experiment_id)
     assert resume_button["interactive"] is True
     assert "Resume experiment trains the 1 runs left" in status
     message, resumed_id = resume(state, experiment_id)
@@ -220,7 +220,7 @@ def test_an_interrupted_experiment_offers_resume_and_resumes(tmp_path, data, tin
     state.store.close()
     state = AppState(store=Store(path), data_dir=tmp_path)  # the app starts again
     assert state.store.get_sweep(experiment_id)["status"] == "interrupted"
-    status, table, _, figure, _, resume_button, _ = show(state, None, experiment_id)
+    status, table, _, figure, _, resume_button, _ = FEWSHOT.show(state, None, experiment_id)
     assert resume_button["interactive"] is True
     assert "interrupted · 1 of 2 runs done" in status
     assert "the process running it ended unexpectedly" in status
@@ -263,8 +263,8 @@ def test_the_picker_lists_only_few_shot_experiments_and_the_sweep_tab_none(state
                 name=f"a {kind}", method="lora", dataset="d", grid={}, config={}, kind=kind
             )  # fmt: skip
         )
-    assert [value for _, value in choices(state)] == ids["fewshot"][::-1]
-    assert [value for _, value in sweep_choices(state)] == ids["sweep"]
+    assert [value for _, value in FEWSHOT.choices(state)] == ids["fewshot"][::-1]
+    assert [value for _, value in SWEEP.choices(state)] == ids["sweep"]
 
 
 def fewshot_job(experiment_id: int) -> jobs.Job:
@@ -377,7 +377,7 @@ def test_the_status_line_reads_in_chinese_and_a_deleted_experiment_is_let_go(tmp
     )  # fmt: skip
     state.store.finish_sweep(experiment_id, "failed", error="no run finished; the first one "
                              "said: out of memory")  # fmt: skip
-    status, table, *_, resume_button, view = show(state, None, experiment_id)
+    status, table, *_, resume_button, view = FEWSHOT.show(state, None, experiment_id)
     assert f"小样本实验 #{experiment_id} **curve**：已失败 · 已完成 0 / 2 次运行" in status
     assert "“继续实验”会训练剩下的 2 次运行" in status
     assert "注意：已略去每类 64 个样本的点：类别 'positive' 只有 20 行训练数据" in status
@@ -385,4 +385,4 @@ def test_the_status_line_reads_in_chinese_and_a_deleted_experiment_is_let_go(tmp
     assert list(table.columns) == ["方法", "8", "全部"] and list(table.iloc[0])[0] == "LoRA"
     assert resume_button["interactive"] is True
     state.store.delete_sweep(experiment_id)
-    assert poll(state, view)[0] == "还没有小样本实验：选择方法和样本量后点击开始实验。"
+    assert FEWSHOT.poll(state, view)[0] == "还没有小样本实验：选择方法和样本量后点击开始实验。"

@@ -12,7 +12,7 @@ from app.shared.errors import FormProblems
 from app.shared.state import DEMO_DATA
 from app.tabs.sweep.logic import lrs_text, results_table, start_sweep, stop_sweep, sweep_from_form
 from app.tabs.sweep.plots import sweep_figure
-from app.tabs.sweep.view import poll, show_sweep
+from app.tabs.sweep.view import SWEEP
 from core import sweep
 from storage.store import Store
 
@@ -95,7 +95,7 @@ def stored_sweep(store: Store) -> tuple[int, dict[tuple[int, float], int]]:
 
 def test_a_stored_sweep_shows_its_table_figure_and_best(state):
     sweep_id, ids = stored_sweep(state.store)
-    status, table, figure, past, view = show_sweep(state, None, sweep_id)
+    status, table, figure, past, view = SWEEP.show(state, None, sweep_id)
     best = ids[(10, 0.01)]
     assert f" · best: run #{best}, P=10, lr=0.01, accuracy 0.8400" in status
     assert "4 of 4 runs done" in status
@@ -119,16 +119,16 @@ def test_a_stored_sweep_shows_its_table_figure_and_best(state):
 
 def test_poll_skips_when_nothing_changed_and_redraws_on_a_new_result(state):
     sweep_id, _ = stored_sweep(state.store)
-    view = show_sweep(state, None, sweep_id)[-1]
-    assert poll(state, view) == tuple(SKIP for _ in range(5))
+    view = SWEEP.show(state, None, sweep_id)[-1]
+    assert SWEEP.poll(state, view) == tuple(SKIP for _ in range(5))
     run_id = state.store.create_run(
         name="late", method="ptuning_v2", base_model="m", dataset="d.csv", sweep_id=sweep_id,
         config={"lr": 0.03, "method_options": {"num_virtual_tokens": 10}},
     )  # fmt: skip
     state.store.finish_run(run_id, "succeeded", metrics={"eval_accuracy": 0.9})
-    outputs = poll(state, view)
+    outputs = SWEEP.poll(state, view)
     assert outputs[1] is not SKIP and f"best: run #{run_id}" in outputs[0]
-    assert poll(state, view) == tuple(SKIP for _ in range(5))
+    assert SWEEP.poll(state, view) == tuple(SKIP for _ in range(5))
 
 
 def test_sweep_figures_follow_the_grid_shape():
@@ -167,7 +167,7 @@ def test_a_sweep_started_from_the_form_runs_and_is_shown(state, tmp_path, tiny_m
     assert message == f"Sweep #{sweep_id} started: 2 runs, one after another, up to 1 min each."
     outcome = sweep.active_sweep().wait(120)
     assert outcome["status"] == "succeeded", outcome
-    status, table, figure, _, _ = show_sweep(state, None, sweep_id)
+    status, table, figure, _, _ = SWEEP.show(state, None, sweep_id)
     assert len(table) == 2 and (table["Best"] == "★ best").sum() == 1
     assert [trace.name for trace in figure.data] == ["P=2", "best"]
     assert figure.layout.xaxis.type == "log"  # one length, two learning rates: accuracy vs lr
@@ -199,8 +199,8 @@ def test_stop_training_also_ends_a_running_sweep(state):
 
 def test_a_deleted_sweep_is_let_go(state):
     sweep_id, _ = stored_sweep(state.store)
-    view = show_sweep(state, None, sweep_id)[-1]
+    view = SWEEP.show(state, None, sweep_id)[-1]
     state.store.delete_sweep(sweep_id)
-    status, _table, _figure, past, view = poll(state, view)
+    status, _table, _figure, past, view = SWEEP.poll(state, view)
     assert status == "No sweeps yet: choose a grid and press Start sweep."
     assert past["choices"] == [] and view["sweep_id"] is None

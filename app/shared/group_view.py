@@ -54,70 +54,65 @@ class GroupKind:
         """The names of the view's outputs, in order."""
         return ("status", *self.body_names, "past", *self.control_names, "view")
 
+    def new_view(self, group_id: int | None = None, follow: bool = True) -> dict[str, Any]:
+        return {self.key: group_id, "sig": None, "status": None, "follow": follow}
 
-def new_view(kind: GroupKind, group_id: int | None = None, follow: bool = True) -> dict[str, Any]:
-    return {kind.key: group_id, "sig": None, "status": None, "follow": follow}
+    def choices(self, state: AppState) -> list[tuple[str, int]]:
+        """The kind's groups for the picker, newest first."""
+        return [
+            (f"#{s['id']} {s['name']} · {state.translate(s['status'])}", s["id"])
+            for s in state.store.list_sweeps(limit=PICKER_LIMIT, kind=self.kind)
+        ]
 
+    def show(self, state: AppState, view: dict[str, Any] | None, group_id: Any) -> tuple:
+        """Every output for one group (the empty view when ``group_id`` is None)."""
+        view = self.new_view() if view is None else view
+        shown = None if group_id in (None, "") else int(group_id)
+        view[self.key] = shown
+        outcome = None if shown is None else self.results(state, shown)
+        view["sig"], view["status"] = _signature(shown, outcome), self.status(state, outcome)
+        return (
+            view["status"],
+            *self.body(state, outcome),
+            gr.update(choices=self.choices(state), value=shown),
+            *self.controls(state, outcome),
+            view,
+        )
 
-def choices(kind: GroupKind, state: AppState) -> list[tuple[str, int]]:
-    """The kind's groups for the picker, newest first."""
-    return [
-        (f"#{s['id']} {s['name']} · {state.translate(s['status'])}", s["id"])
-        for s in state.store.list_sweeps(limit=PICKER_LIMIT, kind=kind.kind)
-    ]
+    def attach(self, state: AppState) -> tuple:
+        """A new page: follow the group running here, else show the latest recorded one."""
+        running = running_group_id(self.kind)
+        latest = state.store.list_sweeps(limit=1, kind=self.kind)
+        group_id = running if running is not None else (latest[0]["id"] if latest else None)
+        return self.show(state, self.new_view(), group_id)
+
+    def poll(self, state: AppState, view: dict[str, Any] | None) -> tuple:
+        """One refresh: redraw what changed; ``gr.skip()`` for every output left as it was."""
+        if view is None:
+            return self.attach(state)
+        skip = tuple(gr.skip() for _ in self.outputs)
+        running = running_group_id(self.kind)
+        if view["follow"] and running is not None and view[self.key] != running:
+            return self.show(state, view, running)
+        if view[self.key] is None:
+            return skip
+        try:
+            outcome = self.results(state, view[self.key])
+        except SweepNotFoundError:  # deleted meanwhile (e.g. from the command line)
+            return self.attach(state)
+        if _signature(view[self.key], outcome) != view["sig"]:
+            return self.show(state, view, view[self.key])
+        line = self.status(state, outcome)
+        if line == view["status"]:
+            return skip
+        view["status"] = line
+        return (line, *skip[1:-1], view)
 
 
 def _signature(group_id: int | None, outcome: Outcome | None) -> Any:
     if outcome is None:
         return None
     return group_id, outcome["status"], [(r["run_id"], r["status"]) for r in outcome["runs"]]
-
-
-def show(kind: GroupKind, state: AppState, view: dict[str, Any] | None, group_id: Any) -> tuple:
-    """Every output for one group (the empty view when ``group_id`` is None)."""
-    view = new_view(kind) if view is None else view
-    shown = None if group_id in (None, "") else int(group_id)
-    view[kind.key] = shown
-    outcome = None if shown is None else kind.results(state, shown)
-    view["sig"], view["status"] = _signature(shown, outcome), kind.status(state, outcome)
-    return (
-        view["status"],
-        *kind.body(state, outcome),
-        gr.update(choices=choices(kind, state), value=shown),
-        *kind.controls(state, outcome),
-        view,
-    )
-
-
-def attach(kind: GroupKind, state: AppState) -> tuple:
-    """A new page: follow the group running here, else show the latest recorded one."""
-    running = running_group_id(kind.kind)
-    latest = state.store.list_sweeps(limit=1, kind=kind.kind)
-    group_id = running if running is not None else (latest[0]["id"] if latest else None)
-    return show(kind, state, new_view(kind), group_id)
-
-
-def poll(kind: GroupKind, state: AppState, view: dict[str, Any] | None) -> tuple:
-    """One refresh: redraw what changed; ``gr.skip()`` for every output left as it was."""
-    if view is None:
-        return attach(kind, state)
-    skip = tuple(gr.skip() for _ in kind.outputs)
-    running = running_group_id(kind.kind)
-    if view["follow"] and running is not None and view[kind.key] != running:
-        return show(kind, state, view, running)
-    if view[kind.key] is None:
-        return skip
-    try:
-        outcome = kind.results(state, view[kind.key])
-    except SweepNotFoundError:  # deleted meanwhile (e.g. from the command line)
-        return attach(kind, state)
-    if _signature(view[kind.key], outcome) != view["sig"]:
-        return show(kind, state, view, view[kind.key])
-    line = kind.status(state, outcome)
-    if line == view["status"]:
-        return skip
-    view["status"] = line
-    return (line, *skip[1:-1], view)
 
 
 @dataclass(frozen=True)
@@ -145,7 +140,7 @@ def wire_group(state: AppState, wiring: GroupWiring) -> None:
     @guard
     def on_start(view: dict[str, Any] | None, *values: Any) -> tuple:
         message, group_id = wiring.start(state, dict(zip(wiring.form, values, strict=True)))
-        result = show(kind, state, new_view(kind, follow=True), group_id)
+        result = kind.show(state, kind.new_view(follow=True), group_id)
         gr.Info(message)
         return result
 
@@ -155,7 +150,7 @@ def wire_group(state: AppState, wiring: GroupWiring) -> None:
 
     @guard
     def on_pick(view: dict[str, Any] | None, group_id: Any) -> tuple:
-        return show(kind, state, new_view(kind, follow=False), group_id)
+        return kind.show(state, kind.new_view(follow=False), group_id)
 
     parts.start.click(on_start, [parts.view, *form], outputs, **PRIVATE)
     parts.stop.click(on_stop, None, parts.status, **PRIVATE)

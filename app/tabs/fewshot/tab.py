@@ -14,13 +14,13 @@ from typing import Any
 import gradio as gr
 
 from app.i18n import t
-from app.shared import forms, group_view
+from app.shared import forms
 from app.shared.errors import friendly
 from app.shared.group_view import PRIVATE, GroupWiring, outputs_of, wire_group
 from app.shared.state import DEMO_DATA, AppState, dataset_choices
 from app.tabs.contract import TabParts
 from app.tabs.fewshot.form import FORM, plan_line, resume, start, stop
-from app.tabs.fewshot.view import FEWSHOT, poll
+from app.tabs.fewshot.view import FEWSHOT
 from core import fewshot
 from core.config import ConfigBase, TrainConfig
 from core.methods import METHODS
@@ -80,7 +80,7 @@ class FewShotTab(TabParts):
 
     def refresh(self, *values: Any) -> tuple:
         (view,) = values
-        return poll(self.state, view)
+        return FEWSHOT.poll(self.state, view)
 
 
 def build_fewshot_tab(state: AppState, demo: gr.Blocks) -> FewShotTab:
@@ -98,7 +98,7 @@ def _wire(state: AppState, demo: gr.Blocks, c: FewShotTab, outputs: list[Any]) -
     @guard
     def on_resume(view: dict[str, Any] | None) -> tuple:
         message, experiment_id = resume(state, (view or {}).get(FEWSHOT.key))
-        result = group_view.show(FEWSHOT, state, group_view.new_view(FEWSHOT), experiment_id)
+        result = FEWSHOT.show(state, FEWSHOT.new_view(), experiment_id)
         gr.Info(message)
         return result
 

@@ -5,8 +5,6 @@ and Resume (usable when the experiment ended early with points left to train).
 
 from __future__ import annotations
 
-from typing import Any
-
 import gradio as gr
 
 from app.shared import group_view
@@ -34,24 +32,3 @@ FEWSHOT = group_view.GroupKind(
     kind=KIND, key="experiment_id", results=_results, status=status_text, body=_body,
     body_names=("table", "runs", "plot"), controls=_controls, control_names=("resume",),
 )  # fmt: skip
-OUTPUTS = FEWSHOT.outputs
-
-
-def choices(state: AppState) -> list[tuple[str, int]]:
-    """Few-shot experiments for the picker, newest first (sweeps have their own tab)."""
-    return group_view.choices(FEWSHOT, state)
-
-
-def show(state: AppState, view: dict[str, Any] | None, experiment_id: Any) -> tuple:
-    """Every output of the tab for one experiment (the empty view when there is none)."""
-    return group_view.show(FEWSHOT, state, view, experiment_id)
-
-
-def attach(state: AppState) -> tuple:
-    """A new page: follow the experiment running here, else show the latest one."""
-    return group_view.attach(FEWSHOT, state)
-
-
-def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
-    """One refresh: redraw what changed; ``gr.skip()`` for every output left as it was."""
-    return group_view.poll(FEWSHOT, state, view)

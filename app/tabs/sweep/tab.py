@@ -18,7 +18,7 @@ from app.shared.group_view import PRIVATE, GroupWiring, outputs_of, wire_group
 from app.shared.state import DEMO_DATA, AppState, dataset_choices
 from app.tabs.contract import TabParts
 from app.tabs.sweep.logic import DEFAULT_BUDGET_MINUTES, FORM, lrs_text, start_sweep, stop_sweep
-from app.tabs.sweep.view import SWEEP, poll
+from app.tabs.sweep.view import SWEEP
 from core import sweep
 from core.methods import METHODS
 
@@ -71,7 +71,7 @@ class SweepTab(TabParts):
 
     def refresh(self, *values: Any) -> tuple:
         (view,) = values
-        return poll(self.state, view)
+        return SWEEP.poll(self.state, view)
 
 
 def build_sweep_tab(state: AppState, demo: gr.Blocks) -> SweepTab:

@@ -26,24 +26,3 @@ SWEEP = group_view.GroupKind(
     kind=sweep.KIND, key="sweep_id", results=_results, status=status_text, body=_body,
     body_names=("table", "plot"),
 )  # fmt: skip
-OUTPUTS = SWEEP.outputs
-
-
-def sweep_choices(state: AppState) -> list[tuple[str, int]]:
-    """Past and running sweeps for the picker, newest first."""
-    return group_view.choices(SWEEP, state)
-
-
-def show_sweep(state: AppState, view: dict[str, Any] | None, sweep_id: Any) -> tuple:
-    """Every output of the tab for one sweep (or the empty view when ``sweep_id`` is None)."""
-    return group_view.show(SWEEP, state, view, sweep_id)
-
-
-def attach(state: AppState) -> tuple:
-    """A new page: follow the sweep running here, else show the latest recorded sweep."""
-    return group_view.attach(SWEEP, state)
-
-
-def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
-    """One refresh: redraw what changed; ``gr.skip()`` for every output left as it was."""
-    return group_view.poll(SWEEP, state, view)
