@@ -107,6 +107,9 @@ def main(argv: list[str] | None = None) -> int:
     options = launch_options(
         args.lang, host=args.host, allowed_hosts=args.allowed_host, limits=limits
     )
+    from core.memory import freeze_loaded
+
+    freeze_loaded()  # the app's libraries are loaded: collections need not walk them again
     demo.launch(server_name=args.host, server_port=args.port, auth=args.auth, **options)
     return 0
 

@@ -36,6 +36,14 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """The test modules have loaded the libraries: keep them out of every later collection,
+    as the app does (:func:`core.memory.freeze_loaded`); each tiny run collects three times."""
+    from core.memory import freeze_loaded
+
+    freeze_loaded()
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Leave the slow tests out unless the -m expression names them (``pytest -m slow``), so
     that the default run and the fast loop (``-m "not train and not e2e"``) both skip them."""
