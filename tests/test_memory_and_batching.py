@@ -293,3 +293,22 @@ def test_the_served_app_keeps_a_bounded_number_of_sessions(tmp_path):
         assert demo.state_session_capacity == SESSION_CAPACITY <= 1000
     finally:
         demo.close()
+
+
+def test_frozen_libraries_are_skipped_and_later_garbage_is_still_collected():
+    import gc
+    import weakref
+
+    from core.memory import freeze_loaded
+
+    class Node:
+        pass
+
+    freeze_loaded()
+    assert gc.get_freeze_count() > 0  # what was alive is out of the collector's sight
+    node = Node()
+    node.self = node  # a cycle made after the freeze: only a collection frees it
+    alive = weakref.ref(node)
+    del node
+    gc.collect()
+    assert alive() is None
