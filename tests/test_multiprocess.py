@@ -4,14 +4,10 @@ make one recorded run."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
-from conftest import free_port, write_reviews
+from conftest import torchrun, write_reviews
 
 from core.analysis.predict import Predictor
 from core.training.artifacts import load_adapter
@@ -20,7 +16,6 @@ from storage.store import Store
 
 pytestmark = pytest.mark.train
 
-ROOT = Path(__file__).resolve().parents[1]
 STEPS = 24
 BATCH = 8
 
@@ -34,18 +29,12 @@ def launched(tmp_path_factory, tiny_model_dir):
     db = folder / "ptune.db"
     # torchrun, which accelerate launch also uses for GPUs: its --cpu starts several processes
     # only through MPI
-    command = [
-        sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
-        "--master_port", str(free_port()), "-m", "core.train",
-        "--model", str(tiny_model_dir), "--data", str(data),
+    done = torchrun([
+        "core.train", "--model", str(tiny_model_dir), "--data", str(data),
         "--method", "head_only", "--batch-size", str(BATCH), "--max-steps", str(STEPS),
         "--lr", "0.01", "--log-every", "1", "--eval-every", str(STEPS), "--precision", "fp32",
         "--num-threads", "1", "--db", str(db),
-    ]  # fmt: skip
-    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT)}
-    done = subprocess.run(
-        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=300, check=False
-    )
+    ])  # fmt: skip
     assert done.returncode == 0, done.stderr[-4000:]
     return done, db
 

@@ -64,7 +64,8 @@ def _tiny_step(mixed: MixedPrecision, model: torch.nn.Module, optimizer, scale_i
 def test_fp16_scales_the_loss_and_skips_a_step_whose_gradients_overflow():
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 4)
-    optimizer = Accelerator(mixed_precision="no", cpu=True).prepare(
+    # Accelerate's device is the process's (a GPU's, once a run chose it): nothing moves here.
+    optimizer = Accelerator(mixed_precision="no", device_placement=False).prepare(
         torch.optim.SGD(model.parameters(), lr=0.1)
     )
     mixed = MixedPrecision("fp16", "cpu")  # fp16 autocast runs on CPUs too, for this check
