@@ -11,7 +11,9 @@ and the groups of runs (sweeps and few-shot experiments) for each of their point
 - :func:`wait_or_stop` waits for a run (or a group) in the calling thread, Ctrl-C stopping it at
   its next step boundary.
 - :func:`train_unrecorded` trains in the calling thread without a store (the command line
-  without ``--db``, and the other processes under ``accelerate launch``).
+  without ``--db``); :func:`follow_main` is what the other processes under torchrun or
+  ``accelerate launch`` do: train, unrecorded, each run the main process trains (a single run,
+  or each point of a sweep or a few-shot experiment), so that only the main process records.
 
 One job at a time per device, enforced by :mod:`core.training.jobs`: a start while a run or a
 group occupies the device raises :class:`~core.errors.BusyError`, before anything is recorded.
@@ -26,9 +28,9 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from core.config import TrainConfig
-from core.errors import BusyError, OutputFolderError, RunStateError, message_of
+from core.errors import BusyError, OutputFolderError, PTuneError, RunStateError, message_of
 from core.messages import say
-from core.training import jobs
+from core.training import jobs, ranks
 from core.training.events import Callback
 from core.training.inputs import check_config
 from core.training.launch import create_trainer
@@ -43,8 +45,8 @@ from core.training.runner import RunHandle, start_in_background
 from storage.store import Store
 
 __all__ = [
-    "RunHandle", "active", "enqueue", "enqueue_resume", "resume", "start", "start_next",
-    "train_unrecorded", "wait_or_stop",
+    "RunHandle", "active", "enqueue", "enqueue_resume", "follow_main", "resume", "start",
+    "start_next", "train_unrecorded", "wait_or_stop",
 ]  # fmt: skip
 
 
@@ -243,9 +245,15 @@ class Waitable(Protocol):
     def stop(self) -> None: ...
 
 
-def wait_or_stop(handle: Waitable) -> Any:
+def wait_or_stop(handle: Waitable, signals: ranks.StopSignal | None = None) -> Any:
     """Wait for a run or a group to end in this thread; Ctrl-C stops it at its next step
-    boundary (it still saves) and waits for that. What ``handle.wait()`` returns."""
+    boundary (it still saves) and waits for that. What ``handle.wait()`` returns.
+
+    ``signals``: under torchrun, where Ctrl-C and SIGTERM are caught (see
+    :func:`core.training.ranks.stop_on_signals`), they stop the handle.
+    """
+    if signals is not None:
+        signals.attach(handle.stop)
     try:
         return handle.wait()
     except KeyboardInterrupt:
@@ -265,3 +273,24 @@ def train_unrecorded(
     (:class:`~core.errors.OutputFolderError`) before any training time is spent.
     """
     return create_trainer(config, on_event, stop_event, resume_from).run()
+
+
+def follow_main(signals: ranks.StopSignal | None = None) -> dict[str, Any] | None:
+    """A process other than the main one under torchrun: train, unrecorded, every run the main
+    process announces, until it announces that nothing more comes; the last run's summary
+    (None when there was none). A Ctrl-C or SIGTERM caught by ``signals`` stops the current
+    run, and every process with it (:mod:`core.training.ranks`).
+    """
+    summary = None
+    while (spec := ranks.announced()) is not None:
+        stop = threading.Event()
+        if signals is not None:
+            signals.attach(stop.set)
+        try:
+            trainer = create_trainer(spec.config, None, stop, spec.resume_from)
+        except PTuneError as exc:  # refused here though the main process trains it
+            reason = message_of(exc) or type(exc).__name__
+            summary = {"status": "failed", "error": ranks.share_failure(reason)}
+            continue
+        summary = trainer.run()
+    return summary

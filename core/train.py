@@ -10,12 +10,15 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from core.cli import ProgressBar, build_parser, config_from_args
 from core.config import TrainConfig
 from core.errors import ConfigError, PTuneError
 from storage.errors import StorageError
+
+if TYPE_CHECKING:  # torch loads after the flags are read, so that --help stays quick
+    from core.training.ranks import StopSignal
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -27,73 +30,79 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from core.runs import train_unrecorded
     from core.training.launch import processes
+    from core.training.ranks import StopSignal, stop_on_signals
 
-    # Under accelerate launch the main process speaks for the run: the other processes train
-    # their part of every batch and show neither a progress bar nor a summary.
+    # Under torchrun (or accelerate launch) the main process speaks for the run: the others
+    # train what it trains and show neither a progress bar nor a summary. A Ctrl-C or SIGTERM
+    # reaching any of them stops them all at a step boundary, the adapter saved.
+    # (The handlers stay until the summary is out: torchrun stops the other processes as soon
+    # as one of them ends with an error.)
     main_process = processes().is_main_process
     callback = ProgressBar(main_process and not args.quiet)
-    try:
+    with stop_on_signals(StopSignal()) as signals:
+        try:
+            summary = lead(config, callback, args, signals) if main_process else follow(signals)
+        except (PTuneError, StorageError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        if main_process:
+            print(json.dumps(summary), flush=True)
+        if summary.get("status") == "failed":
+            print(f"error: {summary.get('error')}", file=sys.stderr)
+            return 1
+        return 0
+
+
+def lead(
+    config: TrainConfig | None, callback: ProgressBar, args: argparse.Namespace,
+    signals: StopSignal,
+) -> dict[str, Any]:  # fmt: skip
+    """The main process's run (the only process's, alone): recorded with ``--db``, else not.
+
+    The other processes are told the run it trains (:func:`core.training.ranks.announce`),
+    and that nothing more comes when it ends, however it ends.
+    """
+    import threading
+
+    from core.runs import train_unrecorded
+    from core.training.ranks import leading
+
+    with leading():
         if args.db:
-            summary = run_recorded(config, callback, args)
-        else:
-            summary = train_unrecorded(cast(TrainConfig, config), callback, resume_from=args.resume)
-    except (PTuneError, StorageError) as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    if main_process:
-        print(json.dumps(summary))
-    if summary.get("status") == "failed":
-        print(f"error: {summary.get('error')}", file=sys.stderr)
-        return 1
-    return 0
+            return run_recorded(config, callback, args, signals)
+        stop = threading.Event()
+        signals.attach(stop.set)
+        return train_unrecorded(cast(TrainConfig, config), callback, stop, args.resume)
+
+
+def follow(signals: StopSignal) -> dict[str, Any]:
+    """Another process's share: the same training as the main process, written nowhere."""
+    from core.runs import follow_main
+
+    return follow_main(signals) or {}
 
 
 def run_recorded(
-    config: TrainConfig | None, callback: ProgressBar, args: argparse.Namespace
-) -> dict[str, Any]:
+    config: TrainConfig | None, callback: ProgressBar, args: argparse.Namespace,
+    signals: StopSignal,
+) -> dict[str, Any]:  # fmt: skip
     """Train with the run recorded in the database at ``--db``, or continue the run
     ``--resume-run`` names there with its own recorded settings (``config`` is then None).
 
-    Under accelerate launch only the main process records the run; the others train unrecorded
-    beside it (see :func:`follow_recorded`).
+    Under torchrun only the main process records the run; the others train what it announces
+    (see :func:`follow`).
     """
     from core import runs
-    from core.training.launch import processes
     from storage.store import Store
 
-    state = processes()
-    if not state.is_main_process:
-        state.wait_for_everyone()
-        return follow_recorded(config, args)
     store = Store(args.db)
-    state.wait_for_everyone()  # the database exists before another process reads it
     if args.resume_run is not None:
         handle = runs.resume(store, args.resume_run, callback)
     else:
         handle = runs.start(store, cast(TrainConfig, config), callback)
-    summary = runs.wait_or_stop(handle)
+    summary = runs.wait_or_stop(handle, signals)
     return {**(summary or {}), "run_id": handle.run_id, "db": str(store.path)}
-
-
-def follow_recorded(config: TrainConfig | None, args: argparse.Namespace) -> dict[str, Any]:
-    """A non-main process's share of a recorded run: the same training, written nowhere.
-
-    A resumed run reads its settings and checkpoint from the database, as the main process does.
-    """
-    from core.runs import train_unrecorded
-    from storage.store import Store
-
-    if args.resume_run is None:
-        return train_unrecorded(cast(TrainConfig, config))
-    store = Store(args.db)
-    try:
-        run = store.get_run(args.resume_run)
-        checkpoint = store.checkpoint_path(args.resume_run)
-    finally:
-        store.close()
-    return train_unrecorded(TrainConfig.from_stored(run["config"]), resume_from=checkpoint)
 
 
 if __name__ == "__main__":

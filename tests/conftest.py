@@ -9,10 +9,15 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import json
+import multiprocessing
 import os
 import random
 import socket
-from collections.abc import Iterator
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +75,66 @@ def shared_path(*parts: str) -> Path:
             pytest.fail(f"{reason}; CI must provide ../shared/data")
         pytest.skip(reason)
     return path
+
+
+# ----------------------------------------------------------------------------- devices
+ROOT = Path(__file__).resolve().parents[1]
+
+CPU_ONLY = {"CUDA_VISIBLE_DEVICES": ""}
+"""Environment of a process that trains on the CPU whatever the machine has (GPUs hidden)."""
+
+
+def hide_gpus() -> None:
+    """Hide the GPUs from this (fresh) process before it imports torch."""
+    os.environ.update(CPU_ONLY)
+
+
+def in_cpu_process(function: Callable[..., Any], *args: Any) -> Any:
+    """``function(*args)`` in a fresh process that sees no GPU; what it returns.
+
+    For tests of what happens on the CPU device only (threads lent to predictions): in this
+    process a GPU, once Accelerate chose it, is the device of every later run.
+    """
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(1, mp_context=context, initializer=hide_gpus) as pool:
+        return pool.submit(function, *args).result(timeout=600)
+
+
+def devices_seen() -> tuple[str | None, str]:
+    """This process's ``CUDA_VISIBLE_DEVICES`` and the device it would train on."""
+    from core.hardware import default_device
+
+    return os.environ.get("CUDA_VISIBLE_DEVICES"), default_device()
+
+
+@pytest.fixture
+def cpu_device(monkeypatch: pytest.MonkeyPatch) -> str:
+    """The CPU as this test's device, whatever the machine has (for code that asks torch which
+    device to use, not Accelerate's process-wide state)."""
+    import torch
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    return "cpu"
+
+
+def torchrun(
+    module_args: list[str], *, probe: dict[str, Any] | None = None, timeout: float = 300,
+    env: dict[str, str] | None = None,
+) -> subprocess.CompletedProcess:  # fmt: skip
+    """``python -m MODULE ARGS...`` (``module_args``) in two processes under torchrun (which
+    ``accelerate launch`` uses too), on the CPU with gloo whatever the machine has: on a one-GPU
+    machine the second process would ask for ``cuda:1``. With ``probe``, through
+    ``tests/rank_probe.py`` (its docstring says what a probe may ask)."""
+    launcher = ["-m", module_args[0]] if probe is None else [str(ROOT / "tests" / "rank_probe.py"),
+                                                              module_args[0]]  # fmt: skip
+    command = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
+               "--master_port", str(free_port()), *launcher, *module_args[1:]]  # fmt: skip
+    environment = {**os.environ, **CPU_ONLY, "OMP_NUM_THREADS": "1", "PYTHONPATH": str(ROOT),
+                   "PTUNE_PROBE": json.dumps(probe or {}), **(env or {})}  # fmt: skip
+    return subprocess.run(
+        command, cwd=ROOT, env=environment, capture_output=True, text=True, timeout=timeout,
+        check=False,
+    )  # fmt: skip
 
 
 def free_port() -> int:

@@ -6,11 +6,20 @@ from __future__ import annotations
 import os
 import threading
 import time
+from pathlib import Path
 
 import pandas as pd
 import pytest
 import torch
-from conftest import free_port, hinge_model, train_config, write_reviews
+from conftest import (
+    CPU_ONLY,
+    devices_seen,
+    free_port,
+    hinge_model,
+    in_cpu_process,
+    train_config,
+    write_reviews,
+)
 
 from app import create_app, launch_options
 from app.server.serving import SESSION_CAPACITY
@@ -247,7 +256,7 @@ def test_predictions_of_a_1_mb_text_match_those_of_its_start(hinge):
     predictor.close()
 
 
-def test_predictions_use_one_thread_while_a_run_trains(hinge, monkeypatch):
+def test_predictions_use_one_thread_while_a_run_trains(hinge, monkeypatch, cpu_device):
     monkeypatch.setattr(hardware, "_lent_until", 0.0)
     predictor = Predictor(precision="fp32")
     seen: list[int] = []
@@ -266,23 +275,44 @@ def test_predictions_use_one_thread_while_a_run_trains(hinge, monkeypatch):
     assert seen == [1, physical_cores()]
 
 
-@pytest.mark.train
-def test_a_run_trains_on_one_thread_fewer_while_predictions_run(tmp_path, tiny_model_dir,
-                                                                 monkeypatch):  # fmt: skip
-    monkeypatch.setattr(hardware, "_lent_until", 0.0)
-    assert hardware.training_threads(4) == 4
+def _train_while_lent(tmp_path: Path, tiny_model_dir: Path) -> tuple[list[int], list[int]]:
+    """In a process of its own on the CPU: what :func:`hardware.training_threads` answers
+    before and while a core is lent, and the threads of a run's training steps while a core
+    is lent, then after."""
+    hardware._lent_until = 0.0
+    answers = [hardware.training_threads(4)]
     hardware.lend_core(seconds=600)
-    assert [hardware.training_threads(n) for n in (4, 2, 1)] == [3, 1, 1]
+    answers += [hardware.training_threads(n) for n in (4, 2, 1)]
     data = write_reviews(tmp_path / "reviews.csv", rows=80)
     trainer = Trainer(train_config(tmp_path, data, tiny_model_dir, max_steps=2, num_threads=2))
     seen: list[int] = []
     trainer.setup()
     trainer.model.register_forward_pre_hook(lambda *_: seen.append(torch.get_num_threads()))
     trainer.loop()
-    monkeypatch.setattr(hardware, "_lent_until", 0.0)  # the predictions are over
+    hardware._lent_until = 0.0  # the predictions are over
     trainer.state.total_steps += 1
     trainer.loop()
+    return answers, seen
+
+
+@pytest.mark.train
+def test_a_run_trains_on_one_thread_fewer_while_predictions_run(tmp_path, tiny_model_dir):
+    # Cores are lent on the CPU device only: the run trains there whatever the machine has.
+    answers, seen = in_cpu_process(_train_while_lent, tmp_path, tiny_model_dir)
+    assert answers[0] == 4
+    assert answers[1:] == [3, 1, 1]
     assert seen[:2] == [1, 1] and seen[-1] == 2
+
+
+def test_tests_of_the_cpu_device_pin_it_on_a_gpu_machine(monkeypatch, request):
+    """On a machine with a GPU, the tests that need the CPU device still get it: in this
+    process through ``cpu_device``, in the processes they start with the GPUs hidden."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)  # as on a GPU machine
+    assert hardware.default_device() == "cuda"
+    assert request.getfixturevalue("cpu_device") == "cpu"
+    assert hardware.default_device() == "cpu"
+    assert in_cpu_process(devices_seen) == ("", "cpu")
+    assert CPU_ONLY == {"CUDA_VISIBLE_DEVICES": ""}  # what conftest.torchrun's processes get
 
 
 def test_the_served_app_keeps_a_bounded_number_of_sessions(tmp_path):

@@ -148,6 +148,46 @@ def test_checkpoint_swap_survives_a_kill_between_renames(tmp_path):
     assert load_checkpoint(folder)[2]["loop"]["step"] == 2
 
 
+def test_a_checkpoint_written_on_a_gpu_resumes_on_a_machine_without_one(tmp_path, monkeypatch):
+    from torch import serialization
+
+    from core.training.artifacts import load_checkpoint, save_checkpoint
+
+    param = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.AdamW([param])
+    param.grad = torch.ones(2)
+    optimizer.step()  # the optimizer holds moment tensors
+    scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, lambda s: 1.0)
+    folder = tmp_path / "checkpoint"
+    with monkeypatch.context() as gpu:  # the tensors are saved as a GPU's
+        gpu.setattr(serialization, "location_tag", lambda storage: "cuda:0")
+        save_checkpoint(folder, {"w": param.detach()}, optimizer, scheduler, {"loop": {}})
+    _, states, _ = load_checkpoint(folder)
+    moments = states["optimizer"]["state"][0]
+    assert moments["exp_avg"].device.type == "cpu"
+    resumed = torch.optim.AdamW([torch.nn.Parameter(torch.ones(2))])
+    resumed.load_state_dict(states["optimizer"])
+    assert torch.equal(resumed.state_dict()["state"][0]["exp_avg"], moments["exp_avg"])
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_loaded_weights_stay_on_the_device_and_in_the_dtype_of_each_parameter(name):
+    """Saved weights load on the CPU; a model on its device already (a GPU; here the meta
+    device) keeps every tensor there and in its dtype when they go in, as on resume and when
+    the best weights return at the end of a run (each still a fresh tensor)."""
+    method = METHODS[name]
+    wrapped = method.wrap(tiny_model(), method.config_cls())
+    saved = method.trainable_state(wrapped)
+    assert {t.device.type for t in saved.values()} == {"cpu"}
+    wrapped.to(device="meta", dtype=torch.float16)
+    before = dict([*wrapped.named_parameters(), *wrapped.named_buffers()])
+    method.load_trainable_state(wrapped, saved)
+    after = dict([*wrapped.named_parameters(), *wrapped.named_buffers()])
+    assert after.keys() == before.keys()
+    for key, tensor in after.items():
+        assert (key, tensor.device.type, tensor.dtype) == (key, "meta", before[key].dtype)
+
+
 def test_adapters_sharing_one_base_do_not_disturb_each_other(tiny_model_dir, tmp_path):
     from core.analysis.predict import Predictor
 

@@ -22,7 +22,13 @@ from core.runs import train_unrecorded
 from core.train import main
 from core.training.artifacts import load_adapter
 from core.training.inputs import check_config
-from core.training.multitask import MultiTaskHead, TaskRouter, combine, fresh_head
+from core.training.multitask import (
+    MultiTaskHead,
+    MultiTaskTrainer,
+    TaskRouter,
+    combine,
+    fresh_head,
+)
 from core.training.warm_start import load_initial_weights
 
 TOPICS = {"sport": ["goal", "match", "team"], "food": ["soup", "bread", "cheese"]}
@@ -97,6 +103,45 @@ def test_each_row_is_scored_by_its_own_task_head_only():
     assert torch.allclose(F.cross_entropy(logits[1:2], labels[1:2]), own)
     assert torch.isfinite(F.cross_entropy(logits, labels))
     assert copy_shares_router(head, router)
+
+
+def _step_on_task_zero(every_task: bool) -> list[torch.nn.Module]:
+    """Heads of two tasks after a backward pass over rows of task 0 only."""
+    router = TaskRouter()
+    router.every_task = every_task
+    heads = [torch.nn.Linear(8, 2), torch.nn.Linear(8, 3)]
+    router.ids = torch.tensor([0, 0])
+    logits = MultiTaskHead(heads, [2, 3], router)(torch.randn(2, 8))
+    F.cross_entropy(logits, torch.tensor([0, 1])).backward()
+    return heads
+
+
+def test_under_several_processes_every_head_takes_part_in_every_step():
+    """A process whose part of the batch has no row of a task runs that task's head on no
+    rows: DDP reduces every head's gradient at each step (zero from this process)."""
+    alone = _step_on_task_zero(every_task=False)
+    assert alone[0].weight.grad is not None and alone[1].weight.grad is None
+    together = _step_on_task_zero(every_task=True)
+    assert torch.equal(together[1].weight.grad, torch.zeros(3, 8))
+    assert together[0].weight.grad.abs().sum() > 0
+
+
+def test_heads_of_tasks_absent_from_the_whole_batch_get_no_gradient(tmp_path, datasets):
+    """As in one process, where such a head never ran: the optimizer leaves it as it is (a
+    zero gradient would still move it). A task in another process's part keeps its own."""
+    trainer = MultiTaskTrainer(multitask_config(tmp_path, datasets, "x"))
+    heads = _step_on_task_zero(every_task=True)
+    slot = MultiTaskHead(heads, [2, 3], trainer.router)
+    trainer.router.every_task = True
+    trainer.train_tasks, trainer.batch_rows = [0, 0, 1, 1], [0, 1]  # the batch: task 0 only
+    trainer._unwrapped = lambda: torch.nn.Sequential(slot)  # type: ignore[method-assign]
+    trainer._after_backward()
+    assert heads[0].weight.grad is not None and heads[1].weight.grad is None
+    heads = _step_on_task_zero(every_task=True)
+    slot.heads = torch.nn.ModuleList(heads)
+    trainer.batch_rows = [0, 2]  # task 1 in the batch, in another process's part
+    trainer._after_backward()
+    assert torch.equal(heads[1].weight.grad, torch.zeros(3, 8))
 
 
 def copy_shares_router(head, router):

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+
 import pytest
 import torch
 from accelerate import Accelerator
 from conftest import train_config, write_reviews
 
+from core.hardware import resolve_precision
 from core.runs import train_unrecorded
 from core.training.precision import MixedPrecision
 from core.training.trainer import Trainer
@@ -61,7 +64,8 @@ def _tiny_step(mixed: MixedPrecision, model: torch.nn.Module, optimizer, scale_i
 def test_fp16_scales_the_loss_and_skips_a_step_whose_gradients_overflow():
     torch.manual_seed(0)
     model = torch.nn.Linear(4, 4)
-    optimizer = Accelerator(mixed_precision="no", cpu=True).prepare(
+    # Accelerate's device is the process's (a GPU's, once a run chose it): nothing moves here.
+    optimizer = Accelerator(mixed_precision="no", device_placement=False).prepare(
         torch.optim.SGD(model.parameters(), lr=0.1)
     )
     mixed = MixedPrecision("fp16", "cpu")  # fp16 autocast runs on CPUs too, for this check
@@ -82,3 +86,22 @@ def test_fp32_and_bf16_never_scale_or_skip():
             assert model(torch.ones(1, 4)).dtype == dtype
         assert mixed.scale(torch.tensor(3.0)).item() == 3.0
         assert _tiny_step(mixed, model, optimizer, 1e4)
+
+
+@pytest.mark.parametrize(
+    ("major", "emulated", "chosen"),
+    [(7, True, "fp16"), (7, False, "fp16"), (8, True, "bf16"), (9, True, "bf16")],
+)
+def test_auto_precision_on_a_gpu_is_bf16_only_where_it_is_native(
+    major, emulated, chosen, monkeypatch
+):
+    """A V100 or T4 (compute capability 7) says it supports bf16, by emulation: fp16 there."""
+    monkeypatch.setattr(torch.version, "hip", None)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "current_device", lambda: 0)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda device: SimpleNamespace(
+        major=major, minor=0))  # fmt: skip
+    monkeypatch.setattr(torch.cuda, "_check_bf16_tensor_supported", lambda device: emulated)
+    assert torch.cuda.is_bf16_supported() == (major >= 8 or emulated)  # what torch reports
+    assert resolve_precision("auto", "cuda") == chosen
+    assert resolve_precision("bf16", "cuda") == "bf16"  # asked for: as asked

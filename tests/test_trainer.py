@@ -405,3 +405,35 @@ def test_a_schedule_built_mid_run_continues_the_one_it_replaces():
             schedule.optimizer.step()
             schedule.step()
         assert rebuilt.get_last_lr() == pytest.approx(whole.get_last_lr())
+
+
+# ----------------------------------------------------------------------------- processes
+def test_a_single_process_keeps_pythons_own_handling_of_ctrl_c():
+    import signal
+
+    from core.training.ranks import StopSignal, stop_on_signals
+
+    before = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    with stop_on_signals(StopSignal()):
+        assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == before
+
+
+def test_a_signal_that_came_before_the_run_stops_it_once_attached():
+    from core.training.ranks import StopSignal
+
+    signals, first, second = StopSignal(), threading.Event(), threading.Event()
+    signals.attach(first.set)
+    assert not first.is_set()
+    signals()  # SIGTERM
+    assert first.is_set() and signals.received
+    signals.attach(second.set)  # the next run of a group
+    assert second.is_set()
+
+
+def test_a_failed_run_names_the_process_that_failed_not_the_one_that_lost_it():
+    from core.training.ranks import lost_contact
+
+    assert lost_contact("RuntimeError: [gloo/transport/tcp/unbound_buffer.cc:78] Timed out "
+                        "waiting 600000ms for recv operation to complete")  # fmt: skip
+    assert lost_contact("RuntimeError: [pair.cc:553] Connection closed by peer [127.0.0.1]:1")
+    assert not lost_contact("out of memory: lower the batch size or the max length")

@@ -30,6 +30,9 @@ from core.fewshot.plan import (
     read_shots,
 )
 from core.fewshot.run import run_fewshot
+from core.runs import follow_main
+from core.training.launch import processes
+from core.training.ranks import StopSignal, leading, stop_on_signals
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -127,6 +130,19 @@ def _resume_args(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Under torchrun only the main process records the experiment; the others train each of
+    # its runs with it, unrecorded (core.runs.follow_main).
+    main_process = processes().is_main_process  # joins the others first, under torchrun
+    with stop_on_signals(StopSignal()) as signals:
+        if not main_process:
+            follow_main(signals)
+            return 0
+        with leading():
+            return lead(args, signals)
+
+
+def lead(args: argparse.Namespace, signals: StopSignal) -> int:
+    """The experiment, recorded (by the main process under torchrun); the exit status."""
     began = time.monotonic()
     try:
         if args.resume_experiment is not None:
@@ -136,7 +152,7 @@ def main(argv: list[str] | None = None) -> int:
             config = config_from_args(args)
             store = Store(args.db)
         lines = cli.PointLines(not args.quiet, _point, always=True)
-        outcome = run_fewshot(store, config, lines, resume=args.resume_experiment)  # type: ignore[arg-type]
+        outcome = run_fewshot(store, config, lines, args.resume_experiment, signals)  # type: ignore[arg-type]
     except (PTuneError, StorageError, TypeError, ValueError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
@@ -145,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     line = {"experiment_id": outcome.get("experiment_id"), "db": str(store.path),
             "seconds": round(time.monotonic() - began, 1)}  # fmt: skip
     line.update({key: outcome.get(key) for key in ("status", "error", "curve", "runs")})
-    print(json.dumps(line))
+    print(json.dumps(line), flush=True)
     if outcome.get("status") == "failed":
         print(f"error: {outcome.get('error')}", file=sys.stderr)
         return 1

@@ -25,6 +25,7 @@ from core.messages import Message, say
 from core.training import jobs
 from core.training.events import Callback
 from core.training.groups import GroupHandle
+from core.training.ranks import StopSignal
 from storage.ownership import is_checkpoint
 from storage.store import Store
 
@@ -200,14 +201,17 @@ def resume_fewshot(
 
 def run_fewshot(
     store: Store, config: FewShotConfig, on_event: Callback | None = None,
-    resume: int | None = None,
+    resume: int | None = None, signals: StopSignal | None = None,
 ) -> dict[str, Any]:  # fmt: skip
-    """Run (or resume) a whole experiment in this thread's time (Ctrl-C stops it)."""
+    """Run (or resume) a whole experiment in this thread's time (Ctrl-C stops it).
+
+    ``signals``: under torchrun, the signals that stop it (see :func:`runs.wait_or_stop`).
+    """
     if resume is None:
         handle = start_fewshot(store, config, on_event)
     else:
         handle = resume_fewshot(store, resume, on_event)
-    runs.wait_or_stop(handle)
+    runs.wait_or_stop(handle, signals)
     return handle.outcome or {}
 
 

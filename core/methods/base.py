@@ -141,7 +141,10 @@ class Method(Generic[Wrapped]):
         for name, tensor in state.items():
             # A fresh tensor, not an in-place copy: the frozen weights of a model built around
             # shared base tensors (see core.analysis.predict) must never be written through.
-            own[name].data = tensor.to(own[name].dtype).clone()
+            # It stays on the parameter's device (saved tensors load on the CPU; the model may
+            # be on a GPU already) and keeps its dtype.
+            param = own[name]
+            param.data = tensor.to(device=param.device, dtype=param.dtype, copy=True)
 
     def save(self, wrapped: Wrapped, folder: Path) -> None:
         save_file(self.trainable_state(wrapped), str(folder / WEIGHTS_FILE))

@@ -13,8 +13,11 @@ import sys
 
 from core import cli
 from core.errors import PTuneError
+from core.runs import follow_main
 from core.sweep.grid import DEFAULT_LENGTHS, LENGTH, SweepConfig, parse_lengths, parse_lrs
 from core.sweep.run import run_sweep
+from core.training.launch import processes
+from core.training.ranks import StopSignal, leading, stop_on_signals
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -62,6 +65,19 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    # Under torchrun only the main process records the sweep; the others train each of its
+    # runs with it, unrecorded (core.runs.follow_main).
+    main_process = processes().is_main_process  # joins the others first, under torchrun
+    with stop_on_signals(StopSignal()) as signals:
+        if not main_process:
+            follow_main(signals)
+            return 0
+        with leading():
+            return lead(args, signals)
+
+
+def lead(args: argparse.Namespace, signals: StopSignal) -> int:
+    """The sweep, recorded (by the main process under torchrun); the exit status."""
     try:
         config = config_from_args(args)
         store = Store(args.db)
@@ -69,13 +85,14 @@ def main(argv: list[str] | None = None) -> int:
             store,
             config,
             cli.PointLines(not args.quiet, lambda r: f"P={r[LENGTH]}, lr={r['lr']:g}"),
+            signals,
         )
     except (PTuneError, StorageError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     line = {"sweep_id": outcome.get("sweep_id"), "db": str(store.path)}
     line.update({key: outcome.get(key) for key in ("status", "runs", "best")})
-    print(json.dumps(line))
+    print(json.dumps(line), flush=True)
     if outcome.get("status") == "failed":
         print(f"error: {outcome.get('error')}", file=sys.stderr)
         return 1

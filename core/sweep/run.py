@@ -21,6 +21,7 @@ from core.sweep.grid import LENGTH, SweepConfig, check_sweep
 from core.training import jobs
 from core.training.events import Callback
 from core.training.groups import GroupHandle
+from core.training.ranks import StopSignal
 from storage.store import Store
 
 KIND = "sweep"
@@ -147,9 +148,13 @@ def start_sweep(store: Store, config: SweepConfig, on_event: Callback | None = N
 
 
 def run_sweep(
-    store: Store, config: SweepConfig, on_event: Callback | None = None
-) -> dict[str, Any]:
-    """Run a whole sweep in this thread's time (Ctrl-C stops it); its results."""
+    store: Store, config: SweepConfig, on_event: Callback | None = None,
+    signals: StopSignal | None = None,
+) -> dict[str, Any]:  # fmt: skip
+    """Run a whole sweep in this thread's time (Ctrl-C stops it); its results.
+
+    ``signals``: under torchrun, the signals that stop it (see :func:`runs.wait_or_stop`).
+    """
     handle = start_sweep(store, config, on_event)
-    runs.wait_or_stop(handle)
+    runs.wait_or_stop(handle, signals)
     return handle.outcome or {}

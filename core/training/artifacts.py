@@ -249,6 +249,8 @@ def load_checkpoint(folder: Path) -> tuple[dict[str, torch.Tensor], dict[str, An
             )
         )
     trainable = load_file(str(folder / "trainable.safetensors"))
-    states = torch.load(folder / "optimizer.pt", weights_only=True)
+    # On the CPU whatever device wrote it (a GPU run resumes on a machine without one); the
+    # optimizer moves its state to its parameters' device when it loads it.
+    states = torch.load(folder / "optimizer.pt", map_location="cpu", weights_only=True)
     state = json.loads((folder / "trainer_state.json").read_text(encoding="utf-8"))
     return trainable, states, state

@@ -20,7 +20,7 @@ from core import runs
 from core.config import TrainConfig
 from core.errors import BusyError, PTuneError
 from core.messages import Message, say
-from core.training import jobs
+from core.training import jobs, ranks
 from core.training.events import Callback, Event, GroupEnded, GroupStarted, PointFinished
 from core.training.failures import describe_failure
 from core.training.recording import default_run_name
@@ -161,8 +161,12 @@ class GroupHandle:
             )  # fmt: skip
             self.store.finish_run(run_id, "failed", error=str(exc))  # English, as stored
         else:
-            handle.wait()
+            summary = handle.wait() or {}
             run_id = int(handle.run_id)  # type: ignore[arg-type]
+            if summary.get("status") == "stopped" and ranks.several():
+                # Under torchrun only Ctrl-C or SIGTERM, on any of the processes, stops a run:
+                # the whole group stops with it, in every process.
+                self.job.stop()
         run = self.store.get_run(run_id)
         result = self._result(run)
         if self._counts(result):

@@ -12,15 +12,18 @@ from core.hardware import default_device
 from core.training.artifacts import check_output_folder
 from core.training.events import Callback
 from core.training.multitask import MultiTaskTrainer
+from core.training.ranks import collective_timeout
 from core.training.trainer import Trainer
 
 
 def processes() -> PartialState:
     """This process's place among those of ``accelerate launch`` (the only one when run alone).
 
-    Created on the device the trainer's Accelerator will use, which then shares it.
+    Created on the device the trainer's Accelerator will use, which then shares it; its
+    collectives give up after :func:`~core.training.ranks.collective_timeout`, so a process
+    waiting for one that failed ends instead of hanging.
     """
-    return PartialState(cpu=default_device() == "cpu")
+    return PartialState(cpu=default_device() == "cpu", timeout=collective_timeout())
 
 
 def create_trainer(

@@ -7,6 +7,10 @@ each row's own task loss. Batches are drawn from all tasks together; evaluation 
 and the run's ``eval_accuracy`` (used for keeping the best weights and early stopping) is the
 mean over tasks. At the end each task gets an ordinary adapter folder (the shared prompt and
 that task's head) that predicts, and can be fine-tuned further (``init_from``), like any other.
+
+Under several processes every head takes part in every training step of every process, also
+one whose part of the batch has no row of its task: DDP reduces the gradients of all trainable
+tensors at each step and would wait forever for a head left out.
 """
 
 from __future__ import annotations
@@ -45,6 +49,9 @@ class TaskRouter:
 
     def __init__(self) -> None:
         self.ids: int | torch.Tensor = 0
+        self.every_task = False
+        """Run every task's head at each training step, on no rows when the batch has none
+        of its task (several processes: DDP needs every trainable tensor in each step)."""
 
     def __deepcopy__(self, memo: dict) -> TaskRouter:
         return self
@@ -93,7 +100,7 @@ class MultiTaskHead(nn.Module):
             parts = {t: (ids == t).nonzero().squeeze(1) for t in range(len(self.heads))}
         out: torch.Tensor | None = None
         for task, index in parts.items():
-            if len(index) == 0:
+            if len(index) == 0 and not (self.router.every_task and torch.is_grad_enabled()):
                 continue
             logits = self.heads[task](features[index])
             if out is None:
@@ -182,23 +189,50 @@ class MultiTaskTrainer(Trainer):
             if getattr(model, name, None) is head:
                 setattr(model, name, MultiTaskHead(heads, self.sizes, self.router))
 
+    def setup(self) -> None:
+        super().setup()
+        self.router.every_task = self.accelerator.num_processes > 1
+
     def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
         self.router.ids = torch.tensor([self.train_tasks[i] for i in indices])
         return super()._step(indices, batch)
+
+    def _after_backward(self) -> None:
+        """Under several processes, the heads of tasks absent from the whole batch took part
+        with no rows: they get no gradient, as in one process, so the optimizer leaves them
+        (a zero gradient would still move them, by momentum and weight decay). A task present
+        in another process's part keeps its reduced gradient."""
+        if not self.router.every_task:
+            return
+        present = {self.train_tasks[i] for i in self.batch_rows}
+        for module in self._unwrapped().modules():
+            if isinstance(module, MultiTaskHead):
+                for task, head in enumerate(module.heads):
+                    if task not in present:
+                        for param in head.parameters():
+                            param.grad = None
 
     def _task_of(self, label: int) -> int:
         return bisect.bisect_right(self.offsets, label) - 1
 
     def _evaluate(self, features: Tokens, labels: list[int], prefix: str) -> dict[str, Any]:
         """Metrics per task (keys suffixed with the task name) and their mean over tasks."""
+        tasks: list[tuple[int, list[int], torch.Tensor]] = []
+        for task in range(len(self.task_names)):
+            rows = [i for i, label in enumerate(labels) if self._task_of(label) == task]
+            if rows:
+                self.router.ids = task
+                tasks.append((task, rows, self._logits(features.take(rows))))
+        return self._computed_once(lambda: self._task_metrics(tasks, labels, prefix))
+
+    def _task_metrics(
+        self, tasks: list[tuple[int, list[int], torch.Tensor]], labels: list[int], prefix: str
+    ) -> dict[str, Any]:
+        """Each task's metrics of its rows' logits, and their means over the tasks."""
         metrics: dict[str, Any] = {}
         means: dict[str, list[float]] = {}
-        for task, name in enumerate(self.task_names):
-            rows = [i for i, label in enumerate(labels) if self._task_of(label) == task]
-            if not rows:
-                continue
-            self.router.ids = task
-            logits = self._logits(features.take(rows))
+        for task, rows, logits in tasks:
+            name = self.task_names[task]
             start, size = self.offsets[task], self.sizes[task]
             own = classification_metrics(
                 logits[:, start : start + size], [labels[i] - start for i in rows], size, prefix

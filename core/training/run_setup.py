@@ -10,6 +10,7 @@ from typing import Any, TypeVar
 
 import torch
 from accelerate import Accelerator
+from accelerate.utils import InitProcessGroupKwargs
 from transformers import PreTrainedTokenizerBase
 
 from core.config import ConfigBase, TrainConfig
@@ -29,6 +30,7 @@ from core.training.growth import Schedule, schedule_of
 from core.training.inputs import check_config, load_run_data
 from core.training.optimizer import adamw, lr_schedule
 from core.training.precision import MixedPrecision
+from core.training.ranks import collective_timeout
 from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
 
 Features = Tokens
@@ -78,6 +80,11 @@ class RunSetup:
         self.best_state: dict[str, torch.Tensor] | None = None
         self.last_eval: tuple[int, int, dict[str, Any]] | None = None
         """The latest evaluation during the loop: its step, validation rows and metrics."""
+        self.batch_rows: list[int] = []
+        """The training rows of the current step's whole batch (every process's part)."""
+        self.failure: Exception | None = None
+        """Under several processes, this process's failure not yet told to the others (it
+        is, at their next agreement: :mod:`core.training.ranks`)."""
         # the method and model (setup)
         self._method: Method | None = None
         self._method_cfg: ConfigBase | None = None
@@ -175,8 +182,10 @@ class RunSetup:
         self.state.total_steps = planned_steps(
             len(self.train_features), cfg.batch_size, epochs, cfg.max_steps
         )
-        self.model = self.accelerator.prepare(self.model)
+        # The checkpoint's prompt size and weights go in before the model is prepared: DDP
+        # wraps the tensors the model has then, and the device move keeps what was loaded.
         optimizer_state = self._resume(self.resume_from) if self.resume_from else None
+        self.model = self.accelerator.prepare(self.model)
         self._build_optimizer()
         if optimizer_state is not None:
             built(self.optimizer, "optimizer").load_state_dict(optimizer_state)
@@ -234,8 +243,9 @@ class RunSetup:
         # The loop steps the schedule once per optimizer step itself; Accelerate's default
         # would step it once per process, ending the decay after 1/N of an N-process run.
         self._accelerator = Accelerator(
-            mixed_precision="no", cpu=device == "cpu", step_scheduler_with_optimizer=False
-        )
+            mixed_precision="no", cpu=device == "cpu", step_scheduler_with_optimizer=False,
+            kwargs_handlers=[InitProcessGroupKwargs(timeout=collective_timeout())],
+        )  # fmt: skip
         self._mixed = MixedPrecision(self.precision, self.accelerator.device.type)
 
     def _build_optimizer(self) -> None:

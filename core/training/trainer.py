@@ -5,7 +5,8 @@ calling thread and returns its summary (:func:`core.training.launch.train` picks
 for the settings); progress goes to a callback as typed events (:mod:`core.training.events`), and a
 ``threading.Event`` asks it to stop at the next step boundary. Built on Accelerate, so the same
 loop runs on a GPU or, under ``accelerate launch``, on several. How the run's pieces are built
-is :mod:`core.training.run_setup`.
+is :mod:`core.training.run_setup`; how several processes keep together is
+:mod:`core.training.together`.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import time
 from typing import Any
 
 import torch
-from torch.distributed import ReduceOp
 from torch.nn import functional as F
 
 from core.data.batching import Tokens, iterate, length_grouped_batches, process_part, tokenize
@@ -36,13 +36,13 @@ from core.training.events import (
     RunStarted,
     TrainLogged,
 )
-from core.training.failures import describe_failure
 from core.training.growth import fixed_options
-from core.training.run_setup import Features, RunSetup, built
+from core.training.run_setup import Features, built
 from core.training.schedule import eval_interval, steps_per_epoch
+from core.training.together import Together
 
 
-class Trainer(RunSetup):
+class Trainer(Together):
     """One run: ``Trainer(config, callback, stop_event).run()`` returns the summary dict."""
 
     def run(self) -> dict[str, Any]:
@@ -50,8 +50,9 @@ class Trainer(RunSetup):
         t0 = self.pace.run_started = time.perf_counter()
         summary: dict[str, Any] = {}
         try:
+            self._announce()
             self.setup()
-            self.emit(
+            self._or_later(lambda: self.emit(
                 RunStarted(
                     method=self.config.method,
                     total_steps=self.state.total_steps,
@@ -67,11 +68,11 @@ class Trainer(RunSetup):
                     data=built(self.data, "data").summary(),
                     warnings=list(self.notices),
                 )
-            )
+            ))  # fmt: skip
             status = self.loop()
             summary = self.finish(status)
         except Exception as exc:  # noqa: BLE001 - every failure must end the run with a reason
-            summary = {"status": "failed", "error": describe_failure(exc)}
+            summary = {"status": "failed", "error": self._failure_reason(exc)}
         finally:
             self._release()
         summary.update(self._identity(), wall_seconds=time.perf_counter() - t0)
@@ -87,6 +88,7 @@ class Trainer(RunSetup):
     def loop(self) -> str:
         """Train until the planned steps, early stopping or a stop request; returns the status."""
         cfg, st = self.config, self.state
+        several = self.accelerator.num_processes > 1
         built(self.model, "model").train()
         self.pace.start_loop(st.step, st.total_steps)
         window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
@@ -100,22 +102,27 @@ class Trainer(RunSetup):
             for whole, (indices, batch) in zip(
                 rest, iterate(self.train_features, own, self.pad_id), strict=True
             ):
-                if self._stop_requested():
+                if not several and self.stop_event.is_set():  # several stop where they agree
                     if window_steps:  # count the steps since the last log line
                         st.train_seconds += time.perf_counter() - window_start
                     return "stopped"
                 self._share_cores()
+                self.batch_rows = whole
                 loss = self._step(indices, batch)
                 st.step += 1
                 st.batch_in_epoch += 1
                 st.samples += len(whole)
                 window_loss, window_steps = window_loss + loss, window_steps + 1
-                self._maybe_replan(time.perf_counter())  # may make this step the last
+                if not several:
+                    self._maybe_replan(time.perf_counter())  # may make this step the last
+                stop = False
                 if st.step % cfg.log_every == 0 or st.step == st.total_steps:
                     now = time.perf_counter()
                     st.train_seconds += now - window_start
-                    self._log_train(window_loss / window_steps, now)
+                    mean = window_loss / window_steps
+                    self._or_later(lambda: self._log_train(mean, now))  # noqa: B023 - called here
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+                    stop = several and self._agree_at_log_step()
                 self._maybe_grow()
                 if st.step % self._eval_every() == 0 or st.step >= st.total_steps:
                     paused = time.perf_counter()
@@ -126,17 +133,11 @@ class Trainer(RunSetup):
                         return "succeeded"
                 if st.step >= st.total_steps:
                     break
+                if stop:
+                    return "stopped"
             else:
                 st.epoch, st.batch_in_epoch = st.epoch + 1, 0
         return "succeeded"
-
-    def _stop_requested(self) -> bool:
-        """Whether to stop now; under accelerate launch, whether any process was asked to, so
-        that all stop at the same step."""
-        stop = self.stop_event.is_set()
-        if self.accelerator.num_processes == 1:
-            return stop
-        return bool(self._all_processes(int(stop), ReduceOp.MAX))
 
     def _share_cores(self) -> None:
         """Train on one thread fewer while predictions run beside the run (on a CPU)."""
@@ -145,12 +146,6 @@ class Trainer(RunSetup):
         wanted = training_threads(self.threads)
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
-
-    def _all_processes(self, value: int, op: ReduceOp.RedOpType) -> int:
-        """``value`` reduced with ``op`` over all processes (each must call it at this step)."""
-        tensor = torch.tensor([value], dtype=torch.long, device=self.accelerator.device)
-        torch.distributed.all_reduce(tensor, op=op)
-        return int(tensor.item())
 
     def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
         model, optimizer = built(self.model, "model"), built(self.optimizer, "optimizer")
@@ -162,6 +157,7 @@ class Trainer(RunSetup):
             logits = model(**batch).logits
         loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
         self.accelerator.backward(self.mixed.scale(loss))
+        self._after_backward()
         if self.config.max_grad_norm > 0:
             self.mixed.unscale(optimizer)
             params = [p for p in model.parameters() if p.requires_grad]
@@ -171,15 +167,21 @@ class Trainer(RunSetup):
         optimizer.zero_grad(set_to_none=True)
         value = float(loss.detach())
         if not math.isfinite(value):
-            raise FloatingPointError(
-                say(
-                    "the loss became {value} at step {step}; lower the learning rate or use "
-                    "precision fp32",
-                    value=value,
-                    step=self.state.step + 1,
-                )
-            )
+            self._or_later(lambda: self._not_finite(value))
         return value
+
+    def _after_backward(self) -> None:
+        """Adjust the gradients before the optimizer step (nothing for one task)."""
+
+    def _not_finite(self, value: float) -> None:
+        raise FloatingPointError(
+            say(
+                "the loss became {value} at step {step}; lower the learning rate or use "
+                "precision fp32",
+                value=value,
+                step=self.state.step + 1,
+            )
+        )
 
     def _log_train(self, loss: float, now: float) -> None:
         st = self.state
@@ -210,14 +212,18 @@ class Trainer(RunSetup):
         shortens the plan, so a run that slows down (a busy machine) still ends on time; the
         learning-rate schedule follows the new total.
         """
+        self.state.total_steps = self._fitted_total(now)
+
+    def _fitted_total(self, now: float) -> int:
+        """The planned steps, shortened to what the time budget has left room for."""
         st = self.state
         if not self.budget_seconds or st.step < self.pace.replan_from:
-            return
+            return st.total_steps
         periodic = min(len(self.val_features), self.config.max_eval_rows)
         test = built(self.data, "data").test
         final = len(self.val_features) + (len(test) if test else 0)
         evals_left = (st.total_steps - st.step) // self._eval_every()
-        fitted = self.pace.fitted_total(
+        return self.pace.fitted_total(
             now,
             st.step,
             st.total_steps,
@@ -225,10 +231,12 @@ class Trainer(RunSetup):
             periodic * evals_left + final,
             self.config.batch_size,
         )
-        if self.accelerator.num_processes > 1:  # one plan for all, the slowest process's
-            fitted = self._all_processes(fitted, ReduceOp.MIN)
-        st.total_steps = fitted
 
+    def _agree_at_log_step(self) -> bool:
+        """Under several processes, agree at a log step (see :meth:`Together._agree`)."""
+        return self._agree(self._fitted_total(time.perf_counter()))
+
+    # ------------------------------------------------------------ prompt growth
     def _maybe_grow(self) -> None:
         """Enter the next growth stage once training has reached its share of the steps."""
         st = self.state
@@ -237,54 +245,79 @@ class Trainer(RunSetup):
         length = self.growth.length_at(st.step, st.total_steps)
         if length > st.prompt_length:
             self._resize_prompt(length)
-            self.emit(PromptGrown(st.step, self._epoch_float(), length))
+            event = PromptGrown(st.step, self._epoch_float(), length)
+            self._or_later(lambda: self.emit(event))
 
     def _resize_prompt(self, length: int) -> None:
-        """Resize the prompt and rebuild the optimizer around the new tensors."""
-        self.method.resize_prompt(self._unwrapped(), length, self.method_cfg)
-        self.optimizer = self.scheduler = None
-        self.accelerator.free_memory()  # drops the old optimizer, which holds replaced tensors
-        self.model = self.accelerator.prepare(self.model)  # prepared already: only registered
+        """Resize the prompt and rebuild the optimizer around the new tensors.
+
+        Under several processes the model is wrapped again: DDP reduces the gradients of the
+        tensors it was given when it wrapped the model, so it must see the new prompt (and
+        it starts every process from the main process's new rows).
+        """
+        model = self._unwrapped()
+        self.model = self.optimizer = self.scheduler = None
+        self.accelerator.free_memory()  # drops the old optimizer and wrapper (replaced tensors)
+        self.method.resize_prompt(model, length, self.method_cfg)
+        self.model = self.accelerator.prepare(model)  # one process: prepared already, as it is
         self._build_optimizer()
         self.state.prompt_length = length
 
+    # ------------------------------------------------------------ evaluation
     def _logits(self, features: Features) -> torch.Tensor:
-        """The model's logits for tokenized rows (evaluation batches, autocast as in training)."""
-        return predict_logits(
-            built(self.model, "model"),
-            features,
-            self.config.batch_size * 2,
-            self.pad_id,
-            self.accelerator.device,
-            self.mixed.autocast,
-        )
+        """The model's logits for tokenized rows (evaluation batches, autocast as in training).
+
+        Under several processes each computes those of its share of the rows, and every
+        process gets them all.
+        """
+
+        def logits_of(rows: Features) -> torch.Tensor:
+            return predict_logits(
+                self._unwrapped(),  # not DDP's wrapper: its forward is a collective
+                rows,
+                self.config.batch_size * 2,
+                self.pad_id,
+                self.accelerator.device,
+                self.mixed.autocast,
+            )
+
+        if self.accelerator.num_processes == 1:
+            return logits_of(features)
+        return self._gathered(features, logits_of)
 
     def _evaluate(self, features: Features, labels: list[int], prefix: str) -> dict[str, Any]:
-        return classification_metrics(self._logits(features), labels, len(self.labels), prefix)
+        logits = self._logits(features)
+        return self._computed_once(
+            lambda: classification_metrics(logits, labels, len(self.labels), prefix)
+        )
 
     def _evaluate_and_checkpoint(self) -> bool:
-        """Evaluate on (a sample of) validation; returns True when early stopping triggers."""
+        """Evaluate on (a sample of) validation; returns True when early stopping triggers.
+
+        Every process holds the same metrics (:meth:`_computed_once`), so all keep the same
+        best weights and stop at the same evaluation.
+        """
         st = self.state
         rows = min(len(self.val_features), self.config.max_eval_rows)
         labels = built(self.data, "data").validation.labels
         metrics = self._evaluate(self.val_features[:rows], labels[:rows], "eval")
         self.pace.eval_rows += rows
-        self.emit(Evaluated(st.step, self._epoch_float(), metrics))
+        event = Evaluated(st.step, self._epoch_float(), metrics)
+        self._or_later(lambda: self.emit(event))
         if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
         self.last_eval = (st.step, rows, metrics)
         patience = self.config.early_stopping_patience
-        stop = bool(patience and st.evals_without_gain >= patience)
-        if self.accelerator.num_processes > 1:  # evaluations may differ in the last digits
-            stop = bool(self._all_processes(int(stop), ReduceOp.MAX))
-        return stop
+        return bool(patience and st.evals_without_gain >= patience)
 
     def _checkpoint(self) -> None:
         """Write the resumable checkpoint (on the main process only, under accelerate launch)."""
-        self.accelerator.wait_for_everyone()
-        if not self.accelerator.is_main_process:
-            return
+        self._check_together()
+        if self.accelerator.is_main_process:
+            self._or_later(self._write_checkpoint)
+
+    def _write_checkpoint(self) -> None:
         folder = self.out / "checkpoint"
         trainable = self.method.trainable_state(self._unwrapped())
         write_checkpoint(
@@ -321,6 +354,7 @@ class Trainer(RunSetup):
         if fresh:
             self._checkpoint()
         saved = self._save_adapters(model, metrics)
+        self._check_together()  # the run ends the same way in every process: saved, or failed
         extra = {"prompt_length": st.prompt_length} if st.prompt_length else {}
         return {
             **extra,
