@@ -42,6 +42,14 @@ def resolve_precision(requested: str, device: str) -> str:
     return {"fp32": "no", "bf16": "bf16", "fp16": "fp16"}[requested]
 
 
+def fast_fp32_matmuls(device: torch.device, precision: str) -> None:
+    """An fp32 run on a CUDA GPU multiplies in TF32 (Ampere and newer): a 10-bit mantissa in
+    the matrix units, fp32 everywhere else, as PyTorch's own training recipes do; about 8x the
+    fp32 throughput of an A100 and more on an H100. Nothing changes on a CPU or in bf16/fp16."""
+    if device.type == "cuda" and precision == "no":
+        torch.set_float32_matmul_precision("high")
+
+
 def physical_cores() -> int:
     try:
         import psutil

@@ -35,7 +35,10 @@ def sst2_slice():
 def probe_loss(trainer: Trainer) -> float:
     features = trainer.train_features[:PROBE_ROWS]
     labels = torch.tensor(trainer.data.train.labels[:PROBE_ROWS])
-    logits = predict_logits(trainer.model, features, 64, trainer.pad_id)  # eval mode, no grad
+    # eval mode, no grad, in the run's precision (its frozen weights are in it)
+    logits = predict_logits(
+        trainer.model, features, 64, trainer.pad_id, autocast=trainer.mixed.autocast
+    )
     return float(F.cross_entropy(logits.float(), labels))
 
 

@@ -211,3 +211,63 @@ def test_adapters_sharing_one_base_do_not_disturb_each_other(tiny_model_dir, tmp
     for folder in folders:
         for got, want in zip(shared[str(folder)], alone[folder], strict=True):
             assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-5)
+
+
+@pytest.mark.parametrize("name", [n for n in METHODS if METHODS[n].has_prompt])
+def test_prompt_token_ids_move_to_the_models_device_once(name):
+    """peft keeps the virtual tokens' ids on the CPU and copies them in every forward pass;
+    placed with the model they are on its device (a GPU; here the meta device), also after the
+    prompt is resized."""
+    method = METHODS[name]
+    wrapped = method.wrap(tiny_model(), method.config_cls())
+    wrapped.to("meta")
+    method.place(wrapped, torch.device("meta"))
+    kept = getattr(wrapped, "prompt_tokens", None)
+    if kept is None:  # a prompt of its own (P-Tuning v2): its tensors are parameters
+        assert {p.device.type for p in wrapped.parameters()} == {"meta"}
+        return
+    assert {t.device.type for t in kept.values()} == {"meta"}
+    method.resize_prompt(wrapped, method.prompt_length(wrapped) + 2, method.config_cls())
+    assert {t.device.type for t in wrapped.prompt_tokens.values()} == {"meta"}
+
+
+@pytest.mark.parametrize("name", list(METHODS))
+def test_frozen_weights_compute_in_the_runs_precision_and_trainable_ones_stay_fp32(name):
+    """Under bf16 autocast a frozen fp32 weight is cast at every use: cast once instead. The
+    trainable tensors (and the optimizer's state) stay fp32, and the outputs stay close."""
+    from core.training.precision import MixedPrecision, frozen_in_compute_precision
+
+    method = METHODS[name]
+    torch.manual_seed(0)
+    wrapped = method.wrap(tiny_model(), method.config_cls())
+    wrapped.eval()
+    mixed = MixedPrecision("bf16", "cpu")
+    with torch.no_grad(), mixed.autocast():
+        before = wrapped(**tiny_inputs()).logits.float()
+    saved = frozen_in_compute_precision(wrapped, mixed.dtype)
+    frozen = [p for p in wrapped.parameters() if not p.requires_grad]
+    trainable = [p for p in wrapped.parameters() if p.requires_grad]
+    assert {p.dtype for p in trainable} == {torch.float32}
+    assert {p.dtype for p in frozen} <= {torch.bfloat16}
+    assert saved == sum(p.numel() * 2 for p in frozen)  # 4 bytes down to 2 each
+    with torch.no_grad(), mixed.autocast():
+        after = wrapped(**tiny_inputs()).logits.float()
+    torch.testing.assert_close(after, before, atol=0.05, rtol=0.05)  # bf16's 8-bit mantissa
+    with mixed.autocast():
+        wrapped(**tiny_inputs()).logits.float().sum().backward()
+    assert all(p.grad is not None and p.grad.dtype == torch.float32 for p in trainable)
+
+
+def test_fp32_on_a_gpu_multiplies_in_tf32_and_nowhere_else():
+    from core.hardware import fast_fp32_matmuls
+
+    before = torch.get_float32_matmul_precision()
+    try:
+        torch.set_float32_matmul_precision("highest")
+        for device, precision in (("cpu", "no"), ("cuda", "bf16"), ("cuda", "fp16")):
+            fast_fp32_matmuls(torch.device(device), precision)
+            assert torch.get_float32_matmul_precision() == "highest"
+        fast_fp32_matmuls(torch.device("cuda"), "no")
+        assert torch.get_float32_matmul_precision() == "high"  # TF32 in cuBLAS
+    finally:
+        torch.set_float32_matmul_precision(before)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -105,3 +106,26 @@ def test_auto_precision_on_a_gpu_is_bf16_only_where_it_is_native(
     assert torch.cuda.is_bf16_supported() == (major >= 8 or emulated)  # what torch reports
     assert resolve_precision("auto", "cuda") == chosen
     assert resolve_precision("bf16", "cuda") == "bf16"  # asked for: as asked
+
+
+@pytest.mark.train
+@pytest.mark.parametrize("method", ["lora", "ptuning_v2"])
+def test_a_bf16_run_keeps_its_frozen_weights_in_bf16_and_saves_an_fp32_adapter(
+    tmp_path, reviews, tiny_model_dir, monkeypatch, method
+):
+    from safetensors.torch import load_file
+
+    seen: list[set[tuple[bool, torch.dtype]]] = []
+    step = Trainer._step
+
+    def recording_step(self, indices, batch):
+        seen.append({(p.requires_grad, p.dtype) for p in self.model.parameters()})
+        return step(self, indices, batch)
+
+    monkeypatch.setattr(Trainer, "_step", recording_step)
+    summary = train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir, method=method,
+                                            precision="bf16", max_steps=3))  # fmt: skip
+    assert summary["status"] == "succeeded", summary.get("error")
+    assert seen and all(kinds == {(False, torch.bfloat16), (True, torch.float32)} for kinds in seen)
+    weights = next(p for p in Path(summary["adapter_path"]).glob("*.safetensors"))
+    assert {t.dtype for t in load_file(str(weights)).values()} == {torch.float32}

@@ -130,6 +130,24 @@ def test_diverging_loss_fails_with_advice(tmp_path, reviews, tiny_model_dir, mon
     assert summary["status"] == "failed" and "lower the learning rate" in summary["error"]
 
 
+@pytest.mark.train
+def test_the_loss_is_read_once_per_log_interval(tmp_path, reviews, tiny_model_dir, monkeypatch):
+    """The host waits for the device only when it logs: a loss that goes wrong at step 3 is
+    seen at the log step 5, and the run fails there, naming it."""
+    step, steps = Trainer._step, []
+
+    def nan_at_step_3(self, indices, batch):
+        steps.append(self.state.step + 1)
+        loss = step(self, indices, batch)
+        return loss * float("nan") if self.state.step + 1 == 3 else loss
+
+    monkeypatch.setattr(Trainer, "_step", nan_at_step_3)
+    summary = train_unrecorded(train_config(tmp_path, reviews, tiny_model_dir, log_every=5))
+    assert summary["status"] == "failed"
+    assert summary["error"].startswith("the loss became nan by step 5;")
+    assert steps == [1, 2, 3, 4, 5]  # steps 4 and 5 ran before the read, none after it
+
+
 def test_whole_form_is_checked_and_every_problem_listed(tiny_model_dir):
     bad = TrainConfig(
         data="x.csv",

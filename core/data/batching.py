@@ -13,7 +13,7 @@ import torch
 from core.data.tokens import Tokens, tokenize
 
 __all__ = ["Tokens", "iterate", "length_grouped_batches", "process_part", "sorted_batches",
-           "tokenize"]  # fmt: skip
+           "to_device", "tokenize"]  # fmt: skip
 
 MEGABATCH = 50  # batches whose examples are sorted together, as in LengthGroupedSampler
 
@@ -64,3 +64,13 @@ def iterate(
     """Each batch's indices and its rows padded to the longest (see :meth:`Tokens.batch`)."""
     for indices in batches:
         yield indices, features.batch(indices, pad_id)
+
+
+def to_device(tensors: dict[str, torch.Tensor], device: torch.device) -> dict[str, torch.Tensor]:
+    """A batch's tensors on ``device``. To a GPU they go from page-locked host memory without
+    the host waiting for the copy (it is ordered before the kernels that read it), so the host
+    prepares the next step meanwhile; elsewhere they are simply moved."""
+    if device.type != "cuda":
+        return {name: tensor.to(device) for name, tensor in tensors.items()}
+    return {name: tensor.pin_memory().to(device, non_blocking=True)
+            for name, tensor in tensors.items()}  # fmt: skip

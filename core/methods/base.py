@@ -115,6 +115,10 @@ class Method(Generic[Wrapped]):
                 method=self.said_title)
         )  # fmt: skip
 
+    def place(self, wrapped: Wrapped, device: torch.device) -> None:
+        """Move what the wrapped model keeps outside its parameters and buffers to ``device``,
+        once it is there (nothing for most methods)."""
+
     def trainable_state(self, wrapped: Wrapped) -> dict[str, torch.Tensor]:
         """Every trainable tensor, for a resumable checkpoint."""
         return {

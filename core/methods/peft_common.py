@@ -61,6 +61,13 @@ class PeftMethod(Method[PeftModel]):
 class PeftPromptMethod(PeftMethod):
     """A peft method with input virtual tokens (prompt tuning, P-Tuning v1): resizable."""
 
+    def place(self, wrapped: PeftModel, device: torch.device) -> None:
+        """peft keeps the virtual tokens' ids in a plain dict on the CPU and copies them to the
+        prompt's device in every forward pass: on a GPU, one host copy (and wait) per step.
+        They move once instead; peft's copy is then a no-op."""
+        for name, tokens in wrapped.prompt_tokens.items():
+            wrapped.prompt_tokens[name] = tokens.to(device)
+
     def new_rows(self, wrapped: PeftModel, count: int, cfg: Any) -> torch.Tensor:
         """Starting values of ``count`` new virtual tokens (as a fresh prompt starts)."""
         raise NotImplementedError
@@ -85,7 +92,7 @@ class PeftPromptMethod(PeftMethod):
         if hasattr(encoder, "total_virtual_tokens"):
             setattr(encoder, "total_virtual_tokens", length)  # noqa: B010 - an int, not a module
         peft_cfg.num_virtual_tokens = length
-        wrapped.prompt_tokens[name] = torch.arange(length).long()
+        wrapped.prompt_tokens[name] = torch.arange(length, device=old.device).long()
 
 
 def prompt_config(wrapped: PeftModel) -> PromptLearningConfig:

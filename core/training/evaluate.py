@@ -10,7 +10,7 @@ from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from torch import nn
 from torch.nn import functional as F
 
-from core.data.batching import Tokens, iterate, sorted_batches
+from core.data.batching import Tokens, iterate, sorted_batches, to_device
 
 
 @torch.no_grad()
@@ -25,24 +25,28 @@ def predict_logits(
     """Logits in input order, computed in length-sorted batches.
 
     ``autocast`` makes a fresh mixed-precision context per batch (contexts are single-use).
+    The logits stay on the device until the last batch, then come back in one copy: the host
+    does not wait for the device after every batch.
     """
     was_training = model.training
     if was_training:  # setting the mode walks every module: a cost per call, so only on change
         model.eval()
-    out = torch.empty(0)
-    rows: list[tuple[list[int], torch.Tensor]] = []
+    order: list[int] = []
+    parts: list[torch.Tensor] = []
     batches = sorted_batches(features.lengths.tolist(), batch_size)
     for indices, batch in iterate(features, batches, pad_id):
-        batch = {k: v.to(device) for k, v in batch.items()}
+        batch = to_device(batch, torch.device(device))
         with autocast() if autocast else nullcontext():
             logits = model(**batch).logits
-        rows.append((indices, logits.float().cpu()))
+        order += indices
+        parts.append(logits.float())
     if was_training:
         model.train()
-    if rows:
-        out = torch.empty(len(features), rows[0][1].shape[-1])
-        for indices, logits in rows:
-            out[indices] = logits
+    if not parts:
+        return torch.empty(0)
+    sorted_logits = torch.cat(parts).cpu()
+    out = torch.empty_like(sorted_logits)
+    out[torch.tensor(order)] = sorted_logits
     return out
 
 

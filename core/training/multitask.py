@@ -193,7 +193,7 @@ class MultiTaskTrainer(Trainer):
         super().setup()
         self.router.every_task = self.accelerator.num_processes > 1
 
-    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
+    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> torch.Tensor:
         self.router.ids = torch.tensor([self.train_tasks[i] for i in indices])
         return super()._step(indices, batch)
 

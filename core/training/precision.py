@@ -16,6 +16,25 @@ import torch
 DTYPES = {"bf16": torch.bfloat16, "fp16": torch.float16}
 
 
+def frozen_in_compute_precision(model: torch.nn.Module, dtype: torch.dtype | None) -> int:
+    """Keep the model's frozen floating-point weights in ``dtype`` (the autocast dtype), the
+    trainable ones (and so the optimizer's state) in fp32; the bytes saved.
+
+    Autocast casts an fp32 weight to its dtype at every operation that uses it, in every
+    forward pass: for a frozen backbone (every method but full fine-tuning) that is the whole
+    model re-read and re-written each step, for nothing, since a frozen weight never changes.
+    Cast once, they are read as they are. ``dtype`` None (fp32) changes nothing.
+    """
+    if dtype is None:
+        return 0
+    saved = 0
+    for param in model.parameters():
+        if not param.requires_grad and param.is_floating_point() and param.dtype != dtype:
+            saved += param.numel() * (param.element_size() - torch.finfo(dtype).bits // 8)
+            param.data = param.data.to(dtype)
+    return saved
+
+
 class MixedPrecision:
     """Autocast and loss scaling for ``precision`` ("no", "bf16" or "fp16") on ``device_type``."""
 

@@ -17,7 +17,7 @@ from core.config import ConfigBase, TrainConfig
 from core.data.batching import Tokens, tokenize
 from core.data.language import unread
 from core.data.splits import DataBundle
-from core.hardware import default_device, physical_cores, resolve_precision
+from core.hardware import default_device, fast_fp32_matmuls, physical_cores, resolve_precision
 from core.memory import release_memory
 from core.methods import Method
 from core.methods.base import count_parameters
@@ -29,7 +29,7 @@ from core.training.events import Callback
 from core.training.growth import Schedule, schedule_of
 from core.training.inputs import check_config, load_run_data
 from core.training.optimizer import adamw, lr_schedule
-from core.training.precision import MixedPrecision
+from core.training.precision import MixedPrecision, frozen_in_compute_precision
 from core.training.ranks import collective_timeout
 from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
 
@@ -182,10 +182,13 @@ class RunSetup:
         self.state.total_steps = planned_steps(
             len(self.train_features), cfg.batch_size, epochs, cfg.max_steps
         )
+        self.pace.planned_total = self.state.total_steps  # a fitted plan never goes past it
         # The checkpoint's prompt size and weights go in before the model is prepared: DDP
         # wraps the tensors the model has then, and the device move keeps what was loaded.
         optimizer_state = self._resume(self.resume_from) if self.resume_from else None
+        frozen_in_compute_precision(built(self.model, "model"), self.mixed.dtype)
         self.model = self.accelerator.prepare(self.model)
+        self.method.place(self._unwrapped(), self.accelerator.device)
         self._build_optimizer()
         if optimizer_state is not None:
             built(self.optimizer, "optimizer").load_state_dict(optimizer_state)
@@ -247,6 +250,7 @@ class RunSetup:
             kwargs_handlers=[InitProcessGroupKwargs(timeout=collective_timeout())],
         )  # fmt: skip
         self._mixed = MixedPrecision(self.precision, self.accelerator.device.type)
+        fast_fp32_matmuls(self.accelerator.device, self.precision)
 
     def _build_optimizer(self) -> None:
         """AdamW over the trainable tensors and the schedule, positioned at the current step."""

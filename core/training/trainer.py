@@ -18,7 +18,14 @@ from typing import Any
 import torch
 from torch.nn import functional as F
 
-from core.data.batching import Tokens, iterate, length_grouped_batches, process_part, tokenize
+from core.data.batching import (
+    Tokens,
+    iterate,
+    length_grouped_batches,
+    process_part,
+    to_device,
+    tokenize,
+)
 from core.data.splits import split_digest
 from core.hardware import training_threads
 from core.memory import release_memory
@@ -91,7 +98,8 @@ class Trainer(Together):
         several = self.accelerator.num_processes > 1
         built(self.model, "model").train()
         self.pace.start_loop(st.step, st.total_steps)
-        window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
+        window_loss: torch.Tensor | float = 0.0  # on the device until a log line reads it
+        window_steps, window_start = 0, time.perf_counter()
         while st.step < st.total_steps:
             # The batch size is global: under accelerate launch each process trains on its
             # part of every batch, and the samples counted are the whole batch's.
@@ -117,10 +125,7 @@ class Trainer(Together):
                     self._maybe_replan(time.perf_counter())  # may make this step the last
                 stop = False
                 if st.step % cfg.log_every == 0 or st.step == st.total_steps:
-                    now = time.perf_counter()
-                    st.train_seconds += now - window_start
-                    mean = window_loss / window_steps
-                    self._or_later(lambda: self._log_train(mean, now))  # noqa: B023 - called here
+                    self._end_window(window_loss, window_steps, window_start)
                     window_loss, window_steps, window_start = 0.0, 0, time.perf_counter()
                     stop = several and self._agree_at_log_step()
                 self._maybe_grow()
@@ -147,12 +152,15 @@ class Trainer(Together):
         if torch.get_num_threads() != wanted:
             torch.set_num_threads(wanted)
 
-    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> float:
+    def _step(self, indices: list[int], batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        """One optimizer step on a batch; its loss, detached and left on the device (reading
+        it would make the host wait for the device: the loop reads a window of them at once)."""
         model, optimizer = built(self.model, "model"), built(self.optimizer, "optimizer")
         train = built(self.data, "data").train
         device = self.accelerator.device
-        batch = {k: v.to(device) for k, v in batch.items()}
-        labels = torch.tensor([train.labels[i] for i in indices], device=device)
+        labels = torch.tensor([train.labels[i] for i in indices])
+        batch = to_device({**batch, "labels": labels}, device)
+        labels = batch.pop("labels")
         with self.mixed.autocast():
             logits = model(**batch).logits
         loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
@@ -165,23 +173,35 @@ class Trainer(Together):
         if self.mixed.step(optimizer):
             self.scheduler.step()  # a skipped fp16 step does not advance the schedule
         optimizer.zero_grad(set_to_none=True)
-        value = float(loss.detach())
-        if not math.isfinite(value):
-            self._or_later(lambda: self._not_finite(value))
-        return value
+        return loss.detach()
 
     def _after_backward(self) -> None:
         """Adjust the gradients before the optimizer step (nothing for one task)."""
 
-    def _not_finite(self, value: float) -> None:
-        raise FloatingPointError(
-            say(
-                "the loss became {value} at step {step}; lower the learning rate or use "
-                "precision fp32",
-                value=value,
-                step=self.state.step + 1,
+    def _end_window(self, total: torch.Tensor | float, steps: int, started: float) -> None:
+        """A log step: read the window's mean loss (the host waits for the device here, once
+        per log interval), count the window's time and report both."""
+        loss = self._or_later(lambda: self._window_loss(total, steps))
+        now = time.perf_counter()  # after the read, so the window's device time counts
+        self.state.train_seconds += now - started
+        if loss is not None:
+            self._or_later(lambda: self._log_train(loss, now))
+
+    def _window_loss(self, total: torch.Tensor | float, steps: int) -> float:
+        """The mean loss of the steps since the last log line: the host's one read of the
+        losses (and its wait for the device) per log interval. FloatingPointError when it is not
+        finite."""
+        value = float(total) / steps
+        if not math.isfinite(value):
+            raise FloatingPointError(
+                say(
+                    "the loss became {value} by step {step}; lower the learning rate or use "
+                    "precision fp32",
+                    value=value,
+                    step=self.state.step,
+                )
             )
-        )
+        return value
 
     def _log_train(self, loss: float, now: float) -> None:
         st = self.state
@@ -208,28 +228,27 @@ class Trainer(Together):
     def _maybe_replan(self, now: float) -> None:
         """Under a time budget, fit the remaining steps to the measured speed.
 
-        From the first few steps on, every step re-estimates the seconds per step and only ever
-        shortens the plan, so a run that slows down (a busy machine) still ends on time; the
-        learning-rate schedule follows the new total.
+        Once the warm-up's steps are behind and as many more have been measured, every step
+        re-estimates the seconds per step: the plan shortens when the run slows down (a busy
+        machine), so it still ends on time, and grows back towards the configured steps when an
+        earlier estimate was too pessimistic; the learning-rate schedule follows the total.
         """
         self.state.total_steps = self._fitted_total(now)
 
     def _fitted_total(self, now: float) -> int:
-        """The planned steps, shortened to what the time budget has left room for."""
+        """The planned steps, fitted to what the time budget has left room for."""
         st = self.state
-        if not self.budget_seconds or st.step < self.pace.replan_from:
+        if not self.budget_seconds:
+            return st.total_steps
+        self.pace.note(now, st.step)
+        if st.step < self.pace.replan_from:
             return st.total_steps
         periodic = min(len(self.val_features), self.config.max_eval_rows)
         test = built(self.data, "data").test
         final = len(self.val_features) + (len(test) if test else 0)
         evals_left = (st.total_steps - st.step) // self._eval_every()
         return self.pace.fitted_total(
-            now,
-            st.step,
-            st.total_steps,
-            self.budget_seconds,
-            periodic * evals_left + final,
-            self.config.batch_size,
+            now, st.step, self.budget_seconds, periodic * evals_left + final, self.config.batch_size
         )
 
     def _agree_at_log_step(self) -> bool:

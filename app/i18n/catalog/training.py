@@ -60,8 +60,8 @@ ZH: dict[str, str] = {
     'out of memory: lower the batch size or the max length, or pick a smaller model or a '
     'lighter method':
         '内存不足：请减小批大小或最大长度，或换用更小的模型或更轻量的方法',
-    'the loss became {value} at step {step}; lower the learning rate or use precision fp32':
-        '第 {step} 步时损失变成了 {value}；请降低学习率或使用 fp32 精度',
+    'the loss became {value} by step {step}; lower the learning rate or use precision fp32':
+        '到第 {step} 步时损失已变成 {value}；请降低学习率或使用 fp32 精度',
     'checkpoint {folder} belongs to a {method} run on {model}, not to this {this} run':
         '检查点 {folder} 属于基于 {model} 的 {method} 运行，而不是当前的 '
         '{this} 运行',
