@@ -107,13 +107,12 @@ class Predictor:
         need = sum(tensor_bytes(module_tensors(model)))
         if not self._room(need):
             self._refuse_beside_a_run(need)
-            self._place(model)
-            return model, None, set()
         self._place(model)
         state = {k: v for k, v in model.state_dict().items() if not k.startswith(HEADS)}
         shared = storages(state.values())
-        self.models.put(key, (model.config, state, shared), *tensor_bytes(state.values()))
-        return model, key, shared
+        if self.models.put(key, (model.config, state, shared), *tensor_bytes(state.values())):
+            return model, key, shared
+        return model, None, set()  # used for this prediction, not kept
 
     def _around(
         self, config: PretrainedConfig, state: dict[str, torch.Tensor], labels: list[str]
