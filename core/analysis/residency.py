@@ -210,6 +210,8 @@ class ModelCache:
     def fit(self, keep: Iterable[Hashable] = ()) -> bool:
         """Bring the entries within the budgets as they are now (a run may have started on
         the device); False when ``keep`` alone does not fit (then nothing is dropped)."""
+        if self._device == 0 and self._host <= self.host_budget:
+            return True  # only the device's budget changes, and nothing is kept there
         return self.make_room(0, 0, keep)
 
     def footprint(self, key: Hashable) -> int:
