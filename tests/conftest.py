@@ -291,6 +291,23 @@ def save_test_adapter(wrapped, name, model_dir, folder, options=None, pooling="c
     return folder
 
 
+def moved_adapter(model_dir: Path, name: str, folder: Path, seed: int = 0) -> Path:
+    """An adapter folder of method ``name`` on ``model_dir`` whose trainable weights were moved
+    off their starting values (by ``seed``), so that each adapter predicts its own way."""
+    import torch
+
+    from core.methods import get_method
+
+    method = get_method(name)
+    wrapped = method.wrap(load_tiny_model(model_dir), method.config_cls())
+    generator = torch.Generator().manual_seed(seed)
+    with torch.no_grad():
+        for p in wrapped.parameters():
+            if p.requires_grad:
+                p.add_(torch.randn(p.shape, generator=generator) * 0.3)
+    return save_test_adapter(wrapped, name, model_dir, folder)
+
+
 def hinge_model(model_dir: Path, folder: Path) -> Path:
     """A classifier that says 'neg' exactly when the word 'terrible' is in the text.
 

@@ -11,11 +11,14 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import in_cpu_process, write_reviews
+from conftest import in_cpu_process, moved_adapter, write_reviews
 
 from bench import gpu
 from core.analysis.predict import Predictor
+from core.analysis.residency import module_tensors
 from core.config import TrainConfig
+from core.memory import release_memory
+from core.methods import METHODS
 from core.runs import train_unrecorded
 
 needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA device here")
@@ -46,6 +49,40 @@ def test_a_run_trains_on_the_gpu_and_its_adapter_predicts_there(
     rows = predictor.predict(["a warm and lovely film"], [summary["adapter_path"]])
     probabilities = next(iter(rows.values()))[0]["probabilities"]
     assert sum(probabilities.values()) == pytest.approx(1.0, abs=1e-3)
+
+
+@pytest.mark.cuda
+@needs_cuda
+def test_adapters_on_the_gpu_share_one_copy_of_the_base(tiny_model_dir, tmp_path):
+    names = [name for name, method in METHODS.items() if not method.whole_model]
+    folders = [str(moved_adapter(tiny_model_dir, name, tmp_path / name, seed=i))
+               for i, name in enumerate(names)]  # fmt: skip
+    alone = {}
+    for folder in folders:
+        one = Predictor(precision="fp32")
+        alone[folder] = one.predict(["a fine film"], [folder])[folder]
+        one.close()
+    del one
+    release_memory()
+    predictor = Predictor(precision="fp32")
+    before = torch.cuda.memory_allocated()
+    models = [predictor.load(folder).model for folder in folders]
+    grown = torch.cuda.memory_allocated() - before
+    state = predictor.models.get(("base", str(tiny_model_dir)))[1]
+    base_bytes = sum(t.untyped_storage().nbytes() for t in state.values())
+    words = state["bert.embeddings.word_embeddings.weight"]
+    assert words.is_cuda and predictor.models.host_bytes == 0
+    for model in models:
+        assert all(t.is_cuda for t in module_tensors(model))
+        embeddings = {p.data_ptr() for n, p in model.named_parameters()
+                      if n.endswith("word_embeddings.weight")}  # fmt: skip
+        assert embeddings == {words.data_ptr()}
+    # One copy of the base and the adapters' own tensors, not one base per adapter.
+    assert base_bytes < predictor.models.device_bytes <= grown < 2 * base_bytes
+    together = predictor.predict(["a fine film"], folders)
+    for folder in folders:
+        got, want = together[folder][0], alone[folder][0]
+        assert got["probabilities"] == pytest.approx(want["probabilities"], abs=1e-4)
 
 
 @pytest.mark.train

@@ -12,15 +12,23 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Hashable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import AutoModelForSequenceClassification, PreTrainedModel
+from torch import nn
+from transformers import AutoModelForSequenceClassification, PretrainedConfig, PreTrainedModel
 
 from core.analysis.batcher import Batcher
-from core.cache import ByteLRU, size_of
+from core.analysis.residency import (
+    DeviceBudget,
+    ModelCache,
+    module_tensors,
+    refusal,
+    storages,
+    tensor_bytes,
+)
 from core.data.batching import tokenize
 from core.hardware import default_device, lend_core, physical_cores, resolve_precision
 from core.methods import get_method
@@ -43,18 +51,25 @@ run and fewer, larger passes cost it less (measured with ten clients: 10% fewer 
 seconds, and lower latency too, as the passes queue less)."""
 
 MODEL_CACHE_BYTES = 2 * 2**30
-"""Base weights and adapters kept loaded at most, in bytes; the least recently used go first
-(a model larger than this is loaded again for each prediction)."""
+"""Base weights and adapters kept loaded in host memory at most, in bytes; the least recently
+used go first (a model larger than this is loaded again for each prediction). On a GPU the
+models count against the device budget instead (:class:`~core.analysis.residency.DeviceBudget`)."""
+
+HEADS = ("classifier", "score")
+"""Names of a classifier's task head: each adapter has its own, never the base's."""
 
 
 class Predictor:
-    """Keeps loaded adapters; adapters on the same base share its weight tensors.
+    """Keeps loaded adapters; adapters on the same base share one copy of its weights.
 
-    The first adapter of a base model loads the base weights; every later one builds its module
-    tree around those same tensors (``load_state_dict(assign=True)``), so ten adapters on
-    MiniLM cost one MiniLM in memory plus ten adapters. Bases and adapters are kept in a
-    :class:`~core.cache.ByteLRU` of ``max_bytes``. ``window``: seconds the prediction worker
-    waits for more requests (default :data:`WINDOWS`, by whether a run trains).
+    The first adapter of a base model loads the base weights onto the predictor's device; every
+    later one builds its module tree around those same tensors (``load_state_dict(assign=True)``),
+    so ten adapters on MiniLM cost one MiniLM in memory plus ten adapters, on the CPU as on a
+    GPU. Bases and adapters are kept in a :class:`~core.analysis.residency.ModelCache`: bytes on
+    the host within ``max_bytes``, bytes on a GPU within ``device_budget`` (default
+    :class:`~core.analysis.residency.DeviceBudget`, which leaves a run training on that GPU
+    most of its memory). ``window``: seconds the prediction worker waits for more requests
+    (default :data:`WINDOWS`, by whether a run trains).
     """
 
     def __init__(
@@ -63,11 +78,13 @@ class Predictor:
         precision: str = "auto",
         max_bytes: int = MODEL_CACHE_BYTES,
         window: float | None = None,
+        device_budget: DeviceBudget | None = None,
     ) -> None:
         self.batch_size = batch_size
         self.device = default_device()
         self.precision = resolve_precision(precision, self.device)
-        self._models = ByteLRU(max_bytes)
+        self.device_budget = device_budget or DeviceBudget()
+        self.models = ModelCache(max_bytes, lambda held: self.device_budget(self.device, held))
         self._lock = threading.Lock()  # loading
         self._forward_lock = threading.Lock()  # one forward pass at a time
         # A fast tokenizer refuses two threads at once ("Already borrowed") when its
@@ -75,46 +92,104 @@ class Predictor:
         self._tokenize_lock = threading.Lock()
         self.batcher = Batcher(self._predict_one, window=self._window if window is None else window)
 
-    def _fresh_base(self, name: str, labels: list[str]) -> PreTrainedModel:
-        cached = self._models.get(("base", name))
-        if cached is None:
-            loaded = load_base(name, labels)
-            state = {
-                k: v
-                for k, v in loaded.model.state_dict().items()
-                if not k.startswith(("classifier", "score"))
-            }
-            self._models.put(("base", name), (loaded.model.config, state), size_of(state))
-            return loaded.model
-        config, state = cached
+    def _base(
+        self, name: str, labels: list[str]
+    ) -> tuple[PreTrainedModel, Hashable | None, set[int]]:
+        """A classifier for ``labels`` on the predictor's device around the kept weights of the
+        base ``name`` (loaded and kept first); with the weights' cache key and storages, or
+        None and none when they cannot be kept (then the classifier holds its own)."""
+        key = ("base", name)
+        cached = self.models.get(key)
+        if cached is not None:
+            config, state, shared = cached
+            return self._around(config, state, labels), key, shared
+        model = load_base(name, labels).model
+        need = sum(tensor_bytes(module_tensors(model)))
+        if not self._room(need):
+            self._refuse_beside_a_run(need)
+        self._place(model)
+        state = {k: v for k, v in model.state_dict().items() if not k.startswith(HEADS)}
+        shared = storages(state.values())
+        if self.models.put(key, (model.config, state, shared), *tensor_bytes(state.values())):
+            return model, key, shared
+        return model, None, set()  # used for this prediction, not kept
+
+    def _around(
+        self, config: PretrainedConfig, state: dict[str, torch.Tensor], labels: list[str]
+    ) -> PreTrainedModel:
+        """A fresh classifier for ``labels`` whose base tensors are those of ``state``."""
         config = config.__class__.from_dict(config.to_dict())
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))
         config.label2id = {v: k for k, v in config.id2label.items()}
         model = AutoModelForSequenceClassification.from_config(config)
         model.load_state_dict(state, strict=False, assign=True)
+        self._place(model)  # the fresh head and the buffers outside the state
         return model
 
+    def _place(self, model: nn.Module) -> None:
+        """Move ``model`` to the predictor's device; tensors already there stay where they are
+        (shared, not copied)."""
+        model.to(self.device)
+
     def load(self, folder: str | Path) -> LoadedAdapter:
-        """The adapter in ``folder`` (cached until the folder's metadata changes)."""
+        """The adapter in ``folder`` (cached until the folder's metadata changes).
+
+        :class:`~core.errors.BusyError` when a run trains on the predictor's GPU and the
+        adapter with its base does not fit in what the run leaves predictions.
+        """
         key = str(Path(folder).resolve())
         stamp = (Path(key) / "ptune_adapter.json").stat().st_mtime if Path(key).is_dir() else 0.0
         with self._lock:
-            cached = self._models.get(("adapter", key))
+            cached = self.models.get(("adapter", key))
             if cached and cached[0] == stamp:
-                self._models.get(("base", cached[1].meta["base_model"]))  # in use: keep it
+                self._keep(("adapter", key))  # a run may have started on the GPU since
                 return cached[1]
             meta = read_meta(Path(key))
-            base = None
-            shared: set[int] = set()
+            base, base_key, shared = None, None, set[int]()
             if not get_method(meta["method"]).whole_model:
-                base = self._fresh_base(meta["base_model"], list(meta["label_names"]))
-                shared = {t.data_ptr() for t in base.state_dict().values()}
+                base, base_key, shared = self._base(meta["base_model"], list(meta["label_names"]))
             adapter = load_adapter(key, base=base)
-            adapter.model.to(self.device)
-            own = [t for t in adapter.model.state_dict().values() if t.data_ptr() not in shared]
-            self._models.put(("adapter", key), (stamp, adapter), size_of(own))
+            self._keep_new(("adapter", key), (stamp, adapter), adapter.model, shared, base_key)
             return adapter
+
+    def _keep_new(
+        self, key: Hashable, value: Any, model: nn.Module, shared: set[int], base: Hashable | None
+    ) -> None:
+        """Move ``model`` (built around the base ``base``, whose storages are ``shared``) to the
+        device and keep ``value``, room made first: a whole model is refused beside a run
+        before it is moved, not after."""
+        need = sum(tensor_bytes(module_tensors(model), shared))
+        if self._room(need, keep=() if base is None else [base]):
+            self._place(model)
+            host, device = tensor_bytes(module_tensors(model), shared)
+            if self.models.put(key, value, host, device, base):
+                return
+        self._refuse_beside_a_run(need + (self.models.footprint(base) if base else 0))
+        self._place(model)  # used for this prediction, not kept
+
+    def _room(self, need: int, keep: Sequence[Hashable] = ()) -> bool:
+        """Whether ``need`` more bytes on the predictor's device fit, once the least recently
+        used models but ``keep`` are dropped (nothing is dropped when they cannot fit)."""
+        if self.device == "cpu":
+            return self.models.make_room(need, 0, keep)
+        return self.models.make_room(0, need, keep)
+
+    def _keep(self, key: Hashable) -> None:
+        """Bring the kept models within the budgets as they are now, ``key`` last; when it does
+        not fit even alone, drop it, and refuse it beside a run."""
+        if self.models.fit(keep=[key]):
+            return
+        need = self.models.footprint(key)
+        self.models.pop(key)
+        self.models.fit()
+        self._refuse_beside_a_run(need)
+
+    def _refuse_beside_a_run(self, need: int) -> None:
+        """BusyError when a run trains on the predictor's GPU: ``need`` bytes do not fit."""
+        if self.device_budget.training(self.device):
+            budget = self.device_budget(self.device, self.models.device_bytes)
+            raise refusal(self.device, need, budget)
 
     def _training(self) -> bool:
         """Whether a run trains on this predictor's CPU now."""

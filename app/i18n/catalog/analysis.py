@@ -91,4 +91,9 @@ ZH: dict[str, str] = {
         "{second_data}，{second_rows:,} 行）。请选择两个在同一数据集上、以相同的 "
         "validation_fraction 和 seed 训练的运行"
     ),
+    "a run is training on {device}, and predictions may keep {budget} MB of its memory beside "
+    "it, too little for this model ({need} MB); predict once the run has ended, or stop it": (
+        "一个运行正在 {device} 上训练，预测在它旁边最多只能占用 {budget} MB 显存，"
+        "不足以载入这个模型（{need} MB）；请等该运行结束后再预测，或停止它"
+    ),
 }
