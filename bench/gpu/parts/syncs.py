@@ -5,7 +5,8 @@ every operation that makes the host wait for the device warns, and
 :class:`bench.gpu.probe.SyncRecorder` notes each with the loop's phase (inside a training step,
 or between steps: log lines, evaluation, checkpoint) and where it came from. The aim is none
 inside an ordinary step: the host then prepares the next step while the device computes. The
-loss is read once per log interval, on purpose, and evaluation reads its results.
+loss is read once per log interval, on purpose, and evaluation reads its results. A sync made
+on purpose before the loop must be seen too: a recorder that saw none would count zero anyway.
 """
 
 from __future__ import annotations
@@ -39,6 +40,8 @@ def count_syncs(bench: Bench, mode: str | None) -> Outcome:
                    precision=summary.get("precision"),
                    other_warnings=recorder.other_warnings)  # fmt: skip
     problems = []
+    if mode and not figures["control_seen"]:
+        problems.append("a sync made on purpose was not seen: the counts cannot be trusted")
     if summary.get("status") != "succeeded":
         problems.append(f"the run {summary.get('status')}: {summary.get('error')}")
     if figures["in_steps"]:
@@ -51,7 +54,7 @@ def count_syncs(bench: Bench, mode: str | None) -> Outcome:
 def summarise(syncs: list[dict[str, Any]], steps: int, log_every: int) -> dict[str, Any]:
     """Syncs inside training steps (per step, and where), and those between steps by kind."""
     inside = [s for s in syncs if s["phase"] == "step"]
-    between = [s for s in syncs if s["phase"] != "step"]
+    between = [s for s in syncs if s["phase"] not in ("step", "control")]
 
     def kind(sync: dict[str, Any]) -> str:
         if sync["phase"] != "between steps":
@@ -61,6 +64,7 @@ def summarise(syncs: list[dict[str, Any]], steps: int, log_every: int) -> dict[s
         return "log step" if sync["step"] % log_every == 0 else "other step boundary"
 
     return {
+        "control_seen": sum(s["phase"] == "control" for s in syncs),
         "steps": steps, "in_steps": len(inside), "per_step": len(inside) / max(1, steps),
         "steps_with_syncs": sorted({s["step"] for s in inside}),
         "where_in_steps": Counter(s["where"] for s in inside).most_common(10),
@@ -74,7 +78,7 @@ def _lines(f: dict[str, Any]) -> list[str]:
         f"{f['steps']} steps in {f['precision']}: {f['in_steps']} syncs inside training steps "
         f"({f['per_step']:.2f} per step); between steps: "
         + (", ".join(f"{n} at {k}" for k, n in f["between_steps"].items()) or "none")
-        + ".",
+        + f". A sync made on purpose before the loop was seen {f['control_seen']} time(s).",
     ]
     for title, key in (("Inside", "where_in_steps"), ("Between", "where_between_steps")):
         if f[key]:
