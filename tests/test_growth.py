@@ -232,6 +232,34 @@ def test_best_weights_from_an_earlier_stage_are_saved_at_that_stage_size(
 
 
 @pytest.mark.train
+@pytest.mark.parametrize("name", PROMPT_METHODS)
+def test_a_prompt_grows_and_returns_to_its_best_size_in_bf16(
+    name, tmp_path, reviews, tiny_model_dir, monkeypatch
+):
+    # In bf16 the frozen weights are bf16 while the head trains in fp32: the growth of a
+    # P-Tuning v2 prefix, which runs the model to start its new rows, must run it under the
+    # run's autocast, both when the prompt grows and when the best weights bring it back.
+    scores = iter([0.9, 0.5, 0.4])
+    real = __import__("core.training.trainer", fromlist=["Trainer"]).Trainer._evaluate
+
+    def declining(self, features, labels, prefix):
+        metrics = real(self, features, labels, prefix)
+        if prefix == "eval" and len(features) <= self.config.max_eval_rows:
+            metrics["eval_accuracy"] = next(scores, 0.1)
+        return metrics
+
+    monkeypatch.setattr("core.training.trainer.Trainer._evaluate", declining)
+    run = train_config(
+        tmp_path, reviews, tiny_model_dir, method=name, precision="bf16", max_steps=6,
+        eval_every=2, method_options={"grow": "2,4"},
+    )  # fmt: skip
+    summary = train_unrecorded(run)
+    assert summary["status"] == "succeeded", summary.get("error")
+    assert summary["precision"] == "bf16"
+    assert summary["best_step"] == 2 and summary["prompt_length"] == 2
+
+
+@pytest.mark.train
 def test_a_grown_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_model_dir):
     stop = threading.Event()
 

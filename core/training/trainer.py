@@ -277,10 +277,16 @@ class Trainer(Together):
         model = self._unwrapped()
         self.model = self.optimizer = self.scheduler = None
         self.accelerator.free_memory()  # drops the old optimizer and wrapper (replaced tensors)
-        self.method.resize_prompt(model, length, self.method_cfg)
+        self._resize_method_prompt(model, length)
         self.model = self.accelerator.prepare(model)  # one process: prepared already, as it is
         self._build_optimizer()
         self.state.prompt_length = length
+
+    def _resize_method_prompt(self, model: torch.nn.Module, length: int) -> None:
+        """The method's resize, under the run's autocast: it may run the model to start the new
+        rows (P-Tuning v2 does), whose frozen weights are in the compute precision by now."""
+        with self.mixed.autocast():
+            self.method.resize_prompt(model, length, self.method_cfg)
 
     # ------------------------------------------------------------ evaluation
     def _logits(self, features: Features) -> torch.Tensor:
@@ -353,7 +359,7 @@ class Trainer(Together):
         restored = False
         if self.config.keep_best and self.best_state is not None and st.best_step != st.step:
             if st.best_prompt_length and st.best_prompt_length != st.prompt_length:
-                self.method.resize_prompt(model, st.best_prompt_length, self.method_cfg)
+                self._resize_method_prompt(model, st.best_prompt_length)
                 st.prompt_length = st.best_prompt_length  # the best came at an earlier stage
             self.method.load_trainable_state(model, self.best_state)
             restored = True
