@@ -23,9 +23,13 @@ import sys
 import tempfile
 from pathlib import Path
 
+if __package__ in (None, ""):  # run as a file: python bench/step_speed.py
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from core.methods import METHODS  # noqa: E402
+
 ROOT = Path(__file__).resolve().parents[1]
 SST2 = ROOT.parent / "shared" / "data" / "sst2"
-METHODS = ("prompt_tuning", "ptuning_v1", "ptuning_v2", "lora", "adapter", "head_only", "full")
 
 
 def run(checkout: Path, method: str, args: argparse.Namespace, out: Path) -> dict:

@@ -271,3 +271,19 @@ def test_fp32_on_a_gpu_multiplies_in_tf32_and_nowhere_else():
         assert torch.get_float32_matmul_precision() == "high"  # TF32 in cuBLAS
     finally:
         torch.set_float32_matmul_precision(before)
+
+
+def test_a_layer_that_trains_some_of_its_tensors_keeps_them_all_in_fp32():
+    """A method that trains biases (BitFit) leaves their weights frozen: one operation takes
+    both, so that layer stays fp32 while wholly frozen layers go to bf16."""
+    from core.training.precision import frozen_in_compute_precision
+
+    model = torch.nn.Sequential(torch.nn.Linear(4, 4), torch.nn.LayerNorm(4), torch.nn.Linear(4, 2))
+    model.requires_grad_(False)
+    model[1].bias.requires_grad_(True)
+    frozen_in_compute_precision(model, torch.bfloat16)
+    assert (model[0].weight.dtype, model[2].bias.dtype) == (torch.bfloat16, torch.bfloat16)
+    assert (model[1].weight.dtype, model[1].bias.dtype) == (torch.float32, torch.float32)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        model(torch.ones(2, 4)).float().sum().backward()
+    assert model[1].bias.grad is not None

@@ -23,15 +23,21 @@ def frozen_in_compute_precision(model: torch.nn.Module, dtype: torch.dtype | Non
     Autocast casts an fp32 weight to its dtype at every operation that uses it, in every
     forward pass: for a frozen backbone (every method but full fine-tuning) that is the whole
     model re-read and re-written each step, for nothing, since a frozen weight never changes.
-    Cast once, they are read as they are. ``dtype`` None (fp32) changes nothing.
+    Cast once, they are read as they are. A layer that trains some of its own tensors (a bias,
+    a LayerNorm) keeps all of them in fp32: one operation takes them together, and not every
+    operation accepts two dtypes. ``dtype`` None (fp32) changes nothing.
     """
     if dtype is None:
         return 0
     saved = 0
-    for param in model.parameters():
-        if not param.requires_grad and param.is_floating_point() and param.dtype != dtype:
-            saved += param.numel() * (param.element_size() - torch.finfo(dtype).bits // 8)
-            param.data = param.data.to(dtype)
+    for module in model.modules():
+        own = list(module.parameters(recurse=False))
+        if any(p.requires_grad for p in own):
+            continue
+        for param in own:
+            if param.is_floating_point() and param.dtype != dtype:
+                saved += param.numel() * (param.element_size() - torch.finfo(dtype).bits // 8)
+                param.data = param.data.to(dtype)
     return saved
 
 
