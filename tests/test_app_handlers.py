@@ -291,6 +291,19 @@ def test_poll_skips_every_output_when_nothing_is_new(state):
     assert table.iloc[0]["Error"] == "out of memory: lower the batch size"
 
 
+def test_a_redraw_of_the_same_runs_never_sets_the_run_picker(state):
+    """The person may be picking runs as the clock redraws: a redraw of the runs shown updates
+    the picker's choices only, so it cannot put back what was picked before."""
+    run_id = recorded_run(state.store)
+    state.store.start_run(run_id)
+    view = show_runs(state, None, [run_id])[-1]
+    view["follow"] = False
+    state.store.append_metrics(run_id, metric_rows([10]))
+    picker = poll(state, view)[4]
+    assert picker["choices"] and "value" not in picker
+    assert show_runs(state, view, [run_id])[4]["value"] == [run_id]  # a pick sets it
+
+
 def test_clicking_a_run_adds_or_removes_it_from_the_view():
     assert toggle({"runs": [1]}, "2") == [1, 2]
     assert toggle({"runs": [1, 2]}, 1) == [2]

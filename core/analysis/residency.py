@@ -77,7 +77,10 @@ class DeviceBudget:
     ) -> None:
         for name, value in (("share", share), ("training_share", training_share)):
             if not 0.0 < value <= 1.0:
-                raise ValueError(f"{name} must be more than 0 and at most 1, got {value}")
+                raise ValueError(
+                    say("{name} must be more than 0 and at most 1, got {value}", name=name,
+                        value=value)
+                )  # fmt: skip
         self.share = share
         self.training_share = training_share
         self.query = query
@@ -139,7 +142,7 @@ class ModelCache:
 
     def __init__(self, host_budget: int, device_budget: Callable[[int], int]) -> None:
         if host_budget < 0:
-            raise ValueError(f"host_budget must be 0 or more, got {host_budget}")
+            raise ValueError(say("host_budget must be 0 or more, got {budget}", budget=host_budget))
         self.host_budget = host_budget
         self.device_budget = device_budget
         self._entries: OrderedDict[Hashable, Entry] = OrderedDict()

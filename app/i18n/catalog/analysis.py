@@ -96,4 +96,8 @@ ZH: dict[str, str] = {
         "一个运行正在 {device} 上训练，预测在它旁边最多只能占用 {budget} MB 显存，"
         "不足以载入这个模型（{need} MB）；请等该运行结束后再预测，或停止它"
     ),
+    "{name} must be more than 0 and at most 1, got {value}": (
+        "{name} 必须大于 0 且不超过 1，实际为 {value}"
+    ),
+    "host_budget must be 0 or more, got {budget}": "host_budget 必须不小于 0，实际为 {budget}",
 }

@@ -32,8 +32,12 @@ from app.tabs.monitor.runs import (
 OUTPUTS = ("plot", "progress", "status", "table", "select", "diff", "view")
 
 
-def render(state: AppState, view: dict[str, Any], runs: list[dict[str, Any]]) -> tuple:
-    """Every output of the tab from the view (selected runs and their rows)."""
+def render(
+    state: AppState, view: dict[str, Any], runs: list[dict[str, Any]], keep_pick: bool = False
+) -> tuple:
+    """Every output of the tab from the view (selected runs and their rows). ``keep_pick``: the
+    run picker gets its choices only, not a value, so a redraw cannot undo what the person is
+    picking at that moment (the clock's redraw of the same runs)."""
     by_id = {run["id"]: run for run in runs}
     chosen = [by_id[i] for i in view["runs"] if i in by_id]
     figure = training_figure(
@@ -47,7 +51,9 @@ def render(state: AppState, view: dict[str, Any], runs: list[dict[str, Any]]) ->
         progress_html(state, first, rows),
         status_text(state, first),
         runs_table(state, runs),
-        gr.update(choices=choices, value=[r["id"] for r in chosen]),
+        gr.update(choices=choices)
+        if keep_pick
+        else gr.update(choices=choices, value=[r["id"] for r in chosen]),
         config_diff(state, chosen),
         view,
     )
@@ -86,4 +92,4 @@ def poll(state: AppState, view: dict[str, Any] | None) -> tuple:
     if not new_rows and drawn == view["sig"]:
         return tuple(gr.skip() for _ in OUTPUTS)
     view["sig"] = drawn
-    return render(state, view, runs)
+    return render(state, view, runs, keep_pick=True)  # the same runs: the picker is the person's
