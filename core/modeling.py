@@ -132,8 +132,11 @@ def load_tokenizer(name: str | None) -> PreTrainedTokenizerBase:
 
 def with_pad_token(tokenizer: PreTrainedTokenizerBase, source: str = "") -> PreTrainedTokenizerBase:
     """``tokenizer``, given its end-of-text token as padding when it has no padding token (the
-    usual way for decoder models, which are trained without one). Batches are padded on the
-    right and the padding is masked, so which id pads never changes a prediction."""
+    usual way for decoder models, which are trained without one), padding on the right. PTune
+    pads its own batches on the right and masks the padding, so which id pads never changes a
+    prediction; the right side keeps the real tokens at positions 0..n-1 in an exported folder
+    too, whose tokenizer some checkpoints set to pad on the left."""
+    tokenizer.padding_side = "right"
     if tokenizer.pad_token_id is None:
         if tokenizer.eos_token is None:
             raise ModelLoadError(
