@@ -1,5 +1,6 @@
 """A decoder run in the app and beyond it: the model box, Try it, Compare, Monitor's diagnosis,
-the merged export and the HTTP server (core.serve) all take a decoder run as an encoder's."""
+Few-shot, Sweep, the merged export and the HTTP server (core.serve) all take a decoder run as
+an encoder's."""
 
 from __future__ import annotations
 
@@ -23,7 +24,9 @@ from app.tabs.tryit.predict import predict_text
 from core import runs
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
+from core.fewshot import FewShotConfig, run_fewshot
 from core.serve import make_server
+from core.sweep import SweepConfig, run_sweep
 from core.training.recording import adapter_folder
 from storage.store import Store
 
@@ -131,3 +134,21 @@ def test_the_server_answers_a_decoder_run_as_the_predictor_does(decoder_runs, ru
         assert got["label"] == want["label"]
         for label, value in want["probabilities"].items():
             assert got["probabilities"][label] == pytest.approx(value, abs=1e-5)
+
+
+def test_a_few_shot_curve_and_a_prompt_length_sweep_run_on_a_decoder(decoder_runs, tmp_path):
+    folder = decoder_runs[2]
+    base = TrainConfig(data=str(folder / "two.csv"), model=str(folder / "gpt2"), batch_size=8,
+                       max_length=32, max_steps=2, log_every=1, eval_every=2, precision="fp32",
+                       eval_sample_rows=20)  # fmt: skip
+    with Store(tmp_path / "home" / "studio.db") as store:
+        curve = run_fewshot(
+            store, FewShotConfig(base=base, methods=("lora",), shots=(4,), seeds=1, steps=2)
+        )
+        assert curve["status"] == "succeeded", curve.get("error")
+        assert [(e["method"], e["shots"], e["runs"]) for e in curve["curve"]] == [("lora", 4, 1)]
+        grid = SweepConfig(base=base, method="prompt_tuning", lengths=(2, 4), lrs=(0.01,))
+        sweep = run_sweep(store, grid)
+        assert sweep["status"] == "succeeded", sweep
+        assert [r["num_virtual_tokens"] for r in sweep["runs"]] == [2, 4]
+        assert all(0 <= r["eval_accuracy"] <= 1 for r in sweep["runs"])
