@@ -25,7 +25,7 @@ from core.errors import ConfigProblems, PTuneError, message_of
 from core.hardware import default_device, resolve_precision
 from core.messages import Message, say
 from core.methods import METHODS, Method
-from core.modeling import load_config, max_positions
+from core.modeling import DECODER_FAMILIES, is_decoder, load_config, max_positions
 
 MIN_ROOM = 8
 """Fewest real tokens a model must still take once a prompt has its positions."""
@@ -127,6 +127,7 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
         if settings is not None and method is not None:
             model = [TrainConfig.problem("model", p) for p in method.model_problems(model_config)]
             problems += model + _room_problems(method, settings, model_config)
+        problems += _pooling_problems(str(values.get("pooling") or "auto"), model_config)
     except PTuneError as exc:
         problems.append(TrainConfig.problem("model", message_of(exc)))
     try:
@@ -191,6 +192,29 @@ def _room_problems(method: Method, settings: ConfigBase, model_config: Any) -> l
     return [settings.problem("num_virtual_tokens", message)]
 
 
+def _pooling_problems(pooling: str, model_config: Any) -> list[Problem]:
+    """A decoder read at its first token (which has seen nothing of the text after it), or an
+    encoder read at its last (a separator token, which no encoder was trained to be read at:
+    a plain classifier of its class, the merged export, would read the first)."""
+    kind = model_config.model_type
+    if pooling == "cls" and is_decoder(kind):
+        message = say(
+            "a {family} model is a decoder: its first token sees nothing of the text after it, "
+            "so it cannot be read as the sentence; use pooling auto or last (the last real "
+            "token)",
+            family=DECODER_FAMILIES[kind],
+        )
+    elif pooling == "last" and not is_decoder(kind):
+        message = say(
+            "pooling last reads the last real token, which only decoder models gather the text "
+            "in; a '{kind}' model is an encoder: use pooling auto, cls or mean",
+            kind=kind,
+        )
+    else:
+        return []
+    return [TrainConfig.problem("pooling", message)]
+
+
 def _task_problems(values: dict[str, Any]) -> list[Problem]:
     if not values.get("tasks"):
         return []
@@ -220,8 +244,12 @@ class ModelSupport:
     """What a base model is and which methods can train it (what the model picker shows)."""
 
     family: str
+    """The model type (``config.model_type``), e.g. ``bert`` or ``qwen2``."""
     methods: dict[str, list[Message]]
     """Each method's reasons it cannot train this model (an empty list when it can)."""
+    decoder_name: str | None = None
+    """For a decoder-only model, the name people know its family by (``Qwen2``); None for an
+    encoder, whose model type is already its name."""
 
     @property
     def usable(self) -> list[str]:
@@ -233,4 +261,6 @@ def model_support(model: str | None) -> ModelSupport:
     read (a missing folder, an unknown hub id offline, an unsupported architecture)."""
     config = load_config(model or TrainConfig.model)
     methods = {name: method.model_problems(config) for name, method in METHODS.items()}
-    return ModelSupport(str(config.model_type), methods)
+    return ModelSupport(
+        str(config.model_type), methods, DECODER_FAMILIES.get(str(config.model_type))
+    )

@@ -21,6 +21,10 @@ Which runs can be merged:
   ``python -m core.serve``.
 * a run with mean pooling is refused too: the plain class reads the first token, PTune read the
   average of all tokens, so the merged model would predict differently.
+* a decoder run (last-token pooling) merges: the plain decoder class reads the last token that is
+  not padding, found from the padding id saved in ``config.json`` (the end-of-text token for a
+  tokenizer that had no padding token; the folder's tokenizer pads with it). One difference
+  remains there: a text that itself ends with that token is read one real token earlier.
 """
 
 from __future__ import annotations

@@ -20,7 +20,7 @@ from core.config import DEFAULT_MODEL
 from core.errors import ModelLoadError
 from core.messages import say
 
-SUPPORTED_MODEL_TYPES = (
+ENCODER_TYPES = (
     "bert",
     "roberta",
     "xlm-roberta",
@@ -33,6 +33,29 @@ SUPPORTED_MODEL_TYPES = (
     "modernbert",
     "mpnet",
 )
+"""Encoder families (``config.model_type``): their classifier reads the first token."""
+
+DECODER_FAMILIES = {
+    "llama": "Llama",
+    "qwen2": "Qwen2",
+    "qwen3": "Qwen3",
+    "mistral": "Mistral",
+    "gemma2": "Gemma 2",
+    "gemma3_text": "Gemma 3",
+    "phi3": "Phi-3",
+    "gpt2": "GPT-2",
+    "gpt_neox": "GPT-NeoX",
+}
+"""Decoder-only families (``config.model_type``) and the names people know them by. Their
+classifier (``XForSequenceClassification``, head ``score``) reads the last real token
+(:mod:`core.pooling`); Llama covers Llama 3.x, SmolLM2 and TinyLlama, GPT-NeoX covers Pythia."""
+
+SUPPORTED_MODEL_TYPES = ENCODER_TYPES + tuple(DECODER_FAMILIES)
+
+
+def is_decoder(model_type: str | None) -> bool:
+    """Whether ``model_type`` is a decoder-only family (reads its last token)."""
+    return model_type in DECODER_FAMILIES
 
 
 def embedded_model_path() -> Path:
@@ -80,8 +103,9 @@ def load_config(name: str | None):
         raise _load_error(source, exc) from exc
     if config.model_type not in SUPPORTED_MODEL_TYPES:
         raise ModelLoadError(
-            say("model type '{kind}' is not supported; use an encoder of type {kinds}",
-                kind=config.model_type, kinds=", ".join(SUPPORTED_MODEL_TYPES))
+            say("model type '{kind}' is not supported; use an encoder of type {encoders} or a "
+                "decoder of type {decoders}", kind=config.model_type,
+                encoders=", ".join(ENCODER_TYPES), decoders=", ".join(DECODER_FAMILIES))
         )  # fmt: skip
     return config
 
@@ -97,11 +121,30 @@ class LoadedBase:
 
 
 def load_tokenizer(name: str | None) -> PreTrainedTokenizerBase:
+    """The model's tokenizer, with a padding token (see :func:`with_pad_token`)."""
     source = resolve_model_source(name)
     try:
-        return AutoTokenizer.from_pretrained(source, trust_remote_code=False)
+        tokenizer = AutoTokenizer.from_pretrained(source, trust_remote_code=False)
     except (OSError, ValueError) as exc:
         raise _load_error(source, exc) from exc
+    return with_pad_token(tokenizer, source)
+
+
+def with_pad_token(tokenizer: PreTrainedTokenizerBase, source: str = "") -> PreTrainedTokenizerBase:
+    """``tokenizer``, given its end-of-text token as padding when it has no padding token (the
+    usual way for decoder models, which are trained without one), padding on the right. PTune
+    pads its own batches on the right and masks the padding, so which id pads never changes a
+    prediction; the right side keeps the real tokens at positions 0..n-1 in an exported folder
+    too, whose tokenizer some checkpoints set to pad on the left."""
+    tokenizer.padding_side = "right"
+    if tokenizer.pad_token_id is None:
+        if tokenizer.eos_token is None:
+            raise ModelLoadError(
+                say("the tokenizer of '{name}' has neither a padding token nor an end-of-text "
+                    "token to pad with; give a model whose tokenizer has one", name=source)
+            )  # fmt: skip
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
 
 
 def load_base(
@@ -132,11 +175,17 @@ def load_base(
         hf_logging.set_verbosity(verbosity)
         hf_logging.enable_progress_bar()
     tokenizer = load_tokenizer(name)
+    if is_decoder(model.config.model_type):
+        # A decoder classifier refuses batches of several texts without a padding id; it is
+        # the tokenizer's, which pads the batches (an encoder's config keeps its own: RoBERTa
+        # numbers its positions from it).
+        model.config.pad_token_id = tokenizer.pad_token_id
     return LoadedBase(model=model, tokenizer=tokenizer, source=source, name=name or DEFAULT_MODEL)
 
 
 def max_positions(config) -> int:
-    """Longest input (in tokens) the model's position embeddings allow."""
+    """Longest input (in tokens) the model's position embeddings allow (GPT-2's config names
+    them ``n_positions`` and answers to the common name too)."""
     limit = int(getattr(config, "max_position_embeddings", 512))
     if config.model_type in ("roberta", "xlm-roberta", "camembert", "mpnet"):
         limit -= 2  # these offset positions by padding_idx + 1

@@ -186,6 +186,9 @@ def _tokenizer():
     return load_tokenizer(None)  # the embedded MiniLM WordPiece tokenizer, no network
 
 
+DECODER_IDS = {"bos_token_id": 101, "eos_token_id": 102}
+"""A decoder's start and end-of-text ids: [CLS] and [SEP] of the MiniLM vocabulary."""
+
 FAMILY_SETTINGS = {
     "roberta": {"type_vocab_size": 1},
     "xlm-roberta": {"type_vocab_size": 1},
@@ -213,11 +216,27 @@ FAMILY_SETTINGS = {
         "norm_rel_ebd": "layer_norm",
         "share_att_key": True,
     },
-}
+    # Decoders: grouped-query attention (2 key/value heads for 4 query heads) where the family
+    # has it, small heads, a 4-token sliding window on Mistral and on Gemma's local layers (so
+    # that it really slides on test sentences), special ids inside the MiniLM vocabulary.
+    **{family: {**DECODER_IDS, "num_key_value_heads": 2, "head_dim": 8}
+       for family in ("llama", "qwen2", "qwen3", "phi3")},
+    "mistral": {**DECODER_IDS, "num_key_value_heads": 2, "head_dim": 8, "sliding_window": 4},
+    "gemma2": {**DECODER_IDS, "num_key_value_heads": 2, "head_dim": 8, "sliding_window": 4,
+               "query_pre_attn_scalar": 8},
+    "gemma3_text": {**DECODER_IDS, "num_key_value_heads": 2, "head_dim": 8,
+                    "sliding_window": 4, "sliding_window_pattern": 2,
+                    "query_pre_attn_scalar": 8},
+    "gpt2": {**DECODER_IDS, "n_inner": 64},
+    "gpt_neox": DECODER_IDS,
+}  # fmt: skip
 """Per-family settings of the tiny configs, beyond :data:`TINY_SIZES`."""
 
-FAMILIES = ("bert", "roberta", "xlm-roberta", "distilbert", "electra", "albert", "camembert",
-            "ernie", "deberta-v2", "modernbert", "mpnet")  # fmt: skip
+ENCODER_FAMILIES = ("bert", "roberta", "xlm-roberta", "distilbert", "electra", "albert",
+                    "camembert", "ernie", "deberta-v2", "modernbert", "mpnet")  # fmt: skip
+DECODER_FAMILIES = ("llama", "qwen2", "qwen3", "mistral", "gemma2", "gemma3_text", "phi3", "gpt2",
+                    "gpt_neox")  # fmt: skip
+FAMILIES = ENCODER_FAMILIES + DECODER_FAMILIES
 """Every model family the product supports."""
 
 

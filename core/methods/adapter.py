@@ -13,6 +13,9 @@ from core.config import ConfigBase, param
 from core.messages import say
 from core.methods.base import Method, freeze, train_head
 
+DECODER_PROJECTIONS = r"layers\.\d+\.(self_attn\.o_proj|mlp\.down_proj)$"
+"""The attention and feed-forward output projections of Llama-style decoders."""
+
 # Output projections (before residual + LayerNorm) that adapters follow, per architecture.
 TARGETS = {
     "bert": r"layer\.\d+\.(attention\.output|output)\.dense$",
@@ -28,10 +31,27 @@ TARGETS = {
     "albert": r"albert_layers\.\d+\.(attention\.dense|ffn_output)$",
     # Pre-LayerNorm: the projections' outputs go straight into the residual sum.
     "modernbert": r"layers\.\d+\.(attn|mlp)\.Wo$",
+    # Decoders are pre-norm too. Gemma normalises each output before the residual sum; the
+    # adapter then sits before that norm, as it sits before BERT's LayerNorm.
+    "llama": DECODER_PROJECTIONS,
+    "qwen2": DECODER_PROJECTIONS,
+    "qwen3": DECODER_PROJECTIONS,
+    "mistral": DECODER_PROJECTIONS,
+    "gemma2": DECODER_PROJECTIONS,
+    "gemma3_text": DECODER_PROJECTIONS,
+    "phi3": DECODER_PROJECTIONS,
+    "gpt2": r"\bh\.\d+\.(attn|mlp)\.c_proj$",
+    # Pythia adds both outputs to the residual in parallel; each gets its adapter.
+    "gpt_neox": r"layers\.\d+\.(attention\.dense|mlp\.dense_4h_to_h)$",
 }
 
-LAYER_NORMS = re.compile(r"layers?\.\d+\.")
-"""Names of the LayerNorms inside encoder layers (``layer.3.`` or ``albert_layers.0.``)."""
+LAYER_NORMS = re.compile(r"(layers?|\bh)\.\d+\.")
+"""Names of the norms inside the layers (``layer.3.``, ``albert_layers.0.``, GPT-2's ``h.0.``)."""
+
+
+def is_layer_norm(module: nn.Module) -> bool:
+    """A LayerNorm, or the RMSNorm that Llama-style decoders use in its place."""
+    return isinstance(module, nn.LayerNorm) or type(module).__name__.endswith("RMSNorm")
 
 
 @dataclass
@@ -41,7 +61,8 @@ class AdapterSettings(ConfigBase):
     )
     train_layernorm: bool = param(
         True,
-        "Also train the encoder's LayerNorm weights, as in Houlsby et al.",
+        "Also train the LayerNorm (a decoder's RMSNorm) weights inside the layers, as in "
+        "Houlsby et al.",
         label="Train LayerNorms",
         advanced=True,
     )
@@ -120,7 +141,7 @@ class Adapter(Method[AdapterModel]):
         wrapped = AdapterModel(model, cfg)
         if cfg.train_layernorm:
             for name, module in model.named_modules():
-                if isinstance(module, nn.LayerNorm) and LAYER_NORMS.search(name):
+                if is_layer_norm(module) and LAYER_NORMS.search(name):
                     module.requires_grad_(True)
         train_head(model)
         return wrapped

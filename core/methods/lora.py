@@ -28,7 +28,24 @@ ATTENTION_TARGETS = {
     "mpnet": ["attn.q", "attn.k", "attn.v", "attn.o"],
     # One fused query/key/value projection; "attn.Wo", since the MLP has a "Wo" too.
     "modernbert": ["Wqkv", "attn.Wo"],
+    # Decoders: grouped-query projections (k_proj and v_proj narrower where the family shares
+    # key/value heads) and the attention output.
+    "llama": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "qwen2": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "qwen3": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "mistral": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "gemma2": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "gemma3_text": ["q_proj", "k_proj", "v_proj", "o_proj"],
+    "phi3": ["qkv_proj", "o_proj"],
+    # GPT-2's fused query/key/value and its output are Conv1D layers (weights stored
+    # transposed: FAN_IN_FAN_OUT); "attn.c_proj", since the MLP has a "c_proj" too.
+    "gpt2": ["c_attn", "attn.c_proj"],
+    # "attention.dense", since the MLP has dense_h_to_4h and dense_4h_to_h.
+    "gpt_neox": ["query_key_value", "attention.dense"],
 }
+
+FAN_IN_FAN_OUT = ("gpt2",)
+"""Families whose adapted layers keep their weight as (in, out), as GPT-2's Conv1D does."""
 
 
 @dataclass
@@ -85,6 +102,7 @@ class Lora(PeftMethod):
             lora_alpha=cfg.alpha,
             lora_dropout=cfg.dropout,
             target_modules=target_modules(cfg, model.config),
+            fan_in_fan_out=model.config.model_type in FAN_IN_FAN_OUT,
             modules_to_save=head_extras(model.config) or None,
         )
         return get_peft_model(model, peft_cfg)

@@ -27,7 +27,9 @@ def prompt_dims(model_config: Any) -> PromptDims:
     """Sizes peft cannot always infer (DistilBERT names them differently).
 
     Virtual tokens are input embeddings, so their width is the embedding width, which ALBERT
-    and ELECTRA keep narrower than the hidden size.
+    and ELECTRA keep narrower than the hidden size. The decoders use the common names
+    (GPT-2's config maps them to its own ``n_embd``, ``n_head`` and ``n_layer``); the heads
+    counted are the query heads, also where fewer key/value heads are shared among them.
     """
     width = getattr(model_config, "embedding_size", None) or model_config.hidden_size
     return {

@@ -71,9 +71,11 @@ def fresh_head(head: nn.Module, num_labels: int, std: float) -> nn.Module:
         name, last = linears[-1]
         parent = head.get_submodule(name.rpartition(".")[0]) if "." in name else head
         name = name.rpartition(".")[2]
-    out = nn.Linear(last.in_features, num_labels)
+    # A decoder's ``score`` has no bias; the base it reloads on has none either.
+    out = nn.Linear(last.in_features, num_labels, bias=last.bias is not None)
     nn.init.normal_(out.weight, std=std)
-    nn.init.zeros_(out.bias)
+    if out.bias is not None:
+        nn.init.zeros_(out.bias)
     if parent is None:
         return out
     setattr(parent, name, out)
@@ -91,6 +93,8 @@ class MultiTaskHead(nn.Module):
         self.router = router
 
     def forward(self, features: torch.Tensor) -> torch.Tensor:
+        """Logits of each row (``features``: batch, ..., width; a decoder's head reads every
+        token's state and picks one afterwards)."""
         ids = self.router.ids
         rows = features.shape[0]
         if isinstance(ids, int):
@@ -104,9 +108,9 @@ class MultiTaskHead(nn.Module):
                 continue
             logits = self.heads[task](features[index])
             if out is None:
-                out = logits.new_full((rows, sum(self.sizes)), float("-inf"))
+                out = logits.new_full((*features.shape[:-1], sum(self.sizes)), float("-inf"))
             start = self.offsets[task]
-            out[index, start : start + self.sizes[task]] = logits
+            out[index, ..., start : start + self.sizes[task]] = logits
         assert out is not None
         return out
 

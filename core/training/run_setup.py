@@ -199,7 +199,7 @@ class RunSetup:
         if cfg.init_from:
             init_meta, self._method_cfg = warm_start.adapter_settings(cfg)
         base = load_base(cfg.model, self._base_labels())
-        self._pooling = resolve_pooling(cfg.pooling, base.source)
+        self._pooling = resolve_pooling(cfg.pooling, base.source, base.model.config.model_type)
         apply_pooling(base.model, self.pooling)
         self._tokenizer = base.tokenizer
         self.pad_id = self.tokenizer.pad_token_id or 0

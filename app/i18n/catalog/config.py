@@ -45,6 +45,14 @@ ZH: dict[str, str] = {
     'the text; use fewer virtual tokens':
         '提示占用了模型 {limit} 个位置中的 {taken} 个，留给文本的不到 {room} '
         '个；请减少虚拟词元数',
+    "a {family} model is a decoder: its first token sees nothing of the text after it, so it "
+    "cannot be read as the sentence; use pooling auto or last (the last real token)":
+        '{family} 模型是解码器：它的第一个词元看不到其后的文本，不能代表整句；'
+        '请使用 pooling auto 或 last（最后一个真实词元）',
+    "pooling last reads the last real token, which only decoder models gather the text in; a "
+    "'{kind}' model is an encoder: use pooling auto, cls or mean":
+        'pooling last 读取最后一个真实词元，只有解码器模型把整段文本汇集在那里；'
+        "'{kind}' 模型是编码器：请使用 pooling auto、cls 或 mean",
     'multi-task training shares one prompt between tasks; choose {shared} instead of {name}':
         '多任务训练让各任务共用一个提示；请选择 {shared}，而不是 {name}',
     "a multi-task run starts from fresh weights; leave 'start from adapter' empty":

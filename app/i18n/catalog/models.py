@@ -18,8 +18,13 @@ ZH: dict[str, str] = {
         "无法从 Hugging Face Hub 加载模型“{name}”：{why}。请检查模型 ID 和网络连接，或填写本地"
         "模型文件夹的路径（内置的“{default}”无需联网）。"
     ),
-    "model type '{kind}' is not supported; use an encoder of type {kinds}": (
-        "不支持模型类型“{kind}”；请使用以下类型的编码器：{kinds}"
+    "model type '{kind}' is not supported; use an encoder of type {encoders} or a decoder of "
+    "type {decoders}": (
+        "不支持模型类型“{kind}”；请使用以下类型的编码器：{encoders}，或以下类型的解码器：{decoders}"
+    ),
+    "the tokenizer of '{name}' has neither a padding token nor an end-of-text token to pad "
+    "with; give a model whose tokenizer has one": (
+        "“{name}”的分词器既没有填充词元，也没有可用于填充的文本结束词元；请换用分词器带有其中之一的模型"
     ),
     "cannot find the encoder stack of {model}": "找不到 {model} 的编码器层",
     "precision=fp16 needs a GPU; on a CPU use bf16 or fp32": (

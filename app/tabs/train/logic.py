@@ -38,11 +38,17 @@ def show_model(state: AppState, model: str | None) -> str:
     except PTuneError as exc:
         return state.text("model_unreadable", error=exc)
     unusable = [name for name in METHODS if name not in support.usable]
+    if support.decoder_name:
+        family = state.text(
+            "model_family_decoder", family=support.family, name=support.decoder_name
+        )
+    else:
+        family = state.text("model_family_encoder", family=support.family)
     if not unusable:
-        return state.text("model_support", family=support.family)
+        return state.text("model_support", family=family)
     titles = [METHODS[name].title_in(state.lang) for name in support.usable]
     return state.text(
-        "model_support_some", family=support.family, usable=", ".join(titles) or "-",
+        "model_support_some", family=family, usable=", ".join(titles) or "-",
         unusable=", ".join(METHODS[n].title_in(state.lang) for n in unusable),
         reason=support.methods[unusable[0]][0],
     )  # fmt: skip
