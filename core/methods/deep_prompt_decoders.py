@@ -126,12 +126,12 @@ AttentionMaskInterface.register(ATTENTION_NAME, causal_mask)
 
 def attention_modules(model: nn.Module) -> list[nn.Module]:
     """Self-attention modules in layer order: those knowing their layer and their causality."""
-    found = [
-        m
-        for m in model.modules()
-        if isinstance(getattr(m, "layer_idx", None), int) and hasattr(m, "is_causal")
-    ]
-    return sorted(found, key=lambda m: m.layer_idx)
+    found: list[tuple[int, nn.Module]] = []
+    for module in model.modules():
+        index = getattr(module, "layer_idx", None)
+        if isinstance(index, int) and hasattr(module, "is_causal"):
+            found.append((index, module))
+    return [module for _, module in sorted(found, key=lambda pair: pair[0])]
 
 
 def attach(model: PreTrainedModel) -> int:
