@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 import torch
+from conftest import save_test_adapter
 from decoder_reference import (
     DECODERS,
     reference_hidden,
@@ -18,10 +19,13 @@ from decoder_reference import (
     tiny_decoder_config,
 )
 
+from core.analysis.inspect_prompt import nearest_words, vocabulary_keys
 from core.errors import UnsupportedModelError
 from core.methods import METHODS
 from core.methods.base import classifier_head
 from core.methods.ptuning_v2 import PTuningV2, PTuningV2Settings
+from core.modeling import load_tokenizer
+from core.training.artifacts import LoadedAdapter
 
 FAMILIES = list(DECODERS)
 IDS = torch.tensor([[5, 9, 17, 33, 65, 70, 71, 90], [13, 14, 15, 16, 0, 0, 0, 0]])
@@ -220,6 +224,42 @@ def test_a_decoder_prompt_grows_keeping_its_rows_and_shrinks_back_exactly():
     torch.testing.assert_close(wrapped.prefix, trained)
     with torch.no_grad():
         torch.testing.assert_close(token_logits(wrapped, model, IDS), before)
+
+
+def _layer0_key(model, token_id: int) -> torch.Tensor:
+    """Independent reference: a Llama word's first-layer key at position 0 (rotation = 1)."""
+    with torch.no_grad():
+        layer = model.model.layers[0]
+        hidden = layer.input_layernorm(model.model.embed_tokens(torch.tensor([token_id])))
+        return layer.self_attn.k_proj(hidden)[0]
+
+
+def test_decoder_vocabulary_keys_are_the_unrotated_first_layer_keys():
+    model = tiny_decoder("llama")
+    PTuningV2().wrap(model, PTuningV2Settings(num_virtual_tokens=2))
+    words = [5, 17, 90]
+    keys = vocabulary_keys(model, words, start_id=None)
+    for row, token in enumerate(words):
+        torch.testing.assert_close(keys[row], _layer0_key(model, token))
+
+
+def test_a_decoder_prefix_key_equal_to_a_words_key_finds_that_word(tmp_path):
+    """Word neighbours of a decoder's prompt compare keys at position 0, where the prefix keys'
+    lack of rotation matches (the MiniLM vocabulary stands in for the decoder's)."""
+    good = 2204
+    model = tiny_decoder("llama", vocab_size=3000)
+    options = {"num_virtual_tokens": 3}
+    wrapped = PTuningV2().wrap(model, PTuningV2Settings(**options))
+    with torch.no_grad():
+        wrapped.prefix[0, :, 1, :] = _layer0_key(model, good).view(wrapped.heads, -1)
+    tokenizer = load_tokenizer(None)
+    folder = save_test_adapter(wrapped, "ptuning_v2", tmp_path / "base", tmp_path / "a", options)
+    loaded = LoadedAdapter(wrapped.eval(), tokenizer, ["neg", "pos"], 48, {})
+    tokens = nearest_words(folder, k=2, loaded=loaded)
+    first = tokens[1]["words"][0]
+    assert (first["word"], first["token_id"]) == ("good", good)
+    assert first["similarity"] == pytest.approx(1.0, abs=1e-5)
+    assert tokens[1]["words"][1]["similarity"] < 0.99
 
 
 @pytest.mark.parametrize("kind", FAMILIES)
