@@ -131,15 +131,16 @@ def _visible(mask: torch.Tensor, window: int | None, prefix_len: int) -> torch.T
     return torch.cat([prefix, real], dim=-1)[:, None]
 
 
-def attention(kind, attn, h, mask, prefix_kv, index, config, softcap=True, windows=True):
+def attention(kind, attn, h, mask, prefix_kv, index, config, softcap=True, windows=True, first=0):
     """One attention block of the reference: the attended values, before the out projection.
 
-    ``softcap=False`` or ``windows=False`` leave out the soft cap or the sliding windows, to
-    show that the tests' inputs make them matter."""
+    ``softcap=False`` or ``windows=False`` leave out the soft cap or the sliding windows, and
+    ``first=P`` numbers the real tokens from P on as if the prefix took positions 0..P-1, to
+    show that the tests' inputs make each of them matter."""
     q, k, v = _projections(kind, attn, h, config)
     rope = _rope(config, index)
     if rope is not None:
-        positions = torch.arange(h.shape[1])  # the real tokens keep positions 0..n-1
+        positions = torch.arange(h.shape[1]) + first  # real tokens at 0..n-1 (first=0)
         q, k = _rotate(q, positions, *rope), _rotate(k, positions, *rope)
     prefix_key, prefix_value = prefix_kv  # 1, key/value heads, P, head_dim: never rotated
     batch = h.shape[0]
@@ -161,16 +162,17 @@ def attention(kind, attn, h, mask, prefix_kv, index, config, softcap=True, windo
     return context.transpose(1, 2).reshape(batch, h.shape[1], -1)
 
 
-def reference_hidden(model, prefix, ids, mask, softcap=True, windows=True) -> torch.Tensor:
+def reference_hidden(model, prefix, ids, mask, softcap=True, windows=True, first=0):
     """The last hidden states (after the final norm) of a decoder with the prefix, by hand."""
     kind, config = model.config.model_type, model.config
 
     def attend(attn, h, index):
-        return attention(kind, attn, h, mask, prefix[index], index, config, softcap, windows)
+        variant = {"softcap": softcap, "windows": windows, "first": first}
+        return attention(kind, attn, h, mask, prefix[index], index, config, **variant)
 
     if kind == "gpt2":
         base = model.transformer
-        x = base.wte(ids) + base.wpe(torch.arange(ids.shape[1]))[None]
+        x = base.wte(ids) + base.wpe(torch.arange(ids.shape[1]) + first)[None]
         for i, block in enumerate(base.h):
             x = x + block.attn.c_proj(attend(block.attn, block.ln_1(x), i))
             x = x + block.mlp(block.ln_2(x))

@@ -90,10 +90,12 @@ def test_prefix_matches_the_hand_written_decoder_at_every_real_token(kind):
 @pytest.mark.parametrize(
     ("kind", "left_out"),
     [("gemma2", {"softcap": False})]
-    + [(k, {"windows": False}) for k in FAMILIES if any(sliding_layers(tiny_decoder_config(k)))],
+    + [(k, {"windows": False}) for k in FAMILIES if any(sliding_layers(tiny_decoder_config(k)))]
+    + [(k, {"first": 4}) for k in FAMILIES],
 )
-def test_soft_cap_and_windows_change_the_reference_on_these_inputs(kind, left_out):
-    """The reference without the feature differs: the inputs above do exercise it."""
+def test_soft_cap_windows_and_positions_change_the_reference_on_these_inputs(kind, left_out):
+    """The reference without the soft cap, without the windows, or with the real tokens
+    numbered from P (after the prefix) differs: the inputs above do exercise each of them."""
     model, wrapped = _wrapped(kind)
     _sharp(model)
     with torch.no_grad():
@@ -121,6 +123,39 @@ def test_same_text_alone_and_in_a_right_padded_batch_gives_the_same_probabilitie
         padded_more = probabilities(more_padding)
     torch.testing.assert_close(batched[1:], alone, atol=1e-6, rtol=1e-5)
     torch.testing.assert_close(batched, padded_more, atol=1e-6, rtol=1e-5)
+
+
+@pytest.mark.parametrize("kind", FAMILIES)
+def test_the_classifiers_own_read_out_does_not_depend_on_right_padding(kind):
+    """The same through the model's own logits (its last-real-token read-out)."""
+    model, wrapped = _wrapped(kind)
+    _sharp(model)
+    with torch.no_grad():
+        wrapped.prefix.normal_()
+
+        def logits(ids):
+            return wrapped(input_ids=ids, attention_mask=_mask(ids)).logits
+
+        batched = logits(torch.nn.functional.pad(IDS, (0, 3)))
+        alone = torch.cat([logits(IDS[:1]), logits(IDS[1:, :4])])
+    torch.testing.assert_close(batched.softmax(-1), alone.softmax(-1), atol=1e-6, rtol=1e-5)
+    assert not torch.allclose(batched[0], batched[1], atol=1e-2), "two texts, two answers"
+
+
+@pytest.mark.parametrize("kind", ["llama", "gemma2", "gpt2"])
+def test_a_bf16_decoder_takes_the_fp32_prefix_and_trains_it(kind):
+    """Frozen weights in bf16 (the compute precision), the prompt in fp32."""
+    model, wrapped = _wrapped(kind)
+    _sharp(model)
+    with torch.no_grad():
+        wrapped.prefix.normal_()
+        full = wrapped(input_ids=IDS, attention_mask=_mask(IDS)).logits.softmax(-1)
+    model.to(torch.bfloat16)
+    assert wrapped.prefix.dtype == torch.float32
+    out = wrapped(input_ids=IDS, attention_mask=_mask(IDS), labels=torch.tensor([0, 1]))
+    torch.testing.assert_close(out.logits.float().softmax(-1), full, atol=0.05, rtol=0)
+    out.loss.backward()
+    assert wrapped.prefix.grad is not None and wrapped.prefix.grad.abs().sum() > 0
 
 
 @pytest.mark.parametrize("kind", FAMILIES)
@@ -186,11 +221,15 @@ def test_every_parameterisation_trains_the_prompt_and_leaves_the_decoder_frozen(
             assert param.grad is None and torch.equal(param, frozen[name]), name
 
 
-@pytest.mark.parametrize("options", [{}, {"share_encoder": True}], ids=["direct", "shared"])
-def test_a_saved_decoder_prompt_reloads_with_the_same_probabilities(options, tmp_path):
+@pytest.mark.parametrize(
+    ("kind", "options"),
+    [(kind, {}) for kind in FAMILIES]
+    + [("qwen2", {"share_encoder": True}), ("gemma2", PROJECTION)],
+)
+def test_a_saved_decoder_prompt_reloads_with_the_same_probabilities(kind, options, tmp_path):
     method = METHODS["ptuning_v2"]
     settings = PTuningV2Settings(num_virtual_tokens=4, **options)
-    model = tiny_decoder("qwen2")
+    model = tiny_decoder(kind)
     wrapped = method.wrap(model, settings)
     with torch.no_grad():
         for p in wrapped.parameters():
@@ -198,7 +237,7 @@ def test_a_saved_decoder_prompt_reloads_with_the_same_probabilities(options, tmp
                 p.add_(torch.randn_like(p))  # as if trained
     wrapped.eval()
     method.save(wrapped, tmp_path)
-    base = tiny_decoder("qwen2")  # the same frozen decoder, with a fresh head
+    base = tiny_decoder(kind)  # the same frozen decoder, with a fresh head
     loaded = method.load(base, tmp_path, settings)
     with torch.no_grad():
         expected = last_real(token_logits(wrapped, model, IDS), IDS).softmax(-1)
