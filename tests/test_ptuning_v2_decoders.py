@@ -142,6 +142,19 @@ def test_the_classifiers_own_read_out_does_not_depend_on_right_padding(kind):
     assert not torch.allclose(batched[0], batched[1], atol=1e-2), "two texts, two answers"
 
 
+@pytest.mark.parametrize("kind", FAMILIES)
+def test_left_padding_keeps_the_real_tokens_positions_too(kind):
+    """The real tokens are numbered 0..n-1 from the attention mask, whichever side pads."""
+    model, wrapped = _wrapped(kind)
+    _sharp(model)
+    left = torch.tensor([[0, 0, 0, 13, 14, 15, 16]])
+    with torch.no_grad():
+        wrapped.prefix.normal_()
+        padded = wrapped(input_ids=left, attention_mask=_mask(left)).logits
+        alone = wrapped(input_ids=left[:, 3:], attention_mask=_mask(left[:, 3:])).logits
+    torch.testing.assert_close(padded.softmax(-1), alone.softmax(-1), atol=1e-6, rtol=1e-5)
+
+
 @pytest.mark.parametrize("kind", ["llama", "gemma2", "gpt2"])
 def test_a_bf16_decoder_takes_the_fp32_prefix_and_trains_it(kind):
     """Frozen weights in bf16 (the compute precision), the prompt in fp32."""

@@ -6,7 +6,8 @@ to every attention layer, prepended there to that layer's keys and values. What 
 
 - Rotary positions are applied to queries and keys before the attention function runs, so the
   prefix keys are used as given (no position, never rotated) and the real tokens keep their
-  positions 0..n-1: nothing shifts ``position_ids``.
+  positions 0..n-1: the wrapper passes ``position_ids`` counted from the attention mask, which
+  the prefix does not enter (left padding shifts nothing either).
 - The keys carry the layer's own key/value heads (grouped-query attention): the prefix has
   ``num_key_value_heads`` heads, which the attention function repeats as it does real keys.
 - The causal mask must exist as a tensor. transformers leaves it out when nothing is padded and

@@ -155,10 +155,20 @@ class DeepPromptModel(nn.Module):
         stacked = torch.stack([keys, values], dim=1)  # layers, 2, heads, P, head_dim
         return stacked.flatten(0, 1).float().clone()  # layers*2, heads, P, head_dim
 
-    def _call_options(self) -> dict[str, Any]:
-        """Options of every model call: a decoder runs the whole text at once, so it keeps no
-        key/value cache."""
-        return {"use_cache": False} if self.causal else {}
+    def _call_options(self, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Options of every model call, which the caller's own override.
+
+        A decoder runs the whole text at once, so it keeps no key/value cache, and its real
+        tokens are numbered 0..n-1 from the attention mask (the prefix takes no position), so
+        that left padding would not shift them either.
+        """
+        if not self.causal:
+            return {}
+        options: dict[str, Any] = {"use_cache": False}
+        mask = (inputs or {}).get("attention_mask")
+        if mask is not None and mask.dim() == 2:
+            options["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
+        return options
 
     def prefix_kv(self) -> deep_prompt.Prefix:
         if self.shared:
@@ -198,7 +208,8 @@ class DeepPromptModel(nn.Module):
         self.length = length
 
     def forward(self, **inputs: Any) -> Any:
-        return self.model(**{**self._call_options(), **inputs}, ptune_prefix=self.prefix_kv())
+        options = self._call_options(inputs)
+        return self.model(**{**options, **inputs}, ptune_prefix=self.prefix_kv())
 
 
 class PTuningV2(Method[DeepPromptModel]):
