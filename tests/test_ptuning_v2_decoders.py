@@ -222,6 +222,7 @@ def test_every_parameterisation_trains_the_prompt_and_leaves_the_decoder_frozen(
     assert key.shape == value.shape == (1, wrapped.heads, 4, wrapped.head_dim)
     optimizer = torch.optim.AdamW([p for p in wrapped.parameters() if p.requires_grad], lr=1e-2)
     prompt = [p for n, p in wrapped.named_parameters() if not n.startswith("model.")]
+    trained = {n: p.detach().clone() for n, p in wrapped.named_parameters() if p.requires_grad}
     for step in range(3):  # zero-started output layers pass gradients on after a first step
         loss = wrapped(input_ids=IDS, attention_mask=_mask(IDS), labels=torch.tensor([0, 1])).loss
         loss.backward()
@@ -232,6 +233,8 @@ def test_every_parameterisation_trains_the_prompt_and_leaves_the_decoder_frozen(
     for name, param in model.named_parameters():
         if name in frozen:
             assert param.grad is None and torch.equal(param, frozen[name]), name
+    moved = {n for n, p in wrapped.named_parameters() if n in trained and p.ne(trained[n]).any()}
+    assert moved == set(trained) and any(n.startswith("model.score.") for n in moved)
 
 
 @pytest.mark.parametrize(
