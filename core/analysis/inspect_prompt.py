@@ -10,6 +10,10 @@ first word sits. Layer-0 keys depend only on the token and its position, so this
 word would an attention query of the first layer take this virtual token for?". Both sides have
 the vocabulary's mean key removed first: a shift shared by every key moves all of a query's
 attention scores equally, which the softmax ignores, so it says nothing about any one word.
+A decoder's prefix keys carry no position, while its real keys are rotated by their position
+(rotary families): each word is therefore placed first, at position 0, where the rotation is
+the identity, and compared there (a decoder's layer-0 key of a word does not depend on the
+tokens before it either).
 
 A learned prompt often drifts away from every real word (low similarities, a norm far from the
 vocabulary's); the ``norm_ratio`` of each token makes that visible.
@@ -203,6 +207,8 @@ def _key_space(
     start = adapter.tokenizer.cls_token_id
     if start is None:
         start = adapter.tokenizer.bos_token_id
+    if wrapped.causal:  # a decoder's word goes first, where rotary turns nothing (see above)
+        start = None
     vocab = vocabulary_keys(base, ids, start)
     prompt = prefix_keys(wrapped)
     if prompt.shape[1] != vocab.shape[1]:

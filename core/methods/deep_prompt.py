@@ -12,6 +12,7 @@ Families with rotary positions (ModernBERT) rotate queries and keys before calli
 function, so the prefix keys are used as given: they carry no position. Local-window layers get
 a mask of their window that is widened the same way, so they see the prefix too. ALBERT runs one
 shared layer at every depth; a per-forward call counter gives each depth its own prefix.
+Decoder language models (causal masks, grouped-query heads) take :mod:`deep_prompt_decoders`.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from core.errors import UnsupportedModelError
 from core.messages import say
-from core.methods import own_attention
+from core.methods import deep_prompt_decoders, own_attention
 
 ATTENTION_NAME = "ptune_prefix"
 LAYER_ATTR = "_ptune_layer"
@@ -119,10 +120,13 @@ def attach(model: PreTrainedModel) -> int:
     """Route the model's attention through :func:`prefix_attention`; returns the depth.
 
     Without a prefix argument the function is plain SDPA, so the model behaves as before.
-    Families with their own attention code take the route of :mod:`own_attention`.
+    Families with their own attention code take the route of :mod:`own_attention`, decoder
+    language models that of :mod:`deep_prompt_decoders`.
     """
     if getattr(model.config, "model_type", None) in own_attention.OWN_ATTENTION:
         return own_attention.attach(model)
+    if deep_prompt_decoders.is_decoder(model.config):
+        return deep_prompt_decoders.attach(model)
     modules = attention_modules(model)
     depth = attention_depth(model.config)
     shared = getattr(model.config, "model_type", None) == "albert"

@@ -12,7 +12,7 @@ from transformers import PreTrainedModel
 from core.config import Problem, param
 from core.errors import AdapterLoadError, ConfigError
 from core.messages import say
-from core.methods import deep_prompt
+from core.methods import deep_prompt, deep_prompt_decoders
 from core.methods.base import Method, freeze, train_head
 from core.training.growth import PromptSettings
 
@@ -93,12 +93,15 @@ class DeepPromptModel(nn.Module):
         self.model = model
         c = model.config
         self.layers = deep_prompt.attach(model)
-        self.heads = int(c.num_attention_heads)
-        self.head_dim = int(c.hidden_size) // self.heads
+        self.causal = deep_prompt_decoders.is_decoder(c)
         self.length = cfg.num_virtual_tokens
         self.shared = cfg.share_encoder
         self.dropout = nn.Dropout(cfg.prefix_dropout)
         init = self._activation_init(self.length)
+        # The heads of the keys each layer attends over: the attention heads of an encoder, the
+        # key/value heads of a decoder with grouped-query attention.
+        self.heads, self.head_dim = int(init.shape[1]), int(init.shape[3])
+        key_width = self.heads * self.head_dim
         generator = torch.Generator().manual_seed(0)
         if self.shared:
             width = cfg.shared_hidden_size
@@ -106,7 +109,7 @@ class DeepPromptModel(nn.Module):
             self.tokens = nn.Parameter(torch.randn(self.length, width, generator=generator))
             layers = torch.randn(self.layers, width, generator=generator)
             self.layer_embedding = nn.Parameter(layers)
-            first, last = nn.Linear(width, width), nn.Linear(width, 2 * c.hidden_size)
+            first, last = nn.Linear(width, width), nn.Linear(width, 2 * key_width)
             self.encoder = nn.Sequential(first, nn.Tanh(), last)
             nn.init.zeros_(last.weight)  # starts exactly at prefix_init
             nn.init.zeros_(last.bias)
@@ -119,7 +122,7 @@ class DeepPromptModel(nn.Module):
                 torch.randn(self.length, c.hidden_size, generator=generator) * 0.02
             )
             first = nn.Linear(c.hidden_size, cfg.projection_hidden_size)
-            last = nn.Linear(cfg.projection_hidden_size, self.layers * 2 * c.hidden_size)
+            last = nn.Linear(cfg.projection_hidden_size, self.layers * 2 * key_width)
             self.projection = nn.Sequential(first, nn.Tanh(), last)
             nn.init.zeros_(last.weight)
             nn.init.zeros_(last.bias)
@@ -135,6 +138,8 @@ class DeepPromptModel(nn.Module):
         The prefix then begins inside the distribution each layer expects, which keeps the
         first steps from scrambling the frozen features (a random start of unit variance can).
         The tokens come from a fixed seed, so a longer prompt starts with the same tokens.
+        A decoder's keys are those of positions 0..P-1, rotated where the family rotates: at
+        first the prefix looks to the real tokens like a text that came before them.
         """
         generator = torch.Generator().manual_seed(0)
         vocab = int(self.model.config.vocab_size)
@@ -143,13 +148,27 @@ class DeepPromptModel(nn.Module):
         capture: dict[int, tuple[torch.Tensor, torch.Tensor]] = {}
         was_training = self.model.training
         self.model.eval()
-        self.model(input_ids=ids.to(device), ptune_capture=capture)
+        self.model(input_ids=ids.to(device), ptune_capture=capture, **self._call_options())
         self.model.train(was_training)
         keys = torch.cat([capture[i][0] for i in range(self.layers)])
         values = torch.cat([capture[i][1] for i in range(self.layers)])
         stacked = torch.stack([keys, values], dim=1)  # layers, 2, heads, P, head_dim
-        shape = (self.layers * 2, self.heads, length, self.head_dim)
-        return stacked.reshape(shape).float().clone()
+        return stacked.flatten(0, 1).float().clone()  # layers*2, heads, P, head_dim
+
+    def _call_options(self, inputs: dict[str, Any] | None = None) -> dict[str, Any]:
+        """Options of every model call, which the caller's own override.
+
+        A decoder runs the whole text at once, so it keeps no key/value cache, and its real
+        tokens are numbered 0..n-1 from the attention mask (the prefix takes no position), so
+        that left padding would not shift them either.
+        """
+        if not self.causal:
+            return {}
+        options: dict[str, Any] = {"use_cache": False}
+        mask = (inputs or {}).get("attention_mask")
+        if mask is not None and mask.dim() == 2:
+            options["position_ids"] = (mask.long().cumsum(-1) - 1).clamp(min=0)
+        return options
 
     def prefix_kv(self) -> deep_prompt.Prefix:
         if self.shared:
@@ -189,7 +208,8 @@ class DeepPromptModel(nn.Module):
         self.length = length
 
     def forward(self, **inputs: Any) -> Any:
-        return self.model(**inputs, ptune_prefix=self.prefix_kv())
+        options = self._call_options(inputs)
+        return self.model(**{**options, **inputs}, ptune_prefix=self.prefix_kv())
 
 
 class PTuningV2(Method[DeepPromptModel]):
