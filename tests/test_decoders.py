@@ -28,26 +28,28 @@ VARIANTS = {
     "prompt_tuning": ("prompt_tuning", {"num_virtual_tokens": 4, "init": "random"}),
     "ptuning_v1_lstm": ("ptuning_v1", {"num_virtual_tokens": 4, "encoder": "lstm"}),
     "ptuning_v1_mlp": ("ptuning_v1", {"num_virtual_tokens": 4, "encoder": "mlp"}),
+    "ptuning_v2": ("ptuning_v2", {"num_virtual_tokens": 4}),
     "lora": ("lora", {}),
     "adapter": ("adapter", {}),
     "head_only": ("head_only", {}),
     "full": ("full", {}),
 }
-"""The methods a decoder trains here, P-Tuning v1 with each prompt encoder."""
+"""Every method on a decoder, P-Tuning v1 with each prompt encoder."""
 
 REPRESENTATIVE = {
     "llama": "prompt_tuning",
     "qwen2": "ptuning_v1_lstm",
     "qwen3": "adapter",
     "mistral": "ptuning_v1_mlp",
-    "gemma2": "head_only",
+    "gemma2": "ptuning_v2",
     "gemma3_text": "full",
     "phi3": "lora",
     "gpt2": "lora",
     "gpt_neox": "lora",
 }
-"""The one method per family the default run trains (every method appears; LoRA on each fused
-projection); the rest of the matrix is marked slow."""
+"""The one method per family the default run trains (every method but head-only appears, LoRA
+on each fused projection, P-Tuning v2 through Gemma 2's soft-capped sliding attention); the rest
+of the matrix is marked slow."""
 
 MATRIX = [
     pytest.param(
@@ -97,7 +99,9 @@ def _probabilities(model, tokenizer, texts: list[str], max_length: int = 512) ->
         return model(**dict(batch)).logits.float().softmax(-1)
 
 
-@pytest.mark.parametrize("variant", ["none", "prompt_tuning", "ptuning_v1_lstm", "lora"])
+@pytest.mark.parametrize(
+    "variant", ["none", "prompt_tuning", "ptuning_v1_lstm", "ptuning_v2", "lora"]
+)
 @pytest.mark.parametrize("family", DECODER_FAMILIES)
 def test_a_text_predicts_the_same_alone_and_beside_a_much_longer_one(family, variant, model_dirs):
     base = load_base(str(model_dirs(family)), ["neg", "pos"])
@@ -216,4 +220,4 @@ def test_every_method_trains_reloads_predicts_and_exports_on_every_decoder(
         torch.testing.assert_close(plain_probabilities(merged, TEXTS), at_end, atol=1e-4,
                                    rtol=1e-4)  # fmt: skip
     else:
-        assert VARIANTS[variant][0] in ("prompt_tuning", "ptuning_v1", "adapter")
+        assert VARIANTS[variant][0] in ("prompt_tuning", "ptuning_v1", "ptuning_v2", "adapter")

@@ -33,27 +33,16 @@ from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from core.errors import UnsupportedModelError
 from core.messages import say
+from core.modeling import is_decoder as is_decoder_type
 
 ATTENTION_NAME = "ptune_prefix_causal"
 LAYER_ATTR = "_ptune_layer"
 
-DECODER_FAMILIES = (
-    "llama",
-    "qwen2",
-    "qwen3",
-    "mistral",
-    "gemma2",
-    "gemma3_text",
-    "phi3",
-    "gpt2",
-    "gpt_neox",
-)
-"""Decoder model types whose attention layers take the prefix this way."""
-
 
 def is_decoder(model_config: Any) -> bool:
-    """Whether the model is one of the :data:`DECODER_FAMILIES` (causal attention)."""
-    return getattr(model_config, "model_type", None) in DECODER_FAMILIES
+    """Whether the model is a decoder (:data:`core.modeling.DECODER_FAMILIES`): causal
+    attention, the prefix taken this way."""
+    return is_decoder_type(getattr(model_config, "model_type", None))
 
 
 def causal_mask(**kwargs: Any) -> torch.Tensor | None:
