@@ -82,7 +82,7 @@ def method_fields() -> dict[str, dataclasses.Field]:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m core.train",
-        description="Fine-tune an encoder classifier with a parameter-efficient method.",
+        description="Fine-tune an encoder or decoder classifier with a parameter-efficient method.",
     )
     parser.add_argument("--config", type=Path, help="YAML file with any of the settings below")
     parser.add_argument("--resume", type=Path, help="checkpoint folder of a run to continue")
