@@ -11,14 +11,16 @@ from typing import Any, TypeVar
 import torch
 from accelerate import Accelerator
 from accelerate.utils import InitProcessGroupKwargs
-from transformers import PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.config import ConfigBase, TrainConfig
 from core.data.batching import Tokens, tokenize
 from core.data.language import unread
 from core.data.splits import DataBundle
+from core.errors import InputError
 from core.hardware import default_device, fast_fp32_matmuls, physical_cores, resolve_precision
 from core.memory import release_memory
+from core.messages import say
 from core.methods import Method
 from core.methods.base import count_parameters
 from core.modeling import DEFAULT_MODEL, load_base, max_positions
@@ -43,6 +45,22 @@ def built(piece: Piece | None, name: str) -> Piece:
     if piece is None:
         raise RuntimeError(f"the run's {name} is read before setup built it or after its release")
     return piece
+
+
+def checkpoint_activations(model: PreTrainedModel, name: str) -> None:
+    """Recompute each layer's activations in the backward pass (gradient checkpointing).
+
+    Non-reentrant checkpointing: gradients reach trainable weights inside a layer whether or
+    not the layer's input needs a gradient (a frozen embedding under LoRA gives it none).
+    """
+    if not model.supports_gradient_checkpointing:
+        raise InputError(
+            say("{model} cannot recompute its activations (gradient checkpointing); turn it off",
+                model=name)
+        )  # fmt: skip
+    # transformers 5 names it activation checkpointing (gradient_checkpointing_enable is its
+    # deprecated alias)
+    model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
 
 
 def default_out(config: TrainConfig) -> Path:
@@ -206,6 +224,8 @@ class RunSetup:
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
         self._max_length = min(cfg.max_length, limit)
         self._prepare_base(base.model)
+        if cfg.gradient_checkpointing:
+            checkpoint_activations(base.model, base.name)
         model = self.model = self.method.wrap(base.model, self.method_cfg)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
