@@ -48,9 +48,12 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from core.messages import Message, say
+
+if TYPE_CHECKING:
+    from core.config import TrainConfig
 
 GB = 1e9
 
@@ -252,3 +255,21 @@ def summary_line(estimate: MemoryEstimate, available: float, epoch_seconds: floa
         f"Estimate: ~{estimate.total / GB:.1f} GB peak memory of {available / GB:.1f} GB "
         f"available; ~{minutes:.{0 if minutes >= 10 else 1}f} min per epoch on this machine"
     )
+
+
+def run_line(
+    config: TrainConfig, available: float, train_rows: int, max_length: int, precision: str,
+    device: str,
+) -> str:  # fmt: skip
+    """:func:`summary_line` of a run about to train ``train_rows`` rows; ``available`` is the
+    memory there was before the run loaded anything."""
+    from core.modeling import load_config  # transformers, only once a run is under way
+
+    size = model_size(load_config(config.model))
+    device_type = device.split(":")[0]
+    memory = estimate_memory(
+        size, config.method, config.batch_size, max_length, precision,
+        config.gradient_checkpointing,
+    )  # fmt: skip
+    seconds = seconds_per_epoch(size, config.method, train_rows, max_length, device_type)
+    return summary_line(memory, available, seconds)

@@ -107,3 +107,35 @@ def test_gradient_checkpointing_is_refused_where_it_saves_nothing(method):
 def test_gradient_checkpointing_is_accepted_for_methods_that_train_inside_the_layers(method):
     values = {"data": "reviews.csv", "method": method, "gradient_checkpointing": True}
     assert checks.check_run(values).problems == []
+
+
+def test_the_command_line_prints_the_estimate_when_the_run_starts(capsys, monkeypatch):
+    from core import cli
+    from core.config import TrainConfig
+    from core.training.events import RunStarted
+
+    monkeypatch.setattr(cli, "available_bytes", lambda device: 12 * GB)
+    bar = cli.ProgressBar(enabled=False)
+    bar.plan(TrainConfig(data="reviews.csv", method="lora", batch_size=8))
+    started = RunStarted(method="lora", total_steps=10, trainable_params=1, total_params=2,
+                         label_names=["a", "b"], train_rows=15_000, validation_rows=10,
+                         max_length=64, precision="bf16", device="cpu", out="run")  # fmt: skip
+    bar(started)
+    line = capsys.readouterr().err.strip()
+    assert line.startswith("Estimate: ~") and "GB peak memory of 12.0 GB available; ~" in line
+    assert line.endswith("min per epoch on this machine")
+
+
+@pytest.mark.train
+def test_the_train_command_prints_one_estimate_line_before_training(
+    tmp_path, reviews, tiny_model_dir, capsys
+):
+    from core.train import main
+
+    args = ["--method", "head_only", "--data", str(reviews), "--model", str(tiny_model_dir),
+            "--max-steps", "2", "--out", str(tmp_path / "run"), "--precision", "fp32",
+            "--quiet"]  # fmt: skip
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert [line for line in err.splitlines() if line.startswith("Estimate: ~")] != []
+    assert err.count("Estimate: ") == 1
