@@ -13,6 +13,7 @@ ZH: dict[str, str] = {
     "train_model": "基础模型",
     "train_model_info": "内置的 all-MiniLM-L6-v2 无需下载；也可以填写本地模型文件夹或 "
     "Hugging Face 模型 ID。",
+    "train_suggestions": "按规模推荐的模型（按所选方法、批大小和最大长度估算；点击一行即可选用）",
     "train_data_heading": "### 1. 数据",
     "train_dataset": "数据集",
     "train_dataset_info": "演示用的评论数据、数据文件夹中的数据集，或你上传的文件"
@@ -276,7 +277,6 @@ SERVER_ZH: dict[str, str] = {
     "预计用时 **{duration}**（根据{speed}粗略估算）。",
     "estimate_budget": " 时间预算将其限制在 {budget}。",
     "estimate_memory": " 峰值内存约 **{need} GB**，本机可用 {have} GB。",
-    "train_suggestions": "按规模推荐的模型（按所选方法、批大小和最大长度估算；点击一行即可选用）",
     "suggest_model": "模型",
     "suggest_kind": "类型",
     "suggest_family": "系列",

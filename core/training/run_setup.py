@@ -31,7 +31,12 @@ from core.training.events import Callback
 from core.training.growth import Schedule, schedule_of
 from core.training.inputs import check_config, load_run_data
 from core.training.optimizer import adamw, lr_schedule
-from core.training.precision import MixedPrecision, frozen_in_compute_precision
+from core.training.precision import (
+    DTYPES,
+    MixedPrecision,
+    frozen_in_compute_precision,
+    trainable_in_fp32,
+)
 from core.training.ranks import collective_timeout
 from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
 
@@ -216,7 +221,7 @@ class RunSetup:
         cfg = self.config
         if cfg.init_from:
             init_meta, self._method_cfg = warm_start.adapter_settings(cfg)
-        base = load_base(cfg.model, self._base_labels())
+        base = load_base(cfg.model, self._base_labels(), self._load_dtype())
         self._pooling = resolve_pooling(cfg.pooling, base.source)
         apply_pooling(base.model, self.pooling)
         self._tokenizer = base.tokenizer
@@ -227,6 +232,7 @@ class RunSetup:
         if cfg.gradient_checkpointing:
             checkpoint_activations(base.model, base.name)
         model = self.model = self.method.wrap(base.model, self.method_cfg)
+        trainable_in_fp32(model)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
             self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
@@ -236,6 +242,15 @@ class RunSetup:
             )
         self.state.prompt_length = self.method.prompt_length(model) or 0
         self._trainable, self._total = count_parameters(model)
+
+    def _load_dtype(self) -> torch.dtype:
+        """The dtype the base model loads in: the compute precision when the method freezes
+        the backbone (every method but full fine-tuning, which trains and saves every weight),
+        so the model's fp32 copy never exists at once; fp32 otherwise."""
+        if self.method.whole_model:
+            return torch.float32
+        precision = resolve_precision(self.config.precision, default_device())
+        return DTYPES.get(precision, torch.float32)
 
     def _load_data(self) -> DataBundle:
         return load_run_data(self.config)
