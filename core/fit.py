@@ -31,9 +31,9 @@ full, bf16, batch 32, length 25         1.06 GB     1.07 GB
 LoRA, bf16, batch 32, length 128        1.95 GB     2.26 GB
 ======================================  ==========  =========
 
-so the estimate is within 20% there, on the high side. For other families it is a guide
-(expect within a factor of about 1.5): good for refusing a run that cannot fit, not for
-packing memory to the last megabyte.
+so the estimate is within 20% there, on the high side. For other families the factor is not
+calibrated (decoders' feed-forwards are wider, and they have no dropout): a guide, good for
+refusing a run that cannot fit, not for packing memory to the last megabyte.
 
 Time per epoch rests on a throughput measured on the embedded MiniLM on this project's CPU
 (:data:`REFERENCE_SAMPLES_PER_SECOND`), scaled by the work per sample: the non-embedding
