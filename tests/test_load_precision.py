@@ -3,11 +3,14 @@ what the method trains is fp32 and still learns."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import torch
 from conftest import train_config
 
 from core.methods import METHODS
+from core.runs import train_unrecorded
 from core.training import run_setup
 from core.training.precision import trainable_in_fp32
 from core.training.trainer import Trainer
@@ -66,3 +69,24 @@ def test_a_layer_that_trains_any_tensor_comes_back_to_fp32_whole():
     assert trainable_in_fp32(model) == 2
     assert (model[1].weight.dtype, model[1].bias.dtype) == (torch.float32, torch.float32)
     assert model[0].weight.dtype == torch.bfloat16
+
+
+@pytest.mark.train
+def test_a_grown_bf16_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_model_dir):
+    """Setup runs the mixed model (bf16 frozen, fp32 trained) to start a resumed prompt's rows:
+    under autocast, as the loop does when the prompt grows."""
+    stop = threading.Event()
+
+    def stop_after_growth(event):
+        if event.type == "checkpoint" and event.step >= 4:
+            stop.set()
+
+    run = train_config(
+        tmp_path, reviews, tiny_model_dir, method="ptuning_v2", max_steps=8, eval_every=2,
+        keep_best=False, precision="bf16", method_options={"grow": "2,4"},
+    )  # fmt: skip
+    first = train_unrecorded(run, stop_after_growth, stop)
+    assert first["status"] == "stopped" and first["prompt_length"] == 4
+    resumed = train_unrecorded(run, resume_from=tmp_path / "run" / "checkpoint")
+    assert resumed["status"] == "succeeded", resumed.get("error")
+    assert resumed["steps"] == 8 and resumed["prompt_length"] == 4

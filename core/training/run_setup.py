@@ -4,6 +4,7 @@ optimizer, and the checkpoint a resumed run continues from."""
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -235,7 +236,8 @@ class RunSetup:
         trainable_in_fp32(model)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
-            self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
+            with self._host_autocast():
+                self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
         if cfg.init_from:
             warm_start.load_initial_weights(
                 self.method, model, init_meta, Path(cfg.init_from), self.labels
@@ -251,6 +253,15 @@ class RunSetup:
             return torch.float32
         precision = resolve_precision(self.config.precision, default_device())
         return DTYPES.get(precision, torch.float32)
+
+    def _host_autocast(self) -> AbstractContextManager:
+        """Autocast for running the model while setup holds it on the host, mixed (frozen
+        weights in the compute precision, trained ones in fp32): a prompt's new rows start from
+        the frozen model's own activations (P-Tuning v2)."""
+        dtype = self._load_dtype()
+        if dtype == torch.float32:
+            return nullcontext()
+        return torch.autocast("cpu", dtype=dtype)
 
     def _load_data(self) -> DataBundle:
         return load_run_data(self.config)
@@ -309,7 +320,10 @@ class RunSetup:
         if not point.same_settings:
             self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
         if self.state.prompt_length and self.state.prompt_length != length:
-            self.method.resize_prompt(self._unwrapped(), self.state.prompt_length, self.method_cfg)
+            with self._host_autocast():
+                self.method.resize_prompt(
+                    self._unwrapped(), self.state.prompt_length, self.method_cfg
+                )
         self.method.load_trainable_state(self._unwrapped(), point.trainable)
         self.best_state = point.best
         return point.optimizer
