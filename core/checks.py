@@ -22,6 +22,7 @@ from typing import Any
 
 from core.config import ConfigBase, Problem, TrainConfig, coerce_numbers
 from core.errors import ConfigProblems, PTuneError, message_of
+from core.fit import available_bytes, estimate_memory, model_size, refusal
 from core.hardware import default_device, resolve_precision
 from core.messages import Message, say
 from core.methods import METHODS, Method
@@ -34,6 +35,9 @@ TRAIN_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig))
 UNCHECKED_FIELDS = ("name", "out")
 """Settings the check does not read: a checked run renamed or given its folder stays checked."""
 REMEMBERED = 32
+CHECKPOINTING_METHODS = ("full", "lora", "adapter")
+"""Methods that may recompute activations (gradient checkpointing): those training weights
+inside the layers. Prompt methods keep few activations of their own; head-only keeps none."""
 _passed: OrderedDict[str, tuple[Method, ConfigBase]] = OrderedDict()
 _passed_lock = threading.Lock()
 
@@ -122,6 +126,8 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
         option_problems, settings = _option_problems(method, options)
         problems += option_problems
     problems += _task_problems(values)
+    problems += _checkpointing_problems(values)
+    model_config = None
     try:
         model_config = load_config(str(values.get("model") or TrainConfig.model))
         if settings is not None and method is not None:
@@ -130,10 +136,14 @@ def _check(values: dict[str, Any], config: TrainConfig | None) -> RunCheck:
         problems += _pooling_problems(str(values.get("pooling") or "auto"), model_config)
     except PTuneError as exc:
         problems.append(TrainConfig.problem("model", message_of(exc)))
+    precision = None
     try:
-        resolve_precision(str(values.get("precision") or TrainConfig.precision), default_device())
+        requested = str(values.get("precision") or TrainConfig.precision)
+        precision = resolve_precision(requested, default_device())
     except PTuneError as exc:
         problems.append(TrainConfig.problem("precision", message_of(exc)))
+    if not problems and precision is not None:
+        problems += _fit_problems(values, model_config, precision)
     if problems:
         return RunCheck(list(dict.fromkeys(problems)))
     assert method is not None and settings is not None  # read, since there is no problem
@@ -213,6 +223,34 @@ def _pooling_problems(pooling: str, model_config: Any) -> list[Problem]:
     else:
         return []
     return [TrainConfig.problem("pooling", message)]
+
+
+def _checkpointing_problems(values: dict[str, Any]) -> list[Problem]:
+    method = str(values.get("method", TrainConfig.method))
+    if not values.get("gradient_checkpointing") or method not in METHODS:
+        return []
+    if method in CHECKPOINTING_METHODS:
+        return []
+    message = say(
+        "gradient checkpointing saves memory only for methods that train weights inside the "
+        "layers ({methods}); turn it off for {method}",
+        methods=", ".join(CHECKPOINTING_METHODS), method=METHODS[method].said_title,
+    )  # fmt: skip
+    return [TrainConfig.problem("gradient_checkpointing", message)]
+
+
+def _fit_problems(values: dict[str, Any], model_config: Any, precision: str) -> list[Problem]:
+    """The run's estimated peak memory against what this machine has free (:mod:`core.fit`)."""
+    config = TrainConfig(**values)
+    if model_config is None or config.tasks:  # several heads: the one-task estimate is low
+        return []
+    device = default_device()
+    estimate = estimate_memory(
+        model_size(model_config), config.method, config.batch_size, config.max_length,
+        precision, config.gradient_checkpointing,
+    )  # fmt: skip
+    reason = refusal(estimate, available_bytes(device), config.method)
+    return [] if reason is None else [Problem(reason)]
 
 
 def _task_problems(values: dict[str, Any]) -> list[Problem]:

@@ -21,6 +21,8 @@ from tqdm import tqdm
 from core.checks import TRAIN_FIELDS, checked, nest_method_options
 from core.config import TrainConfig, field_kind
 from core.errors import ConfigError
+from core.fit import available_bytes, run_line
+from core.hardware import default_device
 from core.methods import METHODS
 from core.training.events import (
     Evaluated,
@@ -195,11 +197,22 @@ class ProgressBar:
     def __init__(self, enabled: bool) -> None:
         self.enabled = enabled
         self.bar: tqdm | None = None
+        self.planned: tuple[TrainConfig, float] | None = None
+
+    def plan(self, config: TrainConfig) -> None:
+        """Print the run's estimate (:mod:`core.fit`) when it starts, against the memory
+        available now, before it loads anything."""
+        self.planned = (config, available_bytes(default_device()))
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):  # warnings show with or without the bar (--quiet)
             for warning in event.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
+            if self.planned is not None:
+                config, available = self.planned
+                line = run_line(config, available, event.train_rows, event.max_length,
+                                event.precision, event.device)  # fmt: skip
+                print(line, file=sys.stderr)
         if not self.enabled:
             return
         if isinstance(event, RunStarted):

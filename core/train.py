@@ -68,6 +68,8 @@ def lead(
     from core.runs import train_unrecorded
     from core.training.ranks import leading
 
+    if config is not None:  # a resumed run's settings are read from the database later
+        callback.plan(config)
     with leading():
         if args.db:
             return run_recorded(config, callback, args, signals)

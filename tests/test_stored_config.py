@@ -76,8 +76,8 @@ def test_a_value_under_the_new_name_wins_over_one_under_the_old(monkeypatch):
 
 
 def test_a_retired_setting_is_dropped_without_a_warning(monkeypatch, warnings):
-    monkeypatch.setattr(TrainConfig, "RETIRED", ("gradient_checkpointing",))
-    config = TrainConfig.from_stored({"data": "d.csv", "gradient_checkpointing": True})
+    monkeypatch.setattr(TrainConfig, "RETIRED", ("cpu_offload",))
+    config = TrainConfig.from_stored({"data": "d.csv", "cpu_offload": True})
     assert config.to_dict() == TrainConfig(data="d.csv").to_dict()
     assert not warnings.records
 

@@ -13,6 +13,7 @@ ZH: dict[str, str] = {
     "train_model": "基础模型",
     "train_model_info": "内置的 all-MiniLM-L6-v2 无需下载；也可以填写本地模型文件夹或 "
     "Hugging Face 模型 ID。",
+    "train_suggestions": "按规模推荐的模型（按所选方法、批大小和最大长度估算；点击一行即可选用）",
     "train_data_heading": "### 1. 数据",
     "train_dataset": "数据集",
     "train_dataset_info": "演示用的评论数据、数据文件夹中的数据集，或你上传的文件"
@@ -211,6 +212,12 @@ ZH_FIELDS: dict[str, tuple[str, str]] = {
     "max_eval_rows": ("评估行数", "训练中评估所用的验证集行数；最终评估使用全部验证集。"),
     "log_every": ("记录间隔", "每 N 步记录一次训练损失。"),
     "early_stopping_patience": ("早停耐心值", "连续这么多次评估准确率没有提高就停止；0 表示关闭。"),
+    "gradient_checkpointing": (
+        "梯度检查点",
+        "反向传播时重新计算每层的激活值而不保存它们：大模型或长文本省下大量内存，"
+        "每步约慢三分之一。适用于全量微调、LoRA 和适配器"
+        "（其他方法在层内保留的激活值很少，或不训练层内参数）。",
+    ),
     "keep_best": ("保留最佳", "保留评估结果最好时的权重，而不是最后的权重。"),
     "seed": ("随机种子", "数据顺序和初始化使用的随机种子。"),
     "num_threads": ("CPU 线程数", "训练使用的 CPU 线程数；留空使用物理核心数。"),
@@ -270,6 +277,15 @@ SERVER_ZH: dict[str, str] = {
     "estimate": "可训练参数 **{trainable}**，共 {total}（{share}）。约 **{steps}** 步；"
     "预计用时 **{duration}**（根据{speed}粗略估算）。",
     "estimate_budget": " 时间预算将其限制在 {budget}。",
+    "estimate_memory": " 峰值内存约 **{need} GB**，本机可用 {have} GB。",
+    "suggest_model": "模型",
+    "suggest_kind": "类型",
+    "suggest_family": "系列",
+    "suggest_parameters": "参数量",
+    "suggest_memory": "估计内存（GB）",
+    "suggest_fits": "本机可容纳",
+    "suggest_encoder": "编码器",
+    "suggest_decoder": "解码器",
     "speed_measured": "此前同一模型和方法的运行",
     "speed_guess": "保守的速度假设",
     "settings_ok": "设置没有问题。",

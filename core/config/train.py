@@ -201,6 +201,15 @@ class TrainConfig(ConfigBase):
         max=8192,
         label="Max length",
     )
+    gradient_checkpointing: bool = param(
+        False,
+        "Recompute each layer's activations in the backward pass instead of keeping them: far "
+        "less memory for a large model or long texts, steps about a third slower. For full "
+        "fine-tuning, LoRA and adapters (the other methods keep few activations or train none "
+        "inside the layers).",
+        label="Gradient checkpointing",
+        advanced=True,
+    )
     precision: str = param(
         "auto",
         "Numeric precision: auto uses bf16 on CPUs and GPUs that "

@@ -41,6 +41,26 @@ def frozen_in_compute_precision(model: torch.nn.Module, dtype: torch.dtype | Non
     return saved
 
 
+def trainable_in_fp32(model: torch.nn.Module) -> int:
+    """Bring every layer that trains any of its own tensors back to fp32, all its tensors
+    (:func:`frozen_in_compute_precision` keeps such a layer whole too); the tensors cast.
+
+    A base model loaded in the compute precision (so that its fp32 copy never exists) has its
+    head, and a method's fresh weights made in its dtype, in that precision too: trained there,
+    small updates would round away, and the optimizer's state would share their precision.
+    """
+    cast = 0
+    for module in model.modules():
+        own = list(module.parameters(recurse=False))
+        if not any(p.requires_grad for p in own):
+            continue
+        for param in own:
+            if param.is_floating_point() and param.dtype != torch.float32:
+                param.data = param.data.float()
+                cast += 1
+    return cast
+
+
 class MixedPrecision:
     """Autocast and loss scaling for ``precision`` ("no", "bf16" or "fp16") on ``device_type``."""
 

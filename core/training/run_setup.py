@@ -4,6 +4,7 @@ optimizer, and the checkpoint a resumed run continues from."""
 from __future__ import annotations
 
 import threading
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
@@ -11,14 +12,16 @@ from typing import Any, TypeVar
 import torch
 from accelerate import Accelerator
 from accelerate.utils import InitProcessGroupKwargs
-from transformers import PreTrainedTokenizerBase
+from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.config import ConfigBase, TrainConfig
 from core.data.batching import Tokens, tokenize
 from core.data.language import unread
 from core.data.splits import DataBundle
+from core.errors import InputError
 from core.hardware import default_device, fast_fp32_matmuls, physical_cores, resolve_precision
 from core.memory import release_memory
+from core.messages import say
 from core.methods import Method
 from core.methods.base import count_parameters
 from core.modeling import DEFAULT_MODEL, load_base, max_positions
@@ -29,7 +32,12 @@ from core.training.events import Callback
 from core.training.growth import Schedule, schedule_of
 from core.training.inputs import check_config, load_run_data
 from core.training.optimizer import adamw, lr_schedule
-from core.training.precision import MixedPrecision, frozen_in_compute_precision
+from core.training.precision import (
+    DTYPES,
+    MixedPrecision,
+    frozen_in_compute_precision,
+    trainable_in_fp32,
+)
 from core.training.ranks import collective_timeout
 from core.training.schedule import Pace, lr_factor, planned_steps, time_budget_seconds
 
@@ -43,6 +51,22 @@ def built(piece: Piece | None, name: str) -> Piece:
     if piece is None:
         raise RuntimeError(f"the run's {name} is read before setup built it or after its release")
     return piece
+
+
+def checkpoint_activations(model: PreTrainedModel, name: str) -> None:
+    """Recompute each layer's activations in the backward pass (gradient checkpointing).
+
+    Non-reentrant checkpointing: gradients reach trainable weights inside a layer whether or
+    not the layer's input needs a gradient (a frozen embedding under LoRA gives it none).
+    """
+    if not model.supports_gradient_checkpointing:
+        raise InputError(
+            say("{model} cannot recompute its activations (gradient checkpointing); turn it off",
+                model=name)
+        )  # fmt: skip
+    # transformers 5 names it activation checkpointing (gradient_checkpointing_enable is its
+    # deprecated alias)
+    model.activation_checkpointing_enable(activation_checkpointing_kwargs={"use_reentrant": False})
 
 
 def default_out(config: TrainConfig) -> Path:
@@ -198,7 +222,7 @@ class RunSetup:
         cfg = self.config
         if cfg.init_from:
             init_meta, self._method_cfg = warm_start.adapter_settings(cfg)
-        base = load_base(cfg.model, self._base_labels())
+        base = load_base(cfg.model, self._base_labels(), self._load_dtype())
         self._pooling = resolve_pooling(cfg.pooling, base.source, base.model.config.model_type)
         apply_pooling(base.model, self.pooling)
         self._tokenizer = base.tokenizer
@@ -206,16 +230,38 @@ class RunSetup:
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
         self._max_length = min(cfg.max_length, limit)
         self._prepare_base(base.model)
+        if cfg.gradient_checkpointing:
+            checkpoint_activations(base.model, base.name)
         model = self.model = self.method.wrap(base.model, self.method_cfg)
+        trainable_in_fp32(model)
         self.growth = schedule_of(self.method_cfg)
         if self.growth is not None:
-            self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
+            with self._host_autocast():
+                self.method.resize_prompt(model, self.growth.stages[0], self.method_cfg)
         if cfg.init_from:
             warm_start.load_initial_weights(
                 self.method, model, init_meta, Path(cfg.init_from), self.labels
             )
         self.state.prompt_length = self.method.prompt_length(model) or 0
         self._trainable, self._total = count_parameters(model)
+
+    def _load_dtype(self) -> torch.dtype:
+        """The dtype the base model loads in: the compute precision when the method freezes
+        the backbone (every method but full fine-tuning, which trains and saves every weight),
+        so the model's fp32 copy never exists at once; fp32 otherwise."""
+        if self.method.whole_model:
+            return torch.float32
+        precision = resolve_precision(self.config.precision, default_device())
+        return DTYPES.get(precision, torch.float32)
+
+    def _host_autocast(self) -> AbstractContextManager:
+        """Autocast for running the model while setup holds it on the host, mixed (frozen
+        weights in the compute precision, trained ones in fp32): a prompt's new rows start from
+        the frozen model's own activations (P-Tuning v2)."""
+        dtype = self._load_dtype()
+        if dtype == torch.float32:
+            return nullcontext()
+        return torch.autocast("cpu", dtype=dtype)
 
     def _load_data(self) -> DataBundle:
         return load_run_data(self.config)
@@ -274,7 +320,10 @@ class RunSetup:
         if not point.same_settings:
             self.state.total_steps = planned  # changed settings (e.g. more steps) set a new plan
         if self.state.prompt_length and self.state.prompt_length != length:
-            self.method.resize_prompt(self._unwrapped(), self.state.prompt_length, self.method_cfg)
+            with self._host_autocast():
+                self.method.resize_prompt(
+                    self._unwrapped(), self.state.prompt_length, self.method_cfg
+                )
         self.method.load_trainable_state(self._unwrapped(), point.trainable)
         self.best_state = point.best
         return point.optimizer

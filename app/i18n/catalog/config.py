@@ -57,6 +57,17 @@ ZH: dict[str, str] = {
         '多任务训练让各任务共用一个提示；请选择 {shared}，而不是 {name}',
     "a multi-task run starts from fresh weights; leave 'start from adapter' empty":
         '多任务运行从全新的权重开始；请让“从适配器开始”留空',
+    'the run needs about {need:.1f} GB but {have:.1f} GB is available; choose a smaller model, '
+    'a smaller batch size or max length, or turn on gradient checkpointing{peft}':
+        '这次运行约需 {need:.1f} GB 内存，但只有 {have:.1f} GB 可用；请换更小的模型、'
+        '减小批大小或最大长度，或打开梯度检查点{peft}',
+    '; or train with LoRA or another PEFT method':
+        '；或改用 LoRA 等参数高效方法训练',
+    'gradient checkpointing saves memory only for methods that train weights inside the layers '
+    '({methods}); turn it off for {method}':
+        '梯度检查点只对训练层内权重的方法（{methods}）节省内存；请为 {method} 关闭它',
+    '{model} cannot recompute its activations (gradient checkpointing); turn it off':
+        '{model} 不支持重新计算激活值（梯度检查点）；请关闭它',
     '{task}: {reason}':
         '{task}：{reason}',
 }  # fmt: skip

@@ -13,6 +13,7 @@ from app.shared.language_note import language_note
 from app.shared.preflight import check_start
 from app.shared.run_queue import submit_run
 from app.shared.state import AppState
+from app.tabs.train.suggest import memory_text
 from core.checks import model_support
 from core.config import TrainConfig
 from core.data.reading import SUPPORTED_EXTENSIONS
@@ -74,7 +75,7 @@ def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:
     )  # fmt: skip
     if plan["budget"]:
         message += state.text("estimate_budget", budget=estimate.duration(plan["budget"]))
-    return message
+    return message + memory_text(state, config)
 
 
 def check_form(state: AppState, values: dict[str, Any]) -> tuple[str, str, str]:

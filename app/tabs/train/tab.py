@@ -18,6 +18,7 @@ from app.shared.errors import friendly
 from app.shared.state import DEMO_DATA, AppState, dataset_choices
 from app.tabs.contract import RUN_STARTED, Signal, TabParts
 from app.tabs.train.logic import check_form, code_views, show_model, start_training
+from app.tabs.train.suggest import picked_model, suggestion_table
 from app.tabs.train.view import add_upload, show_dataset, switch_method
 from core.config import TrainConfig
 from core.methods import METHODS
@@ -33,6 +34,7 @@ class TrainTab(TabParts):
     title = "tab_train"
     upload: Any
     model_info: Any
+    suggestions: Any
     info: Any
     table: Any
     chart: Any
@@ -58,6 +60,7 @@ class TrainTab(TabParts):
                 _method_column(state, self)
                 _actions(self)
         _wire_preview(state, self, demo)
+        _wire_suggestions(state, self, demo)
         _wire_actions(state, self)
         self.emits = {RUN_STARTED: Signal(self.start_event)}
 
@@ -96,6 +99,10 @@ def _data_column(state: AppState, tab: TrainTab) -> None:
         elem_id="train-model",
     )  # fmt: skip
     tab.model_info = gr.Markdown(elem_id="train-model-info")
+    with gr.Accordion(t("train_suggestions"), open=False):
+        tab.suggestions = gr.Dataframe(
+            interactive=False, wrap=True, elem_id="train-model-suggestions"
+        )
     with gr.Row(equal_height=True):
         f["data"] = gr.Dropdown(
             choices=dataset_choices(state), value=str(DEMO_DATA), label=t("train_dataset"),
@@ -198,6 +205,30 @@ def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
         picker.input(on_columns, columns, preview_outputs, **PRIVATE)
     tab.upload.upload(on_upload, tab.upload, f["data"], **PRIVATE).then(
         on_dataset, dataset, preview_outputs, **PRIVATE
+    )
+
+
+def _wire_suggestions(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
+    """The suggested models follow the method and the settings that size a run; a click on one
+    puts its id in the model box."""
+    guard, f = friendly(state.lang), tab.fields
+    names = ("batch_size", "max_length", "precision", "gradient_checkpointing")
+    sizing = [f["method"], *(f[field_key("cfg", name)] for name in names)]
+
+    @guard
+    def on_sizing(*values: Any) -> Any:
+        return suggestion_table(state, *values)
+
+    @guard
+    def on_pick(table: Any, event: gr.SelectData) -> Any:
+        model = picked_model(table, event.index[0])
+        return gr.skip() if model is None else model
+
+    demo.load(on_sizing, sizing, tab.suggestions, **PRIVATE)
+    for component in sizing:
+        component.change(on_sizing, sizing, tab.suggestions, **PRIVATE)
+    tab.suggestions.select(on_pick, tab.suggestions, f["model"], **PRIVATE).then(
+        lambda model: show_model(state, model), f["model"], tab.model_info, **PRIVATE
     )
 
 
