@@ -16,7 +16,9 @@ Each (model, method) pair is its own ``python -m core.train`` process on the sam
 machine, evaluated once at the end on the first 64 rows of SST-2's dev set (the rows are
 written to a temporary folder: the final evaluation reads the whole validation set). The table
 reports the engine's training samples per second (evaluation excluded) and the process's peak
-resident memory (``wait4``'s maxrss, loading included), beside MiniLM measured the same way.
+resident memory (``wait4``'s maxrss, loading included), beside MiniLM measured the same way, and
+the peak that :mod:`core.fit` estimated before the run (at the full ``max_length`` of 128 tokens,
+where the batches here are padded to their longest sentence only).
 """
 
 from __future__ import annotations
@@ -111,6 +113,18 @@ def run(model: str | None, method: str, args: argparse.Namespace, out: Path) -> 
     return {**summary, "peak_mb": usage.ru_maxrss / 1024}
 
 
+def estimate(name: str, method: str, batch_size: int, summary: dict) -> float:
+    """:mod:`core.fit`'s peak memory in MB for the run ``summary`` describes."""
+    from core.fit import estimate_memory, model_size
+    from core.modeling import embedded_model_path, load_config
+
+    config = load_config(str(embedded_model_path())) if name == "minilm" else CONFIGS[name]
+    precision = {"fp32": "no"}.get(summary.get("precision", "fp32"), summary.get("precision"))
+    size = model_size(config)
+    peak = estimate_memory(size, method, batch_size, int(summary["max_length"]), precision)
+    return peak.total / 1e6
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument(
@@ -127,8 +141,8 @@ def main(argv: list[str] | None = None) -> int:
     methods = [m for m in args.methods.split(",") if m]
     print(f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; {args.steps} "
           f"steps of {args.batch_size} SST-2 rows each, precision auto\n")  # fmt: skip
-    print("| model | method | trainable | samples/s | peak memory | precision |")
-    print("|---|---|---|---|---|---|")
+    print("| model | method | trainable | samples/s | peak memory | estimated | precision |")
+    print("|---|---|---|---|---|---|---|")
     with tempfile.TemporaryDirectory(prefix="ptune-decoders-") as folder:
         args.sample = sample(args.data, args.steps * args.batch_size, Path(folder) / "data")
         for name in models:
@@ -141,6 +155,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 print(f"| {name} | {method} | {r.get('trainable_params', 0):,} | "
                       f"{r['train_samples_per_second']:.1f} | {r['peak_mb']:,.0f} MB | "
+                      f"{estimate(name, method, args.batch_size, r):,.0f} MB | "
                       f"{r.get('precision')} |", flush=True)  # fmt: skip
             shutil.rmtree(Path(folder) / name, ignore_errors=True)
     return 0

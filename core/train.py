@@ -30,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     except (ConfigError, TypeError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    from core.training.launch import processes
+    from core.training.launch import joined
     from core.training.ranks import StopSignal, stop_on_signals
 
     # Under torchrun (or accelerate launch) the main process speaks for the run: the others
@@ -38,9 +38,9 @@ def main(argv: list[str] | None = None) -> int:
     # reaching any of them stops them all at a step boundary, the adapter saved.
     # (The handlers stay until the summary is out: torchrun stops the other processes as soon
     # as one of them ends with an error.)
-    main_process = processes().is_main_process
-    callback = ProgressBar(main_process and not args.quiet)
-    with stop_on_signals(StopSignal()) as signals:
+    with joined() as state, stop_on_signals(StopSignal()) as signals:
+        main_process = state.is_main_process
+        callback = ProgressBar(main_process and not args.quiet)
         try:
             summary = lead(config, callback, args, signals) if main_process else follow(signals)
         except (PTuneError, StorageError) as exc:

@@ -16,7 +16,7 @@ from core.errors import PTuneError
 from core.runs import follow_main
 from core.sweep.grid import DEFAULT_LENGTHS, LENGTH, SweepConfig, parse_lengths, parse_lrs
 from core.sweep.run import run_sweep
-from core.training.launch import processes
+from core.training.launch import joined
 from core.training.ranks import StopSignal, leading, stop_on_signals
 from storage.errors import StorageError
 from storage.store import Store
@@ -67,8 +67,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     # Under torchrun only the main process records the sweep; the others train each of its
     # runs with it, unrecorded (core.runs.follow_main).
-    main_process = processes().is_main_process  # joins the others first, under torchrun
-    with stop_on_signals(StopSignal()) as signals:
+    with joined() as state, stop_on_signals(StopSignal()) as signals:
+        main_process = state.is_main_process  # joins the others first, under torchrun
         if not main_process:
             follow_main(signals)
             return 0

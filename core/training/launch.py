@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from accelerate import PartialState
@@ -24,6 +26,18 @@ def processes() -> PartialState:
     waiting for one that failed ends instead of hanging.
     """
     return PartialState(cpu=default_device() == "cpu", timeout=collective_timeout())
+
+
+@contextmanager
+def joined() -> Iterator[PartialState]:
+    """:func:`processes`, for the length of a command: on the way out the process group is
+    taken down, so none of its threads outlives the interpreter (a gloo group left up can abort
+    a process as it exits, after its run was recorded, and torchrun then fails the command)."""
+    state = processes()
+    try:
+        yield state
+    finally:
+        state.destroy_process_group()
 
 
 def create_trainer(
