@@ -211,7 +211,7 @@ class ProgressBar:
             if self.planned is not None:
                 config, available = self.planned
                 line = run_line(config, available, event.train_rows, event.max_length,
-                                event.precision, event.device)  # fmt: skip
+                                event.mean_tokens, event.precision, event.device)  # fmt: skip
                 print(line, file=sys.stderr)
         if not self.enabled:
             return

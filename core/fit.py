@@ -37,9 +37,9 @@ refusing a run that cannot fit, not for packing memory to the last megabyte.
 
 Time per epoch rests on a throughput measured on the embedded MiniLM on this project's CPU
 (:data:`REFERENCE_SAMPLES_PER_SECOND`), scaled by the work per sample: the non-embedding
-parameters times the tokens, times 6 for full fine-tuning (forward, and a backward that makes
-the input and the weight gradients), 4 when the backbone is frozen (no weight gradients), 2 for
-head-only training (forward only).
+parameters times the row's tokens (the data's mean, not the longest allowed), times 6 for full
+fine-tuning (forward, and a backward that makes the input and the weight gradients), 4 when the
+backbone is frozen (no weight gradients), 2 for head-only training (forward only).
 """
 
 from __future__ import annotations
@@ -75,11 +75,14 @@ PROCESS_BYTES = 0.4 * GB
 tokenizer (measured 0.40 GB with the embedded MiniLM)."""
 
 REFERENCE_SAMPLES_PER_SECOND = {"cpu": 150.0, "cuda": 3000.0}
-"""Full fine-tuning samples/s of all-MiniLM-L6-v2 on SST-2 sentences (about 25 tokens): measured
-on a quiet 2-core CPU in bf16 (the basis the Train tab has used, app/shared/estimate.py); the
-CUDA figure is a conservative one for a recent GPU. The basis of :func:`seconds_per_epoch`."""
-REFERENCE_WORK = 6 * 10_600_000 * 25
-"""Work of that reference (6 x MiniLM's 10.6M non-embedding parameters x 25 tokens)."""
+"""Full fine-tuning samples/s of all-MiniLM-L6-v2 on SST-2 sentences (:data:`REFERENCE_TOKENS`
+tokens): measured on a quiet 2-core CPU in bf16. The CUDA figure is an assumption until a GPU
+measures it (``python -m bench.gpu``). The basis of :func:`samples_per_second`; runs that
+finished replace it in the app (``app.shared.estimate.measured_speed``)."""
+REFERENCE_TOKENS = 25
+"""Tokens per row of that reference (an SST-2 sentence)."""
+REFERENCE_WORK = 6 * 10_600_000 * REFERENCE_TOKENS
+"""Work of that reference (6 x MiniLM's 10.6M non-embedding parameters x its tokens)."""
 
 
 @dataclass(frozen=True)
@@ -206,17 +209,24 @@ def estimate_memory(
     )
 
 
-def seconds_per_epoch(
-    size: ModelSize, method: str, rows: int, max_length: int, device: str = "cpu"
+def samples_per_second(
+    size: ModelSize, method: str, tokens: float = REFERENCE_TOKENS, device: str = "cpu"
 ) -> float:
-    """Seconds one pass over ``rows`` training rows takes, scaled from the measured reference
-    (:data:`REFERENCE_SAMPLES_PER_SECOND`) by the work per sample. Every row is counted at
-    ``max_length`` tokens, so short texts train faster than this says."""
+    """Training rows per second expected of ``method`` on ``size`` at ``tokens`` tokens a row,
+    scaled from the measured reference (:data:`REFERENCE_SAMPLES_PER_SECOND`) by the work per
+    row (the module's notes)."""
     passes = 6 if method == "full" else 2 if method == "head_only" else 4
-    work = passes * size.layers * size.layer_parameters * max_length
+    work = passes * size.layers * size.layer_parameters * max(tokens, 1.0)
     reference = REFERENCE_SAMPLES_PER_SECOND.get(device, REFERENCE_SAMPLES_PER_SECOND["cpu"])
-    samples_per_second = reference * REFERENCE_WORK / max(work, 1)
-    return rows / samples_per_second
+    return reference * REFERENCE_WORK / max(work, 1.0)
+
+
+def seconds_per_epoch(
+    size: ModelSize, method: str, rows: int, tokens: float, device: str = "cpu"
+) -> float:
+    """Seconds one pass over ``rows`` training rows of ``tokens`` tokens on average takes
+    (:func:`samples_per_second`)."""
+    return rows / samples_per_second(size, method, tokens, device)
 
 
 def available_bytes(device: str = "cpu") -> float:
@@ -258,11 +268,12 @@ def summary_line(estimate: MemoryEstimate, available: float, epoch_seconds: floa
 
 
 def run_line(
-    config: TrainConfig, available: float, train_rows: int, max_length: int, precision: str,
-    device: str,
+    config: TrainConfig, available: float, train_rows: int, max_length: int, mean_tokens: float,
+    precision: str, device: str,
 ) -> str:  # fmt: skip
-    """:func:`summary_line` of a run about to train ``train_rows`` rows; ``available`` is the
-    memory there was before the run loaded anything."""
+    """:func:`summary_line` of a run about to train ``train_rows`` rows of ``mean_tokens``
+    tokens on average (memory at ``max_length``, the longest a batch can be); ``available`` is
+    the memory there was before the run loaded anything."""
     from core.modeling import load_config  # transformers, only once a run is under way
 
     size = model_size(load_config(config.model))
@@ -271,5 +282,6 @@ def run_line(
         size, config.method, config.batch_size, max_length, precision,
         config.gradient_checkpointing,
     )  # fmt: skip
-    seconds = seconds_per_epoch(size, config.method, train_rows, max_length, device_type)
+    tokens = min(mean_tokens, max_length) if mean_tokens > 0 else max_length
+    seconds = seconds_per_epoch(size, config.method, train_rows, tokens, device_type)
     return summary_line(memory, available, seconds)

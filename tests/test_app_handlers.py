@@ -331,6 +331,19 @@ def test_config_diff_lists_only_the_settings_that_differ(state):
 
 
 # ----------------------------------------------------------------------------- estimate
+def test_the_guessed_speed_follows_the_model_the_method_and_the_texts_length(tiny_model_dir):
+    minilm = estimate.guessed_speed(None, "full")
+    assert minilm == estimate.guessed_speed(None, "full", estimate.REFERENCE_TOKENS)
+    assert estimate.guessed_speed(None, "lora") > minilm  # no weight gradients
+    assert estimate.guessed_speed(None, "full", 100) == pytest.approx(minilm / 4)
+    assert estimate.guessed_speed(str(tiny_model_dir), "full") > minilm  # a far smaller model
+    assert estimate.guessed_speed("/no/such/model", "full") is None
+    short = estimate.mean_tokens(None, ["a fine film"] * 3, 128)
+    long = estimate.mean_tokens(None, ["a fine film " * 80], 128)
+    assert 3 < short < 8 and long == 128  # cut at max_length, as the run cuts them
+    assert estimate.mean_tokens("/no/such/model", ["x"], 128) == estimate.REFERENCE_TOKENS
+
+
 def test_estimate_counts_steps_and_respects_the_time_budget():
     config = TrainConfig(data="x", method="lora", epochs=2, batch_size=10)
     assert estimate.planned_steps(config, 95) == 20

@@ -11,6 +11,7 @@ from core.fit import (
     estimate_memory,
     model_size,
     refusal,
+    samples_per_second,
     seconds_per_epoch,
     summary_line,
 )
@@ -63,6 +64,20 @@ def test_an_epoch_takes_longer_for_a_bigger_model_and_less_for_a_frozen_one():
     assert seconds_per_epoch(small, "full", 1000, 64) < full
     assert seconds_per_epoch(big, "lora", 1000, 64) == pytest.approx(full * 4 / 6)
     assert seconds_per_epoch(big, "full", 2000, 64) == pytest.approx(2 * full)
+
+
+def test_rows_of_more_tokens_train_slower_in_proportion():
+    size = model_size(QWEN25_05B)
+    short = samples_per_second(size, "lora", 25)
+    assert samples_per_second(size, "lora", 100) == pytest.approx(short / 4)
+    assert seconds_per_epoch(size, "lora", 1000, 25) == pytest.approx(1000 / short)
+
+
+def test_the_reference_model_trains_at_the_measured_reference_speed():
+    from core.modeling import embedded_model_path, load_config
+
+    minilm = model_size(load_config(str(embedded_model_path())))
+    assert samples_per_second(minilm, "full") == pytest.approx(150, rel=0.1)
 
 
 def test_the_refusal_gives_the_figure_and_what_to_change():

@@ -6,21 +6,22 @@ import copy
 import json
 import math
 import statistics
+from collections.abc import Sequence
 from typing import Any
 
 from app.shared.state import AppState
 from core.config import TrainConfig
+from core.data.language import cached_tokenizer
+from core.errors import PTuneError
+from core.fit import REFERENCE_TOKENS, model_size, samples_per_second
 from core.hardware import default_device
 from core.methods import get_method
 from core.methods.base import count_parameters
+from core.modeling import load_config
 from core.training.schedule import time_budget_seconds
 
-# Training speed of all-MiniLM-L6-v2 (22.7M parameters) assumed before any run is measured.
-# Measured on a quiet 2-core CPU with bf16: 150 (full) to 375 (P-Tuning v2) samples/s on
-# SST-2 sentences (~25 tokens), about 5x fewer on 128-token reviews; 100 sits between the two.
-# Other models scale with their size; measured runs replace it (``measured_speed``).
-MINILM_PARAMS = 22_700_000
-GUESS_SAMPLES_PER_SECOND = {"cpu": 100.0, "cuda": 2000.0}
+SAMPLE_ROWS = 200
+"""Training texts tokenized to learn the data's typical length (for the guessed speed)."""
 EVALS_PER_RUN = 11  # about ten periodic evaluations and the final one
 
 
@@ -62,9 +63,29 @@ def measured_speed(state: AppState, model: str, method: str) -> float | None:
     return statistics.median(speeds) if speeds else None
 
 
-def guessed_speed(total_params: int) -> float:
-    base = GUESS_SAMPLES_PER_SECOND.get(default_device(), GUESS_SAMPLES_PER_SECOND["cpu"])
-    return base * MINILM_PARAMS / max(total_params, 1)
+def guessed_speed(model: str | None, method: str, tokens: float = REFERENCE_TOKENS) -> float | None:
+    """Training samples/s :mod:`core.fit` expects of ``method`` on ``model`` on this machine, at
+    ``tokens`` tokens a row, before any run measured it; None when the model's config cannot be
+    read (the model line under the model box says why)."""
+    try:
+        size = model_size(load_config(model or TrainConfig.model))
+    except PTuneError:
+        return None
+    return samples_per_second(size, method, tokens, default_device())
+
+
+def mean_tokens(model: str | None, texts: Sequence[str], max_length: int) -> float:
+    """Mean tokens of the first :data:`SAMPLE_ROWS` of ``texts`` for ``model``, as the run will
+    cut them (:data:`~core.fit.REFERENCE_TOKENS` when the tokenizer cannot be read)."""
+    try:
+        tokenizer = cached_tokenizer(model or TrainConfig.model)
+    except PTuneError:
+        return REFERENCE_TOKENS
+    sample = [str(text) for text in texts[:SAMPLE_ROWS]]
+    if not sample:
+        return REFERENCE_TOKENS
+    counts = tokenizer(sample, truncation=True, max_length=max_length)["input_ids"]
+    return statistics.fmean(len(ids) for ids in counts)
 
 
 def planned_steps(config: TrainConfig, train_rows: int) -> int:

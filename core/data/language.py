@@ -209,7 +209,8 @@ _lock = threading.Lock()
 
 
 @lru_cache(maxsize=4)
-def _tokenizer(model: str) -> Any:
+def cached_tokenizer(model: str) -> Any:
+    """The tokenizer of ``model``, the last few kept loaded (the app asks on every check)."""
     from core.modeling import load_tokenizer
 
     return load_tokenizer(model)
@@ -225,4 +226,4 @@ def model_unread(
 
     name = model or DEFAULT_MODEL
     with _lock:  # one tokenizer object is not safe to call from several threads at once
-        return unread(_tokenizer(name), texts, threshold, name)
+        return unread(cached_tokenizer(name), texts, threshold, name)

@@ -32,6 +32,8 @@ class RunStarted:
     precision: str
     device: str
     out: str
+    mean_tokens: float = 0.0
+    """Mean tokens of a training row, after truncation (0 when there are none)."""
     data: dict[str, Any] = field(default_factory=dict)
     """The dataset's summary (rows, labels, where it came from)."""
     warnings: list[str] = field(default_factory=list)

@@ -72,6 +72,7 @@ class Trainer(Together):
                     precision=self.precision,
                     device=str(self.accelerator.device),
                     out=str(self.out),
+                    mean_tokens=self._mean_tokens(),
                     data=built(self.data, "data").summary(),
                     warnings=list(self.notices),
                 )
@@ -417,6 +418,11 @@ class Trainer(Together):
         return fixed_options(options, self.state.prompt_length)
 
     # --------------------------------------------------------------- cleanup
+    def _mean_tokens(self) -> float:
+        """Mean tokens of a training row (0 without rows, or features that do not say)."""
+        lengths = getattr(self.train_features, "lengths", None)
+        return float(lengths.mean()) if lengths is not None and len(lengths) else 0.0
+
     def _identity(self) -> dict[str, Any]:
         """What the run is, for its summary (None for what a failed setup never reached)."""
         return {

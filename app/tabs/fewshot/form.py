@@ -13,7 +13,7 @@ from typing import Any
 
 from app.shared import confine, forms
 from app.shared.actions import running_group_id
-from app.shared.estimate import MINILM_PARAMS, duration, guessed_speed, measured_speed
+from app.shared.estimate import duration, guessed_speed, measured_speed
 from app.shared.preflight import group_base, problem_sentence, refuse
 from app.shared.state import AppState
 from core import fewshot
@@ -21,7 +21,6 @@ from core.config import Problem, TrainConfig
 from core.errors import InputError
 from core.fewshot.run import KIND
 from core.messages import Message
-from core.modeling import DEFAULT_MODEL
 from core.training import jobs
 
 FORM = ("data", "model", "methods", "shots", "seeds", "steps", "batch", "name")
@@ -135,8 +134,9 @@ def _speed(state: AppState, model: str, methods: list[str]) -> tuple[float, str]
     speeds = [measured_speed(state, model, method) for method in methods]
     if speeds and all(speeds):
         return min(s for s in speeds if s), "speed_measured"
-    if model == DEFAULT_MODEL:
-        return guessed_speed(MINILM_PARAMS), "speed_guess"
+    guesses = [guessed_speed(model or None, method) for method in methods]
+    if guesses and all(guesses):
+        return min(s for s in guesses if s), "speed_guess"
     return None
 
 

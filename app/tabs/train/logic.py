@@ -65,9 +65,10 @@ def estimate_text(state: AppState, config: TrainConfig, bundle: Any) -> str:
     trainable, total = estimate.count_trainable(state, config, len(bundle.label_names))
     speed = estimate.measured_speed(state, config.model, config.method)
     source = state.text("speed_measured" if speed else "speed_guess")
-    plan = estimate.estimate(
-        config, len(bundle.train), len(bundle.validation), speed or estimate.guessed_speed(total)
-    )
+    if not speed:
+        tokens = estimate.mean_tokens(config.model, bundle.train.texts, config.max_length)
+        speed = estimate.guessed_speed(config.model, config.method, tokens) or 1.0
+    plan = estimate.estimate(config, len(bundle.train), len(bundle.validation), speed)
     message = state.text(
         "estimate", trainable=f"{trainable:,}", total=estimate.human_count(total),
         share=estimate.share(trainable, total), steps=f"{plan['steps']:,}",
