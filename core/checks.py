@@ -35,9 +35,6 @@ TRAIN_FIELDS = frozenset(f.name for f in dataclasses.fields(TrainConfig))
 UNCHECKED_FIELDS = ("name", "out")
 """Settings the check does not read: a checked run renamed or given its folder stays checked."""
 REMEMBERED = 32
-CHECKPOINTING_METHODS = ("full", "lora", "adapter")
-"""Methods that may recompute activations (gradient checkpointing): those training weights
-inside the layers. Prompt methods keep few activations of their own; head-only keeps none."""
 _passed: OrderedDict[str, tuple[Method, ConfigBase]] = OrderedDict()
 _passed_lock = threading.Lock()
 
@@ -226,16 +223,17 @@ def _pooling_problems(pooling: str, model_config: Any) -> list[Problem]:
 
 
 def _checkpointing_problems(values: dict[str, Any]) -> list[Problem]:
-    method = str(values.get("method", TrainConfig.method))
-    if not values.get("gradient_checkpointing") or method not in METHODS:
+    """Gradient checkpointing asked of a method whose backward pass never enters the layers."""
+    method = METHODS.get(str(values.get("method", TrainConfig.method)))
+    if not values.get("gradient_checkpointing") or method is None:
         return []
-    if method in CHECKPOINTING_METHODS:
+    if method.backward_through_layers:
         return []
     message = say(
-        "gradient checkpointing saves memory only for methods that train weights inside the "
-        "layers ({methods}); turn it off for {method}",
-        methods=", ".join(CHECKPOINTING_METHODS), method=METHODS[method].said_title,
-    )  # fmt: skip
+        "gradient checkpointing recomputes the layers' activations in the backward pass, and "
+        "{method} keeps none (its backward pass stops at the head); turn it off",
+        method=method.said_title,
+    )
     return [TrainConfig.problem("gradient_checkpointing", message)]
 
 
@@ -249,7 +247,9 @@ def _fit_problems(values: dict[str, Any], model_config: Any, precision: str) -> 
         model_size(model_config), config.method, config.batch_size, config.max_length,
         precision, config.gradient_checkpointing,
     )  # fmt: skip
-    reason = refusal(estimate, available_bytes(device), config.method)
+    reason = refusal(
+        estimate, available_bytes(device), config.method, config.gradient_checkpointing
+    )
     return [] if reason is None else [Problem(reason)]
 
 

@@ -246,15 +246,23 @@ def available_bytes(device: str = "cpu") -> float:
         return float(pages * os.sysconf("SC_PAGE_SIZE"))
 
 
-def refusal(estimate: MemoryEstimate, available: float, method: str) -> Message | None:
-    """Why a run will not fit (its figure and what to change), or None when it fits."""
+def refusal(
+    estimate: MemoryEstimate, available: float, method: str, checkpointing: bool = False
+) -> Message | None:
+    """Why a run will not fit (its figure and what to change), or None when it fits.
+    Gradient checkpointing is offered where it saves memory and is not on yet."""
     if estimate.total <= available:
         return None
-    peft = "" if method != "full" else say("; or train with LoRA or another PEFT method")
+    from core.methods import METHODS
+
+    known = METHODS.get(method)
+    recompute = known is not None and known.backward_through_layers and not checkpointing
     return say(
         "the run needs about {need:.1f} GB but {have:.1f} GB is available; choose a smaller "
-        "model, a smaller batch size or max length, or turn on gradient checkpointing{peft}",
-        need=estimate.total / GB, have=available / GB, peft=peft,
+        "model, a smaller batch size or max length{checkpointing}{peft}",
+        need=estimate.total / GB, have=available / GB,
+        checkpointing=say(", or turn on gradient checkpointing") if recompute else "",
+        peft=say("; or train with LoRA or another PEFT method") if method == "full" else "",
     )  # fmt: skip
 
 

@@ -26,13 +26,16 @@ def _step_loss(model: torch.nn.Module) -> tuple[float, list[torch.Tensor]]:
     return float(out.loss.detach()), grads
 
 
-@pytest.mark.parametrize("method", ["full", "lora", "adapter"])
+@pytest.mark.parametrize("method", [m for m in METHODS if METHODS[m].backward_through_layers])
 def test_checkpointing_gives_the_same_loss_and_gradients(method):
-    wrap = METHODS[method]  # tiny_model seeds, so each method's fresh weights start alike
-    plain = wrap.wrap(tiny_model(seed=0), wrap.config_cls())
+    wrap = METHODS[method]
+    plain_base = tiny_model(seed=0)
+    torch.manual_seed(5)  # the same fresh method weights (a prompt's start, LoRA's A) for both
+    plain = wrap.wrap(plain_base, wrap.config_cls())
     base = tiny_model(seed=0)
     checkpoint_activations(base, "tiny")
     assert base.is_activation_checkpointing
+    torch.manual_seed(5)
     recomputed = wrap.wrap(base, wrap.config_cls())
     loss, grads = _step_loss(plain)
     loss_cp, grads_cp = _step_loss(recomputed)

@@ -15,6 +15,7 @@ from core.fit import (
     seconds_per_epoch,
     summary_line,
 )
+from core.methods import METHODS
 
 QWEN25_05B = {  # Qwen/Qwen2.5-0.5B's config.json, the values that size it
     "model_type": "qwen2",
@@ -111,17 +112,25 @@ def test_the_check_refuses_a_run_that_does_not_fit(monkeypatch):
     assert checks.check_run(values).problems == []
 
 
-@pytest.mark.parametrize("method", ["ptuning_v2", "prompt_tuning", "head_only"])
-def test_gradient_checkpointing_is_refused_where_it_saves_nothing(method):
-    values = {"data": "reviews.csv", "method": method, "gradient_checkpointing": True}
-    with pytest.raises(checks.ConfigProblems, match="gradient checkpointing saves memory only"):
+def test_gradient_checkpointing_is_refused_where_it_saves_nothing():
+    values = {"data": "reviews.csv", "method": "head_only", "gradient_checkpointing": True}
+    with pytest.raises(checks.ConfigProblems, match="Head only keeps none"):
         checks.checked(values)
 
 
-@pytest.mark.parametrize("method", ["full", "lora", "adapter"])
-def test_gradient_checkpointing_is_accepted_for_methods_that_train_inside_the_layers(method):
+@pytest.mark.parametrize("method", [m for m in METHODS if m != "head_only"])
+def test_gradient_checkpointing_is_accepted_where_the_backward_pass_runs_through_the_layers(
+    method,
+):
     values = {"data": "reviews.csv", "method": method, "gradient_checkpointing": True}
     assert checks.check_run(values).problems == []
+
+
+def test_the_refusal_offers_checkpointing_only_where_it_helps_and_is_off():
+    estimate = estimate_memory(model_size(QWEN25_05B), "lora", 8, 128, "bf16")
+    assert "gradient checkpointing" in str(refusal(estimate, 0.1 * GB, "lora"))
+    assert "gradient checkpointing" not in str(refusal(estimate, 0.1 * GB, "lora", True))
+    assert "gradient checkpointing" not in str(refusal(estimate, 0.1 * GB, "head_only"))
 
 
 def test_the_command_line_prints_the_estimate_when_the_run_starts(capsys, monkeypatch):

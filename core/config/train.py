@@ -204,9 +204,8 @@ class TrainConfig(ConfigBase):
     gradient_checkpointing: bool = param(
         False,
         "Recompute each layer's activations in the backward pass instead of keeping them: far "
-        "less memory for a large model or long texts, steps about a third slower. For full "
-        "fine-tuning, LoRA and adapters (the other methods keep few activations or train none "
-        "inside the layers).",
+        "less memory for a large model or long texts, steps about a third slower. For every "
+        "method but head-only (its backward pass stops at the head and keeps no activations).",
         label="Gradient checkpointing",
         advanced=True,
     )

@@ -60,6 +60,11 @@ class Method(Generic[Wrapped]):
     )
     """Why its adapter cannot become a plain Hugging Face model folder (``core.export``);
     None when the trained classifier is an ordinary model of the base's own class."""
+    backward_through_layers: ClassVar[bool] = True
+    """Whether training back-propagates through the backbone's layers (to a prompt at the input
+    or in every layer, or to weights inside them): the layers' activations are then kept for the
+    backward pass, and gradient checkpointing can recompute them instead. False when only a
+    head after the layers trains."""
     typical_share: ClassVar[tuple[str, float, float] | None] = None
     """The trainable-parameter share usually quoted for this kind of method:
     (kind, low %, high %), e.g. ("LoRA", 0.1, 1.0)."""

@@ -25,6 +25,7 @@ class HeadOnly(Method[PreTrainedModel]):
     position = 60
     translations = {"zh": {"title": "仅分类头", "summary": "冻结编码器，只训练分类头。"}}
     merge_refusal = None  # the base is unchanged: base weights plus the trained head
+    backward_through_layers = False
 
     def wrap(self, model: PreTrainedModel, cfg: HeadOnlyConfig) -> PreTrainedModel:
         freeze(model)

@@ -58,14 +58,17 @@ ZH: dict[str, str] = {
     "a multi-task run starts from fresh weights; leave 'start from adapter' empty":
         '多任务运行从全新的权重开始；请让“从适配器开始”留空',
     'the run needs about {need:.1f} GB but {have:.1f} GB is available; choose a smaller model, '
-    'a smaller batch size or max length, or turn on gradient checkpointing{peft}':
+    'a smaller batch size or max length{checkpointing}{peft}':
         '这次运行约需 {need:.1f} GB 内存，但只有 {have:.1f} GB 可用；请换更小的模型、'
-        '减小批大小或最大长度，或打开梯度检查点{peft}',
+        '减小批大小或最大长度{checkpointing}{peft}',
+    ', or turn on gradient checkpointing':
+        '，或打开梯度检查点',
     '; or train with LoRA or another PEFT method':
         '；或改用 LoRA 等参数高效方法训练',
-    'gradient checkpointing saves memory only for methods that train weights inside the layers '
-    '({methods}); turn it off for {method}':
-        '梯度检查点只对训练层内权重的方法（{methods}）节省内存；请为 {method} 关闭它',
+    "gradient checkpointing recomputes the layers' activations in the backward pass, and "
+    '{method} keeps none (its backward pass stops at the head); turn it off':
+        '梯度检查点在反向传播时重新计算各层的激活值，而 {method} 不保留任何激活值'
+        '（它的反向传播止于分类头）；请关闭它',
     '{model} cannot recompute its activations (gradient checkpointing); turn it off':
         '{model} 不支持重新计算激活值（梯度检查点）；请关闭它',
     '{task}: {reason}':
