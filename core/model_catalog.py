@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from core.fit import GB, estimate_memory, model_size
+from core.fit import GB, estimate_memory, model_size, samples_per_second
 
 
 @dataclass(frozen=True)
@@ -82,21 +82,25 @@ class Suggestion:
     parameters: int
     memory_gb: float
     fits: bool
+    rows_per_second: float
+    """Training rows per second expected on the device, for sentence-length rows."""
 
 
 def suggestions(
     method: str, batch_size: int, max_length: int, precision: str,
-    checkpointing: bool = False, available: float | None = None,
+    checkpointing: bool = False, available: float | None = None, device: str = "cpu",
 ) -> list[Suggestion]:  # fmt: skip
     """Every known model, smallest first, with the estimated peak memory of a run of
     ``method`` at this batch size, length and resolved precision ("no", "bf16" or "fp16");
-    ``fits`` compares it with ``available`` bytes (every model fits when it is None)."""
+    ``fits`` compares it with ``available`` bytes (every model fits when it is None), and the
+    speed expected on ``device`` (:func:`core.fit.samples_per_second`)."""
     rows = []
     for known in sorted(KNOWN_MODELS, key=lambda m: m.parameters):
         size = model_size(known.config)
         total = estimate_memory(size, method, batch_size, max_length, precision,
                                 checkpointing).total  # fmt: skip
         fits = available is None or total <= available
+        speed = samples_per_second(size, method, device=device)
         rows.append(Suggestion(known.model_id, known.kind, known.family, size.parameters,
-                               total / GB, fits))  # fmt: skip
+                               total / GB, fits, speed))  # fmt: skip
     return rows

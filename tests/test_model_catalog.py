@@ -54,7 +54,10 @@ def test_the_train_tab_table_follows_the_form_without_a_browser(state, monkeypat
     monkeypatch.setattr(suggest, "available_bytes", lambda device: 4 * GB)
     table = suggest.suggestion_table(state, "full", 8, "128", "fp32", False)
     assert list(table.columns) == ["Model", "Kind", "Family", "Parameters", "Est. memory (GB)",
-                                   "Fits here"]  # fmt: skip
+                                   "Fits here", "Est. rows/s (sentences)"]  # fmt: skip
+    speeds = [float(speed) for speed in table["Est. rows/s (sentences)"]]
+    assert speeds[0] == pytest.approx(150, rel=0.1)  # MiniLM, the measured reference
+    assert speeds[-1] < speeds[0] / 20  # a 1B decoder
     assert len(table) == len(KNOWN_MODELS)
     assert set(table["Kind"]) == {"encoder", "decoder"}
     assert table.iloc[0]["Parameters"] == "22.5M" and table.iloc[0]["Fits here"] == "✓"

@@ -202,6 +202,7 @@ SERVER_EN: dict[str, str] = {
     "suggest_parameters": "Parameters",
     "suggest_memory": "Est. memory (GB)",
     "suggest_fits": "Fits here",
+    "suggest_speed": "Est. rows/s (sentences)",
     "suggest_encoder": "encoder",
     "suggest_decoder": "decoder",
     "speed_measured": "earlier runs of this model and method",

@@ -284,6 +284,7 @@ SERVER_ZH: dict[str, str] = {
     "suggest_parameters": "参数量",
     "suggest_memory": "估计内存（GB）",
     "suggest_fits": "本机可容纳",
+    "suggest_speed": "估计每秒行数（短句）",
     "suggest_encoder": "编码器",
     "suggest_decoder": "解码器",
     "speed_measured": "此前同一模型和方法的运行",

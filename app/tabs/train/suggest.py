@@ -42,9 +42,9 @@ def suggestion_table(
     rows = suggestions(
         str(method or TrainConfig.method), _number(batch_size, TrainConfig.batch_size),
         _number(max_length, TrainConfig.max_length), _precision(precision), bool(checkpointing),
-        available_bytes(default_device()),
+        available_bytes(default_device()), default_device(),
     )  # fmt: skip
-    columns = ["model", "kind", "family", "parameters", "memory", "fits"]
+    columns = ["model", "kind", "family", "parameters", "memory", "fits", "speed"]
     table = pd.DataFrame(
         [
             [
@@ -54,6 +54,7 @@ def suggestion_table(
                 human_count(row.parameters),
                 round(row.memory_gb, 1),
                 "✓" if row.fits else "✗",
+                f"{row.rows_per_second:.3g}",
             ]
             for row in rows
         ],  # fmt: skip
