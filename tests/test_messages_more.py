@@ -229,9 +229,9 @@ def test_unsupported_family_and_unknown_method_read_in_chinese() -> None:
     from core.errors import ConfigError
     from core.methods import METHODS, get_method
 
-    (problem,) = METHODS["adapter"].model_problems(SimpleNamespace(model_type="gpt2"))
-    assert "does not support 'gpt2' models" in problem
-    assert "瓶颈适配器" in assert_chinese(problem, "gpt2")
+    (problem,) = METHODS["adapter"].model_problems(SimpleNamespace(model_type="t5"))
+    assert "does not support 't5' models" in problem
+    assert "瓶颈适配器" in assert_chinese(problem, "t5")
     with pytest.raises(ConfigError, match="unknown method 'nope'") as caught:
         get_method("nope")
     assert_chinese(caught.value.args[0], "nope")
