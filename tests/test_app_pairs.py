@@ -76,3 +76,40 @@ def test_try_it_and_the_api_judge_a_pair_and_refuse_half_of_one(state, pair_run,
         rows = list(csv.reader(handle))
     assert rows[0][:2] == ["text", "text_pair"] and len(rows) == 4
     assert Path(batch).exists()
+
+
+@pytest.mark.train
+def test_the_diagnosis_shows_both_texts_of_each_mistake(state, pair_run):
+    from app.tabs.monitor.diagnose import error_rows, predictions, shown
+
+    preds = predictions(state, pair_run)
+    assert preds.texts and all(isinstance(t, tuple) and len(t) == 2 for t in preds.texts)
+    assert shown(("a", "b")) == "a ‖ b"
+    table, path, _ = error_rows(state, pair_run)
+    assert all(" ‖ " in cell for cell in table.iloc[:, 1])
+    with open(path, encoding="utf-8-sig") as handle:
+        header = next(csv.reader(handle))
+    assert header[:3] == (["row", "text", "text_pair"] if len(table) else header[:3])
+
+
+@pytest.mark.train
+def test_compare_measures_a_pair_run_on_pairs_and_refuses_single_texts(
+    state, pair_run, tmp_path, reviews
+):
+    from core.analysis.compare import evaluate_transfer
+    from core.errors import DataError
+
+    other = write_pairs(tmp_path / "other.csv", ("premise", "hypothesis"), rows=40)
+    result = evaluate_transfer(state.store, pair_run, other, predictor=state.predictor())
+    assert result["rows"] == 40 and 0 <= result["accuracy"] <= 1
+    with pytest.raises(DataError, match="was trained on pair data, and .* holds single_label"):
+        evaluate_transfer(state.store, pair_run, reviews, predictor=state.predictor())
+
+
+def test_few_shot_samples_k_pairs_per_class(tmp_path):
+    from core.data.loading import load_data
+
+    bundle = load_data(write_pairs(tmp_path / "p.csv"), shots_per_class=3)
+    assert bundle.task == "pair" and len(bundle.train) == 6
+    assert sorted(bundle.train.labels) == [0, 0, 0, 1, 1, 1]
+    assert all(isinstance(t, tuple) for t in bundle.train.texts)

@@ -27,4 +27,8 @@ ZH: dict[str, str] = {
     "two text columns)":
         "此运行对文本对分类：请给出两个文本 'text' 和 'text_pair'"
         "（批量文件：两个文本列）",
+    "{run} was trained on {task} data, and {dataset} holds {other} data ({reason}); pick a "
+    "dataset of the run's task":
+        "{run} 是用 {task} 数据训练的，而 {dataset} 是 {other} 数据（{reason}）"
+        "；请选择与该运行任务类型相同的数据集",
 }  # fmt: skip
