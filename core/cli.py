@@ -208,6 +208,9 @@ class ProgressBar:
         if isinstance(event, RunStarted):  # warnings show with or without the bar (--quiet)
             for warning in event.warnings:
                 print(f"warning: {warning}", file=sys.stderr)
+            if event.data.get("task"):
+                print(f"task: {event.data['task']} ({event.data.get('task_reason')})",
+                      file=sys.stderr)  # fmt: skip
             if self.planned is not None:
                 config, available = self.planned
                 line = run_line(config, available, event.train_rows, event.max_length,

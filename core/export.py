@@ -170,6 +170,11 @@ def model_card(meta: dict[str, Any]) -> str:
         f"- labels: {', '.join(meta['label_names'])}",
         f"- texts are cut to {meta['max_length']} tokens",
     ]
+    if meta.get("task") == "pair":
+        lines.append(
+            "- it classifies text pairs: give the first and the second text as the tokenizer's "
+            "pair input (the two together are cut to the length above, the longer first)"
+        )
     if accuracy is not None:
         lines.append(f"- validation accuracy: {accuracy:.4f}")
     lines += [
@@ -179,12 +184,22 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
         'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
-        'batch = tokenizer(["a text"], truncation=True, padding=True, return_tensors="pt")',
+        _tokenizer_call(meta.get("task")),
         "probabilities = model(**batch).logits.softmax(-1)",
         "```",
         "",
     ]
     return "\n".join(lines)
+
+
+def _tokenizer_call(task: str | None) -> str:
+    """The README's tokenizer line: a pair task's rows go in as the tokenizer's pair input."""
+    if task == "pair":
+        return (
+            'batch = tokenizer(["a first text"], ["its second text"], truncation=True, '
+            'padding=True, return_tensors="pt")'
+        )
+    return 'batch = tokenizer(["a text"], truncation=True, padding=True, return_tensors="pt")'
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -27,7 +27,7 @@ import threading
 from pathlib import Path
 from typing import Any, Protocol
 
-from core.config import TrainConfig
+from core.config import TrainConfig, stored_run_config
 from core.errors import BusyError, OutputFolderError, PTuneError, RunStateError, message_of
 from core.messages import say
 from core.training import jobs, ranks
@@ -116,7 +116,7 @@ def resume(store: Store, run_id: int, on_event: Callback | None = None) -> RunHa
     run = store.get_run(run_id)
     check_resumable(run)
     checkpoint = store.checkpoint_path(run_id)
-    config = TrainConfig.from_stored(run["config"])
+    config = stored_run_config(run["config"])
     step = checkpoint_step(run, checkpoint)
     job = jobs.claim("run", config.method)  # before touching the record: a refusal changes nothing
     queued = False
@@ -210,7 +210,7 @@ def _start_taken(
     store: Store, run_id: int, taken: dict[str, Any], job: jobs.Job, on_event: Callback | None
 ) -> RunHandle:
     run = store.get_run(run_id)
-    config = TrainConfig.from_stored(run["config"])
+    config = stored_run_config(run["config"])
     check_config(config)
     if taken["resume"]:
         checkpoint = store.checkpoint_path(run_id)

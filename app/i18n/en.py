@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from app.i18n.tasks_text import EN_TASKS
+
 EN: dict[str, str] = {
+    **EN_TASKS,
     "app_title": "PTune Studio",
     "app_intro": "Train a text classifier in three steps: pick a model, a dataset and a method "
     "on **Train**, watch it learn on **Monitor**, then try the result on **Try it**.",

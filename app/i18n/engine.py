@@ -27,6 +27,8 @@ FORM_LABELS = {
     "method_options": "train_method_advanced",
     "text_column": "train_text_column",
     "label_column": "train_label_column",
+    "task": "train_task",
+    "text_pair_column": "train_text_pair_column",
     "name": "train_run_name",
 }
 """Settings the Train tab labels with its own keys rather than the setting's label."""

@@ -3,7 +3,10 @@ built on the server."""
 
 from __future__ import annotations
 
+from app.i18n.tasks_text import ZH_TASKS
+
 ZH: dict[str, str] = {
+    **ZH_TASKS,
     "app_title": "PTune Studio",
     "app_intro": "三步训练一个文本分类器：在 **训练** 页选择模型、数据集和方法，在 **监控** 页"
     "观察学习过程，然后在 **试用** 页检验结果。",

@@ -111,14 +111,21 @@ def runs(state: AppState) -> list[dict[str, Any]]:
     return out
 
 
-def predict(state: AppState, text: str, run_ids: list[int]) -> list[dict[str, Any]]:
-    """Label and probabilities of ``text`` under each run: [{run_id, run, label, score, ...}]."""
+def predict(
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
+) -> list[dict[str, Any]]:
+    """Label and probabilities of ``text`` under each run: [{run_id, run, label, score, ...}].
+    ``text_pair``: the second text, for runs trained on text pairs."""
     if not run_ids:
         raise InputError("give at least one run id")
     if not str(text or "").strip():
         raise InputError("the text is empty; give a sentence to judge")
     check_text_length(state, str(text), "en")
-    return predict_runs(state, [str(text)], [run_id_of(value) for value in run_ids])
+    pair = str(text_pair or "").strip()
+    if pair:
+        check_text_length(state, pair, "en")
+    ids = [run_id_of(value) for value in run_ids]
+    return predict_runs(state, [str(text)], ids, [pair] if pair else None)
 
 
 def run_id_of(value: Any) -> int:
@@ -162,8 +169,10 @@ def register_api(state: AppState) -> None:
         return runs(state)
 
     @guard
-    def predict_endpoint(text: str, run_ids: list[int]) -> list[dict[str, Any]]:
-        return predict(state, text, run_ids)
+    def predict_endpoint(
+        text: str, run_ids: list[int], text_pair: str | None = None
+    ) -> list[dict[str, Any]]:
+        return predict(state, text, run_ids, text_pair)
 
     gr.api(train_endpoint, api_name="train")
     gr.api(check_endpoint, api_name="check")

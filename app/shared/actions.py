@@ -13,6 +13,7 @@ from app.shared.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.fewshot.run import KIND as FEWSHOT
 from core.training import jobs
+from core.training.artifacts import task_of_folder
 from core.training.recording import adapter_folder
 
 
@@ -75,13 +76,28 @@ def run_choices(state: AppState) -> list[tuple[str, int]]:
     return choices
 
 
-def predict_runs(state: AppState, texts: list[str], run_ids: list[int]) -> list[dict[str, Any]]:
-    """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order."""
+def predict_runs(
+    state: AppState, texts: list[str], run_ids: list[int], pairs: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order.
+
+    ``pairs``: the second text of each text, for the runs trained on text pairs (a pair run
+    asked without them, or a one-text run asked with them, is refused with the reason)."""
     folders = {int(i): str(adapter_folder(state.store, int(i))) for i in run_ids}
-    results = state.predictor().predict(texts, list(folders.values()))
+    results: dict[str, list[dict[str, Any]]] = {}
+    for folder in dict.fromkeys(folders.values()):
+        rows: list[Any] = list(texts)
+        if pairs is not None or task_of_folder(folder) == "pair":  # the predictor checks them
+            rows = list(zip(texts, pairs or [""] * len(texts), strict=True))
+        results.update(state.predictor().predict(rows, [folder]))
     out = []
     for run_id, folder in folders.items():
         name = state.store.get_run(run_id)["name"]
         for row in results[folder]:
             out.append({"run_id": run_id, "run": f"#{run_id} {name}", **row})
     return out
+
+
+def pair_runs(state: AppState, run_ids: list[int] | None) -> bool:
+    """Whether any of ``run_ids`` was trained on text pairs (Try it then shows a second box)."""
+    return any(task_of_folder(adapter_folder(state.store, int(i))) == "pair" for i in run_ids or [])

@@ -17,6 +17,7 @@ from core.data.loading import folder_files
 from core.data.splits import DataBundle
 from core.errors import DataError
 from core.messages import say
+from core.tasks import AUTO, detect_task
 from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
@@ -34,6 +35,10 @@ class Preview:
     rows: int = 0
     sample: list[str] = field(default_factory=list)
     """The first texts of the text column (for the language check)."""
+    task: str | None = None
+    """The task the data makes (:func:`core.tasks.detect_task`), None when it cannot tell."""
+    task_reason: str = ""
+    text_pair_column: str | None = None
 
 
 def train_file(source: str | Path) -> Path:
@@ -56,12 +61,14 @@ def _read(state: AppState, path: Path) -> pd.DataFrame:
 
 
 def preview(
-    state: AppState, source: str, text_column: str | None = None, label_column: str | None = None
-) -> Preview:
+    state: AppState, source: str, text_column: str | None = None, label_column: str | None = None,
+    task: str | None = None, text_pair_column: str | None = None,
+) -> Preview:  # fmt: skip
     """First rows, columns and label counts of the dataset's training file.
 
-    Columns not given are guessed as training would guess them; when the guess fails the
-    preview still shows the rows, with no columns chosen. Only datasets the app serves are
+    Columns not given are guessed as training would guess them, and the task told from them
+    (``task``: the one chosen, default auto); when the guess fails the preview still shows the
+    rows, with no columns chosen. Only datasets the app serves are
     read (:mod:`app.shared.confine`).
     """
     confine.require_data(state, source)
@@ -69,8 +76,14 @@ def preview(
     columns = [str(c) for c in df.columns]
     text_column = text_column if text_column in columns else None
     label_column = label_column if label_column in columns else None
+    text_pair_column = text_pair_column if text_pair_column in columns else None
+    found = None
     with contextlib.suppress(DataError):  # unguessable columns: the person picks them
-        text_column, label_column = guess_columns(df, text_column, label_column)
+        found = detect_task(columns, task or AUTO, text_column, text_pair_column)
+        pair = found.text_pair_column
+        candidates = df if pair is None else df.drop(columns=[pair])
+        text_column = found.text_column or text_column
+        text_column, label_column = guess_columns(candidates, text_column, label_column)
     counts: dict[str, int] = {}
     if label_column:
         values = df[label_column].astype(str).str.strip()
@@ -80,8 +93,10 @@ def preview(
         texts = df[text_column].dropna().astype(str).head(SAMPLE_ROWS * 2)
         sample = [text for text in texts if text.strip()][:SAMPLE_ROWS]
     return Preview(
-        df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df), sample
-    )
+        df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df), sample,
+        found.task if found else None, found.reason if found else "",
+        found.text_pair_column if found else None,
+    )  # fmt: skip
 
 
 def load_bundle(state: AppState, config: Any) -> DataBundle:
@@ -92,6 +107,7 @@ def load_bundle(state: AppState, config: Any) -> DataBundle:
     stamp = path.stat().st_mtime_ns if path.exists() else 0
     key = (
         f"bundle:{config.data}:{stamp}:{config.text_column}:{config.label_column}:"
+        f"{config.task}:{config.text_pair_column}:"
         f"{config.validation_fraction}:{config.seed}:{config.max_train_rows}:"
         f"{config.shots_per_class}:{config.eval_sample_rows}"
     )

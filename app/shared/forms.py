@@ -19,7 +19,10 @@ from core.checks import checked
 from core.config import FieldKind, TrainConfig
 from core.methods import METHODS
 
-TOP_FIELDS = ("data", "method", "model", "method_options", "text_column", "label_column", "name")
+TOP_FIELDS = (
+    "data", "method", "model", "method_options", "task", "text_column", "text_pair_column",
+    "label_column", "name",
+)  # fmt: skip
 """TrainConfig fields with their own place on the Train tab (not in the settings lists)."""
 COMMAND_LINE_ONLY = ("out",)
 """TrainConfig fields the app does not offer: it keeps each run in the store's own folder."""
@@ -109,7 +112,8 @@ def config_values(values: dict[str, Any]) -> dict[str, Any]:
     """TrainConfig keyword arguments from the form values (not yet validated)."""
     rows = {row["name"]: row for row in TrainConfig.describe()}
     out: dict[str, Any] = {}
-    for name in ("data", "method", "model", "text_column", "label_column", "name"):
+    for name in ("data", "method", "model", "task", "text_column", "text_pair_column",
+                 "label_column", "name"):  # fmt: skip
         if name in values:
             out[name] = _convert(rows[name], values[name])
     for row in common_rows():

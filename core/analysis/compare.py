@@ -152,6 +152,18 @@ def _check_labels(
         )  # fmt: skip
 
 
+def _check_task(run: dict[str, Any], task: str, bundle: DataBundle) -> None:
+    """DataError when the dataset's rows are not of the task the run was trained on (text
+    pairs for a one-text run, or the other way round)."""
+    if bundle.task != task:
+        raise DataError(
+            say("{run} was trained on {task} data, and {dataset} holds {other} data ({reason}); "
+                "pick a dataset of the run's task",
+                run=run_label(run), task=task, other=bundle.task, reason=bundle.task_reason,
+                dataset=dataset_label(dataset_key(bundle.source)))
+        )  # fmt: skip
+
+
 def _adapter(store: Store, run_id: int, predictor: Predictor) -> LoadedAdapter:
     try:
         return predictor.load(adapter_folder(store, run_id))
@@ -187,6 +199,7 @@ def evaluate_transfer(
     split_name, split = transfer_split(bundle)
     predictor = predictor or Predictor()
     adapter = _adapter(store, run_id, predictor)
+    _check_task(run, adapter.task, bundle)
     _check_labels(run, list(adapter.label_names), bundle, split)
     if len(split) > settings.max_rows:
         split = stratified_sample(split, settings.max_rows, seed=42)

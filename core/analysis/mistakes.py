@@ -32,7 +32,7 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from core.analysis.compare import PREDICTABLE, run_label, said_status
 from core.analysis.predict import Predictor
-from core.config import ConfigBase, TrainConfig, param
+from core.config import ConfigBase, TrainConfig, param, stored_run_config
 from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
 from core.errors import AdapterLoadError, DataError, InputError, RunStateError, message_of
 from core.messages import say
@@ -105,7 +105,7 @@ class PredictionCache:
             return entry[0]
 
     def put(self, key: tuple, value: RunPredictions) -> None:
-        size = sum(len(text) for text in value.texts)
+        size = sum(len(str(text)) for text in value.texts)
         with self._lock:
             # an older entry of the same run is stale now: its key named another state
             for old in [k for k in self._entries if k[:2] == key[:2]]:
@@ -180,7 +180,7 @@ def finished_run(store: Store, run_id: int) -> tuple[dict[str, Any], TrainConfig
             say("{run} is {status} and saved no trained adapter to look at; pick a run that "
                 "succeeded or was stopped", run=label, status=status)
         )  # fmt: skip
-    config = TrainConfig.from_stored(run["config"])
+    config = stored_run_config(run["config"])
     if config.tasks:
         raise RunStateError(
             say("{run} trained on several tasks at once; where it goes wrong can be shown for "

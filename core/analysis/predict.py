@@ -33,8 +33,9 @@ from core.data.batching import tokenize
 from core.hardware import default_device, lend_core, physical_cores, resolve_precision
 from core.methods import get_method
 from core.modeling import load_base
+from core.tasks import get_task
 from core.training import jobs
-from core.training.artifacts import LoadedAdapter, load_adapter, read_meta
+from core.training.artifacts import LoadedAdapter, load_adapter, read_meta, task_of_folder
 from core.training.evaluate import predict_logits
 
 CPU_AUTOCAST_MIN_TOKENS = 64
@@ -219,9 +220,11 @@ class Predictor:
             with torch.autocast(self.device, dtype=dtype, enabled=mixed):
                 yield
 
-    def logits(self, adapter: LoadedAdapter, texts: Sequence[str]) -> torch.Tensor:
+    def logits(self, adapter: LoadedAdapter, texts: Sequence[Any]) -> torch.Tensor:
+        """Logits of ``texts`` (a pair task's: ``(text, text_pair)`` rows) under ``adapter``."""
+        rows = get_task(adapter.task).rows(texts)
         with self._tokenize_lock:
-            features = tokenize(adapter.tokenizer, texts, adapter.max_length)
+            features = tokenize(adapter.tokenizer, rows, adapter.max_length, adapter.task)
         pad = adapter.tokenizer.pad_token_id or 0
         mixed = self.precision != "no" and (
             self.device != "cpu" or len(features.ids) >= CPU_AUTOCAST_MIN_TOKENS
@@ -231,7 +234,7 @@ class Predictor:
             lambda: self._forward(mixed),
         )  # fmt: skip
 
-    def _predict_one(self, folder: str, texts: list[str]) -> list[dict[str, Any]]:
+    def _predict_one(self, folder: str, texts: list[Any]) -> list[dict[str, Any]]:
         """{label, score, probabilities} per text under one adapter (on the worker thread)."""
         adapter = self.load(folder)
         if not texts:
@@ -250,17 +253,20 @@ class Predictor:
         return rows
 
     def predict(
-        self, texts: Sequence[str], adapters: Sequence[str | Path]
+        self, texts: Sequence[Any], adapters: Sequence[str | Path]
     ) -> dict[str, list[dict[str, Any]]]:
         """Per adapter folder, one {label, score, probabilities} per text, in input order.
 
         Safe to call from many threads at once: concurrent calls are combined (see
         :mod:`core.analysis.batcher`) and each gets its own rows. A call with more texts than
         a combined batch holds (a batch file) runs in the caller's thread instead, so the
-        short calls behind it are not held up.
+        short calls behind it are not held up. A pair task's adapters take ``(text,
+        text_pair)`` rows (:class:`~core.errors.InputError` for a row of another shape).
         """
         keys = list(dict.fromkeys(str(folder) for folder in adapters))
-        texts = [str(t) for t in texts]
+        texts = [tuple(map(str, t)) if isinstance(t, (tuple, list)) else str(t) for t in texts]
+        for key in keys:
+            get_task(task_of_folder(key)).rows(texts)
         if len(texts) > self.batcher.max_rows:
             return {key: self._predict_one(key, texts) for key in keys}
         return self.batcher(keys, texts)
@@ -274,7 +280,7 @@ _default: Predictor | None = None
 
 
 def predict(
-    texts: Sequence[str], adapters: Sequence[str | Path]
+    texts: Sequence[Any], adapters: Sequence[str | Path]
 ) -> dict[str, list[dict[str, Any]]]:
     """Labels and probabilities of every text under every adapter (see :class:`Predictor`)."""
     global _default

@@ -27,6 +27,7 @@ from core.config.train import (
     POOLINGS,
     PRECISIONS,
     TrainConfig,
+    stored_run_config,
 )
 
 __all__ = [
@@ -46,5 +47,6 @@ __all__ = [
     "field_kind",
     "param",
     "parse_tasks",
+    "stored_run_config",
     "task_problems",
 ]

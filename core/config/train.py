@@ -6,13 +6,15 @@ the command line and the one check of a run (:mod:`core.checks`) read them from 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import ClassVar
+from typing import Any, ClassVar
 
 from core.config.fields import ConfigBase, Problem, param
 from core.config.multitask import parse_tasks, task_problems
 from core.config.stored import upgraded_method_options
 from core.messages import say
+from core.tasks import DEFAULT_TASK, TASK_CHOICES
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """The base model a run uses when none is given: the embedded model that ships inside the
@@ -91,8 +93,24 @@ class TrainConfig(ConfigBase):
         label="Pooling",
         advanced=True,
     )
+    task: str = param(
+        "auto",
+        "What one row holds: single_label (one text, one label) or pair (two texts, one "
+        "label: entailment, paraphrase, question-answer match). auto tells it from the "
+        "columns: two text columns with known names (sentence1/sentence2, premise/hypothesis, "
+        "question/answer, ...) make a pair task.",
+        choices=TASK_CHOICES,
+        label="Task",
+    )
     text_column: str | None = param(
         None, "Column holding the text; guessed when empty.", label="Text column", advanced=True
+    )
+    text_pair_column: str | None = param(
+        None,
+        "Column holding the second text of a pair task; guessed from the column names when "
+        "empty. Giving it makes the run a pair task.",
+        label="Second text column",
+        advanced=True,
     )
     label_column: str | None = param(
         None, "Column holding the label; guessed when empty.", label="Label column", advanced=True
@@ -328,3 +346,13 @@ class TrainConfig(ConfigBase):
                 )
             )
         return found
+
+
+def stored_run_config(values: Mapping[str, Any] | None) -> TrainConfig:
+    """A run's stored settings read back (:meth:`TrainConfig.from_stored`); a run stored before
+    task types existed trained one text with one label, and reads so (not as ``auto``, which
+    could tell another task from its data now)."""
+    config = TrainConfig.from_stored(values)
+    if "task" not in (values or {}):
+        config.task = DEFAULT_TASK
+    return config

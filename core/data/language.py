@@ -168,8 +168,10 @@ class LanguageReport:
         )
 
 
-def _sample(texts: Sequence[str]) -> list[str]:
-    return [str(text)[:SAMPLE_CHARS] for text in texts[:SAMPLE_ROWS] if str(text).strip()]
+def _sample(texts: Sequence[Any]) -> list[str]:
+    """The first rows' texts, cut; a pair's two texts joined by a space."""
+    rows = [" ".join(t) if isinstance(t, tuple) else str(t) for t in texts[:SAMPLE_ROWS]]
+    return [text[:SAMPLE_CHARS] for text in rows if text.strip()]
 
 
 def measure(tokenizer: Any, texts: Sequence[str], model: str = "") -> LanguageReport:

@@ -35,6 +35,7 @@ from core.data.splits import (
 )
 from core.errors import DataError
 from core.messages import Message, say
+from core.tasks import AUTO, detect_task
 
 
 def looks_like_path(source: str) -> bool:
@@ -171,6 +172,8 @@ def load_data(
     *,
     text_column: str | None = None,
     label_column: str | None = None,
+    task: str = AUTO,
+    text_pair_column: str | None = None,
     validation_fraction: float = TrainConfig.validation_fraction,
     seed: int = TrainConfig.seed,
     hf_config: str | None = None,
@@ -185,7 +188,8 @@ def load_data(
     ``shots_per_class`` trains on that many rows of each class (:func:`per_class_sample`); the
     validation rows are then held out with :data:`HOLDOUT_SEED` instead of ``seed``, the same
     for every sample. ``eval_sample_rows`` caps the validation and test splits with a fixed
-    stratified sample.
+    stratified sample. ``task`` (default: told from the columns, :func:`core.tasks.detect_task`)
+    and ``text_pair_column`` make a pair task's rows ``(text, text_pair)`` tuples.
 
     Raises:
         DataError: for every unusable input, with a message naming the problem and the fix.
@@ -193,10 +197,13 @@ def load_data(
     _check_sizes(validation_fraction, max_train_rows, shots_per_class)
     frames, orders = _load_frames(source, hf_config)
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
-    cols = guess_columns(frames["train"], text_column, label_column)
-    train, names = _train_split(frames["train"], cols, orders, notes)
-    validation = extra_split(frames.get("validation"), "validation", cols, names, notes)
-    test = extra_split(frames.get("test"), "test", cols, names, notes)
+    found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
+    pair = found.text_pair_column
+    candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
+    cols = guess_columns(candidates, found.text_column or text_column, label_column)
+    train, names = _train_split(frames["train"], cols, orders, notes, pair)
+    validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)
+    test = extra_split(frames.get("test"), "test", cols, names, notes, pair)
     holdout = seed if shots_per_class is None else HOLDOUT_SEED
     train, validation = _with_validation(
         train, validation, validation_fraction, holdout, len(names), notes
@@ -206,7 +213,9 @@ def load_data(
         validation = _capped(validation, eval_sample_rows, "validation", notes)
         test = None if test is None else _capped(test, eval_sample_rows, "test", notes)
     notes += overlap_notes(train, {"validation": validation, "test": test})
-    return DataBundle(train, validation, test, names, *cols, str(source), notes)
+    bundle = DataBundle(train, validation, test, names, *cols, str(source), notes)
+    bundle.task, bundle.task_reason, bundle.text_pair_column = found.task, found.reason, pair
+    return bundle
 
 
 def _check_sizes(
@@ -239,10 +248,11 @@ def _check_sizes(
 
 
 def _train_split(
-    frame: pd.DataFrame, cols: tuple[str, str], orders: dict[str, list[str]], notes: list[str]
-) -> tuple[TextSplit, list[str]]:
+    frame: pd.DataFrame, cols: tuple[str, str], orders: dict[str, list[str]], notes: list[str],
+    pair: str | None = None,
+) -> tuple[TextSplit, list[str]]:  # fmt: skip
     """The training rows with label ids, and the label names (the hub's order, else sorted)."""
-    texts, keys = clean_rows(frame, "train", *cols, notes)
+    texts, keys = clean_rows(frame, "train", *cols, notes, pair)
     check_not_continuous(keys, cols[1])
     if len(set(keys)) < 2:
         raise DataError(

@@ -28,9 +28,10 @@ MIN_VALIDATION_ROWS = 2
 
 @dataclass(frozen=True)
 class TextSplit:
-    """Texts with their label ids (indices into :attr:`DataBundle.label_names`)."""
+    """Texts with their label ids (indices into :attr:`DataBundle.label_names`); a pair task's
+    texts are ``(text, text_pair)`` tuples."""
 
-    texts: list[str]
+    texts: list[Any]
     labels: list[int]
 
     def __post_init__(self) -> None:
@@ -53,6 +54,9 @@ class DataBundle:
     label_column: str
     source: str
     warnings: list[str] = field(default_factory=list)
+    task: str = "single_label"
+    task_reason: str = ""
+    text_pair_column: str | None = None
 
     def summary(self) -> dict[str, Any]:
         """A JSON-ready description: columns, labels, rows and label counts per split."""
@@ -61,6 +65,9 @@ class DataBundle:
             "source": self.source,
             "text_column": self.text_column,
             "label_column": self.label_column,
+            "task": self.task,
+            "task_reason": self.task_reason,
+            "text_pair_column": self.text_pair_column,
             "label_names": list(self.label_names),
             "splits": {
                 name: {
@@ -85,11 +92,20 @@ def row_count(n: int) -> Message:
     return say("1 row") if n == 1 else say("{n:,} rows", n=n)
 
 
+def _stripped(df: pd.DataFrame, column: str) -> list[str]:
+    return ["" if is_missing(v) else str(v).strip() for v in df[column].tolist()]
+
+
 def clean_rows(
-    df: pd.DataFrame, split: str, text_col: str, label_col: str, notes: list[str]
-) -> tuple[list[str], list[str]]:
-    """Stripped texts and label keys, dropping rows with empty text or no label."""
-    texts = ["" if is_missing(v) else str(v).strip() for v in df[text_col].tolist()]
+    df: pd.DataFrame, split: str, text_col: str, label_col: str, notes: list[str],
+    pair_col: str | None = None,
+) -> tuple[list[Any], list[str]]:  # fmt: skip
+    """Stripped texts and label keys, dropping rows with empty text or no label; with
+    ``pair_col``, ``(text, text_pair)`` tuples, dropping rows where either text is empty."""
+    texts: list[Any] = _stripped(df, text_col)
+    if pair_col is not None:
+        pairs = zip(texts, _stripped(df, pair_col), strict=True)
+        texts = [(a, b) if a and b else "" for a, b in pairs]
     keys = [label_key(v) for v in df[label_col].tolist()]
     empty = sum(1 for t in texts if not t)
     unlabelled = sum(1 for t, k in zip(texts, keys, strict=True) if t and k is None)
@@ -123,12 +139,14 @@ def clean_rows(
 
 
 def extra_split(
-    df: pd.DataFrame | None, split: str, cols: tuple[str, str], names: list[str], notes: list[str]
-) -> TextSplit | None:
+    df: pd.DataFrame | None, split: str, cols: tuple[str, str], names: list[str], notes: list[str],
+    pair_col: str | None = None,
+) -> TextSplit | None:  # fmt: skip
     """Validation or test split; an unlabelled test file gives None and a note."""
     if df is None:
         return None
-    missing = [c for c in cols if c not in df.columns]
+    needed = [*cols, pair_col] if pair_col is not None else list(cols)
+    missing = [c for c in needed if c not in df.columns]
     if not missing and split == "test" and all(label_key(v) is None for v in df[cols[1]]):
         missing = [cols[1]]
     if missing:
@@ -151,7 +169,7 @@ def extra_split(
             )  # fmt: skip
         )
         return None
-    texts, keys = clean_rows(df, split, *cols, notes)
+    texts, keys = clean_rows(df, split, *cols, notes, pair_col)
     unseen = sorted(set(keys) - set(names))
     if unseen:
         raise DataError(

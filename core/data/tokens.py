@@ -12,11 +12,13 @@ from __future__ import annotations
 import itertools
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import overload
+from typing import Any, overload
 
 import numpy as np
 import torch
 from transformers import PreTrainedTokenizerBase
+
+from core.tasks import DEFAULT_TASK, get_task
 
 CHUNK_ROWS = 1024
 """Texts tokenised per call of the tokenizer."""
@@ -145,8 +147,21 @@ class Tokens:
         return batch
 
 
-def tokenize(tokenizer: PreTrainedTokenizerBase, texts: Sequence[str], max_length: int) -> Tokens:
-    """Token ids (and type ids when the model uses them) per text, truncated to max_length."""
+def tokenize(
+    tokenizer: PreTrainedTokenizerBase, texts: Sequence[Any], max_length: int, task: str = ""
+) -> Tokens:
+    """Token ids (and type ids when the model uses them) per text, truncated to max_length.
+
+    ``task`` (:mod:`core.tasks`; empty: one text per row) encodes its own rows: a pair task's
+    ``(text, text_pair)`` rows go through the tokenizer's pair call.
+    """
+    if task and task != DEFAULT_TASK:
+        encode = get_task(task).encode
+        chunks = (texts[s : s + CHUNK_ROWS] for s in range(0, len(texts), CHUNK_ROWS))
+        joined = Tokens.join(Tokens.from_lists(*encode(tokenizer, c, max_length)) for c in chunks)
+        if len(texts) == 0 and _encode(tokenizer, [""], max_length)[1] is not None:
+            joined = Tokens(joined.ids, joined.starts, np.zeros(0, np.uint8))
+        return joined
     limit = clip_limit(max_length)
     parts = []
     for start in range(0, len(texts), CHUNK_ROWS):

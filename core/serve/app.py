@@ -29,8 +29,9 @@ from core.serve.checks import (
 )
 from core.serve.models import Health, PredictResponse, Refusal, request_body
 
-Predict = Callable[[list[str]], list[dict[str, Any]]]
-"""Texts in, one ``{label, score, probabilities}`` per text out, in order."""
+Predict = Callable[[list[Any]], list[dict[str, Any]]]
+"""Texts (a pair task's: ``(text, text_pair)`` tuples) in, one ``{label, score,
+probabilities}`` per text out, in order."""
 
 HEADERS = {401: {"WWW-Authenticate": "Bearer"}, 405: {"Allow": "POST"}}
 GUARDED = {
@@ -84,7 +85,7 @@ class Guard:
 
 
 # ----------------------------------------------------------------------------- routes
-async def texts_of(request: Request) -> list[str]:
+async def texts_of(request: Request) -> list[Any]:
     """The texts of a ``POST /predict`` request, read only once its type and length are right."""
     kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
     if kind != "application/json":
@@ -100,10 +101,11 @@ async def texts_of(request: Request) -> list[str]:
             "(--max-texts x --max-chars); send fewer or shorter texts",
             413,
         )
-    return read_texts(await request.body(), max_texts, max_chars)
+    pair = request.app.state.info.get("task") == "pair"
+    return read_texts(await request.body(), max_texts, max_chars, pair)
 
 
-def predict(request: Request, texts: Annotated[list[str], Depends(texts_of)]) -> dict[str, Any]:
+def predict(request: Request, texts: Annotated[list[Any], Depends(texts_of)]) -> dict[str, Any]:
     """The label of each text and the probability of every label, in the order of the texts.
     Requests that arrive together go through the model as one batch."""
     try:
@@ -153,7 +155,8 @@ def create_app(
     app = FastAPI(
         title="PTune Studio model server",
         summary=f"{info.get('method', 'an adapter')} on {info.get('base_model', 'a base model')}",
-        description='`POST /predict` with `{"texts": [...]}`; every refusal is '
+        description='`POST /predict` with `{"texts": [...]}` (a text-pair model: also '
+        '`"text_pairs": [...]`, one second text for each text); every refusal is '
         '`{"error": "what is wrong"}` with its HTTP status.',
         exception_handlers={BadRequest: refused, HTTPException: no_route},
     )

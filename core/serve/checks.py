@@ -21,6 +21,7 @@ MAX_CHARS = 10_000
 LOOPBACK_NAMES = ("localhost", "127.0.0.1", "::1")
 TOKEN_ENV = "PTUNE_SERVE_TOKEN"
 EXAMPLE = 'send {"texts": ["first text", "second text"]}'
+PAIR_EXAMPLE = 'send {"texts": ["a man sleeps"], "text_pairs": ["a person rests"]}'
 
 
 class BadRequest(ValueError):
@@ -31,33 +32,62 @@ class BadRequest(ValueError):
         self.status = status
 
 
-def read_texts(body: bytes, max_texts: int, max_chars: int) -> list[str]:
-    """The texts of a ``{"texts": [...]}`` body; :class:`BadRequest` saying what is wrong."""
+def read_texts(body: bytes, max_texts: int, max_chars: int, pair: bool = False) -> list[Any]:
+    """The texts of a ``{"texts": [...]}`` body; :class:`BadRequest` saying what is wrong.
+
+    ``pair``: the model classifies text pairs, and the body holds the second texts as
+    ``"text_pairs"``, one for each text; the texts come back as ``(text, text_pair)`` tuples.
+    """
     try:
         data = json.loads(body.decode("utf-8"))
     except (UnicodeDecodeError, ValueError) as exc:
-        raise BadRequest(f"the body is not JSON ({exc}); {EXAMPLE}") from exc
+        raise BadRequest(f"the body is not JSON ({exc}); {_example(pair)}") from exc
     if not isinstance(data, dict) or "texts" not in data:
-        raise BadRequest(f'the body has no "texts"; {EXAMPLE}')
-    texts = data["texts"]
-    if not isinstance(texts, list):
-        raise BadRequest(f'"texts" must be a list of strings, not {_json_type(texts)}; {EXAMPLE}')
-    if not texts:
-        raise BadRequest('"texts" is empty; send at least one text')
-    if len(texts) > max_texts:
+        raise BadRequest(f'the body has no "texts"; {_example(pair)}')
+    texts = _strings(data["texts"], "texts", max_texts, max_chars, pair)
+    if not pair:
+        if "text_pairs" in data:
+            raise BadRequest('this model classifies single texts: send no "text_pairs"; ' + EXAMPLE)
+        return texts
+    if "text_pairs" not in data:
         raise BadRequest(
-            f"{len(texts)} texts are more than the {max_texts} one request may hold "
+            'this model classifies text pairs: send the second texts as "text_pairs", one '
+            f"for each text; {PAIR_EXAMPLE}"
+        )
+    pairs = _strings(data["text_pairs"], "text_pairs", max_texts, max_chars, pair)
+    if len(pairs) != len(texts):
+        raise BadRequest(
+            f'"texts" has {len(texts)} and "text_pairs" {len(pairs)}; send one second text '
+            f"for each text; {PAIR_EXAMPLE}"
+        )
+    return list(zip(texts, pairs, strict=True))
+
+
+def _strings(values: Any, name: str, max_texts: int, max_chars: int, pair: bool) -> list[str]:
+    """``values`` checked as the body's list ``name`` of at most ``max_texts`` strings."""
+    example = _example(pair)
+    if not isinstance(values, list):
+        raise BadRequest(f'"{name}" must be a list of strings, not {_json_type(values)}; {example}')
+    if not values:
+        raise BadRequest(f'"{name}" is empty; send at least one text')
+    if len(values) > max_texts:
+        raise BadRequest(
+            f"{len(values)} texts are more than the {max_texts} one request may hold "
             "(--max-texts); send them over several requests"
         )
-    for i, text in enumerate(texts):
+    for i, text in enumerate(values):
         if not isinstance(text, str):
-            raise BadRequest(f"texts[{i}] is {_json_type(text)}, not a string; {EXAMPLE}")
+            raise BadRequest(f"{name}[{i}] is {_json_type(text)}, not a string; {example}")
         if len(text) > max_chars:
             raise BadRequest(
-                f"texts[{i}] has {len(text):,} characters, more than the {max_chars:,} allowed "
+                f"{name}[{i}] has {len(text):,} characters, more than the {max_chars:,} allowed "
                 "(--max-chars); shorten it"
             )
-    return texts
+    return values
+
+
+def _example(pair: bool) -> str:
+    return PAIR_EXAMPLE if pair else EXAMPLE
 
 
 def _json_type(value: Any) -> str:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class PredictRequest(BaseModel):
@@ -20,6 +20,12 @@ class PredictRequest(BaseModel):
         min_length=1,
         description="The texts, at most --max-texts of them, each at most --max-chars long.",
         examples=[["a good film", "terrible"]],
+    )
+    text_pairs: list[str] | None = Field(
+        default=None,
+        description="A text-pair model only (health's task is pair): the second text of each "
+        "pair, one for each of the texts, in their order.",
+        examples=[None],
     )
 
 
@@ -38,7 +44,10 @@ class PredictResponse(BaseModel):
 
 
 class Health(BaseModel):
-    """The served adapter and this server's caps."""
+    """The served adapter and this server's caps; a text-pair model also tells
+    ``"task": "pair"`` (its requests send ``"text_pairs"`` beside the texts)."""
+
+    model_config = ConfigDict(extra="allow")
 
     status: str = Field(description='"ok" while the server answers.')
     method: str = Field(description="The fine-tuning method of the adapter.")

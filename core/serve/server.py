@@ -96,6 +96,7 @@ def make_server(
     """
     # torch loads only when a server is made, not for --help
     from core.analysis.predict import Predictor
+    from core.tasks import DEFAULT_TASK
     from core.training.artifacts import read_meta
 
     if not is_loopback(host) and not token:
@@ -112,12 +113,14 @@ def make_server(
     adapter = predictor.load(folder)
     key = str(folder)
 
-    def run(texts: list[str]) -> list[dict[str, Any]]:
+    def run(texts: list[Any]) -> list[dict[str, Any]]:
         return predictor.predict(texts, [key])[key]
 
     info = {"status": "ok", "method": adapter.meta["method"], "base_model": adapter.meta[
         "base_model"], "labels": adapter.label_names, "max_texts": max_texts,
         "max_chars": max_chars}  # fmt: skip
+    if adapter.task != DEFAULT_TASK:  # one text per row needs no word: what servers always did
+        info["task"] = adapter.task
     app = create_app(run, info, token or None, is_loopback(host), max_texts, max_chars)
     try:
         return PredictServer(app, (host, port), quiet)

@@ -28,12 +28,13 @@ from torch import nn
 from transformers import PreTrainedModel, PreTrainedTokenizerBase
 
 from core.config import TrainConfig
-from core.errors import AdapterLoadError, CheckpointError, OutputFolderError
+from core.errors import AdapterLoadError, CheckpointError, OutputFolderError, PTuneError
 from core.messages import say
 from core.methods import get_method
 from core.methods.base import write_json
 from core.modeling import load_base, load_tokenizer
 from core.pooling import apply_pooling
+from core.tasks import AUTO, DEFAULT_TASK, get_task
 from storage.ownership import (
     ADAPTER_META,
     CHECKPOINT_MARKER,
@@ -56,8 +57,12 @@ def save_adapter(
     pooling: str = "cls",
     metrics: dict[str, Any] | None = None,
     method_options: dict[str, Any] | None = None,
+    task: str | None = None,
 ) -> int:
     """Write the adapter folder; returns its size in bytes.
+
+    ``task`` is the task the run trained (:mod:`core.tasks`), told from its data when its
+    settings say ``auto``; empty: the settings' task (auto: single_label).
 
     ``method_options`` are the settings that rebuild the trained weights when they differ from
     the requested ones (a grown prompt ends at the size it reached). A folder of that name
@@ -74,6 +79,7 @@ def save_adapter(
             "format": FORMAT,
             "version": FORMAT_VERSION,
             "method": config.method,
+            "task": get_task(task or (None if config.task == AUTO else config.task)).name,
             "base_model": config.model,
             "label_names": label_names,
             "max_length": max_length,
@@ -120,6 +126,15 @@ def read_meta(folder: Path) -> dict[str, Any]:
     return meta
 
 
+def task_of_folder(folder: str | Path) -> str:
+    """The task the adapter in ``folder`` was trained on (older adapters: one text, one
+    label); the default when the folder is no adapter (loading it names that problem)."""
+    try:
+        return str(read_meta(Path(folder)).get("task") or DEFAULT_TASK)
+    except PTuneError:
+        return DEFAULT_TASK
+
+
 @dataclass
 class LoadedAdapter:
     """A ready-to-predict classifier (inference mode) and what it was trained for."""
@@ -129,6 +144,12 @@ class LoadedAdapter:
     label_names: list[str]
     max_length: int
     meta: dict[str, Any]
+
+    @property
+    def task(self) -> str:
+        """The task the adapter was trained on (:mod:`core.tasks`); adapters written before
+        task types existed trained one text with one label."""
+        return str(self.meta.get("task") or DEFAULT_TASK)
 
 
 def load_adapter(folder: str | Path, base: PreTrainedModel | None = None) -> LoadedAdapter:

@@ -9,7 +9,7 @@ from typing import Any
 import torch
 from safetensors.torch import load_file
 
-from core.config import TrainConfig
+from core.config import TrainConfig, stored_run_config
 from core.errors import CheckpointError
 from core.messages import say
 from core.training import artifacts
@@ -93,8 +93,9 @@ def read_checkpoint(folder: Path, config: TrainConfig) -> ResumePoint:
 
 def _same_settings(stored: dict[str, Any] | None, config: TrainConfig) -> bool:
     """Whether the settings a checkpoint was written with are ``config``'s, read as this
-    version reads stored settings (a setting added since takes its default)."""
-    return stored is not None and TrainConfig.from_stored(stored).to_dict() == config.to_dict()
+    version reads stored settings (a setting added since takes its default; the task of one
+    written before task types existed is single_label)."""
+    return stored is not None and stored_run_config(stored).to_dict() == config.to_dict()
 
 
 def write_checkpoint(

@@ -24,6 +24,8 @@ def load_run_data(config: TrainConfig) -> DataBundle:
         config.data,
         text_column=config.text_column,
         label_column=config.label_column,
+        task=config.task,
+        text_pair_column=config.text_pair_column,
         validation_fraction=config.validation_fraction,
         seed=config.seed,
         max_train_rows=config.max_train_rows,

@@ -195,8 +195,8 @@ class RunSetup:
         self._labels = list(self.data.label_names)
         self._setup_model()
         self.notices = self._language_notices()
-        self.train_features = tokenize(self.tokenizer, self.data.train.texts, self.max_length)
-        self.val_features = tokenize(self.tokenizer, self.data.validation.texts, self.max_length)
+        self.train_features = self.tokenized(self.data.train.texts)
+        self.val_features = self.tokenized(self.data.validation.texts)
         self.lengths = self.train_features.lengths.tolist()
         # Reading and tokenising left freed buffers in Arrow's pool (pandas' text columns),
         # which training's tensors cannot reuse: hand them back before the peak.
@@ -216,6 +216,10 @@ class RunSetup:
         self._build_optimizer()
         if optimizer_state is not None:
             built(self.optimizer, "optimizer").load_state_dict(optimizer_state)
+
+    def tokenized(self, texts: list[Any]) -> Tokens:
+        """Rows of the run's data encoded as its task encodes them (:mod:`core.tasks`)."""
+        return tokenize(self.tokenizer, texts, self.max_length, built(self.data, "data").task)
 
     def _setup_model(self) -> None:
         """The base classifier wrapped by the method, its tokenizer and the prompt's size."""

@@ -24,7 +24,6 @@ from core.data.batching import (
     length_grouped_batches,
     process_part,
     to_device,
-    tokenize,
 )
 from core.data.splits import split_digest
 from core.hardware import training_threads
@@ -374,7 +373,7 @@ class Trainer(Together):
         else:
             metrics = dict(last)
         if data.test is not None:
-            test = tokenize(self.tokenizer, data.test.texts, self.max_length)
+            test = self.tokenized(data.test.texts)
             metrics.update(self._evaluate(test, data.test.labels, "test"))
         self.emit(Evaluated(self.state.step, self._epoch_float(), dict(metrics), final=True))
         if fresh:
@@ -387,6 +386,7 @@ class Trainer(Together):
             **saved,
             **metrics,
             "status": status,
+            "task": data.task,
             **st.summary(self.config.keep_best, self._epoch_float()),
             "checkpoint_path": str(self.out / "checkpoint"),
             # which rows were validated, so a later look at them can tell the data has changed
@@ -407,6 +407,7 @@ class Trainer(Together):
                 self.pooling,
                 {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
                 method_options=self._trained_options(),
+                task=self.data.task if self.data is not None else None,
             )
         return {"adapter_path": str(adapter), "adapter_bytes": adapter_bytes}
 

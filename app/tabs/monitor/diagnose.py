@@ -24,6 +24,7 @@ from core.analysis import mistakes as engine
 from core.analysis.mistakes import RunPredictions
 from core.config import TrainConfig
 from core.errors import DataError, InputError
+from core.tasks import get_task
 
 SHOWN_ROWS = 500
 """Mistakes and disagreements listed in a table; the CSV holds every mistake."""
@@ -72,6 +73,13 @@ def error_columns(state: AppState) -> list[str]:
     return [*(state.text(k) for k in keys), state.text("diag_col_confidence")]
 
 
+def shown(text: Any) -> str:
+    """A validation row's text as a table cell: a pair's two texts, one after the other."""
+    if isinstance(text, tuple):
+        return get_task("pair").display(text)
+    return str(text)
+
+
 def _label(value: Any) -> str | None:
     """A filter's value: None for "any"."""
     return None if value in (None, "") else str(value)
@@ -85,9 +93,10 @@ def error_rows(
     preds = predictions(state, run_id)
     wrong = engine.mistakes(preds, _label(true_label), _label(predicted_label))
     cells = [
-        [row["row"] + 1, row["text"], row["true"], row["predicted"], f"{row['confidence']:.1%}"]
+        [row["row"] + 1, shown(row["text"]), row["true"], row["predicted"],
+         f"{row['confidence']:.1%}"]
         for row in wrong
-    ]
+    ]  # fmt: skip
     columns = error_columns(state)
     table = pd.DataFrame(cells[:SHOWN_ROWS], columns=columns)
     note = state.text("diag_no_mistakes") if not wrong else ""
@@ -101,8 +110,14 @@ def write_csv(preds: RunPredictions, wrong: list[dict[str, Any]]) -> str:
     read non-Latin text); its path."""
     folder = Path(tempfile.mkdtemp(prefix="ptune-mistakes-"))
     path = folder / f"run-{preds.run_id}-mistakes.csv"
-    columns = ["row", "text", "true_label", "predicted_label", "confidence"]
-    rows = [[r["row"] + 1, r["text"], r["true"], r["predicted"], r["confidence"]] for r in wrong]
+    paired = any(isinstance(r["text"], tuple) for r in wrong)
+    columns = ["row", "text", *(["text_pair"] if paired else []), "true_label",
+               "predicted_label", "confidence"]  # fmt: skip
+    rows = [
+        [r["row"] + 1, *(r["text"] if paired else [r["text"]]), r["true"], r["predicted"],
+         r["confidence"]]
+        for r in wrong
+    ]  # fmt: skip
     pd.DataFrame(rows, columns=columns).to_csv(path, index=False, encoding="utf-8-sig")
     return str(path)
 
@@ -128,7 +143,7 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
     rows = engine.disagreements(first, second)
     columns = disagreement_columns(state, first.label, second.label)
     cells = [
-        [r["row"] + 1, r["text"], r["true"], r["first"], f"{r['first_confidence']:.1%}",
+        [r["row"] + 1, shown(r["text"]), r["true"], r["first"], f"{r['first_confidence']:.1%}",
          r["second"], f"{r['second_confidence']:.1%}"]
         for r in rows[:SHOWN_ROWS]
     ]  # fmt: skip

@@ -22,6 +22,7 @@ from app.tabs.train.suggest import picked_model, suggestion_table
 from app.tabs.train.view import add_upload, show_dataset, switch_method
 from core.config import TrainConfig
 from core.methods import METHODS
+from core.tasks import AUTO, TASK_CHOICES
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
@@ -116,6 +117,15 @@ def _data_column(state: AppState, tab: TrainTab) -> None:
     with gr.Row():
         f["text_column"] = gr.Dropdown(label=t("train_text_column"), elem_id="train-text-column")
         f["label_column"] = gr.Dropdown(label=t("train_label_column"), elem_id="train-label-column")
+    with gr.Row():
+        f["task"] = gr.Dropdown(
+            choices=list(TASK_CHOICES), value=AUTO, label=t("train_task"),
+            info=t("train_task_info"), elem_id="train-task",
+        )  # fmt: skip
+        f["text_pair_column"] = gr.Dropdown(
+            label=t("train_text_pair_column"), info=t("train_text_pair_column_info"),
+            elem_id="train-text-pair-column",
+        )  # fmt: skip
     tab.info = gr.Markdown(elem_id="train-data-info")
     tab.table = gr.Dataframe(
         label=t("train_preview"), max_height=260, wrap=True, interactive=False,
@@ -161,7 +171,8 @@ def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     the warning's threshold (the preview warns when the model does not read the data's
     language); an upload joins the picker."""
     guard, f = friendly(state.lang), tab.fields
-    preview_outputs = [tab.table, tab.chart, f["text_column"], f["label_column"], tab.info]
+    preview_outputs = [tab.table, tab.chart, f["text_column"], f["label_column"],
+                       f["text_pair_column"], tab.info]  # fmt: skip
 
     @guard
     def on_dataset(source: str | None, model: str | None, threshold: Any) -> tuple[Any, ...]:
@@ -170,18 +181,20 @@ def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
     @guard
     def on_columns(
         source: str | None, text_col: str | None, label_col: str | None, model: str | None,
-        threshold: Any,
+        threshold: Any, task: str | None, pair_col: str | None,
     ) -> Any:  # fmt: skip
-        return show_dataset(state, source, text_col, label_col, model, threshold)
+        return show_dataset(state, source, text_col, label_col, model, threshold, task,
+                            pair_col or None)  # fmt: skip
 
     @guard
     def on_model_note(
         source: str | None, text_col: str | None, label_col: str | None, model: str | None,
-        threshold: Any,
+        threshold: Any, task: str | None, pair_col: str | None,
     ) -> Any:  # fmt: skip
         # Only the summary follows the model: the table and column pickers stay as they are,
         # so a Start pressed meanwhile is not raced by their update.
-        return show_dataset(state, source, text_col, label_col, model, threshold)[-1]
+        return show_dataset(state, source, text_col, label_col, model, threshold, task,
+                            pair_col or None)[-1]  # fmt: skip
 
     @guard
     def on_upload(file: str | None) -> Any:
@@ -193,7 +206,8 @@ def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
 
     threshold = f[field_key("cfg", "unknown_token_warning")]
     dataset = [f["data"], f["model"], threshold]
-    columns = [f["data"], f["text_column"], f["label_column"], f["model"], threshold]
+    columns = [f["data"], f["text_column"], f["label_column"], f["model"], threshold, f["task"],
+               f["text_pair_column"]]  # fmt: skip
     demo.load(on_dataset, dataset, preview_outputs, **PRIVATE)
     demo.load(on_model, f["model"], tab.model_info, **PRIVATE)
     for event in (f["model"].blur, f["model"].submit):
@@ -201,7 +215,8 @@ def _wire_preview(state: AppState, tab: TrainTab, demo: gr.Blocks) -> None:
             on_model_note, columns, tab.info, **PRIVATE
         )
     f["data"].input(on_dataset, dataset, preview_outputs, **PRIVATE)
-    for picker in (f["text_column"], f["label_column"], threshold):
+    for picker in (f["text_column"], f["label_column"], threshold, f["task"],
+                   f["text_pair_column"]):  # fmt: skip
         picker.input(on_columns, columns, preview_outputs, **PRIVATE)
     tab.upload.upload(on_upload, tab.upload, f["data"], **PRIVATE).then(
         on_dataset, dataset, preview_outputs, **PRIVATE

@@ -8,6 +8,7 @@ from typing import Any
 import gradio as gr
 import pandas as pd
 
+from app.i18n.engine import translate
 from app.shared.datasets import preview
 from app.shared.language_note import language_note
 from app.shared.state import AppState, dataset_choices, save_upload
@@ -19,17 +20,16 @@ from core.methods import METHODS
 def show_dataset(
     state: AppState, source: str | None, text_column: str | None = None,
     label_column: str | None = None, model: str | None = None, threshold: Any = None,
+    task: str | None = None, text_pair_column: str | None = None,
 ) -> tuple[Any, ...]:  # fmt: skip
-    """Preview table, label chart, column pickers (guessed) and a one-line summary, with a
-    warning when ``model`` does not read the texts' language."""
-    if not source:
+    """Preview table, label chart, column pickers (guessed: text, label, second text) and a
+    summary naming the task the data makes and why, with a warning when ``model`` does not
+    read the texts' language."""
+    if not source or is_hub_id(source):
         empty = gr.update(choices=[], value=None)
-        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, ""
-    if is_hub_id(source):
-        empty = gr.update(choices=[], value=None)
-        note = state.text("hub_dataset", name=source)
-        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, note
-    view = preview(state, source, text_column, label_column)
+        note = state.text("hub_dataset", name=source) if source else ""
+        return pd.DataFrame(), label_figure({}, state.lang), empty, empty, empty, note
+    view = preview(state, source, text_column, label_column, task, text_pair_column)
     names = ", ".join(list(view.label_counts)[:10]) + (
         " ..." if len(view.label_counts) > 10 else ""
     )
@@ -37,6 +37,9 @@ def show_dataset(
         "dataset_summary", rows=f"{view.rows:,}", labels=len(view.label_counts), names=names,
         text=view.text_column or "?", label=view.label_column or "?",
     )  # fmt: skip
+    if view.task:
+        reason = translate(view.task_reason, state.lang)
+        summary += "\n\n" + state.text("dataset_task", task=view.task, reason=reason)
     note = language_note(state, model, view.sample, threshold)
     if note:
         summary += "\n\n⚠️ " + note
@@ -45,6 +48,7 @@ def show_dataset(
         label_figure(view.label_counts, state.lang),
         gr.update(choices=view.columns, value=view.text_column),
         gr.update(choices=view.columns, value=view.label_column),
+        gr.update(choices=["", *view.columns], value=view.text_pair_column or ""),
         summary,
     )
 

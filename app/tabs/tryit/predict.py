@@ -21,6 +21,7 @@ from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table, read_text
 from core.errors import InputError
 from core.messages import say
+from core.tasks.pair import pair_by_name
 
 STREAMED = (".txt", ".csv", ".tsv", ".jsonl")
 """Batch file types whose rows :func:`count_rows` counts without holding the file."""
@@ -35,15 +36,36 @@ def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None
         check_text_length(state, text.strip())
 
 
-def predict_text(state: AppState, text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
-    """Each run's label and probability for one sentence: a table and a bar chart."""
+def predict_text(
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
+) -> tuple[pd.DataFrame, Any]:
+    """Each run's label and probability for one sentence (with its second text, for runs
+    trained on text pairs): a table and a bar chart."""
     _check(state, text, run_ids)
-    results = predict_runs(state, [text.strip()], run_ids)
+    pair = (text_pair or "").strip()
+    if pair:
+        check_text_length(state, pair)
+    results = predict_runs(state, [text.strip()], run_ids, [pair] if pair else None)
     table = pd.DataFrame(
         [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
         columns=[state.text("run"), state.text("label"), state.text("col_score")],
     )
     return table, prediction_figure(results, state.lang)
+
+
+def read_pairs(path: str | Path) -> tuple[list[str], list[str] | None]:
+    """Texts of a batch file, and the second texts when it has two text columns with the
+    names of a pair (sentence1/sentence2, premise/hypothesis, ...: :mod:`core.tasks.pair`)."""
+    path = Path(path)
+    if path.suffix.lower() != ".txt":
+        df = read_table(path)
+        found = pair_by_name([str(c) for c in df.columns])
+        if found is not None:
+            firsts, seconds = (df[c].map(lambda v: "" if pd.isna(v) else str(v).strip())
+                               for c in found)  # fmt: skip
+            kept = [(a, b) for a, b in zip(firsts, seconds, strict=True) if a or b]
+            return [a for a, _ in kept], [b for _, b in kept]
+    return read_texts(path), None
 
 
 def read_texts(path: str | Path) -> list[str]:
@@ -103,18 +125,20 @@ def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
     too_long = state.text("batch_too_long", name=Path(file).name, limit=f"{cap:,}")
     if (count_rows(file, cap + 1) or 0) > cap:
         raise InputError(too_long)
-    texts = read_texts(file)
+    texts, pairs = read_pairs(file)
     if len(texts) > cap:  # rows the count could not see, e.g. a JSON file
         raise InputError(too_long)
     if not texts:
         raise InputError(state.text("empty_file"))
-    results = predict_runs(state, texts, run_ids)
+    results = predict_runs(state, texts, run_ids, pairs)
     out = Path(tempfile.mkdtemp(prefix="ptune-batch-")) / f"{Path(file).stem}-predictions.csv"
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["text", "run_id", "run", "label", "score"])
+        writer.writerow(["text", *(["text_pair"] if pairs else []), "run_id", "run", "label",
+                         "score"])  # fmt: skip
         per_run = len(texts)
         for i, row in enumerate(results):
-            writer.writerow([texts[i % per_run], row["run_id"], row["run"], row["label"],
-                             f"{row['score']:.6f}"])  # fmt: skip
+            second = [pairs[i % per_run]] if pairs else []
+            writer.writerow([texts[i % per_run], *second, row["run_id"], row["run"],
+                             row["label"], f"{row['score']:.6f}"])  # fmt: skip
     return str(out)

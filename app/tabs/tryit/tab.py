@@ -14,6 +14,7 @@ import gradio as gr
 import pandas as pd
 
 from app.i18n import t
+from app.shared.actions import pair_runs
 from app.shared.errors import friendly
 from app.shared.explain import show_why
 from app.shared.run_lists import refresh_if_changed
@@ -51,6 +52,7 @@ class TryItTab(TabParts):
     poll_seconds = POLL_SECONDS
     state: AppState
     text: Any
+    text_pair: Any
     runs: Any
     refresh_button: Any
     predict: Any
@@ -104,6 +106,10 @@ def _judge_layout(state: AppState, c: TryItTab) -> None:
             c.text = gr.Textbox(
                 label=t("tryit_text"), placeholder=t("tryit_text_placeholder"), lines=3,
                 elem_id="tryit-text",
+            )  # fmt: skip
+            c.text_pair = gr.Textbox(
+                label=t("tryit_text_pair"), placeholder=t("tryit_text_pair_placeholder"),
+                lines=2, visible=False, elem_id="tryit-text-pair",
             )  # fmt: skip
             gr.Examples(EXAMPLES[state.lang], inputs=c.text, label=t("tryit_examples"))
         with gr.Column(scale=2):
@@ -180,8 +186,12 @@ def _wire(state: AppState, c: TryItTab) -> None:
         return refresh_lists(state, selected, export, prompt_run)
 
     @guard
-    def on_predict(text: str, run_ids: list[int]) -> tuple[pd.DataFrame, Any]:
-        return predict_text(state, text, run_ids)
+    def on_predict(text: str, run_ids: list[int], pair: str | None) -> tuple[pd.DataFrame, Any]:
+        return predict_text(state, text, run_ids, pair)
+
+    @guard
+    def on_runs(run_ids: list[int] | None) -> Any:
+        return gr.update(visible=pair_runs(state, run_ids))
 
     @guard
     def on_batch(file: str | None, run_ids: list[int]) -> str:
@@ -205,8 +215,11 @@ def _wire(state: AppState, c: TryItTab) -> None:
 
     c.on_refresh, c.lists = on_refresh, [c.runs, c.export_run, c.prompt_run]
     c.refresh_button.click(on_refresh, c.lists, c.lists, **PRIVATE)
-    c.predict.click(on_predict, [c.text, c.runs], [c.result, c.chart], **PRIVATE)
-    c.text.submit(on_predict, [c.text, c.runs], [c.result, c.chart], **PRIVATE)
+    judged = [c.text, c.runs, c.text_pair]
+    c.predict.click(on_predict, judged, [c.result, c.chart], **PRIVATE)
+    c.text.submit(on_predict, judged, [c.result, c.chart], **PRIVATE)
+    c.text_pair.submit(on_predict, judged, [c.result, c.chart], **PRIVATE)
+    c.runs.change(on_runs, c.runs, c.text_pair, **PRIVATE)
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **PRIVATE)
     c.export_button.click(on_export, c.export_run, c.export_file, **PRIVATE)
     c.merged_button.click(on_export_merged, c.export_run, c.merged_file, **PRIVATE)

@@ -1,0 +1,34 @@
+"""Chinese of the task types' sentences (:mod:`core.tasks`): detection, choices, inputs."""
+
+ZH: dict[str, str] = {
+    "unknown task '{name}'; choose one of {names}":
+        "未知的任务类型 '{name}'；请从 {names} 中选择",
+    "chosen: {task}":
+        "已选择：{task}",
+    'the pair task needs two text columns: none of the known pairs ({known}) is among the '
+    'columns {available}; set text_pair_column (CLI: --text-pair-column)':
+        '文本对任务需要两个文本列：列 {available} 中没有已知的列名组合（{known}）'
+        '；请设置 text_pair_column（命令行：--text-pair-column）',
+    "the task '{task}' does not fit this data":
+        "任务类型 '{task}' 不适合这份数据",
+    "one text column, {column}":
+        "一个文本列：{column}",
+    "no pair of text columns with known names":
+        "没有已知列名的文本列对",
+    "second text column given: {column}":
+        "已指定第二个文本列：{column}",
+    "two text columns named {first} and {second}":
+        "两个文本列，名为 {first} 和 {second}",
+    "give the text to classify as 'text'":
+        "请在 'text' 中给出要分类的文本",
+    "this run classifies single texts: give one text per row, without a second text":
+        "此运行对单个文本分类：每行给一个文本，不要第二个文本",
+    "this run classifies text pairs: give both texts, 'text' and 'text_pair' (batch files: "
+    "two text columns)":
+        "此运行对文本对分类：请给出两个文本 'text' 和 'text_pair'"
+        "（批量文件：两个文本列）",
+    "{run} was trained on {task} data, and {dataset} holds {other} data ({reason}); pick a "
+    "dataset of the run's task":
+        "{run} 是用 {task} 数据训练的，而 {dataset} 是 {other} 数据（{reason}）"
+        "；请选择与该运行任务类型相同的数据集",
+}  # fmt: skip

@@ -1,0 +1,32 @@
+"""The interface's text about task types (one text or text pairs), in English and Chinese:
+the Train tab's task and second-column pickers, the detected task's line, Try it's second box."""
+
+from __future__ import annotations
+
+EN_TASKS: dict[str, str] = {
+    "train_task": "Task",
+    "train_task_info": "auto tells it from the columns: two text columns named like a pair "
+    "(sentence1/sentence2, premise/hypothesis, question/answer, ...) make a pair task",
+    "train_text_pair_column": "Second text column",
+    "train_text_pair_column_info": "For text pairs: the column of each row's second text",
+    "tryit_text_pair": "Second text (runs trained on text pairs)",
+    "tryit_text_pair_placeholder": "The second text of the pair (hypothesis, answer, ...)",
+}
+
+ZH_TASKS: dict[str, str] = {
+    "train_task": "任务类型",
+    "train_task_info": "auto 根据列判断：两个名称成对的文本列（sentence1/sentence2、"
+    "premise/hypothesis、question/answer……）构成文本对任务",
+    "train_text_pair_column": "第二个文本列",
+    "train_text_pair_column_info": "文本对任务：每行第二个文本所在的列",
+    "tryit_text_pair": "第二个文本（用文本对训练的运行）",
+    "tryit_text_pair_placeholder": "文本对的第二个文本（假设、答案……）",
+}
+
+SERVER_EN_TASKS: dict[str, str] = {
+    "dataset_task": "Task: **{task}** ({reason}).",
+}
+
+SERVER_ZH_TASKS: dict[str, str] = {
+    "dataset_task": "任务类型：**{task}**（{reason}）。",
+}

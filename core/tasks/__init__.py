@@ -1,0 +1,95 @@
+"""Task types: what one row of a dataset holds and how it reaches the model.
+
+Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
+in :data:`TASKS`: ``single_label`` (one text, one label) and ``pair`` (two texts, one label).
+:func:`detect_task` tells the task of a table from its columns, with the reason; runs store the
+task they trained (adapter folders under ``"task"``), and runs stored before task types existed
+read as ``single_label``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from core.errors import DataError
+from core.messages import say
+from core.tasks import pair, single_label
+from core.tasks.base import Detection, Task
+
+TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (single_label, pair)}
+"""Every task type by name, in the order detection tries them (most specific last)."""
+AUTO = "auto"
+DEFAULT_TASK = single_label.TASK.name
+"""The task of runs stored before task types existed."""
+TASK_CHOICES = (AUTO, *TASKS)
+
+
+def get_task(name: str | None) -> Task:
+    """The task type ``name`` (None or empty: :data:`DEFAULT_TASK`)."""
+    task = TASKS.get(name or DEFAULT_TASK)
+    if task is None:
+        raise DataError(
+            say("unknown task '{name}'; choose one of {names}", name=name, names=", ".join(TASKS))
+        )
+    return task
+
+
+def detect_task(
+    columns: Sequence[str],
+    task: str = AUTO,
+    text_column: str | None = None,
+    text_pair_column: str | None = None,
+) -> Detection:
+    """The task of a table with ``columns``: ``task`` when given, else the first of the task
+    types, most specific first, whose :meth:`~core.tasks.base.Task.detect` recognises it.
+
+    Raises:
+        DataError: a named column is missing, or the given task does not fit the columns.
+    """
+    names = [str(c) for c in columns]
+    for given in (text_column, text_pair_column):
+        if given and given not in names:
+            raise DataError(
+                say(
+                    "column '{column}' not found; available columns: {available}",
+                    column=given,
+                    available=", ".join(repr(c) for c in names),
+                )
+            )
+    order = list(TASKS.values())[::-1] if task == AUTO else [get_task(task)]
+    for candidate in order:
+        found = candidate.detect(names, text_column or None, text_pair_column or None)
+        if found is not None:
+            if task != AUTO:
+                reason = say("chosen: {task}", task=candidate.name)
+                return Detection(found.task, reason, found.text_column, found.text_pair_column)
+            return found
+    if task == pair.TASK.name:
+        raise DataError(
+            say(
+                "the pair task needs two text columns: none of the known pairs ({known}) is "
+                "among the columns {available}; set text_pair_column (CLI: --text-pair-column)",
+                known=", ".join(f"{a}/{b}" for a, b in pair.PAIR_NAMES[:4]),
+                available=", ".join(repr(c) for c in names),
+            )
+        )
+    raise DataError(say("the task '{task}' does not fit this data", task=task))
+
+
+def row_for(task: str | None, values: dict[str, Any]) -> Any:
+    """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
+    return get_task(task).row(values)
+
+
+__all__ = [
+    "AUTO",
+    "DEFAULT_TASK",
+    "TASKS",
+    "TASK_CHOICES",
+    "Detection",
+    "Task",
+    "detect_task",
+    "get_task",
+    "row_for",
+]
