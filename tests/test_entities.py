@@ -80,7 +80,7 @@ def test_spans_and_highlight_pieces_colour_entities_by_type() -> None:
 
 
 def test_unequal_lengths_are_a_caller_bug() -> None:
-    with pytest.raises(ValueError, match=r"sentence 0: 2 gold tags, 1 predicted"):
+    with pytest.raises(RuntimeError, match=r"sentence 0: 2 gold tags, 1 predicted"):
         entity_scores([["O", "O"]], [["O"]])
-    with pytest.raises(ValueError, match=r"1 gold sentences but 2 predicted"):
+    with pytest.raises(RuntimeError, match=r"1 gold sentences but 2 predicted"):
         entity_mistakes([["a"]], [["O"]], [["O"], ["O"]])

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from app.i18n.models_text import EN_MODELS
 from app.i18n.tasks_text import EN_TASKS
 
 EN: dict[str, str] = {
     **EN_TASKS,
+    **EN_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "Train a text classifier in three steps: pick a model, a dataset and a method "
     "on **Train**, watch it learn on **Monitor**, then try the result on **Try it**.",
@@ -16,8 +18,6 @@ EN: dict[str, str] = {
     "train_model": "Base model",
     "train_model_info": "The built-in all-MiniLM-L6-v2 needs no download; or give a local "
     "model folder or a Hugging Face model id.",
-    "train_suggestions": "Suggested models by size (estimated for the method, batch size and "
-    "max length chosen; click a row to use it)",
     "train_data_heading": "### 1. Data",
     "train_dataset": "Dataset",
     "train_dataset_info": "The demo reviews, the data folder's datasets or your uploads "
@@ -199,15 +199,6 @@ SERVER_EN: dict[str, str] = {
     "About **{steps}** steps; estimated time **{duration}** (a rough estimate from {speed}).",
     "estimate_budget": " The time budget caps it at {budget}.",
     "estimate_memory": " Peak memory about **{need} GB** of {have} GB available on this machine.",
-    "suggest_model": "Model",
-    "suggest_kind": "Kind",
-    "suggest_family": "Family",
-    "suggest_parameters": "Parameters",
-    "suggest_memory": "Est. memory (GB)",
-    "suggest_fits": "Fits here",
-    "suggest_speed": "Est. rows/s (sentences)",
-    "suggest_encoder": "encoder",
-    "suggest_decoder": "decoder",
     "speed_measured": "earlier runs of this model and method",
     "speed_guess": "a conservative guess of the speed",
     "settings_ok": "The settings look fine.",

@@ -3,10 +3,12 @@ built on the server."""
 
 from __future__ import annotations
 
+from app.i18n.models_text import ZH_MODELS
 from app.i18n.tasks_text import ZH_TASKS
 
 ZH: dict[str, str] = {
     **ZH_TASKS,
+    **ZH_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "三步训练一个文本分类器：在 **训练** 页选择模型、数据集和方法，在 **监控** 页"
     "观察学习过程，然后在 **试用** 页检验结果。",
@@ -16,7 +18,6 @@ ZH: dict[str, str] = {
     "train_model": "基础模型",
     "train_model_info": "内置的 all-MiniLM-L6-v2 无需下载；也可以填写本地模型文件夹或 "
     "Hugging Face 模型 ID。",
-    "train_suggestions": "按规模推荐的模型（按所选方法、批大小和最大长度估算；点击一行即可选用）",
     "train_data_heading": "### 1. 数据",
     "train_dataset": "数据集",
     "train_dataset_info": "演示用的评论数据、数据文件夹中的数据集，或你上传的文件"
@@ -281,15 +282,6 @@ SERVER_ZH: dict[str, str] = {
     "预计用时 **{duration}**（根据{speed}粗略估算）。",
     "estimate_budget": " 时间预算将其限制在 {budget}。",
     "estimate_memory": " 峰值内存约 **{need} GB**，本机可用 {have} GB。",
-    "suggest_model": "模型",
-    "suggest_kind": "类型",
-    "suggest_family": "系列",
-    "suggest_parameters": "参数量",
-    "suggest_memory": "估计内存（GB）",
-    "suggest_fits": "本机可容纳",
-    "suggest_speed": "估计每秒行数（短句）",
-    "suggest_encoder": "编码器",
-    "suggest_decoder": "解码器",
     "speed_measured": "此前同一模型和方法的运行",
     "speed_guess": "保守的速度假设",
     "settings_ok": "设置没有问题。",

@@ -135,7 +135,7 @@ def _scores(row: dict[str, float]) -> Scores:
 def _check_lengths(gold: Sequence[Sequence[str]], predicted: Sequence[Sequence[str]]) -> None:
     """Unequal lengths are a bug of the caller (predictions come one per word), not bad data."""
     if len(gold) != len(predicted):
-        raise ValueError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
+        raise RuntimeError(f"{len(gold)} gold sentences but {len(predicted)} predicted")
     for index, (truth, guess) in enumerate(zip(gold, predicted, strict=True)):
         if len(truth) != len(guess):
-            raise ValueError(f"sentence {index}: {len(truth)} gold tags, {len(guess)} predicted")
+            raise RuntimeError(f"sentence {index}: {len(truth)} gold tags, {len(guess)} predicted")
