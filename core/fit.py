@@ -17,7 +17,12 @@ as a plain mapping) and the run's settings; no weight is built. The estimate's p
   Gradient checkpointing keeps one ``batch x length x hidden`` input per layer and one layer's
   full activations instead. Head-only training back-propagates through no layer and keeps one
   layer's worth.
-- **The process itself** (:data:`PROCESS_BYTES`): the libraries and the tokenizer.
+- **Loading.** While the weights load, the checkpoint file is read (memory-mapped, at the
+  precision it was saved in: the config's ``dtype``, fp32 when it names none) beside the
+  weights being built in memory; a frozen model in bf16 from an fp32 file peaks there, not in
+  training (measured: a head-only Qwen2.5-0.5B run from an fp32 file peaked at 3.3 GB, its
+  training at about 1.6). The estimate is the larger of the two peaks.
+- **The process itself** (:data:`PROCESS_BYTES`): the libraries, the tokenizer, the data.
 
 :data:`ACTIVATION_FACTOR` was calibrated once against the peak resident memory (``ru_maxrss``)
 of three steps of the embedded MiniLM (all-MiniLM-L6-v2) on this project's 2-core CPU, random
@@ -63,6 +68,10 @@ GATED_FAMILIES = frozenset(
 )  # fmt: skip
 """Model types whose feed-forward is gated (three matrices: gate, up and down; two otherwise)."""
 
+STORED_BYTES = {"float32": 4, "bfloat16": 2, "float16": 2, "torch.float32": 4,
+                "torch.bfloat16": 2, "torch.float16": 2}  # fmt: skip
+"""Bytes per weight of a config's ``dtype`` (the precision its checkpoint was saved in)."""
+
 ACTIVATION_FACTOR = 40
 """Values each layer keeps per token and hidden unit for the backward pass (queries, keys,
 values, attention output, the feed-forward's wide activations counted in hidden units, norms,
@@ -70,9 +79,10 @@ dropout masks, and the allocator's slack), calibrated on MiniLM (the module's ta
 ACTIVATION_BYTES = 4
 """Bytes per kept activation, in fp32 and under bf16 autocast alike (the module's notes)."""
 
-PROCESS_BYTES = 0.4 * GB
-"""Resident memory of a training process before its model: Python, torch, transformers and the
-tokenizer (measured 0.40 GB with the embedded MiniLM)."""
+PROCESS_BYTES = 0.6 * GB
+"""Resident memory of a training process besides its model: Python, torch, transformers, the
+tokenizer and the tokenized data (measured: a head-only run of the embedded MiniLM peaked at
+0.63 GB, 0.05 of it weights)."""
 
 REFERENCE_SAMPLES_PER_SECOND = {"cpu": 150.0, "cuda": 3000.0}
 """Full fine-tuning samples/s of all-MiniLM-L6-v2 on SST-2 sentences (:data:`REFERENCE_TOKENS`
@@ -99,6 +109,8 @@ class ModelSize:
     vocab: int
     positions: int
     gated: bool
+    stored_bytes: int = 4
+    """Bytes per weight in the checkpoint file (the config's ``dtype``; fp32 when unnamed)."""
 
     @property
     def layer_parameters(self) -> int:
@@ -149,6 +161,7 @@ def model_size(config: Any) -> ModelSize:
         vocab=int(_first(config, ("vocab_size",), 0)),
         positions=int(_first(config, ("max_position_embeddings", "n_positions"), 512)),
         gated=family in GATED_FAMILIES,
+        stored_bytes=STORED_BYTES.get(str(_first(config, ("dtype", "torch_dtype"), "")), 4),
     )
 
 
@@ -160,10 +173,17 @@ class MemoryEstimate:
     trainable_states: float
     activations: float
     process: float
+    loading: float = 0.0
+    """The peak while the weights load: the checkpoint file beside the weights in memory."""
+
+    @property
+    def training(self) -> float:
+        """The peak while training: weights, trainable states and activations."""
+        return self.frozen_weights + self.trainable_states + self.activations
 
     @property
     def total(self) -> float:
-        return self.frozen_weights + self.trainable_states + self.activations + self.process
+        return self.process + max(self.training, self.loading)
 
 
 def trainable_parameters(size: ModelSize, method: str, num_labels: int = 2) -> int:
@@ -206,6 +226,7 @@ def estimate_memory(
         trainable_states=trainable * 16,
         activations=kept * ACTIVATION_BYTES,
         process=PROCESS_BYTES,
+        loading=size.parameters * size.stored_bytes + frozen * value + trainable * 4,
     )
 
 

@@ -81,6 +81,20 @@ def test_the_reference_model_trains_at_the_measured_reference_speed():
     assert samples_per_second(minilm, "full") == pytest.approx(150, rel=0.1)
 
 
+def test_a_frozen_model_read_from_an_fp32_file_peaks_while_it_loads():
+    fp32_file = model_size(QWEN25_05B)
+    bf16_file = model_size({**QWEN25_05B, "dtype": "bfloat16"})
+    assert (fp32_file.stored_bytes, bf16_file.stored_bytes) == (4, 2)
+    head = estimate_memory(fp32_file, "head_only", 8, 128, "bf16")
+    assert head.loading > head.training  # the file and the bf16 weights, side by side
+    assert head.total == pytest.approx(head.process + head.loading)
+    assert 3 * GB < head.total < 4 * GB  # measured 3.3 GB (docs/BENCHMARKS.md)
+    lighter = estimate_memory(bf16_file, "head_only", 8, 128, "bf16")
+    assert lighter.total < head.total
+    full = estimate_memory(fp32_file, "full", 8, 128, "bf16")
+    assert full.training > full.loading  # AdamW's states outweigh the load
+
+
 def test_the_refusal_gives_the_figure_and_what_to_change():
     estimate = estimate_memory(model_size(QWEN25_05B), "full", 8, 128, "no")
     assert refusal(estimate, 100 * GB, "full") is None
