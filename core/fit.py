@@ -186,16 +186,34 @@ class MemoryEstimate:
         return self.process + max(self.training, self.loading)
 
 
-def trainable_parameters(size: ModelSize, method: str, num_labels: int = 2) -> int:
-    """Parameters a method trains on this model: all for full fine-tuning, the head for head-only,
-    otherwise the head plus the high end of the method's stated share."""
+@dataclass(frozen=True)
+class MethodFacts:
+    """What the estimate needs to know of a method (:class:`core.methods.base.Method`)."""
+
+    trains_backbone: bool
+    backward_through_layers: bool
+    share: tuple[str, float, float] | None
+
+
+def method_facts(method: str) -> MethodFacts:
+    """The facts of the method named ``method``; an unknown name counts as a frozen backbone
+    trained through its layers, with no stated share."""
     from core.methods import METHODS  # the registry imports torch; the arithmetic does not
 
-    head = size.hidden * size.hidden + size.hidden * num_labels
-    if method == "full":
-        return size.parameters + head
     known = METHODS.get(method)
-    share = known.typical_share if known is not None else None
+    if known is None:
+        return MethodFacts(False, True, None)
+    return MethodFacts(known.trains_backbone, known.backward_through_layers, known.typical_share)
+
+
+def trainable_parameters(size: ModelSize, method: str, num_labels: int = 2) -> int:
+    """Parameters a method trains on this model: all when it trains the backbone, the head for
+    head-only, otherwise the head plus the high end of the method's stated share."""
+    facts = method_facts(method)
+    head = size.hidden * size.hidden + size.hidden * num_labels
+    if facts.trains_backbone:
+        return size.parameters + head
+    share = facts.share
     return head + (int(size.parameters * share[2] / 100) if share else 0)
 
 
@@ -211,11 +229,12 @@ def estimate_memory(
     """Peak bytes of a run (see the module's notes for each part); ``precision`` is the
     resolved one ("no" for fp32, "bf16" or "fp16")."""
     value = compute_bytes(precision)
+    facts = method_facts(method)
     trainable = trainable_parameters(size, method, num_labels)
-    frozen = max(0, size.parameters - trainable) if method != "full" else 0
+    frozen = 0 if facts.trains_backbone else max(0, size.parameters - trainable)
     tokens = batch_size * max_length
     per_layer = tokens * (ACTIVATION_FACTOR * size.hidden + 2 * size.heads * max_length)
-    if method == "head_only":
+    if not facts.backward_through_layers:
         kept = per_layer
     elif checkpointing:
         kept = tokens * size.hidden * size.layers + per_layer
@@ -236,7 +255,8 @@ def samples_per_second(
     """Training rows per second expected of ``method`` on ``size`` at ``tokens`` tokens a row,
     scaled from the measured reference (:data:`REFERENCE_SAMPLES_PER_SECOND`) by the work per
     row (the module's notes)."""
-    passes = 6 if method == "full" else 2 if method == "head_only" else 4
+    facts = method_facts(method)
+    passes = 6 if facts.trains_backbone else 4 if facts.backward_through_layers else 2
     work = passes * size.layers * size.layer_parameters * max(tokens, 1.0)
     reference = REFERENCE_SAMPLES_PER_SECOND.get(device, REFERENCE_SAMPLES_PER_SECOND["cpu"])
     return reference * REFERENCE_WORK / max(work, 1.0)
@@ -274,16 +294,14 @@ def refusal(
     Gradient checkpointing is offered where it saves memory and is not on yet."""
     if estimate.total <= available:
         return None
-    from core.methods import METHODS
-
-    known = METHODS.get(method)
-    recompute = known is not None and known.backward_through_layers and not checkpointing
+    facts = method_facts(method)
+    recompute = facts.backward_through_layers and not checkpointing
     return say(
         "the run needs about {need:.1f} GB but {have:.1f} GB is available; choose a smaller "
         "model, a smaller batch size or max length{checkpointing}{peft}",
         need=estimate.total / GB, have=available / GB,
         checkpointing=say(", or turn on gradient checkpointing") if recompute else "",
-        peft=say("; or train with LoRA or another PEFT method") if method == "full" else "",
+        peft=say("; or train with LoRA or another PEFT method") if facts.trains_backbone else "",
     )  # fmt: skip
 
 

@@ -60,6 +60,8 @@ class Method(Generic[Wrapped]):
     )
     """Why its adapter cannot become a plain Hugging Face model folder (``core.export``);
     None when the trained classifier is an ordinary model of the base's own class."""
+    trains_backbone: ClassVar[bool] = False
+    """Whether every weight of the backbone trains (its optimizer holds the whole model)."""
     backward_through_layers: ClassVar[bool] = True
     """Whether training back-propagates through the backbone's layers (to a prompt at the input
     or in every layer, or to weights inside them): the layers' activations are then kept for the

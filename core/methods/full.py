@@ -35,6 +35,7 @@ class Full(Method[PreTrainedModel]):
         }
     }
     whole_model = True
+    trains_backbone = True
     merge_refusal = None
     init_from_refusal = say(
         "a fully fine-tuned model is a base model of its own; give its folder as the base "
