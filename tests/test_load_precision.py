@@ -3,11 +3,12 @@ what the method trains is fp32 and still learns."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 
 import pytest
 import torch
-from conftest import train_config
+from conftest import train_config, write_reviews
 
 from core.methods import METHODS
 from core.runs import train_unrecorded
@@ -90,3 +91,18 @@ def test_a_grown_bf16_run_resumes_at_its_grown_size(tmp_path, reviews, tiny_mode
     resumed = train_unrecorded(run, resume_from=tmp_path / "run" / "checkpoint")
     assert resumed["status"] == "succeeded", resumed.get("error")
     assert resumed["steps"] == 8 and resumed["prompt_length"] == 4
+
+
+@pytest.mark.train
+def test_a_multitask_bf16_run_sets_up_its_prompt_over_fresh_heads(tmp_path, tiny_model_dir):
+    """P-Tuning v2 starts its prefix from the model's own activations while it wraps the base:
+    each task's fresh head joins the bf16 base in its dtype, and trains in fp32 afterwards."""
+    first = write_reviews(tmp_path / "first.csv", rows=40)
+    second = write_reviews(tmp_path / "second.csv", rows=40)
+    run = dataclasses.replace(
+        train_config(tmp_path, first, tiny_model_dir, method="ptuning_v2", max_steps=4,
+                     eval_every=2, precision="bf16"),
+        data="", tasks={"first": str(first), "second": str(second)},
+    )  # fmt: skip
+    summary = train_unrecorded(run)
+    assert summary["status"] == "succeeded", summary.get("error")

@@ -71,8 +71,11 @@ def fresh_head(head: nn.Module, num_labels: int, std: float) -> nn.Module:
         name, last = linears[-1]
         parent = head.get_submodule(name.rpartition(".")[0]) if "." in name else head
         name = name.rpartition(".")[2]
-    # A decoder's ``score`` has no bias; the base it reloads on has none either.
-    out = nn.Linear(last.in_features, num_labels, bias=last.bias is not None)
+    # A decoder's ``score`` has no bias; the base it reloads on has none either. The new layer
+    # takes the loaded head's dtype (the compute precision of a frozen base), so the model runs
+    # as loaded until setup returns what trains to fp32.
+    out = nn.Linear(last.in_features, num_labels, bias=last.bias is not None,
+                    dtype=last.weight.dtype, device=last.weight.device)  # fmt: skip
     nn.init.normal_(out.weight, std=std)
     if out.bias is not None:
         nn.init.zeros_(out.bias)
