@@ -152,6 +152,18 @@ HEADS = {"sequence": AutoModelForSequenceClassification, "token": AutoModelForTo
 """The classifier kinds: one label per text ("sequence"), one tag per token ("token")."""
 
 
+def head_of(task: str | None) -> str:
+    """The classifier kind a task trains (:data:`HEADS`): a tag per token for tagged words."""
+    return "token" if task == "tagging" else "sequence"
+
+
+def saved_head(folder: str | Path) -> str:
+    """The classifier kind of a saved model folder, from its config's architecture."""
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
+    names = getattr(config, "architectures", None) or []
+    return "token" if any(str(n).endswith("ForTokenClassification") for n in names) else "sequence"
+
+
 def load_base(
     name: str | None, label_names: list[str], dtype: torch.dtype = torch.float32,
     head: str = "sequence",
