@@ -158,7 +158,9 @@ def test_metrics_are_entity_level():
 # ----------------------------------------------------------------------------- training
 @pytest.mark.train
 @pytest.mark.parametrize("method", sorted(METHODS))
-def test_every_method_trains_a_tagger_and_predicts_entities(method, conll, tmp_path, tiny_model_dir):
+def test_every_method_trains_a_tagger_and_predicts_entities(
+    method, conll, tmp_path, tiny_model_dir
+):
     from core.analysis.predict import Predictor
     from core.runs import train_unrecorded
     from core.training.artifacts import read_meta
@@ -214,3 +216,36 @@ def test_conll2003_slice_trains_and_scores_entities_on_dev(tmp_path, tiny_model_
     assert summary["task"] == "tagging"
     assert summary["label_names"][0] == "O" and "B-PER" in summary["label_names"]
     assert 0.0 <= summary["eval_f1"] <= 1.0 and summary["eval_loss"] > 0
+
+
+@pytest.mark.train
+def test_a_served_tagger_answers_words_tags_and_entities(conll, tmp_path, tiny_model_dir):
+    import http.client
+    import json
+    import threading
+
+    from core.analysis.predict import Predictor
+    from core.runs import train_unrecorded
+    from core.serve import make_server
+
+    summary = train_unrecorded(train_config(tmp_path, conll, tiny_model_dir, max_steps=2))
+    predictor = Predictor(precision="fp32")
+    server = make_server(summary["adapter_path"], port=0, predictor=predictor, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
+        connection.request("GET", "/health")
+        assert json.loads(connection.getresponse().read())["task"] == "tagging"
+        body = json.dumps({"texts": ["Anna visited Berlin ."]}).encode()
+        connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
+        response = connection.getresponse()
+        answer = json.loads(response.read())
+        assert response.status == 200, answer
+        row = answer["predictions"][0]
+        assert row["words"] == ["Anna", "visited", "Berlin", "."] and len(row["tags"]) == 4
+        assert isinstance(row["entities"], list)
+        connection.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+        predictor.close()
