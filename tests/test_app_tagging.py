@@ -42,3 +42,58 @@ def test_check_summarises_tagged_data(state, conll_app, tiny_model_dir):
     splits = answer["data"]["splits"]
     assert splits["train"]["rows"] == 60 and splits["train"]["label_counts"]["B-PER"] == 60
     assert answer["data"]["task"] == "tagging"
+
+
+@pytest.fixture()
+def tag_run(state, tiny_model_dir, conll_app) -> int:
+    from core import runs
+    from core.config import TrainConfig
+
+    config = TrainConfig(data=str(conll_app), model=str(tiny_model_dir), method="full",
+                         batch_size=16, max_steps=30, lr=5e-3, precision="fp32")  # fmt: skip
+    handle = runs.start(state.store, config)
+    summary = handle.wait(300)
+    assert summary["status"] == "succeeded", summary.get("error")
+    return handle.run_id
+
+
+def test_highlights_colour_each_runs_entities_by_type():
+    from app.tabs.tryit.tagged import batch_cells, highlights, table_row
+
+    row = {"run": "#1 a", "words": ["Anna", "saw", "Rome"], "tags": ["B-PER", "O", "B-LOC"],
+           "entities": [{"type": "PER", "start": 0, "end": 0, "text": "Anna"},
+                        {"type": "LOC", "start": 2, "end": 2, "text": "Rome"}]}  # fmt: skip
+    other = {"run": "#2 b", "label": "pos", "score": 0.5}
+    assert highlights([row, other, {**row, "run": "#3 c"}]) == [
+        ("#1 a:", None), ("Anna", "PER"), ("saw", None), ("Rome", "LOC"), ("\n", None),
+        ("#3 c:", None), ("Anna", "PER"), ("saw", None), ("Rome", "LOC"),
+    ]  # fmt: skip
+    assert highlights([other]) == []
+    assert table_row(row) == ["#1 a", "PER: Anna; LOC: Rome", ""]
+    assert batch_cells(row)[2] == "B-PER O B-LOC" and batch_cells(other)[:2] == ["pos", "0.500000"]
+
+
+@pytest.mark.train
+def test_try_it_and_the_api_tag_a_sentence(state, tag_run, tmp_path):
+    import csv
+
+    from app.server.api import predict
+    from app.tabs.tryit.predict import judge_text, predict_file
+    from core.errors import InputError
+
+    table, _chart, pieces = judge_text(state, "Maria visited Rome .", [tag_run])
+    assert len(table) == 1 and table.iloc[0, 1] == "PER: Maria; LOC: Rome"
+    assert pieces[1:] == [("Maria", "PER"), ("visited", None), ("Rome", "LOC"), (".", None)]
+    assert judge_text(state, "Maria visited Rome .", [tag_run], "for pair runs")[2] == pieces
+    with pytest.raises(InputError, match="the text is empty"):
+        predict(state, "  ", [tag_run])
+    (row,) = predict(state, "Anna visited Paris .", [tag_run])
+    assert row["words"] == ["Anna", "visited", "Paris", "."] and row["run_id"] == tag_run
+    assert row["tags"] == ["B-PER", "O", "B-LOC", "O"]
+    assert [(e["type"], e["text"]) for e in row["entities"]] == [("PER", "Anna"), ("LOC", "Paris")]
+    batch = tmp_path / "sentences.txt"
+    batch.write_text("Anna visited Paris .\nJohn visited Berlin .\n", encoding="utf-8")
+    with open(predict_file(state, str(batch), [tag_run]), encoding="utf-8") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["text", "run_id", "run", "label", "score", "tags", "entities"]
+    assert rows[2][5] == "B-PER O B-LOC O" and '"Berlin"' in rows[2][6]
