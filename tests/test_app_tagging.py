@@ -4,6 +4,7 @@ the reason, /check summarises it, Try it highlights entities, the API answers wo
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 from test_tagging_task import write_conll
@@ -97,3 +98,26 @@ def test_try_it_and_the_api_tag_a_sentence(state, tag_run, tmp_path):
         rows = list(csv.reader(handle))
     assert rows[0] == ["text", "run_id", "run", "label", "score", "tags", "entities"]
     assert rows[2][5] == "B-PER O B-LOC O" and '"Berlin"' in rows[2][6]
+
+
+@pytest.mark.train
+def test_the_diagnosis_of_a_tagger_lists_entity_scores_and_mistakes(state, tag_run):
+    from app.tabs.monitor.diagnose import confusion_plot, disagreement_rows, error_rows
+    from app.tabs.monitor.diagnose_view import diagnose
+    from core.analysis.tag_mistakes import TaggedPredictions, mistake_rows, type_scores
+
+    summary, _figure, types, _t, _p, table, csv_path, _note, _why, shown = diagnose(
+        state, tag_run, False
+    )
+    assert "12 of 12 validation sentences, entity F1" in summary and shown == tag_run
+    assert list(types.iloc[:, 0]) == ["LOC", "PER", "all entities"]
+    assert list(table.columns) == ["Sentence", "Text", "Missed", "Spurious"]
+    assert Path(csv_path).exists() and error_rows(state, tag_run)[0].shape == table.shape
+    assert not confusion_plot(state, tag_run, True).data
+    assert "Disagreements are listed" in disagreement_rows(state, tag_run, tag_run + 1)[1]
+    preds = TaggedPredictions(1, "r", [["Peter", "Blackburn", "left"]],
+                              [["B-PER", "I-PER", "O"]], [["B-PER", "O", "O"]], 1)  # fmt: skip
+    assert mistake_rows(preds) == [{"row": 0, "text": "Peter Blackburn left",
+                                    "missed": ["PER: Peter Blackburn"],
+                                    "spurious": ["PER: Peter"]}]  # fmt: skip
+    assert type_scores(preds)[-1]["f1"] == 0.0 and type_scores(preds)[0]["type"] == "PER"

@@ -22,6 +22,9 @@ SERVER_EN_TAGGING: dict[str, str] = {
     "tagging_missed": "Missed",
     "tagging_spurious": "Spurious",
     "tagging_overall": "all entities",
+    "tagging_diag_summary": "{run}: {rows} of {total} validation sentences, entity F1 {f1}.",
+    "tagging_no_disagree": "Disagreements are listed for runs that classify texts; compare "
+    "taggers by their entity mistakes.",
 }
 
 SERVER_ZH_TAGGING: dict[str, str] = {
@@ -35,4 +38,6 @@ SERVER_ZH_TAGGING: dict[str, str] = {
     "tagging_missed": "漏掉的",
     "tagging_spurious": "多出的",
     "tagging_overall": "全部实体",
+    "tagging_diag_summary": "{run}：{total} 个验证句子中的 {rows} 个，实体 F1 {f1}。",
+    "tagging_no_disagree": "分歧列表仅适用于文本分类运行；请通过实体错误比较标注运行。",
 }
