@@ -19,17 +19,24 @@ from core.analysis.tag_mistakes import (
     tagged_predictions,
     type_scores,
 )
+from core.errors import PTuneError
 from core.training.artifacts import task_of_folder
 from core.training.recording import adapter_folder
+from storage.errors import StorageError
 
 SHOWN_ROWS = 500
 
 
 def is_tagging_run(state: AppState, run_id: Any) -> bool:
-    """Whether the run ``run_id`` (a picker's value) trained a tagger."""
+    """Whether the run ``run_id`` (a picker's value) trained a tagger; False for a run without
+    an adapter (the classes' diagnosis then says why)."""
     if run_id in (None, ""):
         return False
-    return task_of_folder(adapter_folder(state.store, int(run_id))) == "tagging"
+    try:
+        folder = adapter_folder(state.store, int(run_id))
+    except (PTuneError, StorageError):
+        return False
+    return task_of_folder(folder) == "tagging"
 
 
 def tagged(state: AppState, run_id: Any) -> TaggedPredictions:
