@@ -121,3 +121,26 @@ def test_the_diagnosis_of_a_tagger_lists_entity_scores_and_mistakes(state, tag_r
                                     "missed": ["PER: Peter Blackburn"],
                                     "spurious": ["PER: Peter"]}]  # fmt: skip
     assert type_scores(preds)[-1]["f1"] == 0.0 and type_scores(preds)[0]["type"] == "PER"
+
+
+@pytest.mark.train
+def test_compare_refuses_another_tasks_data_and_scores_taggers_by_entity_f1(
+    state, tag_run, tmp_path_factory, reviews
+):
+    from core.analysis.compare import compare_row, evaluate_transfer
+    from core.errors import DataError
+
+    predictor = state.predictor()
+    with pytest.raises(DataError, match=r"was trained on tagging data, and .* holds single_label"):
+        evaluate_transfer(state.store, tag_run, reviews, predictor=predictor)
+    other = write_conll(tmp_path_factory.getbasetemp() / "conll-other", seed=3)
+    result = evaluate_transfer(state.store, tag_run, other, predictor=predictor)
+    assert result["split"] == "validation" and result["rows"] == 12
+    assert result["macro_f1"] > 0.9 and result["accuracy"] > 0.9
+    assert compare_row(state.store, tag_run)["dev_f1"] > 0.9
+    odd = write_conll(tmp_path_factory.getbasetemp() / "conll-odd", seed=4)
+    for name in ("train.txt", "dev.txt"):
+        path = odd / name
+        path.write_text(path.read_text(encoding="utf-8").replace("B-LOC", "B-ORG"), "utf-8")
+    with pytest.raises(DataError, match="the tagger knows the tags O, B-LOC, B-PER, but the "):
+        evaluate_transfer(state.store, tag_run, odd, predictor=predictor)

@@ -18,4 +18,7 @@ ZH: dict[str, str] = {
         "{shots:,} 个句子的小样本需要同样多的训练句子；数据只有 {rows:,} 个",
     "few-shot: training on {shots:,} sentences (seed {seed})":
         "小样本：在 {shots:,} 个句子上训练（种子 {seed}）",
+    "the tagger knows the tags {tags}, but the dataset has {missing} too; pick a dataset tagged "
+    "like the training data":
+        "该标注模型只认识标签 {tags}，而数据集还有 {missing}；请选择标注方式与训练数据相同的数据集",
 }  # fmt: skip
