@@ -78,9 +78,9 @@ def preview(
     confine.require_data(state, source)
     tagged = tagged_summary(source, task)
     if tagged is not None:  # tagged words: sentences, tags and entity types
-        head, counts, rows = tagged["head"], tagged["types"], tagged["sentences"]
+        head, types, rows = tagged["head"], tagged["types"], tagged["sentences"]
         return Preview(
-            head, [], None, None, counts, rows, tagged["sample"], tagged["task"],
+            head, [], None, None, types, rows, tagged["sample"], tagged["task"],
             tagged["reason"], tags=tagged["tags"],
         )  # fmt: skip
     df = _read(state, train_file(source))

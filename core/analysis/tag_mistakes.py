@@ -7,8 +7,9 @@ The rows are those the run was evaluated on (checked by the digest it recorded);
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from core.analysis.compare import run_label
 from core.analysis.entities import entity_mistakes, entity_scores
@@ -60,7 +61,10 @@ def tagged_predictions(
         )  # fmt: skip
     count = min(len(data.validation), max_rows)
     words = [list(sentence) for sentence in data.validation.texts[:count]]
-    truth = [[data.label_names[tag] for tag in tags] for tags in data.validation.labels[:count]]
+    truth = [
+        [data.label_names[tag] for tag in cast(Sequence[int], tags)]
+        for tags in data.validation.labels[:count]
+    ]
     folder = str(adapter_folder(store, int(run["id"])))
     rows = predictor.predict(words, [folder])[folder] if words else []
     return TaggedPredictions(

@@ -3,7 +3,9 @@ share of words tagged right and the entity F1 (CoNLL scoring, :mod:`core.analysi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
+from typing import cast
 
 from core.analysis.entities import entity_scores
 from core.analysis.predict import Predictor
@@ -30,7 +32,10 @@ def tagged_transfer(
                 missing=", ".join(missing))
         )  # fmt: skip
     words = [list(sentence) for sentence in split.texts[:max_rows]]
-    truth = [[bundle.label_names[tag] for tag in tags] for tags in split.labels[:max_rows]]
+    truth = [
+        [bundle.label_names[tag] for tag in cast(Sequence[int], tags)]
+        for tags in split.labels[:max_rows]
+    ]
     rows = predictor.predict(words, [str(folder)])[str(folder)] if words else []
     predicted = [row["tags"] for row in rows]
     pairs = [(a, b) for gold, guess in zip(truth, predicted, strict=True)
