@@ -21,4 +21,6 @@ ZH: dict[str, str] = {
     "the tagger knows the tags {tags}, but the dataset has {missing} too; pick a dataset tagged "
     "like the training data":
         "该标注模型只认识标签 {tags}，而数据集还有 {missing}；请选择标注方式与训练数据相同的数据集",
+    "left out {sizes} sentences: the training data has only {rows:,} ('all' covers it)":
+        "已略去 {sizes} 个句子的规模：训练数据只有 {rows:,} 个句子（'all' 涵盖全部）",
 }  # fmt: skip
