@@ -48,3 +48,65 @@ def test_the_few_shot_command_line_trains_a_tagger_curve(tmp_path, conll, tiny_m
     line = json.loads(out.strip().splitlines()[-1])
     assert line["status"] == "succeeded"
     assert [(e["shots"], e["runs"]) for e in line["curve"]] == [(3, 1), (ALL, 1)]
+
+
+@pytest.mark.train
+@pytest.mark.parametrize("method", ["lora", "full", "head_only"])
+def test_a_merged_tagger_is_a_plain_token_classifier_with_the_same_tags(
+    method, tmp_path, conll, tiny_model_dir
+):
+    import torch
+    from conftest import train_config
+    from transformers import AutoModelForTokenClassification, AutoTokenizer
+
+    from core.analysis.predict import Predictor
+    from core.export import export_merged
+    from core.runs import train_unrecorded
+
+    config = train_config(tmp_path, conll, tiny_model_dir, method=method, max_steps=3)
+    summary = train_unrecorded(config)
+    assert summary["status"] == "succeeded", summary.get("error")
+    out = export_merged(summary["adapter_path"], tmp_path / "merged")
+    model = AutoModelForTokenClassification.from_pretrained(out).eval()
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    sentences = [["Anna", "visited", "Paris", "."], ["John", "visited", "Rome", "."]]
+    batch = tokenizer(sentences, is_split_into_words=True, truncation=True, padding=True,
+                      return_tensors="pt")  # fmt: skip
+    with torch.no_grad():
+        ids = model(**batch).logits.argmax(-1)
+    plain = []
+    for row, sentence in enumerate(sentences):
+        firsts = {}
+        for position, word in enumerate(batch.word_ids(row)):
+            if word is not None and word not in firsts:
+                firsts[word] = position
+        plain.append(
+            [model.config.id2label[int(ids[row, firsts[w]])] for w in range(len(sentence))]
+        )
+    predictor = Predictor(precision="fp32")
+    try:
+        rows = predictor.predict(sentences, [summary["adapter_path"]])[summary["adapter_path"]]
+    finally:
+        predictor.close()
+    assert plain == [row["tags"] for row in rows]
+    card = (out / "README.md").read_text(encoding="utf-8")
+    assert "AutoModelForTokenClassification" in card and "is_split_into_words=True" in card
+    code = card.split("```python\n")[1].split("```")[0].replace("THIS_FOLDER", str(out))
+    namespace: dict = {}
+    exec(code.replace('["Anna", "visited", "Paris"]', repr(sentences[0])), namespace)
+    assert namespace["tags"] == rows[0]["tags"]  # the README's own code tags the same
+
+
+@pytest.mark.train
+def test_a_prompt_tagger_is_refused_as_today(tmp_path, conll, tiny_model_dir):
+    from conftest import train_config
+
+    from core.errors import ExportError
+    from core.export import export_merged
+    from core.runs import train_unrecorded
+
+    summary = train_unrecorded(
+        train_config(tmp_path, conll, tiny_model_dir, method="ptuning_v2", max_steps=2)
+    )
+    with pytest.raises(ExportError, match="cannot be merged into a plain model"):
+        export_merged(summary["adapter_path"], tmp_path / "merged")
