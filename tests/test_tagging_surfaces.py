@@ -110,3 +110,25 @@ def test_a_prompt_tagger_is_refused_as_today(tmp_path, conll, tiny_model_dir):
     )
     with pytest.raises(ExportError, match="cannot be merged into a plain model"):
         export_merged(summary["adapter_path"], tmp_path / "merged")
+
+
+@pytest.mark.train
+def test_the_conll_benchmark_runs_within_a_tiny_budget(tmp_path, tiny_model_dir, capsys):
+    from conftest import shared_path
+
+    from bench.tagging import kind, main
+
+    code = main([
+        "--methods", "head_only", "--budget-minutes", "0.2", "--max-steps", "2",
+        "--data", str(shared_path("conll2003")), "--model", str(tiny_model_dir),
+        "--max-train-rows", "32", "--eval-rows", "16", "--runs", str(tmp_path / "runs"),
+        "--output", str(tmp_path / "report.md"),
+    ])  # fmt: skip
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    line = next(row for row in out.splitlines() if row.startswith("| head_only"))
+    dev, test = (float(cell) for cell in line.split("|")[3:5])
+    assert 0.0 <= dev <= 1.0 and 0.0 <= test <= 1.0
+    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("## Named entities")
+    assert kind("ptuning_v2") == "deep prompts" and kind("prompt_tuning") == "shallow prompt"
+    assert kind("full") == "whole model" and main(["--methods", "nope"]) == 2
