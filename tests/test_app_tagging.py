@@ -144,3 +144,18 @@ def test_compare_refuses_another_tasks_data_and_scores_taggers_by_entity_f1(
         path.write_text(path.read_text(encoding="utf-8").replace("B-LOC", "B-ORG"), "utf-8")
     with pytest.raises(DataError, match="the tagger knows the tags O, B-LOC, B-PER, but the "):
         evaluate_transfer(state.store, tag_run, odd, predictor=predictor)
+
+
+@pytest.mark.train
+def test_the_few_shot_tab_draws_a_taggers_curve_in_sentences(state, conll_app, tiny_model_dir):
+    from test_app_fewshot import form, wait_ended
+
+    from app.tabs.fewshot.form import start
+
+    values = form(data=str(conll_app), model=str(tiny_model_dir), methods=["head_only"],
+                  shots="3,500,all", seeds=1, steps=2)  # fmt: skip
+    message, experiment_id = start(state, values)
+    assert message.startswith(f"Few-shot experiment #{experiment_id} started")
+    outcome = wait_ended(state, experiment_id)
+    assert outcome["status"] == "succeeded", outcome
+    assert outcome["shots"] == [3, "all"] and "left out 500 sentences" in outcome["notes"][0]

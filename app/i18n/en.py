@@ -163,7 +163,7 @@ EN: dict[str, str] = {
     "fewshot_methods_info": "Each trains with its own default learning rate and settings.",
     "fewshot_shots": "Examples per class (k)",
     "fewshot_shots_info": "Separated by commas; 'all' trains on every training row. Sizes "
-    "larger than the smallest class are left out.",
+    "larger than the smallest class are left out. Tagged words: sentences in all.",
     "fewshot_seeds": "Seeds",
     "fewshot_seeds_info": "Runs per method and size, each on another sample of examples.",
     "fewshot_steps": "Steps per run",
