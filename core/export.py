@@ -8,7 +8,9 @@ the run's label names, and the tokenizer (its ``model_max_length`` set to the ru
     AutoModelForSequenceClassification.from_pretrained(OUT_DIR)
     AutoTokenizer.from_pretrained(OUT_DIR)
 
-predict as PTune's own Predictor does, without PTune Studio installed.
+predict as PTune's own Predictor does, without PTune Studio installed. A tagger (a run of the
+tagging task) becomes an ``AutoModelForTokenClassification`` folder whose ``id2label`` are its
+tags, read at each word's first sub-token (its README shows how).
 
 Which runs can be merged:
 
@@ -46,6 +48,7 @@ from transformers.utils import logging as hf_logging
 from core.errors import ExportError, PTuneError
 from core.messages import Message, say
 from core.methods import get_method
+from core.tag_export import tagger_card
 from core.training.artifacts import load_adapter, read_meta
 
 SERVE_HINT = (
@@ -158,7 +161,10 @@ def export_merged(folder: str | Path, out: str | Path) -> Path:
 
 
 def model_card(meta: dict[str, Any]) -> str:
-    """A short README for the folder: what it is and how to load it."""
+    """A short README for the folder: what it is and how to load it (a tagger's:
+    :func:`core.tag_export.tagger_card`)."""
+    if meta.get("task") == "tagging":
+        return tagger_card(meta)
     metrics = meta.get("metrics") or {}
     accuracy = metrics.get("eval_accuracy")
     lines = [

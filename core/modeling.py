@@ -10,6 +10,7 @@ import torch
 from transformers import (
     AutoConfig,
     AutoModelForSequenceClassification,
+    AutoModelForTokenClassification,
     AutoTokenizer,
     PreTrainedModel,
     PreTrainedTokenizerBase,
@@ -147,10 +148,28 @@ def with_pad_token(tokenizer: PreTrainedTokenizerBase, source: str = "") -> PreT
     return tokenizer
 
 
+HEADS = {"sequence": AutoModelForSequenceClassification, "token": AutoModelForTokenClassification}
+"""The classifier kinds: one label per text ("sequence"), one tag per token ("token")."""
+
+
+def head_of(task: str | None) -> str:
+    """The classifier kind a task trains (:data:`HEADS`): a tag per token for tagged words."""
+    return "token" if task == "tagging" else "sequence"
+
+
+def saved_head(folder: str | Path) -> str:
+    """The classifier kind of a saved model folder, from its config's architecture."""
+    config = AutoConfig.from_pretrained(folder, trust_remote_code=False)
+    names = getattr(config, "architectures", None) or []
+    return "token" if any(str(n).endswith("ForTokenClassification") for n in names) else "sequence"
+
+
 def load_base(
-    name: str | None, label_names: list[str], dtype: torch.dtype = torch.float32
-) -> LoadedBase:
-    """Load a sequence classifier with ``len(label_names)`` outputs from safetensors weights."""
+    name: str | None, label_names: list[str], dtype: torch.dtype = torch.float32,
+    head: str = "sequence",
+) -> LoadedBase:  # fmt: skip
+    """Load a classifier with ``len(label_names)`` outputs from safetensors weights: a sequence
+    classifier, or with ``head="token"`` a token classifier (a tag per token, for tagging)."""
     source = resolve_model_source(name)
     load_config(name)
     id2label = dict(enumerate(label_names))
@@ -158,7 +177,7 @@ def load_base(
     hf_logging.set_verbosity_error()  # the fresh head is expected; its load report is noise
     hf_logging.disable_progress_bar()
     try:
-        model = AutoModelForSequenceClassification.from_pretrained(
+        model = HEADS[head].from_pretrained(
             source,
             num_labels=len(label_names),
             id2label=id2label,

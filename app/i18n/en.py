@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from app.i18n.models_text import EN_MODELS
+from app.i18n.tagging_text import EN_TAGGING
 from app.i18n.tasks_text import EN_TASKS
 
 EN: dict[str, str] = {
     **EN_TASKS,
+    **EN_TAGGING,
     **EN_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "Train a text classifier in three steps: pick a model, a dataset and a method "
@@ -161,7 +163,7 @@ EN: dict[str, str] = {
     "fewshot_methods_info": "Each trains with its own default learning rate and settings.",
     "fewshot_shots": "Examples per class (k)",
     "fewshot_shots_info": "Separated by commas; 'all' trains on every training row. Sizes "
-    "larger than the smallest class are left out.",
+    "larger than the smallest class are left out. Tagged words: sentences in all.",
     "fewshot_seeds": "Seeds",
     "fewshot_seeds_info": "Runs per method and size, each on another sample of examples.",
     "fewshot_steps": "Steps per run",

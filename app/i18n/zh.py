@@ -4,10 +4,12 @@ built on the server."""
 from __future__ import annotations
 
 from app.i18n.models_text import ZH_MODELS
+from app.i18n.tagging_text import ZH_TAGGING
 from app.i18n.tasks_text import ZH_TASKS
 
 ZH: dict[str, str] = {
     **ZH_TASKS,
+    **ZH_TAGGING,
     **ZH_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "三步训练一个文本分类器：在 **训练** 页选择模型、数据集和方法，在 **监控** 页"
@@ -152,7 +154,8 @@ ZH: dict[str, str] = {
     "fewshot_methods": "方法",
     "fewshot_methods_info": "每种方法都使用其默认学习率和设置训练。",
     "fewshot_shots": "每类样本数 (k)",
-    "fewshot_shots_info": "用逗号分隔；'all' 表示使用全部训练行。大于最小类别行数的取值会被略去。",
+    "fewshot_shots_info": "用逗号分隔；'all' 表示使用全部训练行。大于最小类别行数的取值会被略去。"
+    "带标签词语：按句子总数计。",
     "fewshot_seeds": "种子数",
     "fewshot_seeds_info": "每种方法和样本量的运行次数，每次抽取不同的样本。",
     "fewshot_steps": "每次运行的步数",

@@ -82,12 +82,14 @@ def predict_runs(
     """Per run and text: {run_id, run, label, score, probabilities}, runs in the given order.
 
     ``pairs``: the second text of each text, for the runs trained on text pairs (a pair run
-    asked without them, or a one-text run asked with them, is refused with the reason)."""
+    asked without them, or a one-text run asked with them, is refused with the reason; a run
+    that tags words reads the first texts only)."""
     folders = {int(i): str(adapter_folder(state.store, int(i))) for i in run_ids}
     results: dict[str, list[dict[str, Any]]] = {}
     for folder in dict.fromkeys(folders.values()):
         rows: list[Any] = list(texts)
-        if pairs is not None or task_of_folder(folder) == "pair":  # the predictor checks them
+        task = task_of_folder(folder)  # a tagger reads one sentence, never a second text
+        if task != "tagging" and (pairs is not None or task == "pair"):  # the predictor checks
             rows = list(zip(texts, pairs or [""] * len(texts), strict=True))
         results.update(state.predictor().predict(rows, [folder]))
     out = []

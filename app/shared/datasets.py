@@ -1,4 +1,5 @@
-"""Dataset preview for the Train tab: first rows, columns (guessed) and label counts."""
+"""Dataset preview for the Train tab: first rows, columns (guessed) and label counts (tagged
+words: :mod:`app.shared.tagged_preview`)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pandas as pd
 
 from app.shared import confine
 from app.shared.state import AppState
+from app.shared.tagged_preview import tagged_summary
 from core.data.columns import guess_columns
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
@@ -39,6 +41,8 @@ class Preview:
     """The task the data makes (:func:`core.tasks.detect_task`), None when it cannot tell."""
     task_reason: str = ""
     text_pair_column: str | None = None
+    tags: list[str] = field(default_factory=list)
+    """Tagged words only: the tag names (``label_counts`` then counts entities per type)."""
 
 
 def train_file(source: str | Path) -> Path:
@@ -72,6 +76,13 @@ def preview(
     read (:mod:`app.shared.confine`).
     """
     confine.require_data(state, source)
+    tagged = tagged_summary(source, task)
+    if tagged is not None:  # tagged words: sentences, tags and entity types
+        head, types, rows = tagged["head"], tagged["types"], tagged["sentences"]
+        return Preview(
+            head, [], None, None, types, rows, tagged["sample"], tagged["task"],
+            tagged["reason"], tags=tagged["tags"],
+        )  # fmt: skip
     df = _read(state, train_file(source))
     columns = [str(c) for c in df.columns]
     text_column = text_column if text_column in columns else None

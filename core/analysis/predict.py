@@ -18,7 +18,7 @@ from typing import Any
 
 import torch
 from torch import nn
-from transformers import AutoModelForSequenceClassification, PretrainedConfig, PreTrainedModel
+from transformers import PretrainedConfig, PreTrainedModel
 
 from core.analysis.batcher import Batcher
 from core.analysis.residency import (
@@ -29,10 +29,12 @@ from core.analysis.residency import (
     storages,
     tensor_bytes,
 )
+from core.analysis.tag_predict import tag_rows
 from core.data.batching import tokenize
 from core.hardware import default_device, lend_core, physical_cores, resolve_precision
 from core.methods import get_method
-from core.modeling import load_base
+from core.modeling import HEADS as MODEL_HEADS
+from core.modeling import head_of, load_base
 from core.tasks import get_task
 from core.training import jobs
 from core.training.artifacts import LoadedAdapter, load_adapter, read_meta, task_of_folder
@@ -94,17 +96,18 @@ class Predictor:
         self.batcher = Batcher(self._predict_one, window=self._window if window is None else window)
 
     def _base(
-        self, name: str, labels: list[str]
+        self, name: str, labels: list[str], head: str = "sequence"
     ) -> tuple[PreTrainedModel, Hashable | None, set[int]]:
-        """A classifier for ``labels`` on the predictor's device around the kept weights of the
-        base ``name`` (loaded and kept first); with the weights' cache key and storages, or
-        None and none when they cannot be kept (then the classifier holds its own)."""
-        key = ("base", name)
+        """A classifier for ``labels`` (of kind ``head``, :data:`core.modeling.HEADS`) on the
+        predictor's device around the kept weights of the base ``name`` (loaded and kept
+        first); with the weights' cache key and storages, or None and none when they cannot be
+        kept (then the classifier holds its own)."""
+        key: Hashable = ("base", name) if head == "sequence" else ("base", name, head)
         cached = self.models.get(key)
         if cached is not None:
             config, state, shared = cached
-            return self._around(config, state, labels), key, shared
-        model = load_base(name, labels).model
+            return self._around(config, state, labels, head), key, shared
+        model = load_base(name, labels, head=head).model
         need = sum(tensor_bytes(module_tensors(model)))
         if not self._room(need):
             self._refuse_beside_a_run(need)
@@ -116,14 +119,15 @@ class Predictor:
         return model, None, set()  # used for this prediction, not kept
 
     def _around(
-        self, config: PretrainedConfig, state: dict[str, torch.Tensor], labels: list[str]
-    ) -> PreTrainedModel:
+        self, config: PretrainedConfig, state: dict[str, torch.Tensor], labels: list[str],
+        head: str = "sequence",
+    ) -> PreTrainedModel:  # fmt: skip
         """A fresh classifier for ``labels`` whose base tensors are those of ``state``."""
         config = config.__class__.from_dict(config.to_dict())
         config.num_labels = len(labels)
         config.id2label = dict(enumerate(labels))
         config.label2id = {v: k for k, v in config.id2label.items()}
-        model = AutoModelForSequenceClassification.from_config(config)
+        model = MODEL_HEADS[head].from_config(config)
         model.load_state_dict(state, strict=False, assign=True)
         self._place(model)  # the fresh head and the buffers outside the state
         return model
@@ -149,7 +153,9 @@ class Predictor:
             meta = read_meta(Path(key))
             base, base_key, shared = None, None, set[int]()
             if not get_method(meta["method"]).whole_model:
-                base, base_key, shared = self._base(meta["base_model"], list(meta["label_names"]))
+                base, base_key, shared = self._base(
+                    meta["base_model"], list(meta["label_names"]), head_of(meta.get("task"))
+                )
             adapter = load_adapter(key, base=base)
             self._keep_new(("adapter", key), (stamp, adapter), adapter.model, shared, base_key)
             return adapter
@@ -239,6 +245,16 @@ class Predictor:
         adapter = self.load(folder)
         if not texts:
             return []
+        if adapter.task == "tagging":  # words, tags and entities per sentence
+            rows = get_task(adapter.task).rows(texts)
+            with self._tokenize_lock:
+                return tag_rows(
+                    adapter,
+                    rows,
+                    self.batch_size,
+                    self.device,
+                    lambda: self._forward(self.device != "cpu"),
+                )
         probs = torch.softmax(self.logits(adapter, texts).float(), dim=-1).tolist()
         rows = []
         for p in probs:

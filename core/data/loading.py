@@ -33,9 +33,10 @@ from core.data.splits import (
     split_validation,
     stratified_sample,
 )
+from core.data.tagged_loading import load_tagged
 from core.errors import DataError
 from core.messages import Message, say
-from core.tasks import AUTO, detect_task
+from core.tasks import AUTO, detect_source, detect_task
 
 
 def looks_like_path(source: str) -> bool:
@@ -189,12 +190,21 @@ def load_data(
     validation rows are then held out with :data:`HOLDOUT_SEED` instead of ``seed``, the same
     for every sample. ``eval_sample_rows`` caps the validation and test splits with a fixed
     stratified sample. ``task`` (default: told from the columns, :func:`core.tasks.detect_task`)
-    and ``text_pair_column`` make a pair task's rows ``(text, text_pair)`` tuples.
+    and ``text_pair_column`` make a pair task's rows ``(text, text_pair)`` tuples. A CoNLL
+    file or a folder of them (or ``task="tagging"``) is tagged words
+    (:func:`core.data.tagged_loading.load_tagged`; the sizes count sentences).
 
     Raises:
         DataError: for every unusable input, with a message naming the problem and the fix.
     """
     _check_sizes(validation_fraction, max_train_rows, shots_per_class)
+    tagged = detect_source(source, task)
+    if tagged is not None:  # tagged words: a CoNLL file, told from the file, not its columns
+        return load_tagged(
+            source, tagged, validation_fraction=validation_fraction, seed=seed,
+            max_train_rows=max_train_rows, shots=shots_per_class,
+            eval_sample_rows=eval_sample_rows,
+        )  # fmt: skip
     frames, orders = _load_frames(source, hf_config)
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
     found = detect_task(frames["train"].columns, task, text_column, text_pair_column)

@@ -58,6 +58,10 @@ class DataBundle:
     task_reason: str = ""
     text_pair_column: str | None = None
 
+    def digest(self, split: TextSplit) -> str:
+        """A fingerprint of ``split``'s rows (:func:`split_digest`)."""
+        return split_digest(split, self.label_names)
+
     def summary(self) -> dict[str, Any]:
         """A JSON-ready description: columns, labels, rows and label counts per split."""
         splits = {"train": self.train, "validation": self.validation, "test": self.test}

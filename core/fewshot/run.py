@@ -22,6 +22,7 @@ from core.errors import RunStateError
 from core.fewshot.plan import ALL, FewShotConfig, Shot, check_plan
 from core.fewshot.results import counted, fewshot_results, point_of, run_result
 from core.messages import Message, say
+from core.tasks import get_task
 from core.training import jobs
 from core.training.events import Callback
 from core.training.groups import GroupHandle
@@ -44,8 +45,11 @@ def fit_to_data(config: FewShotConfig) -> list[str]:
     base = config.base
     bundle = load_data(
         base.data, text_column=base.text_column, label_column=base.label_column,
+        task=base.task, text_pair_column=base.text_pair_column,
         validation_fraction=base.validation_fraction, seed=base.seed,
     )  # fmt: skip
+    if get_task(bundle.task).few_shot_unit == "n":  # sizes count sentences, not per class
+        return _fit_sentences(config, len(bundle.train))
     counts = split_label_counts(bundle.train, bundle.label_names)
     smallest, name = min((n, label) for label, n in counts.items())
     too_many = [k for k in config.shots if k != ALL and int(k) > smallest]
@@ -59,6 +63,21 @@ def fit_to_data(config: FewShotConfig) -> list[str]:
             sizes=", ".join(map(str, too_many)),
             name=name,
             rows=smallest,
+        )
+    ]
+
+
+def _fit_sentences(config: FewShotConfig, rows: int) -> list[str]:
+    """Drop the sizes (in sentences, for tagged words) larger than the training data."""
+    too_many = [k for k in config.shots if k != ALL and int(k) > rows]
+    if not too_many:
+        return []
+    config.shots = tuple(k for k in config.shots if k not in too_many)
+    return [
+        say(
+            "left out {sizes} sentences: the training data has only {rows:,} ('all' covers it)",
+            sizes=", ".join(map(str, too_many)),
+            rows=rows,
         )
     ]
 

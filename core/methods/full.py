@@ -5,12 +5,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from transformers import AutoModelForSequenceClassification, PreTrainedModel
+from transformers import PreTrainedModel
 
 from core.config import ConfigBase
 from core.errors import AdapterLoadError
 from core.messages import say
 from core.methods.base import Method
+from core.modeling import HEADS, saved_head
 
 
 @dataclass
@@ -54,7 +55,7 @@ class Full(Method[PreTrainedModel]):
             raise AdapterLoadError(
                 say("{folder} has no {file}", folder=folder, file="model.safetensors")
             )
-        loaded = AutoModelForSequenceClassification.from_pretrained(
+        loaded = HEADS[saved_head(folder)].from_pretrained(
             folder, use_safetensors=True, trust_remote_code=False
         )
         return loaded.eval()

@@ -37,10 +37,28 @@ class Prediction(BaseModel):
     probabilities: dict[str, float] = Field(description="The probability of every label.")
 
 
+class Entity(BaseModel):
+    """One entity of a tagged sentence: a run of words of one type."""
+
+    type: str = Field(description="The entity type (PER, LOC, ...).")
+    start: int = Field(description="Index of its first word.")
+    end: int = Field(description="Index of its last word (inclusive).")
+    text: str = Field(description="Its words, joined by spaces.")
+
+
+class TaggedPrediction(BaseModel):
+    """A tagging model's answer (health's task is tagging): the text's words (split at
+    spaces), one tag per word and the entities they make."""
+
+    words: list[str] = Field(description="The words of the text, split at spaces.")
+    tags: list[str] = Field(description="The predicted tag of each word (IOB).")
+    entities: list[Entity] = Field(description="The entities the tags make, in order.")
+
+
 class PredictResponse(BaseModel):
     """One prediction per text, in the order of the texts."""
 
-    predictions: list[Prediction]
+    predictions: list[Prediction | TaggedPrediction]
 
 
 class Health(BaseModel):

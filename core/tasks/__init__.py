@@ -1,8 +1,10 @@
 """Task types: what one row of a dataset holds and how it reaches the model.
 
 Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
-in :data:`TASKS`: ``single_label`` (one text, one label) and ``pair`` (two texts, one label).
-:func:`detect_task` tells the task of a table from its columns, with the reason; runs store the
+in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label) and
+``tagging`` (a tag per word). :func:`detect_source` tells a task a file itself shows (a CoNLL
+file is tagged words), :func:`detect_task` the task of a table from its columns, each with the
+reason; runs store the
 task they trained (adapter folders under ``"task"``), and runs stored before task types existed
 read as ``single_label``.
 """
@@ -10,14 +12,15 @@ read as ``single_label``.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from core.errors import DataError
 from core.messages import say
-from core.tasks import pair, single_label
+from core.tasks import pair, single_label, tagging
 from core.tasks.base import Detection, Task
 
-TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (single_label, pair)}
+TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (single_label, pair, tagging)}
 """Every task type by name, in the order detection tries them (most specific last)."""
 AUTO = "auto"
 DEFAULT_TASK = single_label.TASK.name
@@ -77,6 +80,22 @@ def detect_task(
     raise DataError(say("the task '{task}' does not fit this data", task=task))
 
 
+def detect_source(source: str | Path, task: str = AUTO) -> Detection | None:
+    """The task the file or folder ``source`` itself shows (tagged words), None when its
+    columns tell (or it is no local file). A task given that the source does not show is None
+    too, except tagging, which a source chosen as tagging always is."""
+    path = Path(str(source)).expanduser()
+    if task == tagging.TASK.name:
+        return Detection(task, say("chosen: {task}", task=task))
+    if task != AUTO or not (path.is_file() or path.is_dir()):
+        return None
+    for candidate in TASKS.values():
+        found = candidate.detect_source(path)
+        if found is not None:
+            return found
+    return None
+
+
 def row_for(task: str | None, values: dict[str, Any]) -> Any:
     """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
     return get_task(task).row(values)
@@ -89,6 +108,7 @@ __all__ = [
     "TASK_CHOICES",
     "Detection",
     "Task",
+    "detect_source",
     "detect_task",
     "get_task",
     "row_for",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -45,6 +46,11 @@ class Task:
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None
     ) -> Detection | None:
         """This task when a table with ``columns`` looks like it, with the reason; else None."""
+        return None
+
+    def detect_source(self, source: Path) -> Detection | None:
+        """This task when the file or folder ``source`` itself shows it (a CoNLL file is
+        tagged words, whatever its columns), with the reason; else None (told from columns)."""
         return None
 
     def encode(

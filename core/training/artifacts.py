@@ -32,7 +32,7 @@ from core.errors import AdapterLoadError, CheckpointError, OutputFolderError, PT
 from core.messages import say
 from core.methods import get_method
 from core.methods.base import write_json
-from core.modeling import load_base, load_tokenizer
+from core.modeling import head_of, load_base, load_tokenizer
 from core.pooling import apply_pooling
 from core.tasks import AUTO, DEFAULT_TASK, get_task
 from storage.ownership import (
@@ -169,7 +169,7 @@ def load_adapter(folder: str | Path, base: PreTrainedModel | None = None) -> Loa
         tokenizer = load_tokenizer(meta["base_model"])
     else:
         if base is None:
-            loaded = load_base(meta["base_model"], labels)
+            loaded = load_base(meta["base_model"], labels, head=head_of(meta.get("task")))
             base, tokenizer = loaded.model, loaded.tokenizer
         else:
             tokenizer = load_tokenizer(meta["base_model"])

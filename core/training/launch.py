@@ -11,10 +11,12 @@ from accelerate import PartialState
 
 from core.config import TrainConfig
 from core.hardware import default_device
+from core.tasks import detect_source
 from core.training.artifacts import check_output_folder
 from core.training.events import Callback
 from core.training.multitask import MultiTaskTrainer
 from core.training.ranks import collective_timeout
+from core.training.tagging import TaggingTrainer
 from core.training.trainer import Trainer
 
 
@@ -46,12 +48,17 @@ def create_trainer(
     stop_event: threading.Event | None = None,
     resume_from: str | Path | None = None,
 ) -> Trainer:
-    """The trainer for ``config``: multi-task when it names several tasks.
+    """The trainer for ``config``: multi-task when it names several tasks, tagging for tagged
+    words (:func:`core.tasks.detect_source`).
 
     An output folder whose checkpoint or adapter folders PTune did not write is refused here
     (:class:`~core.errors.OutputFolderError`), before any training time is spent.
     """
-    cls = MultiTaskTrainer if config.tasks else Trainer
+    cls: type[Trainer] = Trainer
+    if config.tasks:
+        cls = MultiTaskTrainer
+    elif detect_source(config.data, config.task) is not None:
+        cls = TaggingTrainer  # tagged words: a CoNLL file, or the task chosen
     trainer = cls(config, on_event, stop_event, resume_from)
     check_output_folder(trainer.out, config.tasks)
     return trainer

@@ -84,6 +84,9 @@ class RunSetup:
     :class:`~core.training.trainer.Trainer` adds the loop.
     """
 
+    head = "sequence"
+    """The base classifier's kind (:data:`core.modeling.HEADS`)."""
+
     def __init__(
         self,
         config: TrainConfig,
@@ -226,8 +229,8 @@ class RunSetup:
         cfg = self.config
         if cfg.init_from:
             init_meta, self._method_cfg = warm_start.adapter_settings(cfg)
-        base = load_base(cfg.model, self._base_labels(), self._load_dtype())
-        self._pooling = resolve_pooling(cfg.pooling, base.source, base.model.config.model_type)
+        base = load_base(cfg.model, self._base_labels(), self._load_dtype(), self.head)
+        self._pooling = self._resolve_pooling(base.source, base.model.config.model_type)
         apply_pooling(base.model, self.pooling)
         self._tokenizer = base.tokenizer
         self.pad_id = self.tokenizer.pad_token_id or 0
@@ -248,6 +251,10 @@ class RunSetup:
             )
         self.state.prompt_length = self.method.prompt_length(model) or 0
         self._trainable, self._total = count_parameters(model)
+
+    def _resolve_pooling(self, source: str, model_type: str) -> str:
+        """How the classifier reads the text (:func:`core.pooling.resolve_pooling`)."""
+        return resolve_pooling(self.config.pooling, source, model_type)
 
     def _load_dtype(self) -> torch.dtype:
         """The dtype the base model loads in: the compute precision when the method freezes

@@ -25,7 +25,6 @@ from core.data.batching import (
     process_part,
     to_device,
 )
-from core.data.splits import split_digest
 from core.hardware import training_threads
 from core.memory import release_memory
 from core.messages import say
@@ -50,6 +49,9 @@ from core.training.together import Together
 
 class Trainer(Together):
     """One run: ``Trainer(config, callback, stop_event).run()`` returns the summary dict."""
+
+    best_metric = "eval_accuracy"
+    """The validation metric whose best value keeps the weights and counts for early stopping."""
 
     def run(self) -> dict[str, Any]:
         """Set up, train, save; never raises: failures end with status 'failed' and a reason."""
@@ -156,14 +158,7 @@ class Trainer(Together):
         """One optimizer step on a batch; its loss, detached and left on the device (reading
         it would make the host wait for the device: the loop reads a window of them at once)."""
         model, optimizer = built(self.model, "model"), built(self.optimizer, "optimizer")
-        train = built(self.data, "data").train
-        device = self.accelerator.device
-        labels = torch.tensor([train.labels[i] for i in indices])
-        batch = to_device({**batch, "labels": labels}, device)
-        labels = batch.pop("labels")
-        with self.mixed.autocast():
-            logits = model(**batch).logits
-        loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
+        loss = self._batch_loss(model, indices, batch)
         self.accelerator.backward(self.mixed.scale(loss))
         self._after_backward()
         if self.config.max_grad_norm > 0:
@@ -174,6 +169,18 @@ class Trainer(Together):
             self.scheduler.step()  # a skipped fp16 step does not advance the schedule
         optimizer.zero_grad(set_to_none=True)
         return loss.detach()
+
+    def _batch_loss(
+        self, model: torch.nn.Module, indices: list[int], batch: dict[str, torch.Tensor]
+    ) -> torch.Tensor:
+        """The loss of the training rows ``indices`` (``batch`` holds their tokens)."""
+        train = built(self.data, "data").train
+        labels = torch.tensor([train.labels[i] for i in indices])
+        batch = to_device({**batch, "labels": labels}, self.accelerator.device)
+        labels = batch.pop("labels")
+        with self.mixed.autocast():
+            logits = model(**batch).logits
+        return F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
 
     def _after_backward(self) -> None:
         """Adjust the gradients before the optimizer step (nothing for one task)."""
@@ -329,7 +336,7 @@ class Trainer(Together):
         self.pace.eval_rows += rows
         event = Evaluated(st.step, self._epoch_float(), metrics)
         self._or_later(lambda: self.emit(event))
-        if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
+        if st.record_eval(metrics[self.best_metric]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
         self.last_eval = (st.step, rows, metrics)
@@ -390,7 +397,7 @@ class Trainer(Together):
             **st.summary(self.config.keep_best, self._epoch_float()),
             "checkpoint_path": str(self.out / "checkpoint"),
             # which rows were validated, so a later look at them can tell the data has changed
-            "validation_digest": split_digest(data.validation, self.labels),
+            "validation_digest": data.digest(data.validation),
         }
 
     def _save_adapters(self, model: torch.nn.Module, metrics: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ import plotly.graph_objects as go
 from app.shared import confine
 from app.shared.state import AppState
 from app.tabs.monitor.diagnose_plots import confusion_figure
+from app.tabs.monitor.diagnose_tagged import entity_errors, is_tagging_run
 from core.analysis import mistakes as engine
 from core.analysis.mistakes import RunPredictions
 from core.config import TrainConfig
@@ -89,7 +90,9 @@ def error_rows(
     state: AppState, run_id: Any, true_label: Any = None, predicted_label: Any = None
 ) -> tuple[pd.DataFrame, str, str]:
     """The filtered mistakes as a table (the most confident :data:`SHOWN_ROWS`), the path of a
-    CSV of all of them, and a note on what is shown."""
+    CSV of all of them, and a note on what is shown (a tagger: its entity mistakes)."""
+    if is_tagging_run(state, run_id):
+        return entity_errors(state, run_id)
     preds = predictions(state, run_id)
     wrong = engine.mistakes(preds, _label(true_label), _label(predicted_label))
     cells = [
@@ -139,6 +142,8 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
         return pd.DataFrame(columns=disagreement_columns(state)), state.text("diag_no_other")
     if str(other_id) == str(run_id):
         raise InputError(state.text("diag_same_run"))
+    if is_tagging_run(state, run_id) or is_tagging_run(state, other_id):
+        return pd.DataFrame(columns=disagreement_columns(state)), state.text("tagging_no_disagree")
     first, second = predictions(state, run_id), predictions(state, other_id)
     rows = engine.disagreements(first, second)
     columns = disagreement_columns(state, first.label, second.label)
@@ -151,6 +156,8 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
 
 
 def confusion_plot(state: AppState, run_id: Any, normalised: bool) -> go.Figure:
+    if is_tagging_run(state, run_id):  # entities, not classes: no matrix
+        return confusion_figure(None, normalised, state.lang)
     return confusion_figure(engine.confusion(predictions(state, run_id)), normalised, state.lang)
 
 

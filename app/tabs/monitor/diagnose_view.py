@@ -16,12 +16,16 @@ from app.shared.explain import show_why
 from app.shared.state import AppState
 from app.tabs.monitor.diagnose import class_table, error_rows, predictions, summary_text
 from app.tabs.monitor.diagnose_plots import confusion_figure
+from app.tabs.monitor.diagnose_tagged import diagnose_tagged, is_tagging_run
 from core.analysis import mistakes as engine
 
 
 def diagnose(state: AppState, run_id: Any, normalised: bool) -> tuple:
     """Summary, heatmap, per-label table, both filters (reset to "any"), mistakes, CSV, note,
-    an emptied "Why?" and the run shown (which the filters and the toggle then follow)."""
+    an emptied "Why?" and the run shown (which the filters and the toggle then follow); a
+    tagger's entity scores and mistakes instead (:mod:`app.tabs.monitor.diagnose_tagged`)."""
+    if is_tagging_run(state, run_id):
+        return diagnose_tagged(state, run_id)
     preds = predictions(state, run_id)
     choices = [(state.text("diag_any"), ""), *((name, name) for name in preds.label_names)]
     table, csv_path, note = error_rows(state, run_id)

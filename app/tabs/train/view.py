@@ -9,7 +9,7 @@ import gradio as gr
 import pandas as pd
 
 from app.i18n.engine import translate
-from app.shared.datasets import preview
+from app.shared.datasets import Preview, preview
 from app.shared.language_note import language_note
 from app.shared.state import AppState, dataset_choices, save_upload
 from app.tabs.train.logic import is_hub_id
@@ -37,6 +37,8 @@ def show_dataset(
         "dataset_summary", rows=f"{view.rows:,}", labels=len(view.label_counts), names=names,
         text=view.text_column or "?", label=view.label_column or "?",
     )  # fmt: skip
+    if view.tags:  # tagged words: label_counts counts entities per type
+        summary = tagged_line(state, view)
     if view.task:
         reason = translate(view.task_reason, state.lang)
         summary += "\n\n" + state.text("dataset_task", task=view.task, reason=reason)
@@ -64,3 +66,13 @@ def add_upload(state: AppState, file: str | None) -> Any:
 def switch_method(method: str) -> list[Any]:
     """Show only the chosen method's settings."""
     return [gr.update(visible=name == method) for name in METHODS]
+
+
+def tagged_line(state: AppState, view: Preview) -> str:
+    """The summary of tagged words: sentences, tags and entities per entity type."""
+    shown = view.tags[:12] + (["..."] if len(view.tags) > 12 else [])
+    types = ", ".join(f"{name} ({count:,})" for name, count in view.label_counts.items())
+    return state.text(
+        "dataset_tagged_summary", sentences=f"{view.rows:,}", tags=len(view.tags),
+        names=", ".join(shown), types=types or "-",
+    )  # fmt: skip

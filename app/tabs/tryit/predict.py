@@ -1,5 +1,6 @@
 """Try it's predictions, without Gradio: several trained runs judge one sentence side by side
-(a table and a bar chart), or every text of a batch file (a CSV to download).
+(a table and a bar chart; the entities of runs that tag words highlighted), or every text of
+a batch file (a CSV to download; a tagger's one sentence per line).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import pandas as pd
 from app.shared.actions import predict_runs
 from app.shared.state import AppState, check_text_length
 from app.tabs.tryit.plots import prediction_figure
+from app.tabs.tryit.tagged import batch_cells, highlights, is_tagged, table_row
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table, read_text
 from core.errors import InputError
@@ -41,16 +43,26 @@ def predict_text(
 ) -> tuple[pd.DataFrame, Any]:
     """Each run's label and probability for one sentence (with its second text, for runs
     trained on text pairs): a table and a bar chart."""
+    table, figure, _ = judge_text(state, text, run_ids, text_pair)
+    return table, figure
+
+
+def judge_text(
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
+) -> tuple[pd.DataFrame, Any, list[tuple[str, str | None]]]:
+    """:func:`predict_text`'s table and chart, and the entities of the runs that tag words
+    highlighted by type (empty when none does); a tagger's table row lists its entities."""
     _check(state, text, run_ids)
     pair = (text_pair or "").strip()
     if pair:
         check_text_length(state, pair)
     results = predict_runs(state, [text.strip()], run_ids, [pair] if pair else None)
     table = pd.DataFrame(
-        [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
+        [table_row(r) for r in results],
         columns=[state.text("run"), state.text("label"), state.text("col_score")],
     )
-    return table, prediction_figure(results, state.lang)
+    labelled = [r for r in results if not is_tagged(r)]
+    return table, prediction_figure(labelled, state.lang), highlights(results)
 
 
 def read_pairs(path: str | Path) -> tuple[list[str], list[str] | None]:
@@ -134,11 +146,13 @@ def predict_file(state: AppState, file: str | None, run_ids: list[int]) -> str:
     out = Path(tempfile.mkdtemp(prefix="ptune-batch-")) / f"{Path(file).stem}-predictions.csv"
     with out.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
+        tagged = any(is_tagged(row) for row in results)
         writer.writerow(["text", *(["text_pair"] if pairs else []), "run_id", "run", "label",
-                         "score"])  # fmt: skip
+                         "score", *(["tags", "entities"] if tagged else [])])  # fmt: skip
         per_run = len(texts)
         for i, row in enumerate(results):
             second = [pairs[i % per_run]] if pairs else []
+            cells = batch_cells(row)
             writer.writerow([texts[i % per_run], *second, row["run_id"], row["run"],
-                             row["label"], f"{row['score']:.6f}"])  # fmt: skip
+                             *(cells if tagged else cells[:2])])  # fmt: skip
     return str(out)

@@ -21,7 +21,7 @@ from app.shared.run_lists import refresh_if_changed
 from app.shared.state import AppState
 from app.tabs.contract import TabParts
 from app.tabs.tryit.export import export_merged_run, export_run
-from app.tabs.tryit.predict import predict_file, predict_text
+from app.tabs.tryit.predict import judge_text, predict_file
 from app.tabs.tryit.prompt_words import columns
 from app.tabs.tryit.view import refresh_lists, show_prompt_words
 
@@ -58,6 +58,7 @@ class TryItTab(TabParts):
     predict: Any
     result: Any
     chart: Any
+    entities: Any
     batch_file: Any
     batch_out: Any
     batch_run: Any
@@ -126,6 +127,9 @@ def _judge_layout(state: AppState, c: TryItTab) -> None:
         pd.DataFrame(columns=[state.text("run"), state.text("label"), state.text("col_score")]),
         label=t("tryit_result"), interactive=False, elem_id="tryit-result",
     )  # fmt: skip
+    c.entities = gr.HighlightedText(
+        label=t("tryit_entities"), show_legend=True, visible=False, elem_id="tryit-entities"
+    )
     c.chart = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
 
 
@@ -186,8 +190,9 @@ def _wire(state: AppState, c: TryItTab) -> None:
         return refresh_lists(state, selected, export, prompt_run)
 
     @guard
-    def on_predict(text: str, run_ids: list[int], pair: str | None) -> tuple[pd.DataFrame, Any]:
-        return predict_text(state, text, run_ids, pair)
+    def on_predict(text: str, run_ids: list[int], pair: str | None) -> tuple[Any, Any, Any]:
+        table, chart, pieces = judge_text(state, text, run_ids, pair)
+        return table, chart, gr.update(value=pieces, visible=bool(pieces))
 
     @guard
     def on_runs(run_ids: list[int] | None) -> Any:
@@ -216,9 +221,9 @@ def _wire(state: AppState, c: TryItTab) -> None:
     c.on_refresh, c.lists = on_refresh, [c.runs, c.export_run, c.prompt_run]
     c.refresh_button.click(on_refresh, c.lists, c.lists, **PRIVATE)
     judged = [c.text, c.runs, c.text_pair]
-    c.predict.click(on_predict, judged, [c.result, c.chart], **PRIVATE)
-    c.text.submit(on_predict, judged, [c.result, c.chart], **PRIVATE)
-    c.text_pair.submit(on_predict, judged, [c.result, c.chart], **PRIVATE)
+    c.predict.click(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
+    c.text.submit(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
+    c.text_pair.submit(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
     c.runs.change(on_runs, c.runs, c.text_pair, **PRIVATE)
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **PRIVATE)
     c.export_button.click(on_export, c.export_run, c.export_file, **PRIVATE)
