@@ -23,9 +23,9 @@ def _set_up(monkeypatch, config) -> tuple[Trainer, list[torch.dtype]]:
     loaded: list[torch.dtype] = []
     load = run_setup.load_base
 
-    def recording_load(name, labels, dtype=torch.float32):
+    def recording_load(name, labels, dtype=torch.float32, *args, **kwargs):
         loaded.append(dtype)
-        return load(name, labels, dtype)
+        return load(name, labels, dtype, *args, **kwargs)
 
     monkeypatch.setattr(run_setup, "load_base", recording_load)
     setup = Trainer(config)
