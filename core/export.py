@@ -46,6 +46,7 @@ from transformers.utils import logging as hf_logging
 from core.errors import ExportError, PTuneError
 from core.messages import Message, say
 from core.methods import get_method
+from core.tasks import get_task
 from core.training.artifacts import load_adapter, read_meta
 
 SERVE_HINT = (
@@ -108,6 +109,7 @@ def merged_model(folder: str | Path) -> tuple[PreTrainedModel, Any, dict[str, An
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = {name: i for i, name in enumerate(labels)}
+    model.config.problem_type = get_task(loaded.task).problem_type
     tokenizer = loaded.tokenizer
     # Predictor truncates to the run's max_length; a plain caller truncates to this.
     tokenizer.model_max_length = loaded.max_length
@@ -175,7 +177,17 @@ def model_card(meta: dict[str, Any]) -> str:
             "- it classifies text pairs: give the first and the second text as the tokenizer's "
             "pair input (the two together are cut to the length above, the longer first)"
         )
-    if accuracy is not None:
+    thresholds = meta.get("thresholds")
+    if thresholds:
+        lines.append(
+            "- several labels per text: each label's probability is a sigmoid of its output; "
+            "a label applies at or above its threshold (chosen on validation): "
+            + ", ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
+        )
+        accuracy = metrics.get("eval_f1")
+        if accuracy is not None:
+            lines.append(f"- validation macro-F1: {accuracy:.4f}")
+    elif accuracy is not None:
         lines.append(f"- validation accuracy: {accuracy:.4f}")
     lines += [
         "",
@@ -185,7 +197,8 @@ def model_card(meta: dict[str, Any]) -> str:
         'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
         'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
         _tokenizer_call(meta.get("task")),
-        "probabilities = model(**batch).logits.softmax(-1)",
+        "probabilities = model(**batch).logits."
+        + ("sigmoid()" if thresholds else "softmax(-1)"),
         "```",
         "",
     ]

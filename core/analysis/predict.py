@@ -235,22 +235,15 @@ class Predictor:
         )  # fmt: skip
 
     def _predict_one(self, folder: str, texts: list[Any]) -> list[dict[str, Any]]:
-        """{label, score, probabilities} per text under one adapter (on the worker thread)."""
+        """One prediction per text under one adapter (on the worker thread), as its task
+        presents it (:meth:`~core.tasks.base.Task.present`): {label, score, probabilities},
+        and a multi-label adapter's labels and thresholds."""
         adapter = self.load(folder)
         if not texts:
             return []
-        probs = torch.softmax(self.logits(adapter, texts).float(), dim=-1).tolist()
-        rows = []
-        for p in probs:
-            best = max(range(len(p)), key=p.__getitem__)
-            rows.append(
-                {
-                    "label": adapter.label_names[best],
-                    "score": p[best],
-                    "probabilities": dict(zip(adapter.label_names, p, strict=True)),
-                }
-            )
-        return rows
+        task = get_task(adapter.task)
+        probs = task.probabilities(self.logits(adapter, texts).float()).tolist()
+        return [task.present(p, adapter.label_names, adapter.meta) for p in probs]
 
     def predict(
         self, texts: Sequence[Any], adapters: Sequence[str | Path]

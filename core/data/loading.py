@@ -16,6 +16,7 @@ import pandas as pd
 from core.config import TrainConfig
 from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
+from core.data.label_sets import set_splits
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
 from core.data.splits import (
     MIN_PER_CLASS,
@@ -35,7 +36,7 @@ from core.data.splits import (
 )
 from core.errors import DataError
 from core.messages import Message, say
-from core.tasks import AUTO, detect_task
+from core.tasks import AUTO, detect_by_labels, detect_task, get_task
 
 
 def looks_like_path(source: str) -> bool:
@@ -201,9 +202,14 @@ def load_data(
     pair = found.text_pair_column
     candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
     cols = guess_columns(candidates, found.text_column or text_column, label_column)
-    train, names = _train_split(frames["train"], cols, orders, notes, pair)
-    validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)
-    test = extra_split(frames.get("test"), "test", cols, names, notes, pair)
+    if task == AUTO:
+        found = detect_by_labels(found, frames["train"][cols[1]].head(1000).tolist(), cols[1])
+    if get_task(found.task).label_kind == "set":
+        train, validation, test, names = set_splits(frames, cols, source, notes, pair)
+    else:
+        train, names = _train_split(frames["train"], cols, orders, notes, pair)
+        validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)
+        test = extra_split(frames.get("test"), "test", cols, names, notes, pair)
     holdout = seed if shots_per_class is None else HOLDOUT_SEED
     train, validation = _with_validation(
         train, validation, validation_fraction, holdout, len(names), notes

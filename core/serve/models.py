@@ -30,11 +30,22 @@ class PredictRequest(BaseModel):
 
 
 class Prediction(BaseModel):
-    """The predicted label of one text and the probability of each label."""
+    """The predicted label of one text and the probability of each label; a multi-label
+    model's (health's task is multi_label) every label at or above its threshold."""
 
-    label: str = Field(description="The most probable label.")
-    score: float = Field(description="The probability of that label.")
-    probabilities: dict[str, float] = Field(description="The probability of every label.")
+    label: str = Field(
+        description="The most probable label (multi-label: the chosen labels joined by ', ')."
+    )
+    score: float = Field(description="The probability of that label (multi-label: the highest).")
+    probabilities: dict[str, float] = Field(
+        description="The probability of every label (multi-label: each on its own, a sigmoid)."
+    )
+    labels: list[str] | None = Field(
+        default=None, description="Multi-label only: every label at or above its threshold."
+    )
+    thresholds: dict[str, float] | None = Field(
+        default=None, description="Multi-label only: each label's threshold (chosen on validation)."
+    )
 
 
 class PredictResponse(BaseModel):
@@ -45,7 +56,8 @@ class PredictResponse(BaseModel):
 
 class Health(BaseModel):
     """The served adapter and this server's caps; a text-pair model also tells
-    ``"task": "pair"`` (its requests send ``"text_pairs"`` beside the texts)."""
+    ``"task": "pair"`` (its requests send ``"text_pairs"`` beside the texts), a multi-label
+    model ``"task": "multi_label"`` and its ``"thresholds"``."""
 
     model_config = ConfigDict(extra="allow")
 

@@ -1,8 +1,9 @@
 """Task types: what one row of a dataset holds and how it reaches the model.
 
 Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
-in :data:`TASKS`: ``single_label`` (one text, one label) and ``pair`` (two texts, one label).
-:func:`detect_task` tells the task of a table from its columns, with the reason; runs store the
+in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label) and
+``multi_label`` (one text, a set of labels). :func:`detect_task` tells the task of a table from
+its columns, and :func:`detect_by_labels` from its label values, with the reason; runs store the
 task they trained (adapter folders under ``"task"``), and runs stored before task types existed
 read as ``single_label``.
 """
@@ -14,10 +15,12 @@ from typing import Any
 
 from core.errors import DataError
 from core.messages import say
-from core.tasks import pair, single_label
+from core.tasks import multi_label, pair, single_label
 from core.tasks.base import Detection, Task
 
-TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (single_label, pair)}
+TASKS: dict[str, Task] = {
+    module.TASK.name: module.TASK for module in (single_label, pair, multi_label)
+}
 """Every task type by name, in the order detection tries them (most specific last)."""
 AUTO = "auto"
 DEFAULT_TASK = single_label.TASK.name
@@ -57,7 +60,8 @@ def detect_task(
                     available=", ".join(repr(c) for c in names),
                 )
             )
-    order = list(TASKS.values())[::-1] if task == AUTO else [get_task(task)]
+    by_columns = [t for t in TASKS.values() if t.detected_by_columns]
+    order = by_columns[::-1] if task == AUTO else [get_task(task)]
     for candidate in order:
         found = candidate.detect(names, text_column or None, text_pair_column or None)
         if found is not None:
@@ -77,6 +81,20 @@ def detect_task(
     raise DataError(say("the task '{task}' does not fit this data", task=task))
 
 
+def detect_by_labels(found: Detection, values: Sequence[Any], column: str) -> Detection:
+    """``found`` (told from the columns, the task not given), or a one-text task told by the
+    label ``column``'s ``values`` (several labels per row) with its reason."""
+    if found.task != DEFAULT_TASK:
+        return found
+    for candidate in TASKS.values():
+        if candidate.detected_by_columns:
+            continue
+        reason = candidate.detect_labels(values, column)
+        if reason is not None:
+            return Detection(candidate.name, reason, found.text_column, found.text_pair_column)
+    return found
+
+
 def row_for(task: str | None, values: dict[str, Any]) -> Any:
     """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
     return get_task(task).row(values)
@@ -89,6 +107,7 @@ __all__ = [
     "TASK_CHOICES",
     "Detection",
     "Task",
+    "detect_by_labels",
     "detect_task",
     "get_task",
     "row_for",

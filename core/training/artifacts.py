@@ -58,11 +58,14 @@ def save_adapter(
     metrics: dict[str, Any] | None = None,
     method_options: dict[str, Any] | None = None,
     task: str | None = None,
+    calibration: dict[str, Any] | None = None,
 ) -> int:
     """Write the adapter folder; returns its size in bytes.
 
     ``task`` is the task the run trained (:mod:`core.tasks`), told from its data when its
-    settings say ``auto``; empty: the settings' task (auto: single_label).
+    settings say ``auto``; empty: the settings' task (auto: single_label). ``calibration`` is
+    what the task chose on validation (a multi-label run's ``"thresholds"`` per label), stored
+    at the top of the metadata.
 
     ``method_options`` are the settings that rebuild the trained weights when they differ from
     the requested ones (a grown prompt ends at the size it reached). A folder of that name
@@ -87,6 +90,7 @@ def save_adapter(
             "method_options": config.method_options if method_options is None else method_options,
             "train_config": config.to_dict(),
             "metrics": metrics or {},
+            **(calibration or {}),
         },
     )
     return folder_bytes(folder)

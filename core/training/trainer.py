@@ -16,7 +16,6 @@ import time
 from typing import Any
 
 import torch
-from torch.nn import functional as F
 
 from core.data.batching import (
     Tokens,
@@ -32,7 +31,7 @@ from core.messages import say
 from core.methods.base import count_parameters
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
-from core.training.evaluate import classification_metrics, predict_logits
+from core.training.evaluate import predict_logits
 from core.training.events import (
     CheckpointWritten,
     Evaluated,
@@ -158,12 +157,12 @@ class Trainer(Together):
         model, optimizer = built(self.model, "model"), built(self.optimizer, "optimizer")
         train = built(self.data, "data").train
         device = self.accelerator.device
-        labels = torch.tensor([train.labels[i] for i in indices])
+        labels = self.task.targets([train.labels[i] for i in indices], len(self.labels))
         batch = to_device({**batch, "labels": labels}, device)
         labels = batch.pop("labels")
         with self.mixed.autocast():
             logits = model(**batch).logits
-        loss = F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
+        loss = self.task.loss(logits.float(), labels)  # the loss stays in fp32
         self.accelerator.backward(self.mixed.scale(loss))
         self._after_backward()
         if self.config.max_grad_norm > 0:
@@ -310,11 +309,23 @@ class Trainer(Together):
             return logits_of(features)
         return self._gathered(features, logits_of)
 
-    def _evaluate(self, features: Features, labels: list[int], prefix: str) -> dict[str, Any]:
+    def _evaluate(
+        self, features: Features, labels: list[Any], prefix: str, calibrate: bool = False
+    ) -> dict[str, Any]:
+        """The task's metrics of ``features``; ``calibrate``: first choose what the task tunes
+        on these rows (validation: multi-label thresholds) into :attr:`calibration`."""
         logits = self._logits(features)
-        return self._computed_once(
-            lambda: classification_metrics(logits, labels, len(self.labels), prefix)
-        )
+
+        def computed() -> dict[str, Any]:
+            if calibrate:
+                self.calibration = self.task.calibrate(logits, labels, self.labels)
+            metrics = self.task.metrics(logits, labels, self.labels, prefix, self.calibration)
+            return {**metrics, **({"calibration": self.calibration} if calibrate else {})}
+
+        metrics = self._computed_once(computed)
+        if calibrate:
+            self.calibration = metrics.pop("calibration")
+        return metrics
 
     def _evaluate_and_checkpoint(self) -> bool:
         """Evaluate on (a sample of) validation; returns True when early stopping triggers.
@@ -329,7 +340,7 @@ class Trainer(Together):
         self.pace.eval_rows += rows
         event = Evaluated(st.step, self._epoch_float(), metrics)
         self._or_later(lambda: self.emit(event))
-        if st.record_eval(metrics["eval_accuracy"]) and self.config.keep_best:
+        if st.record_eval(metrics[self.task.best_metric]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
         self.last_eval = (st.step, rows, metrics)
@@ -368,8 +379,10 @@ class Trainer(Together):
         # row (and was checkpointed), it is the final one: no second pass, no second checkpoint.
         step, rows, last = self.last_eval or (-1, 0, {})
         fresh = restored or step != st.step or rows != len(self.val_features)
-        if fresh:
-            metrics = self._evaluate(self.val_features, data.validation.labels, "eval")
+        calibrate = self.task.calibrated
+        if fresh or calibrate:
+            labels = data.validation.labels
+            metrics = self._evaluate(self.val_features, labels, "eval", calibrate=calibrate)
         else:
             metrics = dict(last)
         if data.test is not None:
@@ -408,6 +421,7 @@ class Trainer(Together):
                 {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
                 method_options=self._trained_options(),
                 task=self.data.task if self.data is not None else None,
+                calibration=self.calibration,
             )
         return {"adapter_path": str(adapter), "adapter_bytes": adapter_bytes}
 
