@@ -35,9 +35,12 @@ from sklearn.metrics import accuracy_score, f1_score
 from core.analysis.predict import Predictor
 from core.config import ConfigBase, param
 from core.data.loading import load_data
-from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, stratified_sample
+from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, members, stratified_sample
 from core.errors import AdapterLoadError, DataError
 from core.messages import Message, say
+from core.tasks import DEFAULT_TASK, TASKS, best_score, get_task
+from core.tasks.metrics import multi_hot
+from core.tasks.multi_label import thresholds_of
 from core.training.artifacts import LoadedAdapter
 from core.training.recording import adapter_folder
 from storage.errors import AdapterNotFoundError
@@ -140,7 +143,7 @@ def _check_labels(
     run: dict[str, Any], run_labels: list[str], bundle: DataBundle, split: TextSplit
 ) -> None:
     """DataError when the dataset has labels the run cannot predict."""
-    present = [bundle.label_names[i] for i in sorted(set(split.labels))]
+    present = [bundle.label_names[i] for i in sorted({i for x in split.labels for i in members(x)})]
     missing = [name for name in present if name not in run_labels]
     if missing:
         raise DataError(
@@ -203,22 +206,46 @@ def evaluate_transfer(
     _check_labels(run, list(adapter.label_names), bundle, split)
     if len(split) > settings.max_rows:
         split = stratified_sample(split, settings.max_rows, seed=42)
-    index = {name: i for i, name in enumerate(adapter.label_names)}
-    truth = [index[bundle.label_names[i]] for i in split.labels]
-    predicted = predictor.logits(adapter, split.texts).argmax(-1).tolist()
     key = dataset_key(bundle.source)
     result = {
         "dataset": key,
         "label": dataset_label(key),
         "split": split_name,
         "rows": len(split),
-        "accuracy": float(accuracy_score(truth, predicted)),
-        "macro_f1": float(
-            f1_score(truth, predicted, labels=sorted(set(truth)), average="macro", zero_division=0)
-        ),
+        **_scores(adapter, bundle, split, predictor),
     }
     _cache(store, run, key, result)
     return result
+
+
+def _scores(
+    adapter: LoadedAdapter, bundle: DataBundle, split: TextSplit, predictor: Predictor
+) -> dict[str, float]:
+    """Accuracy and macro-F1 over the labels present in ``split``; with several labels per
+    text, exact-match accuracy and macro-F1 deciding each label at the run's threshold."""
+    index = {name: i for i, name in enumerate(adapter.label_names)}
+    logits = predictor.logits(adapter, split.texts)
+    if get_task(adapter.task).label_kind == "set":
+        ids = [[index[bundle.label_names[i]] for i in row] for row in split.labels]
+        truth = multi_hot(ids, len(index))
+        thresholds = thresholds_of(adapter.meta, adapter.label_names)
+        predicted = (logits.float().sigmoid().numpy() >= thresholds).astype(int)
+        present = sorted({i for row in ids for i in row})
+        return {
+            "accuracy": float((truth == predicted).all(axis=1).mean()),
+            "macro_f1": float(
+                f1_score(truth[:, present], predicted[:, present], average="macro",
+                         zero_division=0)
+            ),
+        }  # fmt: skip
+    flat = [index[bundle.label_names[i]] for i in split.labels]
+    chosen = logits.argmax(-1).tolist()
+    return {
+        "accuracy": float(accuracy_score(flat, chosen)),
+        "macro_f1": float(
+            f1_score(flat, chosen, labels=sorted(set(flat)), average="macro", zero_division=0)
+        ),
+    }
 
 
 def _final_step(store: Store, run: dict[str, Any]) -> int:
@@ -240,6 +267,12 @@ def _cache(store: Store, run: dict[str, Any], key: str, result: dict[str, Any]) 
 
 
 # ----------------------------------------------------------------------------- comparison
+def best_metric(run: dict[str, Any]) -> str:
+    """The metric that ranks ``run`` (its task's; runs from before tasks: accuracy)."""
+    task = str((run.get("metrics") or {}).get("task") or DEFAULT_TASK)
+    return TASKS[task].best_metric if task in TASKS else "eval_accuracy"
+
+
 def _timestamp(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso).timestamp() if iso else None
 
@@ -247,8 +280,10 @@ def _timestamp(iso: str | None) -> float | None:
 def time_to_best(
     run: dict[str, Any], eval_rows: Sequence[dict[str, Any]]
 ) -> tuple[int | None, float | None]:
-    """(step, seconds from the run's start) of its best periodic ``eval_accuracy``."""
-    accuracies = [r for r in eval_rows if r["name"] == "eval_accuracy" and r["value"] is not None]
+    """(step, seconds from the run's start) of its best periodic score: its task's best metric
+    (``eval_accuracy``; several labels per text: ``eval_f1``)."""
+    metric = best_metric(run)
+    accuracies = [r for r in eval_rows if r["name"] == metric and r["value"] is not None]
     if not accuracies:
         return None, None
     best = max(accuracies, key=lambda r: (r["value"], -r["step"]))
@@ -312,6 +347,7 @@ def compare_row(store: Store, run_id: int) -> dict[str, Any]:
         "seconds_to_best": seconds,
         "dev_accuracy": summary.get("eval_accuracy"),
         "dev_f1": summary.get("eval_f1"),
+        "dev_score": best_score(summary),
         "transfer": _transfer(store, run),
     }
 

@@ -95,6 +95,14 @@ def detect_by_labels(found: Detection, values: Sequence[Any], column: str) -> De
     return found
 
 
+def best_score(metrics: dict[str, Any]) -> float | None:
+    """A run's score that ranks it (its task's :attr:`~core.tasks.base.Task.best_metric`:
+    accuracy, macro-F1 for several labels per text), from its stored metrics."""
+    task = TASKS.get(str(metrics.get("task") or DEFAULT_TASK), TASKS[DEFAULT_TASK])
+    value = metrics.get(task.best_metric)
+    return None if value is None else float(value)
+
+
 def row_for(task: str | None, values: dict[str, Any]) -> Any:
     """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
     return get_task(task).row(values)
@@ -107,6 +115,7 @@ __all__ = [
     "TASK_CHOICES",
     "Detection",
     "Task",
+    "best_score",
     "detect_by_labels",
     "detect_task",
     "get_task",
