@@ -109,7 +109,7 @@ def merged_model(folder: str | Path) -> tuple[PreTrainedModel, Any, dict[str, An
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = {name: i for i, name in enumerate(labels)}
-    model.config.problem_type = get_task(loaded.task).problem_type
+    model.config.problem_type = get_task(loaded.task).problem_type  # type: ignore[assignment]
     tokenizer = loaded.tokenizer
     # Predictor truncates to the run's max_length; a plain caller truncates to this.
     tokenizer.model_max_length = loaded.max_length
@@ -197,8 +197,7 @@ def model_card(meta: dict[str, Any]) -> str:
         'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
         'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
         _tokenizer_call(meta.get("task")),
-        "probabilities = model(**batch).logits."
-        + ("sigmoid()" if thresholds else "softmax(-1)"),
+        "probabilities = model(**batch).logits." + ("sigmoid()" if thresholds else "softmax(-1)"),
         "```",
         "",
     ]

@@ -354,7 +354,9 @@ def split_digest(split: TextSplit, label_names: Sequence[str]) -> str:
     digest = hashlib.sha256()
     for text, label in zip(split.texts, split.labels, strict=True):
         name = (
-            [label_names[i] for i in label] if isinstance(label, (tuple, list)) else label_names[label]
+            [label_names[i] for i in label]
+            if isinstance(label, (tuple, list))
+            else label_names[label]
         )
         digest.update(json.dumps([text, name], ensure_ascii=False).encode())
         digest.update(b"\n")

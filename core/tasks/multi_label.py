@@ -114,7 +114,9 @@ class MultiLabel(SingleLabel):
         self, probabilities: Sequence[float], label_names: Sequence[str], meta: dict[str, Any]
     ) -> dict[str, Any]:
         thresholds = thresholds_of(meta, label_names)
-        chosen = [n for n, p, t in zip(label_names, probabilities, thresholds, strict=True) if p >= t]
+        chosen = [
+            n for n, p, t in zip(label_names, probabilities, thresholds, strict=True) if p >= t
+        ]
         return {
             "label": ", ".join(chosen),
             "labels": chosen,

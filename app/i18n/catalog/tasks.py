@@ -32,3 +32,20 @@ ZH: dict[str, str] = {
         "{run} 是用 {task} 数据训练的，而 {dataset} 是 {other} 数据（{reason}）"
         "；请选择与该运行任务类型相同的数据集",
 }  # fmt: skip
+
+ZH_LABELS: dict[str, str] = {
+    "the label column '{column}' holds lists of labels":
+        "标签列 '{column}' 的每个单元格是一个标签列表",
+    "the label column '{column}' holds several labels per row, joined as in '{example}'":
+        "标签列 '{column}' 每行有多个标签，以 '{example}' 这样的方式连接",
+    "the names file {path} must name at least two labels, each once":
+        "标签名文件 {path} 至少要列出两个标签，每个只出现一次",
+    "the {split} split has label id {id}, outside the names file {path} ({count} labels, ids "
+    "0 to {last})":
+        "{split} 划分中有标签编号 {id}，超出了标签名文件 {path} 的范围"
+        "（共 {count} 个标签，编号 0 到 {last}）",
+    "a multi-task run trains tasks of one label per row; {name} has the task {task} - train it "
+    "on its own":
+        "多任务运行只训练每行一个标签的任务；{name} 的任务类型是 {task}——请单独训练它",
+}  # fmt: skip
+ZH.update(ZH_LABELS)
