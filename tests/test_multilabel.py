@@ -61,7 +61,10 @@ def test_the_task_can_be_given(reviews):
 def test_task_hooks_are_declared():
     task = TASKS["multi_label"]
     assert (task.problem_type, task.best_metric, task.few_shot_unit) == (
-        "multi_label_classification", "eval_f1", "label")
+        "multi_label_classification",
+        "eval_f1",
+        "label",
+    )
     assert get_task("single_label").problem_type == "single_label_classification"
     assert best_score({"task": "multi_label", "eval_f1": 0.4, "eval_accuracy": 0.1}) == 0.4
     assert best_score({"eval_accuracy": 0.7}) == 0.7  # runs from before tasks
@@ -79,7 +82,9 @@ def test_a_label_id_outside_the_names_file_is_refused(tmp_path):
 def test_a_label_unseen_in_train_is_refused(tmp_path):
     path = write_joined(tmp_path / "data" / "train.csv")
     (tmp_path / "data" / "dev.csv").write_text("text,labels\na film,happy;angry\n" * 3)
-    with pytest.raises(DataError, match=r"validation split has labels not seen in train: \['angry'"):
+    with pytest.raises(
+        DataError, match=r"validation split has labels not seen in train: \['angry'"
+    ):
         load_data(path.parent)
 
 

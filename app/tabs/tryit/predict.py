@@ -17,6 +17,7 @@ import pandas as pd
 from app.shared.actions import predict_runs
 from app.shared.state import AppState, check_text_length
 from app.tabs.tryit.plots import prediction_figure
+from app.tabs.tryit.thresholds import decided, edited
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table, read_text
 from core.errors import InputError
@@ -37,15 +38,19 @@ def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None
 
 
 def predict_text(
-    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
-) -> tuple[pd.DataFrame, Any]:
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None,
+    thresholds: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Any]:  # fmt: skip
     """Each run's label and probability for one sentence (with its second text, for runs
-    trained on text pairs): a table and a bar chart."""
+    trained on text pairs): a table and a bar chart. A run with several labels per text names
+    every label at or above its threshold: its own, or the one edited in ``thresholds``."""
     _check(state, text, run_ids)
     pair = (text_pair or "").strip()
     if pair:
         check_text_length(state, pair)
+    chosen = edited(state, thresholds)
     results = predict_runs(state, [text.strip()], run_ids, [pair] if pair else None)
+    results = decided(state, results, chosen)
     table = pd.DataFrame(
         [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
         columns=[state.text("run"), state.text("label"), state.text("col_score")],
