@@ -182,3 +182,17 @@ def test_goemotions_trains_with_its_names_file(tmp_path, tiny_model_dir):
     meta = read_meta(summary["adapter_path"])
     assert len(meta["thresholds"]) == 28 and meta["task"] == "multi_label"
     assert json.loads(json.dumps(summary["eval_per_label"]))["grief"]["support"] >= 0
+
+
+@pytest.mark.train
+def test_a_multi_task_run_refuses_several_labels_per_text(
+    joined, reviews, tmp_path, tiny_model_dir
+):
+    from core.training.launch import create_trainer
+
+    config = train_config(tmp_path, "", tiny_model_dir, method="prompt_tuning",
+                          tasks={"moods": str(joined), "reviews": str(reviews)})  # fmt: skip
+    trainer = create_trainer(config)
+    with pytest.raises(DataError, match="a multi-task run trains tasks of one label per row; "
+                       "moods has the task multi_label - train it on its own"):  # fmt: skip
+        trainer.setup()

@@ -165,7 +165,6 @@ def create_app(
     app.state.max_texts, app.state.max_chars = max_texts, max_chars
     app.add_api_route(
         "/predict", predict, methods=["POST"], response_model=PredictResponse,
-        response_model_exclude_none=True,  # a multi-label model's fields only where it answers
         responses=_documented(REFUSALS),
         openapi_extra={"requestBody": request_body(max_texts, max_chars)},
     )  # fmt: skip

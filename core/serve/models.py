@@ -30,28 +30,28 @@ class PredictRequest(BaseModel):
 
 
 class Prediction(BaseModel):
-    """The predicted label of one text and the probability of each label; a multi-label
-    model's (health's task is multi_label) every label at or above its threshold."""
+    """The predicted label of one text and the probability of each label."""
 
-    label: str = Field(
-        description="The most probable label (multi-label: the chosen labels joined by ', ')."
-    )
-    score: float = Field(description="The probability of that label (multi-label: the highest).")
-    probabilities: dict[str, float] = Field(
-        description="The probability of every label (multi-label: each on its own, a sigmoid)."
-    )
-    labels: list[str] | None = Field(
-        default=None, description="Multi-label only: every label at or above its threshold."
-    )
-    thresholds: dict[str, float] | None = Field(
-        default=None, description="Multi-label only: each label's threshold (chosen on validation)."
+    label: str = Field(description="The most probable label.")
+    score: float = Field(description="The probability of that label.")
+    probabilities: dict[str, float] = Field(description="The probability of every label.")
+
+
+class LabelsPrediction(Prediction):
+    """A multi-label model's answer (health's task is multi_label): every label at or above its
+    threshold; ``label`` joins them with ", ", ``score`` is the highest probability and each
+    probability is the label's own (a sigmoid)."""
+
+    labels: list[str] = Field(description="Every label at or above its threshold.")
+    thresholds: dict[str, float] = Field(
+        description="Each label's threshold (chosen on validation)."
     )
 
 
 class PredictResponse(BaseModel):
     """One prediction per text, in the order of the texts."""
 
-    predictions: list[Prediction]
+    predictions: list[LabelsPrediction | Prediction]
 
 
 class Health(BaseModel):
