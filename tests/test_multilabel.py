@@ -196,3 +196,15 @@ def test_a_multi_task_run_refuses_several_labels_per_text(
     with pytest.raises(DataError, match="a multi-task run trains tasks of one label per row; "
                        "moods has the task multi_label - train it on its own"):  # fmt: skip
         trainer.setup()
+
+
+def test_a_learning_curve_counts_examples_per_label(joined, tiny_model_dir):
+    from core.config import TrainConfig
+    from core.fewshot.plan import FewShotConfig
+    from core.fewshot.run import fit_to_data
+
+    base = TrainConfig(data=str(joined), model=str(tiny_model_dir), method="head_only")
+    config = FewShotConfig(base=base, methods=("head_only",), shots=(4, 500), seeds=1, steps=2)
+    notes = fit_to_data(config)
+    assert config.shots == (4,)
+    assert "left out 500 examples per class" in notes[0]

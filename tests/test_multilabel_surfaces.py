@@ -8,6 +8,7 @@ import http.client
 import json
 import threading
 
+import pandas as pd
 import pytest
 import torch
 from multilabel_data import MOODS, write_ids, write_joined
@@ -84,6 +85,11 @@ def test_the_diagnosis_is_per_label(state, ml_run):
     assert len(matrix["counts"]) == 3 and all(len(r) == 3 for r in matrix["counts"])
     wrong = mistakes.mistakes(preds, true_label="happy")
     assert all("happy" in row["true"].split(", ") for row in wrong)
+    from app.tabs.monitor.diagnose import class_table, error_rows
+
+    assert list(class_table(state, preds).iloc[:, 0]) == sorted(MOODS)
+    shown, csv_path, _ = error_rows(state, ml_run, "happy")
+    assert len(shown) == len(wrong) and pd.read_csv(csv_path)["true_label"].str.len().min() > 0
     figures = mistakes.summary(preds)
     assert figures["wrong"] == sum(
         t != p for t, p in zip(preds.truth, preds.predicted, strict=True)
