@@ -35,7 +35,7 @@ from core.methods import get_method
 from core.modeling import load_base
 from core.tasks import get_task
 from core.training import jobs
-from core.training.artifacts import LoadedAdapter, load_adapter, read_meta, task_of_folder
+from core.training.artifacts import LoadedAdapter, input_task, load_adapter, read_meta
 from core.training.evaluate import predict_logits
 
 CPU_AUTOCAST_MIN_TOKENS = 64
@@ -222,7 +222,7 @@ class Predictor:
 
     def logits(self, adapter: LoadedAdapter, texts: Sequence[Any]) -> torch.Tensor:
         """Logits of ``texts`` (a pair task's: ``(text, text_pair)`` rows) under ``adapter``."""
-        rows = get_task(adapter.task).rows(texts)
+        rows = get_task(adapter.task).for_inputs(adapter.meta.get("inputs")).rows(texts)
         with self._tokenize_lock:
             features = tokenize(adapter.tokenizer, rows, adapter.max_length, adapter.task)
         pad = adapter.tokenizer.pad_token_id or 0
@@ -259,7 +259,7 @@ class Predictor:
         keys = list(dict.fromkeys(str(folder) for folder in adapters))
         texts = [tuple(map(str, t)) if isinstance(t, (tuple, list)) else str(t) for t in texts]
         for key in keys:
-            get_task(task_of_folder(key)).rows(texts)
+            input_task(key).rows(texts)
         if len(texts) > self.batcher.max_rows:
             return {key: self._predict_one(key, texts) for key in keys}
         return self.batcher(keys, texts)

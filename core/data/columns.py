@@ -149,7 +149,8 @@ def check_not_continuous(keys: Sequence[str], column: str) -> None:
             "the label column '{column}' looks continuous: it holds {distinct:,} distinct numbers "
             "such as {examples}. Classification needs a small set of classes - choose another "
             "label column, or bin the values into a few classes (e.g. low / medium / high) in a "
-            "new column",
+            "new column; or predict the number itself: choose the task regression (CLI: --task "
+            "regression)",
             column=column,
             distinct=len(counts),
             examples=examples,

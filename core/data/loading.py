@@ -17,6 +17,7 @@ from core.config import TrainConfig
 from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
 from core.data.label_sets import set_splits
+from core.data.scores import score_columns, score_splits
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
 from core.data.splits import (
     MIN_PER_CLASS,
@@ -201,11 +202,17 @@ def load_data(
     found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
     pair = found.text_pair_column
     candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
-    cols = guess_columns(candidates, found.text_column or text_column, label_column)
+    kind = get_task(found.task).label_kind
+    if kind == "number":
+        cols = score_columns(candidates, found.text_column or text_column, label_column)
+    else:
+        cols = guess_columns(candidates, found.text_column or text_column, label_column)
     if task == AUTO:
         found = detect_by_labels(found, frames["train"][cols[1]].head(1000).tolist(), cols[1])
     if get_task(found.task).label_kind == "set":
         train, validation, test, names = set_splits(frames, cols, source, notes, pair)
+    elif kind == "number":
+        train, validation, test, names = score_splits(frames, cols, notes, pair)
     else:
         train, names = _train_split(frames["train"], cols, orders, notes, pair)
         validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)

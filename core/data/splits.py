@@ -88,14 +88,17 @@ def members(label: Any) -> tuple[int, ...]:
 
 def strata(labels: Sequence[Any]) -> list[int] | None:
     """What a stratified split or sample keeps in proportion: the class of each row; None for
-    rows with several labels (a plain random draw)."""
-    if any(isinstance(label, (tuple, list)) for label in labels):
+    rows with several labels or a score (a plain random draw)."""
+    if any(isinstance(label, (tuple, list, float)) for label in labels):
         return None
     return list(labels)
 
 
 def split_label_counts(split: TextSplit, label_names: Sequence[str]) -> dict[str, int]:
-    """Rows per label name (zero for labels absent from ``split``), in label-id order."""
+    """Rows per label name (zero for labels absent from ``split``), in label-id order; rows
+    with a score count under the score's one name."""
+    if any(isinstance(label, float) for label in split.labels):
+        return {label_names[0]: len(split)}
     counts = Counter(i for label in split.labels for i in members(label))
     return {name: counts.get(i, 0) for i, name in enumerate(label_names)}
 
@@ -304,6 +307,8 @@ def per_class_sample(
     DataError names a class with too few rows.
     """
     by_class = strata(split.labels)
+    if any(isinstance(label, float) for label in split.labels):
+        return _first_rows(split, per_class, seed)
     if by_class is None:
         return _per_label_sample(split, per_class, seed, names)
     labels = np.asarray(by_class)
@@ -331,6 +336,22 @@ def _too_few(name: str, rows: int, per_class: int) -> DataError:
     )
 
 
+def _first_rows(split: TextSplit, rows: int, seed: int) -> TextSplit:
+    """Rows with a score: ``rows`` of them in all, the first of one seeded order (nested across
+    sizes); DataError when there are fewer."""
+    if len(split) < rows:
+        raise DataError(
+            say(
+                "the training data has {rows:,} rows, fewer than shots_per_class={per_class} (a "
+                "score's sample counts rows in all); lower it or leave it empty",
+                rows=len(split),
+                per_class=rows,
+            )
+        )
+    order = np.random.default_rng(seed).permutation(len(split))[:rows]
+    return _take(split, order.tolist())
+
+
 def _per_label_sample(
     split: TextSplit, per_label: int, seed: int, names: Sequence[str]
 ) -> TextSplit:
@@ -353,11 +374,11 @@ def split_digest(split: TextSplit, label_names: Sequence[str]) -> str:
     later, after its dataset may have changed."""
     digest = hashlib.sha256()
     for text, label in zip(split.texts, split.labels, strict=True):
-        name = (
-            [label_names[i] for i in label]
-            if isinstance(label, (tuple, list))
-            else label_names[label]
-        )
+        name: Any = label  # a score is its own name
+        if isinstance(label, (tuple, list)):
+            name = [label_names[i] for i in label]
+        elif not isinstance(label, float):
+            name = label_names[label]
         digest.update(json.dumps([text, name], ensure_ascii=False).encode())
         digest.update(b"\n")
     return digest.hexdigest()

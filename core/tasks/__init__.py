@@ -1,8 +1,8 @@
 """Task types: what one row of a dataset holds and how it reaches the model.
 
 Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
-in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label) and
-``multi_label`` (one text, a set of labels). :func:`detect_task` tells the task of a table from
+in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label),
+``multi_label`` (one text, a set of labels) and ``regression`` (one text or a pair, a number). :func:`detect_task` tells the task of a table from
 its columns, and :func:`detect_by_labels` from its label values, with the reason; runs store the
 task they trained (adapter folders under ``"task"``), and runs stored before task types existed
 read as ``single_label``.
@@ -15,11 +15,11 @@ from typing import Any
 
 from core.errors import DataError
 from core.messages import say
-from core.tasks import multi_label, pair, single_label
+from core.tasks import multi_label, pair, regression, single_label
 from core.tasks.base import Detection, Task
 
 TASKS: dict[str, Task] = {
-    module.TASK.name: module.TASK for module in (single_label, pair, multi_label)
+    module.TASK.name: module.TASK for module in (single_label, pair, multi_label, regression)
 }
 """Every task type by name, in the order detection tries them (most specific last)."""
 AUTO = "auto"
@@ -67,6 +67,8 @@ def detect_task(
         if found is not None:
             if task != AUTO:
                 reason = say("chosen: {task}", task=candidate.name)
+                if found.text_pair_column and candidate is not pair.TASK:  # a pair of a score
+                    reason = say("chosen: {task} ({reason})", task=candidate.name, reason=found.reason)
                 return Detection(found.task, reason, found.text_column, found.text_pair_column)
             return found
     if task == pair.TASK.name:
@@ -103,9 +105,15 @@ def best_score(metrics: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
-def row_for(task: str | None, values: dict[str, Any]) -> Any:
-    """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
-    return get_task(task).row(values)
+def row_for(task: str | None, values: dict[str, Any], inputs: Sequence[str] | None = None) -> Any:
+    """One input row of ``task`` (trained on ``inputs``, an adapter's ``"inputs"``) from named
+    texts (``{"text": ..., "text_pair": ...}``)."""
+    return get_task(task).for_inputs(inputs).row(values)
+
+
+def takes_pairs(task: str | None, inputs: Sequence[str] | None = None) -> bool:
+    """Whether an adapter of ``task`` trained on ``inputs`` predicts pairs of texts."""
+    return "text_pair" in get_task(task).for_inputs(inputs).inputs
 
 
 __all__ = [
@@ -120,4 +128,5 @@ __all__ = [
     "detect_task",
     "get_task",
     "row_for",
+    "takes_pairs",
 ]

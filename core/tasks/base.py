@@ -48,7 +48,8 @@ class Task:
     inputs: tuple[str, ...] = ("text",)
     """The texts one row holds, as the HTTP API and batch files name them."""
     label_kind: str = "class"
-    """What one row's label is: one "class" id, or a "set" of class ids (several labels)."""
+    """What one row's label is: one "class" id, a "set" of class ids (several labels) or a
+    "number" (a score)."""
     problem_type: str = "single_label_classification"
     """The Hugging Face ``config.problem_type`` of an exported model of this task."""
     best_metric: str = "eval_accuracy"
@@ -87,6 +88,12 @@ class Task:
     def display(self, row: Any) -> str:
         """One row as a single line of text for tables and reports."""
         return str(row)
+
+    def for_inputs(self, inputs: Sequence[str] | None) -> Task:
+        """This task for an adapter trained on ``inputs`` (its folder's ``"inputs"``): a task
+        whose inputs are told from the columns (a score of one text or of a pair) answers its
+        pair variant; others are themselves."""
+        return self
 
     def detect_labels(self, values: Sequence[Any], column: str) -> str | None:
         """The reason (a sentence) when the label ``column``'s ``values`` show this task."""

@@ -422,8 +422,16 @@ class Trainer(Together):
                 method_options=self._trained_options(),
                 task=self.data.task if self.data is not None else None,
                 calibration=self.calibration,
+                inputs=self._inputs(),
             )
         return {"adapter_path": str(adapter), "adapter_bytes": adapter_bytes}
+
+    def _inputs(self) -> tuple[str, ...] | None:
+        """The texts a row held, for a task whose inputs are told from the columns."""
+        pairs = self.task.for_inputs(("text", "text_pair"))
+        if pairs is self.task or self.data is None:
+            return None
+        return pairs.inputs if self.data.text_pair_column else self.task.inputs
 
     def _trained_options(self) -> dict[str, Any]:
         """The method settings that rebuild the trained adapter (a grown prompt's final size)."""
