@@ -236,6 +236,11 @@ class ProgressBar:
 def eval_line(step: int, m: dict[str, Any]) -> str:
     """One evaluation as a line: accuracy and macro-F1, or for several labels per text
     exact-match accuracy with macro- and micro-F1."""
+    if "eval_pearson" in m:
+        return (
+            f"step {step}: eval Pearson {m['eval_pearson']:.4f}, Spearman "
+            f"{m['eval_spearman']:.4f}, MSE {m['eval_mse']:.4f}, MAE {m['eval_mae']:.4f}"
+        )
     if "eval_micro_f1" in m:
         return (
             f"step {step}: eval macro-F1 {m['eval_f1']:.4f}, micro-F1 {m['eval_micro_f1']:.4f}, "

@@ -46,7 +46,7 @@ from transformers.utils import logging as hf_logging
 from core.errors import ExportError, PTuneError
 from core.messages import Message, say
 from core.methods import get_method
-from core.tasks import get_task
+from core.tasks import get_task, takes_pairs
 from core.training.artifacts import load_adapter, read_meta
 
 SERVE_HINT = (
@@ -172,7 +172,17 @@ def model_card(meta: dict[str, Any]) -> str:
         f"- labels: {', '.join(meta['label_names'])}",
         f"- texts are cut to {meta['max_length']} tokens",
     ]
-    if meta.get("task") == "pair":
+    pairs = takes_pairs(meta.get("task"), meta.get("inputs"))
+    if meta.get("task") == "regression":
+        lines.append(
+            "- it predicts a score: the model's one output is the number (no softmax)"
+            + (
+                "; give the first and the second text as the tokenizer's pair input"
+                if pairs
+                else ""
+            )
+        )
+    elif pairs:
         lines.append(
             "- it classifies text pairs: give the first and the second text as the tokenizer's "
             "pair input (the two together are cut to the length above, the longer first)"
@@ -202,6 +212,13 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _read_out(task: str | None, thresholds: bool) -> str:
+    """The README's line reading the model's answer: probabilities, or a score."""
+    if task == "regression":
+        return "scores = model(**batch).logits.squeeze(-1)"
+    return "probabilities = model(**batch).logits." + ("sigmoid()" if thresholds else "softmax(-1)")
 
 
 def _tokenizer_call(task: str | None) -> str:

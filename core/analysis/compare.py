@@ -38,7 +38,7 @@ from core.data.loading import load_data
 from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, members, stratified_sample
 from core.errors import AdapterLoadError, DataError
 from core.messages import Message, say
-from core.tasks import DEFAULT_TASK, TASKS, best_score, get_task
+from core.tasks import AUTO, DEFAULT_TASK, TASKS, best_score, get_task
 from core.tasks.metrics import multi_hot
 from core.tasks.multi_label import thresholds_of
 from core.training.artifacts import LoadedAdapter
@@ -47,7 +47,9 @@ from storage.errors import AdapterNotFoundError
 from storage.store import Store
 
 TRANSFER_SPLIT = "transfer"
-TRANSFER_METRICS = ("accuracy", "macro_f1", "rows")
+TRANSFER_METRICS = ("accuracy", "macro_f1", "rows", "pearson", "spearman", "mse")
+"""What a generalisation result may hold: a classifier's accuracy and macro-F1, a score's
+Pearson, Spearman and mean squared error; rows evaluated."""
 PREDICTABLE = ("succeeded", "stopped")
 COLUMNS = ("run", "method", "share", "adapter", "speed", "to_best", "dev")
 """Column keys of :func:`compare_table`; one ``transfer:<dataset>`` column per second dataset
@@ -106,9 +108,10 @@ def transfer_split(bundle: DataBundle) -> tuple[str, TextSplit]:
     return "all", whole
 
 
-def load_transfer_data(source: str | Path) -> DataBundle:
-    """Load a second dataset (columns guessed as for training); DataError when unusable."""
-    return load_data(source)
+def load_transfer_data(source: str | Path, task: str = AUTO) -> DataBundle:
+    """Load a second dataset (columns guessed as for training; ``task`` for a task the data
+    cannot show, a score); DataError when unusable."""
+    return load_data(source, task=task)
 
 
 # ----------------------------------------------------------------------------- transfer
@@ -203,7 +206,8 @@ def evaluate_transfer(
     predictor = predictor or Predictor()
     adapter = _adapter(store, run_id, predictor)
     _check_task(run, adapter.task, bundle)
-    _check_labels(run, list(adapter.label_names), bundle, split)
+    if get_task(adapter.task).label_kind != "number":
+        _check_labels(run, list(adapter.label_names), bundle, split)
     if len(split) > settings.max_rows:
         split = stratified_sample(split, settings.max_rows, seed=42)
     key = dataset_key(bundle.source)
@@ -225,6 +229,9 @@ def _scores(
     text, exact-match accuracy and macro-F1 deciding each label at the run's threshold."""
     index = {name: i for i, name in enumerate(adapter.label_names)}
     logits = predictor.logits(adapter, split.texts)
+    if get_task(adapter.task).label_kind == "number":
+        scores = get_task(adapter.task).metrics(logits, split.labels, adapter.label_names, "x")
+        return {k: float(scores[f"x_{k}"]) for k in ("pearson", "spearman", "mse")}
     if get_task(adapter.task).label_kind == "set":
         ids = [[index[bundle.label_names[i]] for i in row] for row in split.labels]
         truth = multi_hot(ids, len(index))
@@ -262,6 +269,7 @@ def _cache(store: Store, run: dict[str, Any], key: str, result: dict[str, Any]) 
         [
             {"step": step, "split": TRANSFER_SPLIT, "name": name, "value": result[metric]}
             for metric, name in zip(TRANSFER_METRICS, names, strict=True)
+            if metric in result
         ],
     )
 
@@ -301,7 +309,9 @@ def _transfer(store: Store, run: dict[str, Any]) -> dict[str, dict[str, float]]:
         metric, _, key = row["name"].partition(":")
         if row["step"] == step and metric in TRANSFER_METRICS and key:
             found.setdefault(key, {})[metric] = row["value"]
-    return {key: values for key, values in found.items() if "accuracy" in values}
+    return {
+        key: values for key, values in found.items() if "accuracy" in values or "pearson" in values
+    }
 
 
 def _adapter_bytes(store: Store, run: dict[str, Any]) -> int | None:
@@ -383,6 +393,13 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
+def _score_cell(figures: dict[str, Any]) -> str:
+    """A result's cell: accuracy as a share, a score's run as its Pearson correlation."""
+    if figures.get("accuracy") is None and figures.get("pearson") is not None:
+        return f"r={figures['pearson']:.3f}"
+    return _percent(figures.get("accuracy"))
+
+
 def _cells(row: dict[str, Any], keys: Sequence[str]) -> list[str]:
     share = "" if row["trainable_share"] is None else f"{row['trainable_share']:.3g}%"
     if row["trainable_params"]:
@@ -400,9 +417,9 @@ def _cells(row: dict[str, Any], keys: Sequence[str]) -> list[str]:
         "" if size is None else human_bytes(size),
         "" if speed is None else f"{speed:.0f}",
         to_best,
-        _percent(row["dev_accuracy"]),
+        _score_cell({"accuracy": row["dev_accuracy"], "pearson": row.get("dev_score")}),
     ]
-    return cells + [_percent(row["transfer"].get(key, {}).get("accuracy")) for key in keys]
+    return cells + [_score_cell(row["transfer"].get(key, {})) for key in keys]
 
 
 def compare_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:

@@ -32,6 +32,12 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from core.analysis.compare import PREDICTABLE, run_label, said_status
 from core.analysis.predict import Predictor
+from core.analysis.score_predictions import (
+    largest_errors,
+    score_disagreements,
+    score_points,
+    score_summary,
+)
 from core.analysis.set_predictions import predicted_sets, set_confusion, set_per_label
 from core.config import ConfigBase, TrainConfig, param, stored_run_config
 from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
@@ -85,6 +91,11 @@ class RunPredictions:
     @property
     def label(self) -> str:
         return f"#{self.run_id} {self.name}"
+
+    @property
+    def scores(self) -> bool:
+        """Whether each row holds a score (a regression run)."""
+        return any(isinstance(t, float) for t in self.truth)
 
     @property
     def sets(self) -> bool:
@@ -268,7 +279,11 @@ def _predict(
         else torch.empty(0, len(index))
     )
     truth: list[Any]
-    if task.label_kind == "set":
+    if task.label_kind == "number":
+        truth = [float(v) for v in split.labels]
+        predicted = probs.reshape(-1).tolist()
+        confidence = [abs(p - t) for p, t in zip(predicted, truth, strict=True)]
+    elif task.label_kind == "set":
         truth = [tuple(sorted(index[data.label_names[i]] for i in ids)) for ids in split.labels]
         predicted, confidence = predicted_sets(probs, truth, adapter.meta, adapter.label_names)
     else:
@@ -331,6 +346,8 @@ def run_predictions(
 def confusion(preds: RunPredictions) -> dict[str, Any]:
     """``{labels, counts, normalised}``: rows are true labels, columns predicted ones;
     ``normalised`` divides each row by its total (a row without examples stays 0)."""
+    if preds.scores:
+        return score_points(preds)
     ids = list(range(len(preds.label_names)))
     if preds.sets:
         counts = set_confusion(preds.truth, preds.predicted, len(ids))
@@ -348,6 +365,8 @@ def confusion(preds: RunPredictions) -> dict[str, Any]:
 
 def per_class(preds: RunPredictions) -> list[dict[str, Any]]:
     """Per label: precision, recall, F1 (0 where undefined) and support (true examples)."""
+    if preds.scores:
+        return []
     ids = list(range(len(preds.label_names)))
     if preds.sets:
         precision, recall, f1, support = set_per_label(preds.truth, preds.predicted, len(ids))
@@ -384,7 +403,10 @@ def mistakes(
 ) -> list[dict[str, Any]]:
     """The wrong predictions, most confident first (ties in row order), optionally only those
     of one true and/or one predicted label: ``{row, text, true, predicted, confidence}``,
-    ``row`` being the example's position among the validation rows looked at."""
+    ``row`` being the example's position among the validation rows looked at. A score's run:
+    every row, the largest error first (:func:`~core.analysis.score_predictions.largest_errors`)."""
+    if preds.scores:
+        return largest_errors(preds)
     _check_label(preds, true_label, "true")
     _check_label(preds, predicted_label, "predicted")
     wrong = [
@@ -418,6 +440,8 @@ def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[st
                 first=first.label, second=second.label, first_data=first.dataset,
                 second_data=second.dataset, first_rows=len(first), second_rows=len(second))
         )  # fmt: skip
+    if first.scores:
+        return score_disagreements(first, second)
     truth = [first.names(t) for t in first.truth]
     rows = []
     for i, text in enumerate(first.texts):
@@ -434,7 +458,10 @@ def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[st
 
 
 def summary(preds: RunPredictions) -> dict[str, Any]:
-    """Rows looked at, of how many, and how many were wrong."""
+    """Rows looked at, of how many, and how many were wrong (a score's run: its errors,
+    :func:`~core.analysis.score_predictions.score_summary`)."""
+    if preds.scores:
+        return score_summary(preds)
     wrong = sum(t != p for t, p in zip(preds.truth, preds.predicted, strict=True))
     return {
         "rows": len(preds),

@@ -17,8 +17,8 @@ from core.config import TrainConfig
 from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
 from core.data.hub import hub_frames
 from core.data.label_sets import set_splits
-from core.data.scores import score_columns, score_splits
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
+from core.data.scores import score_columns, score_splits
 from core.data.splits import (
     MIN_PER_CLASS,
     MIN_TRAIN_ROWS,

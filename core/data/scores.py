@@ -92,8 +92,9 @@ def score_splits(
         )
     names = [column]
     extra = [
-        extra_split(frames.get(split), split, cols, names, notes, pair,
-                    ScoreReader(split, column), _same)  # fmt: skip
+        extra_split(
+            frames.get(split), split, cols, names, notes, pair, ScoreReader(split, column), _same
+        )  # fmt: skip
         for split in ("validation", "test")
     ]
     return TextSplit(texts, values), extra[0], extra[1], names

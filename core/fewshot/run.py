@@ -44,7 +44,8 @@ def fit_to_data(config: FewShotConfig) -> list[str]:
     base = config.base
     bundle = load_data(
         base.data, text_column=base.text_column, label_column=base.label_column,
-        validation_fraction=base.validation_fraction, seed=base.seed,
+        validation_fraction=base.validation_fraction, seed=base.seed, task=base.task,
+        text_pair_column=base.text_pair_column,
     )  # fmt: skip
     counts = split_label_counts(bundle.train, bundle.label_names)
     smallest, name = min((n, label) for label, n in counts.items())

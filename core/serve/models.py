@@ -48,10 +48,17 @@ class LabelsPrediction(Prediction):
     )
 
 
+class ScorePrediction(BaseModel):
+    """A score model's answer (health's task is regression): the predicted number."""
+
+    score: float = Field(description="The predicted score.")
+    label: str = Field(description="The score written with three decimals.")
+
+
 class PredictResponse(BaseModel):
     """One prediction per text, in the order of the texts."""
 
-    predictions: list[LabelsPrediction | Prediction]
+    predictions: list[LabelsPrediction | Prediction | ScorePrediction]
 
 
 class Health(BaseModel):

@@ -56,7 +56,11 @@ def run_result(run: dict[str, Any]) -> dict[str, Any]:
 def best_result(results: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The best validation score among succeeded or stopped runs (the first on a tie): the
     task's best metric (:func:`core.tasks.best_score`; accuracy for one label per row)."""
-    ranked = [r for r in results if r["status"] in RANKED and r["eval_accuracy"] is not None]
+    ranked = [
+        r
+        for r in results
+        if r["status"] in RANKED and (r["eval_accuracy"] is not None or r.get("score") is not None)
+    ]
     return max(ranked, key=_score) if ranked else None
 
 

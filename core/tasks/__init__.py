@@ -2,8 +2,9 @@
 
 Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
 in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label),
-``multi_label`` (one text, a set of labels) and ``regression`` (one text or a pair, a number). :func:`detect_task` tells the task of a table from
-its columns, and :func:`detect_by_labels` from its label values, with the reason; runs store the
+``multi_label`` (one text, a set of labels) and ``regression`` (one text or a pair, a number).
+:func:`detect_task` tells the task of a table from its columns, and :func:`detect_by_labels`
+from its label values, with the reason; runs store the
 task they trained (adapter folders under ``"task"``), and runs stored before task types existed
 read as ``single_label``.
 """
@@ -68,7 +69,9 @@ def detect_task(
             if task != AUTO:
                 reason = say("chosen: {task}", task=candidate.name)
                 if found.text_pair_column and candidate is not pair.TASK:  # a pair of a score
-                    reason = say("chosen: {task} ({reason})", task=candidate.name, reason=found.reason)
+                    reason = say(
+                        "chosen: {task} ({reason})", task=candidate.name, reason=found.reason
+                    )
                 return Detection(found.task, reason, found.text_column, found.text_pair_column)
             return found
     if task == pair.TASK.name:

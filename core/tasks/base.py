@@ -55,6 +55,9 @@ class Task:
     best_metric: str = "eval_accuracy"
     """The metric (higher is better) that keeps the best weights, stops early, ranks sweeps,
     few-shot curves and compared runs."""
+    auto_detected: bool = True
+    """Whether ``auto`` can find this task in data; one that cannot (a score) is only chosen by
+    name, so a view reading a second dataset for such a run reads it as this task."""
     calibrated: bool = False
     """Whether :meth:`calibrate` chooses something on the validation rows once trained."""
     detected_by_columns: bool = True

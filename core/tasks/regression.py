@@ -41,11 +41,12 @@ class Regression(Task):
         "one output trained with mean-squared error."
     )
     few_shot_unit = "n"
-    inputs = ("text",)
+    inputs: tuple[str, ...] = ("text",)
     label_kind = "number"
     problem_type = "regression"
     best_metric = "eval_pearson"
     detected_by_columns = False
+    auto_detected = False
 
     def detect(
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None

@@ -52,10 +52,15 @@ def predict_text(
     results = predict_runs(state, [text.strip()], run_ids, [pair] if pair else None)
     results = decided(state, results, chosen)
     table = pd.DataFrame(
-        [[r["run"], r["label"], f"{r['score']:.1%}"] for r in results],
+        [[r["run"], r["label"], score_cell(r)] for r in results],
         columns=[state.text("run"), state.text("label"), state.text("col_score")],
     )
     return table, prediction_figure(results, state.lang)
+
+
+def score_cell(row: dict[str, Any]) -> str:
+    """A prediction's score as a cell: a probability as a share, a predicted score as itself."""
+    return f"{row['score']:.1%}" if "probabilities" in row else f"{row['score']:.3f}"
 
 
 def read_pairs(path: str | Path) -> tuple[list[str], list[str] | None]:
