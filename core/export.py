@@ -199,6 +199,8 @@ def model_card(meta: dict[str, Any]) -> str:
             lines.append(f"- validation macro-F1: {accuracy:.4f}")
     elif accuracy is not None:
         lines.append(f"- validation accuracy: {accuracy:.4f}")
+    elif metrics.get("eval_pearson") is not None:
+        lines.append(f"- validation Pearson correlation: {metrics['eval_pearson']:.4f}")
     lines += [
         "",
         "```python",
@@ -206,8 +208,8 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
         'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
-        _tokenizer_call(meta.get("task")),
-        "probabilities = model(**batch).logits." + ("sigmoid()" if thresholds else "softmax(-1)"),
+        _tokenizer_call("pair" if pairs else meta.get("task")),
+        _read_out(meta.get("task"), bool(thresholds)),
         "```",
         "",
     ]

@@ -16,10 +16,11 @@ from core.data.columns import guess_columns
 from core.data.label_sets import label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
+from core.data.scores import score_columns
 from core.data.splits import DataBundle
 from core.errors import DataError
 from core.messages import say
-from core.tasks import AUTO, detect_by_labels, detect_task
+from core.tasks import AUTO, detect_by_labels, detect_task, get_task
 from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
@@ -85,13 +86,14 @@ def preview(
         pair = found.text_pair_column
         candidates = df if pair is None else df.drop(columns=[pair])
         text_column = found.text_column or text_column
-        text_column, label_column = guess_columns(candidates, text_column, label_column)
+        guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
+        text_column, label_column = guess(candidates, text_column, label_column)
         if (task or AUTO) == AUTO:
             found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
     counts: dict[str, int] = {}
     if label_column and found is not None and found.task == "multi_label":
         counts = set_counts(df[label_column].tolist(), source)
-    elif label_column:
+    elif label_column and (found is None or get_task(found.task).label_kind != "number"):
         values = df[label_column].astype(str).str.strip()
         counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
     sample: list[str] = []

@@ -24,6 +24,7 @@ computing it again for the same dataset replaces them, and a run trained further
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,14 +37,14 @@ from core.analysis.predict import Predictor
 from core.config import ConfigBase, param
 from core.data.loading import load_data
 from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, members, stratified_sample
-from core.errors import AdapterLoadError, DataError
+from core.errors import AdapterLoadError, DataError, PTuneError
 from core.messages import Message, say
 from core.tasks import AUTO, DEFAULT_TASK, TASKS, best_score, get_task
 from core.tasks.metrics import multi_hot
 from core.tasks.multi_label import thresholds_of
-from core.training.artifacts import LoadedAdapter
+from core.training.artifacts import LoadedAdapter, input_task
 from core.training.recording import adapter_folder
-from storage.errors import AdapterNotFoundError
+from storage.errors import AdapterNotFoundError, StorageError
 from storage.store import Store
 
 TRANSFER_SPLIT = "transfer"
@@ -126,6 +127,16 @@ def said_status(status: str) -> Message:
     return say(status)
 
 
+def run_task(store: Store, run_id: int) -> str:
+    """The task a second dataset is read as for a run: its own when ``auto`` cannot find it in
+    data (a score), else auto."""
+    with contextlib.suppress(PTuneError, StorageError):  # its evaluation says why
+        task = input_task(adapter_folder(store, int(run_id)))
+        if not task.auto_detected:
+            return task.name
+    return AUTO
+
+
 def _check_run(store: Store, run_id: int, bundle: DataBundle) -> dict[str, Any]:
     run = store.get_run(run_id)
     if run["status"] not in PREDICTABLE:
@@ -200,7 +211,9 @@ def evaluate_transfer(
         AdapterLoadError: the run has no adapter (it failed or is still running).
     """
     settings = TransferConfig(max_rows=max_rows)
-    bundle = data if isinstance(data, DataBundle) else load_transfer_data(data)
+    bundle = (
+        data if isinstance(data, DataBundle) else load_transfer_data(data, run_task(store, run_id))
+    )
     run = _check_run(store, run_id, bundle)
     split_name, split = transfer_split(bundle)
     predictor = predictor or Predictor()
