@@ -26,13 +26,12 @@ from typing import Any
 
 
 def install(probe: dict[str, Any], rank: int) -> None:
-    from core.tasks import metrics
     from core.training import multitask, trainer
     from core.training.trainer import Trainer
 
     if "record" in probe:
-        _record(Path(probe["record"]), rank, trainer, metrics, multitask, Trainer)
-    poisoned = _nan_loss(metrics)  # the task's loss (core.tasks.metrics.class_loss)
+        _record(Path(probe["record"]), rank, trainer, multitask, Trainer)
+    poisoned = _nan_loss(trainer)
     step = Trainer._step
 
     def probed_step(self: Trainer, indices: list[int], batch: dict) -> float:
@@ -53,10 +52,10 @@ def install(probe: dict[str, Any], rank: int) -> None:
     Trainer._step = probed_step  # type: ignore[method-assign]
 
 
-def _nan_loss(metrics: Any) -> list[int]:
+def _nan_loss(trainer: Any) -> list[int]:
     """The training loss becomes NaN (a real one, back-propagated) while the returned list is
     not empty."""
-    functional, poisoned = metrics.F, []
+    functional, poisoned = trainer.F, []
 
     class Functional:
         def __getattr__(self, name: str) -> Any:
@@ -66,15 +65,13 @@ def _nan_loss(metrics: Any) -> list[int]:
             loss = functional.cross_entropy(*args, **kwargs)
             return loss * float("nan") if poisoned else loss
 
-    metrics.F = Functional()
+    trainer.F = Functional()
     return poisoned
 
 
-def _record(
-    folder: Path, rank: int, trainer: Any, task_metrics: Any, multitask: Any, cls: Any
-) -> None:
+def _record(folder: Path, rank: int, trainer: Any, multitask: Any, cls: Any) -> None:
     seen: dict[str, Any] = {"eval_rows": [], "metric_calls": 0}
-    predict, metrics = trainer.predict_logits, task_metrics.classification_metrics
+    predict, metrics = trainer.predict_logits, trainer.classification_metrics
 
     def counted_predict(model: Any, features: Any, *args: Any, **kwargs: Any) -> Any:
         seen["eval_rows"].append(len(features))
@@ -98,7 +95,7 @@ def _record(
         return recorded
 
     trainer.predict_logits = counted_predict
-    task_metrics.classification_metrics = multitask.classification_metrics = counted_metrics
+    trainer.classification_metrics = multitask.classification_metrics = counted_metrics
     for kind in (cls, multitask.MultiTaskTrainer):
         kind._save_adapters = saving(kind.__dict__["_save_adapters"])
     folder.mkdir(parents=True, exist_ok=True)

@@ -230,11 +230,8 @@ class MultiTaskTrainer(Trainer):
     def _task_of(self, label: int) -> int:
         return bisect.bisect_right(self.offsets, label) - 1
 
-    def _evaluate(
-        self, features: Tokens, labels: list[Any], prefix: str, calibrate: bool = False
-    ) -> dict[str, Any]:
-        """Metrics per task (keys suffixed with the task name) and their mean over tasks (one
-        label per row: nothing to calibrate)."""
+    def _evaluate(self, features: Tokens, labels: list[Any], prefix: str) -> dict[str, Any]:
+        """Metrics per task (keys suffixed with the task name) and their mean over tasks."""
         tasks: list[tuple[int, list[int], torch.Tensor]] = []
         for task in range(len(self.task_names)):
             rows = [i for i, label in enumerate(labels) if self._task_of(label) == task]

@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 import torch
+from torch.nn import functional as F
 
 from core.data.batching import (
     Tokens,
@@ -29,9 +30,10 @@ from core.hardware import training_threads
 from core.memory import release_memory
 from core.messages import say
 from core.methods.base import count_parameters
+from core.tasks import Task
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
-from core.training.evaluate import predict_logits
+from core.training.evaluate import classification_metrics, predict_logits
 from core.training.events import (
     CheckpointWritten,
     Evaluated,
@@ -162,7 +164,8 @@ class Trainer(Together):
         labels = batch.pop("labels")
         with self.mixed.autocast():
             logits = model(**batch).logits
-        loss = self.task.loss(logits.float(), labels)  # the loss stays in fp32
+        logits = logits.float()  # the loss stays in fp32; one class per row: the loop's own
+        loss = F.cross_entropy(logits, labels) if self.own_loss else self.task.loss(logits, labels)
         self.accelerator.backward(self.mixed.scale(loss))
         self._after_backward()
         if self.config.max_grad_norm > 0:
@@ -309,23 +312,30 @@ class Trainer(Together):
             return logits_of(features)
         return self._gathered(features, logits_of)
 
-    def _evaluate(
-        self, features: Features, labels: list[Any], prefix: str, calibrate: bool = False
-    ) -> dict[str, Any]:
-        """The task's metrics of ``features``; ``calibrate``: first choose what the task tunes
-        on these rows (validation: multi-label thresholds) into :attr:`calibration`."""
+    @property
+    def own_loss(self) -> bool:
+        """Whether the task keeps the default loss and metrics of one class per row, which the
+        loop computes itself (:func:`classification_metrics`); others are the task's."""
+        return type(self.task).loss is Task.loss and type(self.task).metrics is Task.metrics
+
+    def _evaluate(self, features: Features, labels: list[Any], prefix: str) -> dict[str, Any]:
         logits = self._logits(features)
+        if self.own_loss:
+            return self._computed_once(
+                lambda: classification_metrics(logits, labels, len(self.labels), prefix)
+            )
+        return self._computed_once(
+            lambda: self.task.metrics(logits, labels, self.labels, prefix, self.calibration)
+        )
 
-        def computed() -> dict[str, Any]:
-            if calibrate:
-                self.calibration = self.task.calibrate(logits, labels, self.labels)
-            metrics = self.task.metrics(logits, labels, self.labels, prefix, self.calibration)
-            return {**metrics, **({"calibration": self.calibration} if calibrate else {})}
-
-        metrics = self._computed_once(computed)
-        if calibrate:
-            self.calibration = metrics.pop("calibration")
-        return metrics
+    def _calibrate(self, features: Features, labels: list[Any]) -> None:
+        """Choose what the task tunes on the validation rows once trained (multi-label
+        thresholds) into :attr:`calibration`, the same in every process; the final metrics
+        then use it (a second pass over the rows)."""
+        logits = self._logits(features)
+        self.calibration = self._computed_once(
+            lambda: {"chosen": self.task.calibrate(logits, labels, self.labels)}
+        )["chosen"]
 
     def _evaluate_and_checkpoint(self) -> bool:
         """Evaluate on (a sample of) validation; returns True when early stopping triggers.
@@ -379,10 +389,10 @@ class Trainer(Together):
         # row (and was checkpointed), it is the final one: no second pass, no second checkpoint.
         step, rows, last = self.last_eval or (-1, 0, {})
         fresh = restored or step != st.step or rows != len(self.val_features)
-        calibrate = self.task.calibrated
-        if fresh or calibrate:
-            labels = data.validation.labels
-            metrics = self._evaluate(self.val_features, labels, "eval", calibrate=calibrate)
+        if self.task.calibrated:
+            self._calibrate(self.val_features, data.validation.labels)
+        if fresh or self.task.calibrated:
+            metrics = self._evaluate(self.val_features, data.validation.labels, "eval")
         else:
             metrics = dict(last)
         if data.test is not None:
