@@ -179,3 +179,12 @@ def test_the_preview_reads_the_score_column_when_the_task_is_chosen(state, tmp_p
     *_, text, label, pair, summary = show_dataset(state, str(data), task="regression")
     assert (text["value"], label["value"], pair["value"]) == ("sentence1", "score", "sentence2")
     assert "Task: **regression** (chosen: regression (two text columns named" in summary
+
+
+def test_the_monitor_plots_a_score_runs_pearson_where_accuracy_goes():
+    from app.tabs.monitor.plots import training_figure
+
+    rows = [{"step": s, "split": "eval", "name": "eval_pearson", "value": s / 10} for s in (1, 2)]
+    fig = training_figure({"#1 score": rows})
+    (trace,) = [t for t in fig.data if "Pearson" in t.name]
+    assert list(trace.y) == [0.1, 0.2]
