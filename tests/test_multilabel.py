@@ -208,3 +208,20 @@ def test_a_learning_curve_counts_examples_per_label(joined, tiny_model_dir):
     notes = fit_to_data(config)
     assert config.shots == (4,)
     assert "left out 500 examples per class" in notes[0]
+
+
+def test_one_zero_one_column_per_label_is_read_as_several_labels(tmp_path):
+    path = tmp_path / "binary.csv"
+    lines = ["id,text,happy,sad,movie"] + [
+        f"{i},text number {i},{i % 2},{(i >> 1) % 2},{(i >> 2) % 2}" for i in range(48)
+    ]
+    path.write_text("\n".join(lines) + "\n")
+    bundle = load_data(path)
+    assert bundle.task == "multi_label"
+    assert bundle.task_reason == "3 columns of 0/1 values, one per label: happy, sad, movie"
+    assert bundle.label_names == ["happy", "movie", "sad"]
+    one = tmp_path / "one.csv"
+    one.write_text(
+        "text,flag,label\n" + "".join(f"t {i},{i % 2},{'ab'[i % 2]}\n" for i in range(20))
+    )
+    assert load_data(one).task == "single_label"  # a column named like labels: one label

@@ -41,7 +41,7 @@ def guess_columns(
                     available=available,
                 )
             )
-    label = label_column or _by_name(df, LABEL_NAMES, exclude=text_column)
+    label = label_column or by_name(df, LABEL_NAMES, exclude=text_column)
     if label is None:
         raise DataError(
             say(
@@ -50,7 +50,7 @@ def guess_columns(
                 hint=COLUMN_HINT,
             )
         )
-    text = text_column or _by_name(df, TEXT_NAMES, exclude=label) or _longest_text(df, label)
+    text = text_column or by_name(df, TEXT_NAMES, exclude=label) or _longest_text(df, label)
     if text is None:
         raise DataError(
             say(
@@ -66,7 +66,7 @@ def guess_columns(
     return str(text), str(label)
 
 
-def _by_name(df: pd.DataFrame, names: Sequence[str], exclude: str | None) -> str | None:
+def by_name(df: pd.DataFrame, names: Sequence[str], exclude: str | None) -> str | None:
     by_lower = {str(c).lower(): c for c in reversed(df.columns) if c != exclude}
     return next((by_lower[name] for name in names if name in by_lower), None)
 

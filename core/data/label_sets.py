@@ -140,3 +140,29 @@ def set_splits(
         for split in ("validation", "test")
     ]
     return train, extra[0], extra[1], names
+
+
+BINARY = {"0", "1", "0.0", "1.0", "true", "false"}
+"""Cell values of a 0/1 column (one column per label)."""
+
+
+def binary_columns(df: Any, exclude: Sequence[str | None]) -> list[str]:
+    """The columns holding only 0/1 values (at least one 1), but ``exclude``."""
+    found = []
+    for column in df.columns:
+        if column in exclude:
+            continue
+        values = {str(v).strip().lower() for v in df[column].tolist() if not is_missing(v)}
+        if values and values <= BINARY and values & {"1", "1.0", "true"}:
+            found.append(str(column))
+    return found
+
+
+def joined_binary(frames: dict[str, Any], columns: list[str], name: str) -> None:
+    """Give each frame a column ``name`` holding, per row, the list of ``columns`` set to 1."""
+    for df in frames.values():
+        present = [c for c in columns if c in df.columns]
+        cells = df[present].astype(str).apply(lambda s: s.str.strip().str.lower())
+        df[name] = [
+            [c for c in present if row[c] in ("1", "1.0", "true")] for _, row in cells.iterrows()
+        ]

@@ -70,3 +70,6 @@ ZH_SCORES: dict[str, str] = {
 }  # fmt: skip
 ZH_SCORES["chosen: {task} ({reason})"] = "已选择：{task}（{reason}）"
 ZH.update(ZH_SCORES)
+ZH["{count} columns of 0/1 values, one per label: {names}"] = (
+    "{count} 个 0/1 列，每个标签一列：{names}"
+)
