@@ -63,7 +63,17 @@ TOKENIZER_FILES = ("tokenizer.json", "tokenizer_config.json", "vocab.txt",
 
 
 def build_model(name: str, folder: Path) -> Path:
-    """A real-size model of ``name`` with random weights (seeded), saved in ``folder``."""
+    """A real-size model of ``name`` with random weights (seeded), saved in ``folder``, by a
+    process of its own: a training process started from this one would otherwise count this
+    one's memory (the model just built) in its peak, as a forked child does until it runs."""
+    target = folder / name
+    code = (f"from pathlib import Path; from bench.decoders import _build; "
+            f"_build({name!r}, Path({str(target)!r}))")  # fmt: skip
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, capture_output=True)
+    return target
+
+
+def _build(name: str, target: Path) -> None:
     import torch
     from transformers import AutoConfig, AutoModelForSequenceClassification
 
@@ -73,13 +83,11 @@ def build_model(name: str, folder: Path) -> Path:
     config = AutoConfig.for_model(values.pop("model_type"), num_labels=2, **values)
     torch.manual_seed(0)
     model = AutoModelForSequenceClassification.from_config(config)
-    target = folder / name
     model.save_pretrained(target, safe_serialization=True)
     for file in TOKENIZER_FILES:
         source = embedded_model_path() / file
         if source.exists():
             shutil.copy(source, target / file)
-    return target
 
 
 def sample(data: Path, rows: int, folder: Path) -> Path:

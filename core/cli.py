@@ -228,14 +228,28 @@ class ProgressBar:
             self.bar.update(event.step - self.bar.n)
             self.bar.set_postfix(loss=f"{event.loss:.4f}", sps=f"{event.samples_per_second:.0f}")
         elif isinstance(event, Evaluated):
-            m = event.metrics
-            self.bar.write(
-                f"step {event.step}: eval accuracy {m['eval_accuracy']:.4f}, "
-                f"F1 {m['eval_f1']:.4f}, loss {m['eval_loss']:.4f}",
-                file=sys.stderr,
-            )
+            self.bar.write(eval_line(event.step, event.metrics), file=sys.stderr)
         elif isinstance(event, RunEnded):
             self.bar.close()
+
+
+def eval_line(step: int, m: dict[str, Any]) -> str:
+    """One evaluation as a line: accuracy and macro-F1, or for several labels per text
+    exact-match accuracy with macro- and micro-F1."""
+    if "eval_pearson" in m:
+        return (
+            f"step {step}: eval Pearson {m['eval_pearson']:.4f}, Spearman "
+            f"{m['eval_spearman']:.4f}, MSE {m['eval_mse']:.4f}, MAE {m['eval_mae']:.4f}"
+        )
+    if "eval_micro_f1" in m:
+        return (
+            f"step {step}: eval macro-F1 {m['eval_f1']:.4f}, micro-F1 {m['eval_micro_f1']:.4f}, "
+            f"exact match {m['eval_accuracy']:.4f}, loss {m['eval_loss']:.4f}"
+        )
+    return (
+        f"step {step}: eval accuracy {m['eval_accuracy']:.4f}, "
+        f"F1 {m['eval_f1']:.4f}, loss {m['eval_loss']:.4f}"
+    )
 
 
 class PointLines:

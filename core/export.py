@@ -49,6 +49,7 @@ from core.errors import ExportError, PTuneError
 from core.messages import Message, say
 from core.methods import get_method
 from core.tag_export import tagger_card
+from core.tasks import get_task, takes_pairs
 from core.training.artifacts import load_adapter, read_meta
 
 SERVE_HINT = (
@@ -111,6 +112,7 @@ def merged_model(folder: str | Path) -> tuple[PreTrainedModel, Any, dict[str, An
     model.config.num_labels = len(labels)
     model.config.id2label = dict(enumerate(labels))
     model.config.label2id = {name: i for i, name in enumerate(labels)}
+    model.config.problem_type = get_task(loaded.task).problem_type  # type: ignore[assignment]
     tokenizer = loaded.tokenizer
     # Predictor truncates to the run's max_length; a plain caller truncates to this.
     tokenizer.model_max_length = loaded.max_length
@@ -176,13 +178,35 @@ def model_card(meta: dict[str, Any]) -> str:
         f"- labels: {', '.join(meta['label_names'])}",
         f"- texts are cut to {meta['max_length']} tokens",
     ]
-    if meta.get("task") == "pair":
+    pairs = takes_pairs(meta.get("task"), meta.get("inputs"))
+    if meta.get("task") == "regression":
+        lines.append(
+            "- it predicts a score: the model's one output is the number (no softmax)"
+            + (
+                "; give the first and the second text as the tokenizer's pair input"
+                if pairs
+                else ""
+            )
+        )
+    elif pairs:
         lines.append(
             "- it classifies text pairs: give the first and the second text as the tokenizer's "
             "pair input (the two together are cut to the length above, the longer first)"
         )
-    if accuracy is not None:
+    thresholds = meta.get("thresholds")
+    if thresholds:
+        lines.append(
+            "- several labels per text: each label's probability is a sigmoid of its output; "
+            "a label applies at or above its threshold (chosen on validation): "
+            + ", ".join(f"{name} {value:.2f}" for name, value in thresholds.items())
+        )
+        accuracy = metrics.get("eval_f1")
+        if accuracy is not None:
+            lines.append(f"- validation macro-F1: {accuracy:.4f}")
+    elif accuracy is not None:
         lines.append(f"- validation accuracy: {accuracy:.4f}")
+    elif metrics.get("eval_pearson") is not None:
+        lines.append(f"- validation Pearson correlation: {metrics['eval_pearson']:.4f}")
     lines += [
         "",
         "```python",
@@ -190,12 +214,19 @@ def model_card(meta: dict[str, Any]) -> str:
         "",
         'model = AutoModelForSequenceClassification.from_pretrained("THIS_FOLDER").eval()',
         'tokenizer = AutoTokenizer.from_pretrained("THIS_FOLDER")',
-        _tokenizer_call(meta.get("task")),
-        "probabilities = model(**batch).logits.softmax(-1)",
+        _tokenizer_call("pair" if pairs else meta.get("task")),
+        _read_out(meta.get("task"), bool(thresholds)),
         "```",
         "",
     ]
     return "\n".join(lines)
+
+
+def _read_out(task: str | None, thresholds: bool) -> str:
+    """The README's line reading the model's answer: probabilities, or a score."""
+    if task == "regression":
+        return "scores = model(**batch).logits.squeeze(-1)"
+    return "probabilities = model(**batch).logits." + ("sigmoid()" if thresholds else "softmax(-1)")
 
 
 def _tokenizer_call(task: str | None) -> str:

@@ -62,11 +62,12 @@ def test_one_text_column_is_single_label():
 
 
 def test_the_task_registry_declares_its_facts():
-    assert set(TASKS) == {"single_label", "pair", "tagging"}
+    assert set(TASKS) == {"single_label", "pair", "multi_label", "regression", "tagging"}
     assert get_task("pair").inputs == ("text", "text_pair")
     assert get_task("pair").few_shot_unit == "class"
     field = next(row for row in TrainConfig.describe() if row["name"] == "task")
-    assert tuple(field["choices"]) == ("auto", "single_label", "pair", "tagging")
+    choices = ("auto", "single_label", "pair", "multi_label", "regression", "tagging")
+    assert tuple(field["choices"]) == choices
 
 
 def test_a_sentence_pair_file_loads_as_pairs_not_as_one_column(pairs):

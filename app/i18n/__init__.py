@@ -19,6 +19,7 @@ from typing import Any
 import gradio as gr
 
 from app.i18n.en import EN, SERVER_EN
+from app.i18n.labels_text import SERVER_EN_LABELS, SERVER_ZH_LABELS
 from app.i18n.languages import BROWSER_LOCALE, LANGS, check_lang
 from app.i18n.middleware import LANG_SCRIPT, PreferLanguage
 from app.i18n.models_text import SERVER_EN_MODELS, SERVER_ZH_MODELS
@@ -47,8 +48,20 @@ __all__ = [
 
 # Text built on the server, in the language given at launch.
 SERVER_TEXT: dict[str, dict[str, str]] = {
-    "en": {**SERVER_EN, **SERVER_EN_TASKS, **SERVER_EN_MODELS, **SERVER_EN_TAGGING},
-    "zh": {**SERVER_ZH, **SERVER_ZH_TASKS, **SERVER_ZH_MODELS, **SERVER_ZH_TAGGING},
+    "en": {
+        **SERVER_EN,
+        **SERVER_EN_TASKS,
+        **SERVER_EN_LABELS,
+        **SERVER_EN_MODELS,
+        **SERVER_EN_TAGGING,
+    },
+    "zh": {
+        **SERVER_ZH,
+        **SERVER_ZH_TASKS,
+        **SERVER_ZH_LABELS,
+        **SERVER_ZH_MODELS,
+        **SERVER_ZH_TAGGING,
+    },
 }
 
 

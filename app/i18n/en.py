@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.i18n.labels_text import EN_LABELS
 from app.i18n.models_text import EN_MODELS
 from app.i18n.tagging_text import EN_TAGGING
 from app.i18n.tasks_text import EN_TASKS
@@ -9,6 +10,7 @@ from app.i18n.tasks_text import EN_TASKS
 EN: dict[str, str] = {
     **EN_TASKS,
     **EN_TAGGING,
+    **EN_LABELS,
     **EN_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "Train a text classifier in three steps: pick a model, a dataset and a method "

@@ -6,7 +6,9 @@ from __future__ import annotations
 EN_TASKS: dict[str, str] = {
     "train_task": "Task",
     "train_task_info": "auto tells it from the columns: two text columns named like a pair "
-    "(sentence1/sentence2, premise/hypothesis, question/answer, ...) make a pair task",
+    "(sentence1/sentence2, premise/hypothesis, question/answer, ...) make a pair task, labels "
+    "joined in one cell (0,15 or joy;love) or lists several labels per text; a score "
+    "(regression) is chosen here",
     "train_text_pair_column": "Second text column",
     "train_text_pair_column_info": "For text pairs: the column of each row's second text",
     "tryit_text_pair": "Second text (runs trained on text pairs)",
@@ -16,7 +18,8 @@ EN_TASKS: dict[str, str] = {
 ZH_TASKS: dict[str, str] = {
     "train_task": "任务类型",
     "train_task_info": "auto 根据列判断：两个名称成对的文本列（sentence1/sentence2、"
-    "premise/hypothesis、question/answer……）构成文本对任务",
+    "premise/hypothesis、question/answer……）构成文本对任务，一个单元格中连接的标签"
+    "（0,15 或 joy;love）或列表表示每个文本多个标签；分数（回归）需在此选择",
     "train_text_pair_column": "第二个文本列",
     "train_text_pair_column_info": "文本对任务：每行第二个文本所在的列",
     "tryit_text_pair": "第二个文本（用文本对训练的运行）",

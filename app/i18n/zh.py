@@ -3,6 +3,7 @@ built on the server."""
 
 from __future__ import annotations
 
+from app.i18n.labels_text import ZH_LABELS
 from app.i18n.models_text import ZH_MODELS
 from app.i18n.tagging_text import ZH_TAGGING
 from app.i18n.tasks_text import ZH_TASKS
@@ -10,6 +11,7 @@ from app.i18n.tasks_text import ZH_TASKS
 ZH: dict[str, str] = {
     **ZH_TASKS,
     **ZH_TAGGING,
+    **ZH_LABELS,
     **ZH_MODELS,
     "app_title": "PTune Studio",
     "app_intro": "三步训练一个文本分类器：在 **训练** 页选择模型、数据集和方法，在 **监控** 页"

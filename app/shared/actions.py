@@ -13,7 +13,7 @@ from app.shared.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.fewshot.run import KIND as FEWSHOT
 from core.training import jobs
-from core.training.artifacts import task_of_folder
+from core.training.artifacts import input_task
 from core.training.recording import adapter_folder
 
 
@@ -88,8 +88,8 @@ def predict_runs(
     results: dict[str, list[dict[str, Any]]] = {}
     for folder in dict.fromkeys(folders.values()):
         rows: list[Any] = list(texts)
-        task = task_of_folder(folder)  # a tagger reads one sentence, never a second text
-        if task != "tagging" and (pairs is not None or task == "pair"):  # the predictor checks
+        task = input_task(folder)  # a tagger reads one sentence, never a second text
+        if task.inputs != ("words",) and (pairs is not None or "text_pair" in task.inputs):
             rows = list(zip(texts, pairs or [""] * len(texts), strict=True))
         results.update(state.predictor().predict(rows, [folder]))
     out = []
@@ -102,4 +102,6 @@ def predict_runs(
 
 def pair_runs(state: AppState, run_ids: list[int] | None) -> bool:
     """Whether any of ``run_ids`` was trained on text pairs (Try it then shows a second box)."""
-    return any(task_of_folder(adapter_folder(state.store, int(i))) == "pair" for i in run_ids or [])
+    return any(
+        "text_pair" in input_task(adapter_folder(state.store, int(i))).inputs for i in run_ids or []
+    )

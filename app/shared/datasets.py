@@ -4,6 +4,7 @@ words: :mod:`app.shared.tagged_preview`)."""
 from __future__ import annotations
 
 import contextlib
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -14,12 +15,14 @@ from app.shared import confine
 from app.shared.state import AppState
 from app.shared.tagged_preview import tagged_summary
 from core.data.columns import guess_columns
+from core.data.label_sets import label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
+from core.data.scores import score_columns
 from core.data.splits import DataBundle
 from core.errors import DataError
 from core.messages import say
-from core.tasks import AUTO, detect_task
+from core.tasks import AUTO, detect_by_labels, detect_task, get_task
 from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
@@ -94,9 +97,14 @@ def preview(
         pair = found.text_pair_column
         candidates = df if pair is None else df.drop(columns=[pair])
         text_column = found.text_column or text_column
-        text_column, label_column = guess_columns(candidates, text_column, label_column)
+        guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
+        text_column, label_column = guess(candidates, text_column, label_column)
+        if (task or AUTO) == AUTO:
+            found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
     counts: dict[str, int] = {}
-    if label_column:
+    if label_column and found is not None and found.task == "multi_label":
+        counts = set_counts(df[label_column].tolist(), source)
+    elif label_column and (found is None or get_task(found.task).label_kind != "number"):
         values = df[label_column].astype(str).str.strip()
         counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
     sample: list[str] = []
@@ -108,6 +116,18 @@ def preview(
         found.task if found else None, found.reason if found else "",
         found.text_pair_column if found else None,
     )  # fmt: skip
+
+
+def set_counts(values: list[Any], source: str) -> dict[str, int]:
+    """Rows per label of a label column holding several labels per row (ids named by the
+    dataset folder's names file, :mod:`core.data.label_sets`)."""
+    path = names_file(source)
+    names = read_names(path) if path is not None else []
+    counts: Counter[str] = Counter()
+    for value in values:
+        for key in label_set(value) or ():
+            counts[names[int(key)] if key.isdigit() and int(key) < len(names) else key] += 1
+    return dict(sorted(counts.items()))
 
 
 def load_bundle(state: AppState, config: Any) -> DataBundle:

@@ -24,6 +24,7 @@ computing it again for the same dataset replaces them, and a run trained further
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -36,16 +37,21 @@ from core.analysis.predict import Predictor
 from core.analysis.tag_transfer import tagged_transfer
 from core.config import ConfigBase, param
 from core.data.loading import load_data
-from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, stratified_sample
-from core.errors import AdapterLoadError, DataError
+from core.data.splits import SPLIT_STEMS, DataBundle, TextSplit, members, stratified_sample
+from core.errors import AdapterLoadError, DataError, PTuneError
 from core.messages import Message, say
-from core.training.artifacts import LoadedAdapter
+from core.tasks import AUTO, DEFAULT_TASK, TASKS, best_score, get_task
+from core.tasks.metrics import multi_hot
+from core.tasks.multi_label import thresholds_of
+from core.training.artifacts import LoadedAdapter, input_task
 from core.training.recording import adapter_folder
-from storage.errors import AdapterNotFoundError
+from storage.errors import AdapterNotFoundError, StorageError
 from storage.store import Store
 
 TRANSFER_SPLIT = "transfer"
-TRANSFER_METRICS = ("accuracy", "macro_f1", "rows")
+TRANSFER_METRICS = ("accuracy", "macro_f1", "rows", "pearson", "spearman", "mse")
+"""What a generalisation result may hold: a classifier's accuracy and macro-F1, a score's
+Pearson, Spearman and mean squared error; rows evaluated."""
 PREDICTABLE = ("succeeded", "stopped")
 COLUMNS = ("run", "method", "share", "adapter", "speed", "to_best", "dev")
 """Column keys of :func:`compare_table`; one ``transfer:<dataset>`` column per second dataset
@@ -104,9 +110,10 @@ def transfer_split(bundle: DataBundle) -> tuple[str, TextSplit]:
     return "all", whole
 
 
-def load_transfer_data(source: str | Path) -> DataBundle:
-    """Load a second dataset (columns guessed as for training); DataError when unusable."""
-    return load_data(source)
+def load_transfer_data(source: str | Path, task: str = AUTO) -> DataBundle:
+    """Load a second dataset (columns guessed as for training; ``task`` for a task the data
+    cannot show, a score); DataError when unusable."""
+    return load_data(source, task=task)
 
 
 # ----------------------------------------------------------------------------- transfer
@@ -119,6 +126,16 @@ def said_status(status: str) -> Message:
     """A run's status (``succeeded``, ``failed``, ...) as a word of a sentence: the app's
     catalogue holds each status in the person's language."""
     return say(status)
+
+
+def run_task(store: Store, run_id: int) -> str:
+    """The task a second dataset is read as for a run: its own when ``auto`` cannot find it in
+    data (a score), else auto."""
+    with contextlib.suppress(PTuneError, StorageError):  # its evaluation says why
+        task = input_task(adapter_folder(store, int(run_id)))
+        if not task.auto_detected:
+            return task.name
+    return AUTO
 
 
 def _check_run(store: Store, run_id: int, bundle: DataBundle) -> dict[str, Any]:
@@ -141,7 +158,7 @@ def _check_labels(
     run: dict[str, Any], run_labels: list[str], bundle: DataBundle, split: TextSplit
 ) -> None:
     """DataError when the dataset has labels the run cannot predict."""
-    present = [bundle.label_names[i] for i in sorted(set(split.labels))]
+    present = [bundle.label_names[i] for i in sorted({i for x in split.labels for i in members(x)})]
     missing = [name for name in present if name not in run_labels]
     if missing:
         raise DataError(
@@ -195,7 +212,9 @@ def evaluate_transfer(
         AdapterLoadError: the run has no adapter (it failed or is still running).
     """
     settings = TransferConfig(max_rows=max_rows)
-    bundle = data if isinstance(data, DataBundle) else load_transfer_data(data)
+    bundle = (
+        data if isinstance(data, DataBundle) else load_transfer_data(data, run_task(store, run_id))
+    )
     run = _check_run(store, run_id, bundle)
     split_name, split = transfer_split(bundle)
     predictor = predictor or Predictor()
@@ -206,29 +225,60 @@ def evaluate_transfer(
         rows, accuracy, f1 = tagged_transfer(
             bundle, split, folder, list(adapter.label_names), predictor, settings.max_rows
         )
-        return _transferred(store, run, bundle, split_name, rows, accuracy, f1)
-    _check_labels(run, list(adapter.label_names), bundle, split)
+        return _transferred(store, run, bundle, split_name, rows,
+                            {"accuracy": accuracy, "macro_f1": f1})  # fmt: skip
+    if get_task(adapter.task).label_kind != "number":
+        _check_labels(run, list(adapter.label_names), bundle, split)
     if len(split) > settings.max_rows:
         split = stratified_sample(split, settings.max_rows, seed=42)
-    index = {name: i for i, name in enumerate(adapter.label_names)}
-    truth = [index[bundle.label_names[i]] for i in split.labels]
-    predicted = predictor.logits(adapter, split.texts).argmax(-1).tolist()
-    accuracy = float(accuracy_score(truth, predicted))
-    f1 = f1_score(truth, predicted, labels=sorted(set(truth)), average="macro", zero_division=0)
-    return _transferred(store, run, bundle, split_name, len(split), accuracy, float(f1))
+    scores = _scores(adapter, bundle, split, predictor)
+    return _transferred(store, run, bundle, split_name, len(split), scores)
 
 
 def _transferred(
     store: Store, run: dict[str, Any], bundle: DataBundle, split: str, rows: int,
-    accuracy: float, f1: float,
+    scores: dict[str, float],
 ) -> dict[str, Any]:  # fmt: skip
-    """The generalisation result (cached in the store); a tagger's ``macro_f1`` is its entity
-    F1."""
+    """The generalisation result (cached in the store): ``scores`` are accuracy and macro-F1
+    (a tagger's ``macro_f1`` is its entity F1; a score run's are its own, :func:`_scores`)."""
     key = dataset_key(bundle.source)
     result = {"dataset": key, "label": dataset_label(key), "split": split, "rows": rows,
-              "accuracy": accuracy, "macro_f1": f1}  # fmt: skip
+              **scores}  # fmt: skip
     _cache(store, run, key, result)
     return result
+
+
+def _scores(
+    adapter: LoadedAdapter, bundle: DataBundle, split: TextSplit, predictor: Predictor
+) -> dict[str, float]:
+    """Accuracy and macro-F1 over the labels present in ``split``; with several labels per
+    text, exact-match accuracy and macro-F1 deciding each label at the run's threshold."""
+    index = {name: i for i, name in enumerate(adapter.label_names)}
+    logits = predictor.logits(adapter, split.texts)
+    if get_task(adapter.task).label_kind == "number":
+        scores = get_task(adapter.task).metrics(logits, split.labels, adapter.label_names, "x")
+        return {k: float(scores[f"x_{k}"]) for k in ("pearson", "spearman", "mse")}
+    if get_task(adapter.task).label_kind == "set":
+        ids = [[index[bundle.label_names[i]] for i in row] for row in split.labels]
+        truth = multi_hot(ids, len(index))
+        thresholds = thresholds_of(adapter.meta, adapter.label_names)
+        predicted = (logits.float().sigmoid().numpy() >= thresholds).astype(int)
+        present = sorted({i for row in ids for i in row})
+        return {
+            "accuracy": float((truth == predicted).all(axis=1).mean()),
+            "macro_f1": float(
+                f1_score(truth[:, present], predicted[:, present], average="macro",
+                         zero_division=0)
+            ),
+        }  # fmt: skip
+    flat = [index[bundle.label_names[i]] for i in split.labels]
+    chosen = logits.argmax(-1).tolist()
+    return {
+        "accuracy": float(accuracy_score(flat, chosen)),
+        "macro_f1": float(
+            f1_score(flat, chosen, labels=sorted(set(flat)), average="macro", zero_division=0)
+        ),
+    }
 
 
 def _final_step(store: Store, run: dict[str, Any]) -> int:
@@ -245,11 +295,18 @@ def _cache(store: Store, run: dict[str, Any], key: str, result: dict[str, Any]) 
         [
             {"step": step, "split": TRANSFER_SPLIT, "name": name, "value": result[metric]}
             for metric, name in zip(TRANSFER_METRICS, names, strict=True)
+            if metric in result
         ],
     )
 
 
 # ----------------------------------------------------------------------------- comparison
+def best_metric(run: dict[str, Any]) -> str:
+    """The metric that ranks ``run`` (its task's; runs from before tasks: accuracy)."""
+    task = str((run.get("metrics") or {}).get("task") or DEFAULT_TASK)
+    return TASKS[task].best_metric if task in TASKS else "eval_accuracy"
+
+
 def _timestamp(iso: str | None) -> float | None:
     return datetime.fromisoformat(iso).timestamp() if iso else None
 
@@ -257,8 +314,10 @@ def _timestamp(iso: str | None) -> float | None:
 def time_to_best(
     run: dict[str, Any], eval_rows: Sequence[dict[str, Any]]
 ) -> tuple[int | None, float | None]:
-    """(step, seconds from the run's start) of its best periodic ``eval_accuracy``."""
-    accuracies = [r for r in eval_rows if r["name"] == "eval_accuracy" and r["value"] is not None]
+    """(step, seconds from the run's start) of its best periodic score: its task's best metric
+    (``eval_accuracy``; several labels per text: ``eval_f1``)."""
+    metric = best_metric(run)
+    accuracies = [r for r in eval_rows if r["name"] == metric and r["value"] is not None]
     if not accuracies:
         return None, None
     best = max(accuracies, key=lambda r: (r["value"], -r["step"]))
@@ -276,7 +335,9 @@ def _transfer(store: Store, run: dict[str, Any]) -> dict[str, dict[str, float]]:
         metric, _, key = row["name"].partition(":")
         if row["step"] == step and metric in TRANSFER_METRICS and key:
             found.setdefault(key, {})[metric] = row["value"]
-    return {key: values for key, values in found.items() if "accuracy" in values}
+    return {
+        key: values for key, values in found.items() if "accuracy" in values or "pearson" in values
+    }
 
 
 def _adapter_bytes(store: Store, run: dict[str, Any]) -> int | None:
@@ -322,6 +383,7 @@ def compare_row(store: Store, run_id: int) -> dict[str, Any]:
         "seconds_to_best": seconds,
         "dev_accuracy": summary.get("eval_accuracy"),
         "dev_f1": summary.get("eval_f1"),
+        "dev_score": best_score(summary),
         "transfer": _transfer(store, run),
     }
 
@@ -357,6 +419,13 @@ def _percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f}%"
 
 
+def _score_cell(figures: dict[str, Any]) -> str:
+    """A result's cell: accuracy as a share, a score's run as its Pearson correlation."""
+    if figures.get("accuracy") is None and figures.get("pearson") is not None:
+        return f"r={figures['pearson']:.3f}"
+    return _percent(figures.get("accuracy"))
+
+
 def _cells(row: dict[str, Any], keys: Sequence[str]) -> list[str]:
     share = "" if row["trainable_share"] is None else f"{row['trainable_share']:.3g}%"
     if row["trainable_params"]:
@@ -374,9 +443,9 @@ def _cells(row: dict[str, Any], keys: Sequence[str]) -> list[str]:
         "" if size is None else human_bytes(size),
         "" if speed is None else f"{speed:.0f}",
         to_best,
-        _percent(row["dev_accuracy"]),
+        _score_cell({"accuracy": row["dev_accuracy"], "pearson": row.get("dev_score")}),
     ]
-    return cells + [_percent(row["transfer"].get(key, {}).get("accuracy")) for key in keys]
+    return cells + [_score_cell(row["transfer"].get(key, {})) for key in keys]
 
 
 def compare_table(rows: Sequence[dict[str, Any]]) -> tuple[list[str], list[list[str]]]:

@@ -32,10 +32,19 @@ from sklearn.metrics import confusion_matrix, precision_recall_fscore_support
 
 from core.analysis.compare import PREDICTABLE, run_label, said_status
 from core.analysis.predict import Predictor
+from core.analysis.score_predictions import (
+    largest_errors,
+    score_disagreements,
+    score_points,
+    score_summary,
+)
+from core.analysis.set_predictions import predicted_sets, set_confusion, set_per_label
 from core.config import ConfigBase, TrainConfig, param, stored_run_config
 from core.data.splits import DataBundle, TextSplit, split_digest, stratified_sample
 from core.errors import AdapterLoadError, DataError, InputError, RunStateError, message_of
 from core.messages import say
+from core.tasks import get_task
+from core.tasks.metrics import multi_hot
 from core.training.inputs import load_run_data
 from core.training.recording import adapter_folder
 from storage.errors import AdapterNotFoundError
@@ -61,16 +70,18 @@ class DiagnoseConfig(ConfigBase):
 
 @dataclass(frozen=True)
 class RunPredictions:
-    """A run's predictions on its validation rows (label ids index ``label_names``)."""
+    """A run's predictions on its validation rows (label ids index ``label_names``; with several
+    labels per text, ``truth`` and ``predicted`` hold tuples of label ids)."""
 
     run_id: int
     name: str
     label_names: list[str]
     texts: list[str]
-    truth: list[int]
-    predicted: list[int]
+    truth: list[Any]
+    predicted: list[Any]
     confidence: list[float]
-    """The probability the run gave its predicted label."""
+    """The probability the run gave its predicted label (several labels per text: its surest
+    wrong decision, :func:`~core.analysis.set_predictions.predicted_sets`)."""
     dataset: str
     digest: str
     """:func:`~core.data.splits.split_digest` of the validation split (before any sample)."""
@@ -80,6 +91,27 @@ class RunPredictions:
     @property
     def label(self) -> str:
         return f"#{self.run_id} {self.name}"
+
+    @property
+    def scores(self) -> bool:
+        """Whether each row holds a score (a regression run)."""
+        return any(isinstance(t, float) for t in self.truth)
+
+    @property
+    def sets(self) -> bool:
+        """Whether each row holds a set of labels (a multi-label run)."""
+        return any(isinstance(t, tuple) for t in self.truth)
+
+    def names(self, label: Any) -> str:
+        """A label id, or a set of them joined by ", ", as names."""
+        if isinstance(label, tuple):
+            return ", ".join(self.label_names[i] for i in label)
+        return self.label_names[label]
+
+    def has(self, label: Any, name: str) -> bool:
+        """Whether ``label`` (an id or a set of ids) is, or holds, the label ``name``."""
+        ids = label if isinstance(label, tuple) else (label,)
+        return name in (self.label_names[i] for i in ids)
 
     def __len__(self) -> int:
         return len(self.texts)
@@ -240,20 +272,32 @@ def _predict(
     run: dict[str, Any], data: DataBundle, split: TextSplit, adapter: Any, predictor: Predictor
 ) -> RunPredictions:
     index = {name: i for i, name in enumerate(adapter.label_names)}
+    task = get_task(adapter.task)
     probs = (
-        torch.softmax(predictor.logits(adapter, split.texts), dim=-1)
+        task.probabilities(predictor.logits(adapter, split.texts))
         if len(split)
         else torch.empty(0, len(index))
     )
-    confidence, predicted = probs.max(dim=-1)
+    truth: list[Any]
+    if task.label_kind == "number":
+        truth = [float(v) for v in split.labels]
+        predicted = probs.reshape(-1).tolist()
+        confidence = [abs(p - t) for p, t in zip(predicted, truth, strict=True)]
+    elif task.label_kind == "set":
+        truth = [tuple(sorted(index[data.label_names[i]] for i in ids)) for ids in split.labels]
+        predicted, confidence = predicted_sets(probs, truth, adapter.meta, adapter.label_names)
+    else:
+        truth = [index[data.label_names[i]] for i in split.labels]
+        best, chosen = probs.max(dim=-1)
+        predicted, confidence = chosen.tolist(), best.tolist()
     return RunPredictions(
         run_id=int(run["id"]),
         name=run["name"],
         label_names=list(adapter.label_names),
         texts=list(split.texts),
-        truth=[index[data.label_names[i]] for i in split.labels],
-        predicted=predicted.tolist(),
-        confidence=confidence.tolist(),
+        truth=truth,
+        predicted=predicted,
+        confidence=confidence,
         dataset=data.source,
         digest=split_digest(data.validation, data.label_names),
         validation_rows=len(data.validation),
@@ -302,9 +346,15 @@ def run_predictions(
 def confusion(preds: RunPredictions) -> dict[str, Any]:
     """``{labels, counts, normalised}``: rows are true labels, columns predicted ones;
     ``normalised`` divides each row by its total (a row without examples stays 0)."""
+    if preds.scores:
+        return score_points(preds)
     ids = list(range(len(preds.label_names)))
-    counts = confusion_matrix(preds.truth, preds.predicted, labels=ids)
-    totals = counts.sum(axis=1, keepdims=True)
+    if preds.sets:
+        counts = set_confusion(preds.truth, preds.predicted, len(ids))
+        totals = multi_hot(preds.truth, len(ids)).sum(axis=0).reshape(-1, 1)
+    else:
+        counts = confusion_matrix(preds.truth, preds.predicted, labels=ids)
+        totals = counts.sum(axis=1, keepdims=True)
     shares = np.divide(counts, totals, out=np.zeros(counts.shape), where=totals > 0)
     return {
         "labels": list(preds.label_names),
@@ -315,10 +365,15 @@ def confusion(preds: RunPredictions) -> dict[str, Any]:
 
 def per_class(preds: RunPredictions) -> list[dict[str, Any]]:
     """Per label: precision, recall, F1 (0 where undefined) and support (true examples)."""
+    if preds.scores:
+        return []
     ids = list(range(len(preds.label_names)))
-    precision, recall, f1, support = precision_recall_fscore_support(
-        preds.truth, preds.predicted, labels=ids, zero_division=0
-    )
+    if preds.sets:
+        precision, recall, f1, support = set_per_label(preds.truth, preds.predicted, len(ids))
+    else:
+        precision, recall, f1, support = precision_recall_fscore_support(
+            preds.truth, preds.predicted, labels=ids, zero_division=0
+        )
     return [
         {
             "label": name,
@@ -348,26 +403,24 @@ def mistakes(
 ) -> list[dict[str, Any]]:
     """The wrong predictions, most confident first (ties in row order), optionally only those
     of one true and/or one predicted label: ``{row, text, true, predicted, confidence}``,
-    ``row`` being the example's position among the validation rows looked at."""
+    ``row`` being the example's position among the validation rows looked at. A score's run:
+    every row, the largest error first (:func:`~core.analysis.score_predictions.largest_errors`)."""
+    if preds.scores:
+        return largest_errors(preds)
     _check_label(preds, true_label, "true")
     _check_label(preds, predicted_label, "predicted")
-    names = preds.label_names
     wrong = [
         {
             "row": i,
             "text": preds.texts[i],
-            "true": names[preds.truth[i]],
-            "predicted": names[preds.predicted[i]],
+            "true": preds.names(preds.truth[i]),
+            "predicted": preds.names(preds.predicted[i]),
             "confidence": preds.confidence[i],
         }
         for i in range(len(preds))
         if preds.truth[i] != preds.predicted[i]
-    ]
-    wrong = [
-        row
-        for row in wrong
-        if (true_label is None or row["true"] == true_label)
-        and (predicted_label is None or row["predicted"] == predicted_label)
+        and (true_label is None or preds.has(preds.truth[i], true_label))
+        and (predicted_label is None or preds.has(preds.predicted[i], predicted_label))
     ]
     return sorted(wrong, key=lambda row: (-row["confidence"], row["row"]))
 
@@ -387,10 +440,12 @@ def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[st
                 first=first.label, second=second.label, first_data=first.dataset,
                 second_data=second.dataset, first_rows=len(first), second_rows=len(second))
         )  # fmt: skip
-    truth = [first.label_names[i] for i in first.truth]
+    if first.scores:
+        return score_disagreements(first, second)
+    truth = [first.names(t) for t in first.truth]
     rows = []
     for i, text in enumerate(first.texts):
-        a, b = first.label_names[first.predicted[i]], second.label_names[second.predicted[i]]
+        a, b = first.names(first.predicted[i]), second.names(second.predicted[i])
         if a != b:
             rows.append({
                 "row": i, "text": text, "true": truth[i],
@@ -403,7 +458,10 @@ def disagreements(first: RunPredictions, second: RunPredictions) -> list[dict[st
 
 
 def summary(preds: RunPredictions) -> dict[str, Any]:
-    """Rows looked at, of how many, and how many were wrong."""
+    """Rows looked at, of how many, and how many were wrong (a score's run: its errors,
+    :func:`~core.analysis.score_predictions.score_summary`)."""
+    if preds.scores:
+        return score_summary(preds)
     wrong = sum(t != p for t, p in zip(preds.truth, preds.predicted, strict=True))
     return {
         "rows": len(preds),

@@ -37,7 +37,7 @@ from core.modeling import HEADS as MODEL_HEADS
 from core.modeling import head_of, load_base
 from core.tasks import get_task
 from core.training import jobs
-from core.training.artifacts import LoadedAdapter, load_adapter, read_meta, task_of_folder
+from core.training.artifacts import LoadedAdapter, input_task, load_adapter, read_meta
 from core.training.evaluate import predict_logits
 
 CPU_AUTOCAST_MIN_TOKENS = 64
@@ -228,7 +228,7 @@ class Predictor:
 
     def logits(self, adapter: LoadedAdapter, texts: Sequence[Any]) -> torch.Tensor:
         """Logits of ``texts`` (a pair task's: ``(text, text_pair)`` rows) under ``adapter``."""
-        rows = get_task(adapter.task).rows(texts)
+        rows = get_task(adapter.task).for_inputs(adapter.meta.get("inputs")).rows(texts)
         with self._tokenize_lock:
             features = tokenize(adapter.tokenizer, rows, adapter.max_length, adapter.task)
         pad = adapter.tokenizer.pad_token_id or 0
@@ -241,7 +241,9 @@ class Predictor:
         )  # fmt: skip
 
     def _predict_one(self, folder: str, texts: list[Any]) -> list[dict[str, Any]]:
-        """{label, score, probabilities} per text under one adapter (on the worker thread)."""
+        """One prediction per text under one adapter (on the worker thread), as its task
+        presents it (:meth:`~core.tasks.base.Task.present`): {label, score, probabilities},
+        and a multi-label adapter's labels and thresholds."""
         adapter = self.load(folder)
         if not texts:
             return []
@@ -255,18 +257,9 @@ class Predictor:
                     self.device,
                     lambda: self._forward(self.device != "cpu"),
                 )
-        probs = torch.softmax(self.logits(adapter, texts).float(), dim=-1).tolist()
-        rows = []
-        for p in probs:
-            best = max(range(len(p)), key=p.__getitem__)
-            rows.append(
-                {
-                    "label": adapter.label_names[best],
-                    "score": p[best],
-                    "probabilities": dict(zip(adapter.label_names, p, strict=True)),
-                }
-            )
-        return rows
+        task = get_task(adapter.task)
+        probs = task.probabilities(self.logits(adapter, texts).float()).tolist()
+        return [task.present(p, adapter.label_names, adapter.meta) for p in probs]
 
     def predict(
         self, texts: Sequence[Any], adapters: Sequence[str | Path]
@@ -282,7 +275,7 @@ class Predictor:
         keys = list(dict.fromkeys(str(folder) for folder in adapters))
         texts = [tuple(map(str, t)) if isinstance(t, (tuple, list)) else str(t) for t in texts]
         for key in keys:
-            get_task(task_of_folder(key)).rows(texts)
+            input_task(key).rows(texts)
         if len(texts) > self.batcher.max_rows:
             return {key: self._predict_one(key, texts) for key in keys}
         return self.batcher(keys, texts)

@@ -41,7 +41,7 @@ def guess_columns(
                     available=available,
                 )
             )
-    label = label_column or _by_name(df, LABEL_NAMES, exclude=text_column)
+    label = label_column or by_name(df, LABEL_NAMES, exclude=text_column)
     if label is None:
         raise DataError(
             say(
@@ -50,7 +50,7 @@ def guess_columns(
                 hint=COLUMN_HINT,
             )
         )
-    text = text_column or _by_name(df, TEXT_NAMES, exclude=label) or _longest_text(df, label)
+    text = text_column or by_name(df, TEXT_NAMES, exclude=label) or _longest_text(df, label)
     if text is None:
         raise DataError(
             say(
@@ -66,7 +66,7 @@ def guess_columns(
     return str(text), str(label)
 
 
-def _by_name(df: pd.DataFrame, names: Sequence[str], exclude: str | None) -> str | None:
+def by_name(df: pd.DataFrame, names: Sequence[str], exclude: str | None) -> str | None:
     by_lower = {str(c).lower(): c for c in reversed(df.columns) if c != exclude}
     return next((by_lower[name] for name in names if name in by_lower), None)
 
@@ -149,7 +149,8 @@ def check_not_continuous(keys: Sequence[str], column: str) -> None:
             "the label column '{column}' looks continuous: it holds {distinct:,} distinct numbers "
             "such as {examples}. Classification needs a small set of classes - choose another "
             "label column, or bin the values into a few classes (e.g. low / medium / high) in a "
-            "new column",
+            "new column; or predict the number itself: choose the task regression (CLI: --task "
+            "regression)",
             column=column,
             distinct=len(counts),
             examples=examples,

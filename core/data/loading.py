@@ -14,9 +14,17 @@ from pathlib import Path
 import pandas as pd
 
 from core.config import TrainConfig
-from core.data.columns import check_not_continuous, guess_columns, sorted_label_names
+from core.data.columns import (
+    LABEL_NAMES,
+    by_name,
+    check_not_continuous,
+    guess_columns,
+    sorted_label_names,
+)
 from core.data.hub import hub_frames
+from core.data.label_sets import binary_columns, joined_binary, set_splits
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
+from core.data.scores import score_columns, score_splits
 from core.data.splits import (
     MIN_PER_CLASS,
     MIN_TRAIN_ROWS,
@@ -36,7 +44,15 @@ from core.data.splits import (
 from core.data.tagged_loading import load_tagged
 from core.errors import DataError
 from core.messages import Message, say
-from core.tasks import AUTO, detect_source, detect_task
+from core.tasks import (
+    AUTO,
+    DEFAULT_TASK,
+    Detection,
+    detect_by_labels,
+    detect_source,
+    detect_task,
+    get_task,
+)
 
 
 def looks_like_path(source: str) -> bool:
@@ -148,6 +164,10 @@ def _load_frames(
     return hub_frames(text, hf_config)
 
 
+MULTI_LABEL = "multi_label"
+BINARY_LABELS = "labels"
+"""The label column made of 0/1 columns, one per label (:func:`_binary_labels`)."""
+
 HOLDOUT_SEED = 42
 """Seed of the validation rows held out for few-shot samples: fixed, so that every sample size
 and seed is judged on the same rows."""
@@ -207,13 +227,9 @@ def load_data(
         )  # fmt: skip
     frames, orders = _load_frames(source, hf_config)
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
-    found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
+    found, cols = _task_and_columns(frames, task, text_column, label_column, text_pair_column)
     pair = found.text_pair_column
-    candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
-    cols = guess_columns(candidates, found.text_column or text_column, label_column)
-    train, names = _train_split(frames["train"], cols, orders, notes, pair)
-    validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)
-    test = extra_split(frames.get("test"), "test", cols, names, notes, pair)
+    train, validation, test, names = _splits(found, frames, cols, orders, source, notes)
     holdout = seed if shots_per_class is None else HOLDOUT_SEED
     train, validation = _with_validation(
         train, validation, validation_fraction, holdout, len(names), notes
@@ -226,6 +242,65 @@ def load_data(
     bundle = DataBundle(train, validation, test, names, *cols, str(source), notes)
     bundle.task, bundle.task_reason, bundle.text_pair_column = found.task, found.reason, pair
     return bundle
+
+
+def _splits(
+    found: Detection, frames: dict[str, pd.DataFrame], cols: tuple[str, str],
+    orders: dict[str, list[str]], source: str | Path, notes: list[str],
+) -> tuple[TextSplit, TextSplit | None, TextSplit | None, list[str]]:  # fmt: skip
+    """The train, validation and test splits and the label names, read as the task's labels
+    are: one class, a set of classes, or a number."""
+    pair = found.text_pair_column
+    kind = get_task(found.task).label_kind
+    if kind == "set":
+        return set_splits(frames, cols, source, notes, pair)
+    if kind == "number":
+        return score_splits(frames, cols, notes, pair)
+    train, names = _train_split(frames["train"], cols, orders, notes, pair)
+    validation = extra_split(frames.get("validation"), "validation", cols, names, notes, pair)
+    test = extra_split(frames.get("test"), "test", cols, names, notes, pair)
+    return train, validation, test, names
+
+
+def _task_and_columns(
+    frames: dict[str, pd.DataFrame], task: str, text_column: str | None,
+    label_column: str | None, text_pair_column: str | None,
+) -> tuple[Detection, tuple[str, str]]:  # fmt: skip
+    """The task (given, else told from the columns, then from the label values) and the text
+    and label columns of the training frame."""
+    found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
+    pair = found.text_pair_column
+    candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
+    if task in (AUTO, MULTI_LABEL) and not label_column and found.task == DEFAULT_TASK:
+        found, label_column = _binary_labels(frames, candidates, found, text_column)
+        candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
+    if get_task(found.task).label_kind == "number":
+        cols = score_columns(candidates, found.text_column or text_column, label_column)
+    else:
+        cols = guess_columns(candidates, found.text_column or text_column, label_column)
+    if task == AUTO:
+        found = detect_by_labels(found, frames["train"][cols[1]].head(1000).tolist(), cols[1])
+    return found, cols
+
+
+def _binary_labels(
+    frames: dict[str, pd.DataFrame], candidates: pd.DataFrame, found: Detection,
+    text_column: str | None,
+) -> tuple[Detection, str | None]:  # fmt: skip
+    """Several labels as one 0/1 column per label (when no column is named like labels): the
+    columns joined into one label column of lists, and the task with its reason."""
+    if by_name(candidates, LABEL_NAMES, exclude=None) is not None:
+        return found, None
+    columns = binary_columns(candidates, [found.text_column or text_column])
+    if len(columns) < 2:
+        return found, None
+    joined_binary(frames, columns, BINARY_LABELS)
+    reason = say(
+        "{count} columns of 0/1 values, one per label: {names}",
+        count=len(columns),
+        names=", ".join(columns[:6]) + (", ..." if len(columns) > 6 else ""),
+    )
+    return Detection(MULTI_LABEL, reason, found.text_column, found.text_pair_column), BINARY_LABELS
 
 
 def _check_sizes(

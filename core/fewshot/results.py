@@ -12,6 +12,7 @@ from typing import Any
 
 from core.config import TrainConfig
 from core.fewshot.plan import ALL, Shot
+from core.tasks import best_score
 from storage.store import Store
 
 SCORES = ("eval_accuracy", "eval_f1")
@@ -30,10 +31,17 @@ def run_result(run: dict[str, Any]) -> dict[str, Any]:
     metrics = run.get("metrics") or {}
     return {
         "run_id": run["id"], "method": method, "shots": k, "seed": seed,
-        "status": run["status"], "eval_accuracy": metrics.get("eval_accuracy"),
+        "status": run["status"], "eval_accuracy": _headline(metrics),
         "eval_f1": metrics.get("eval_f1"), "train_seconds": metrics.get("train_seconds"),
         "error": run.get("error"),
     }  # fmt: skip
+
+
+def _headline(metrics: dict[str, Any]) -> float | None:
+    """A run's point on the curve: its accuracy; a score's run (no accuracy): its task's best
+    metric, Pearson correlation (:func:`core.tasks.best_score`)."""
+    accuracy = metrics.get("eval_accuracy")
+    return best_score(metrics) if accuracy is None else accuracy
 
 
 def counted(results: list[dict[str, Any]]) -> dict[tuple[str, Shot, int], dict[str, Any]]:

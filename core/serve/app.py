@@ -28,6 +28,7 @@ from core.serve.checks import (
     read_texts,
 )
 from core.serve.models import Health, PredictResponse, Refusal, request_body
+from core.tasks import takes_pairs
 
 Predict = Callable[[list[Any]], list[dict[str, Any]]]
 """Texts (a pair task's: ``(text, text_pair)`` tuples) in, one ``{label, score,
@@ -101,7 +102,8 @@ async def texts_of(request: Request) -> list[Any]:
             "(--max-texts x --max-chars); send fewer or shorter texts",
             413,
         )
-    pair = request.app.state.info.get("task") == "pair"
+    info = request.app.state.info
+    pair = takes_pairs(info.get("task"), info.get("inputs"))
     return read_texts(await request.body(), max_texts, max_chars, pair)
 
 

@@ -55,15 +55,34 @@ class TaggedPrediction(BaseModel):
     entities: list[Entity] = Field(description="The entities the tags make, in order.")
 
 
+class LabelsPrediction(Prediction):
+    """A multi-label model's answer (health's task is multi_label): every label at or above its
+    threshold; ``label`` joins them with ", ", ``score`` is the highest probability and each
+    probability is the label's own (a sigmoid)."""
+
+    labels: list[str] = Field(description="Every label at or above its threshold.")
+    thresholds: dict[str, float] = Field(
+        description="Each label's threshold (chosen on validation)."
+    )
+
+
+class ScorePrediction(BaseModel):
+    """A score model's answer (health's task is regression): the predicted number."""
+
+    score: float = Field(description="The predicted score.")
+    label: str = Field(description="The score written with three decimals.")
+
+
 class PredictResponse(BaseModel):
     """One prediction per text, in the order of the texts."""
 
-    predictions: list[Prediction | TaggedPrediction]
+    predictions: list[LabelsPrediction | Prediction | ScorePrediction | TaggedPrediction]
 
 
 class Health(BaseModel):
     """The served adapter and this server's caps; a text-pair model also tells
-    ``"task": "pair"`` (its requests send ``"text_pairs"`` beside the texts)."""
+    ``"task": "pair"`` (its requests send ``"text_pairs"`` beside the texts), a multi-label
+    model ``"task": "multi_label"`` and its ``"thresholds"``."""
 
     model_config = ConfigDict(extra="allow")
 

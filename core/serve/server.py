@@ -121,6 +121,10 @@ def make_server(
         "max_chars": max_chars}  # fmt: skip
     if adapter.task != DEFAULT_TASK:  # one text per row needs no word: what servers always did
         info["task"] = adapter.task
+    if "inputs" in adapter.meta:
+        info["inputs"] = adapter.meta["inputs"]
+    if "thresholds" in adapter.meta:
+        info["thresholds"] = adapter.meta["thresholds"]
     app = create_app(run, info, token or None, is_loopback(host), max_texts, max_chars)
     try:
         return PredictServer(app, (host, port), quiet)

@@ -18,6 +18,7 @@ from core import runs
 from core.config import TrainConfig
 from core.messages import Message, say
 from core.sweep.grid import LENGTH, SweepConfig, check_sweep
+from core.tasks import best_score
 from core.training import jobs
 from core.training.events import Callback
 from core.training.groups import GroupHandle
@@ -46,15 +47,26 @@ def run_result(run: dict[str, Any]) -> dict[str, Any]:
         "status": run["status"],
         "eval_accuracy": metrics.get("eval_accuracy"),
         "eval_f1": metrics.get("eval_f1"),
+        "score": best_score(metrics),
         "train_seconds": metrics.get("train_seconds"),
         "error": run.get("error"),
     }
 
 
 def best_result(results: list[dict[str, Any]]) -> dict[str, Any] | None:
-    """The highest validation accuracy among succeeded or stopped runs (the first on a tie)."""
-    ranked = [r for r in results if r["status"] in RANKED and r["eval_accuracy"] is not None]
-    return max(ranked, key=lambda r: r["eval_accuracy"]) if ranked else None
+    """The best validation score among succeeded or stopped runs (the first on a tie): the
+    task's best metric (:func:`core.tasks.best_score`; accuracy for one label per row)."""
+    ranked = [
+        r
+        for r in results
+        if r["status"] in RANKED and (r["eval_accuracy"] is not None or r.get("score") is not None)
+    ]
+    return max(ranked, key=_score) if ranked else None
+
+
+def _score(result: dict[str, Any]) -> float:
+    score = result.get("score")
+    return float(result["eval_accuracy"] if score is None else score)
 
 
 def sweep_results(store: Store, sweep_id: int) -> dict[str, Any]:

@@ -1,10 +1,11 @@
 """Task types: what one row of a dataset holds and how it reaches the model.
 
 Each task type is one module holding a :class:`~core.tasks.base.Task` (``TASK``) and is listed
-in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label) and
+in :data:`TASKS`: ``single_label`` (one text, one label), ``pair`` (two texts, one label),
+``multi_label`` (one text, a set of labels), ``regression`` (one text or a pair, a number) and
 ``tagging`` (a tag per word). :func:`detect_source` tells a task a file itself shows (a CoNLL
-file is tagged words), :func:`detect_task` the task of a table from its columns, each with the
-reason; runs store the
+file is tagged words), :func:`detect_task` the task of a table from its columns, and
+:func:`detect_by_labels` from its label values, each with the reason; runs store the
 task they trained (adapter folders under ``"task"``), and runs stored before task types existed
 read as ``single_label``.
 """
@@ -17,10 +18,13 @@ from typing import Any
 
 from core.errors import DataError
 from core.messages import say
-from core.tasks import pair, single_label, tagging
+from core.tasks import multi_label, pair, regression, single_label, tagging
 from core.tasks.base import Detection, Task
 
-TASKS: dict[str, Task] = {module.TASK.name: module.TASK for module in (single_label, pair, tagging)}
+TASKS: dict[str, Task] = {
+    module.TASK.name: module.TASK
+    for module in (single_label, pair, multi_label, regression, tagging)
+}
 """Every task type by name, in the order detection tries them (most specific last)."""
 AUTO = "auto"
 DEFAULT_TASK = single_label.TASK.name
@@ -60,12 +64,17 @@ def detect_task(
                     available=", ".join(repr(c) for c in names),
                 )
             )
-    order = list(TASKS.values())[::-1] if task == AUTO else [get_task(task)]
+    by_columns = [t for t in TASKS.values() if t.detected_by_columns]
+    order = by_columns[::-1] if task == AUTO else [get_task(task)]
     for candidate in order:
         found = candidate.detect(names, text_column or None, text_pair_column or None)
         if found is not None:
             if task != AUTO:
                 reason = say("chosen: {task}", task=candidate.name)
+                if found.text_pair_column and candidate is not pair.TASK:  # a pair of a score
+                    reason = say(
+                        "chosen: {task} ({reason})", task=candidate.name, reason=found.reason
+                    )
                 return Detection(found.task, reason, found.text_column, found.text_pair_column)
             return found
     if task == pair.TASK.name:
@@ -96,9 +105,37 @@ def detect_source(source: str | Path, task: str = AUTO) -> Detection | None:
     return None
 
 
-def row_for(task: str | None, values: dict[str, Any]) -> Any:
-    """One input row of ``task`` from named texts (``{"text": ..., "text_pair": ...}``)."""
-    return get_task(task).row(values)
+def detect_by_labels(found: Detection, values: Sequence[Any], column: str) -> Detection:
+    """``found`` (told from the columns, the task not given), or a one-text task told by the
+    label ``column``'s ``values`` (several labels per row) with its reason."""
+    if found.task != DEFAULT_TASK:
+        return found
+    for candidate in TASKS.values():
+        if candidate.detected_by_columns:
+            continue
+        reason = candidate.detect_labels(values, column)
+        if reason is not None:
+            return Detection(candidate.name, reason, found.text_column, found.text_pair_column)
+    return found
+
+
+def best_score(metrics: dict[str, Any]) -> float | None:
+    """A run's score that ranks it (its task's :attr:`~core.tasks.base.Task.best_metric`:
+    accuracy, macro-F1 for several labels per text), from its stored metrics."""
+    task = TASKS.get(str(metrics.get("task") or DEFAULT_TASK), TASKS[DEFAULT_TASK])
+    value = metrics.get(task.best_metric)
+    return None if value is None else float(value)
+
+
+def row_for(task: str | None, values: dict[str, Any], inputs: Sequence[str] | None = None) -> Any:
+    """One input row of ``task`` (trained on ``inputs``, an adapter's ``"inputs"``) from named
+    texts (``{"text": ..., "text_pair": ...}``)."""
+    return get_task(task).for_inputs(inputs).row(values)
+
+
+def takes_pairs(task: str | None, inputs: Sequence[str] | None = None) -> bool:
+    """Whether an adapter of ``task`` trained on ``inputs`` predicts pairs of texts."""
+    return "text_pair" in get_task(task).for_inputs(inputs).inputs
 
 
 __all__ = [
@@ -108,8 +145,11 @@ __all__ = [
     "TASK_CHOICES",
     "Detection",
     "Task",
+    "best_score",
+    "detect_by_labels",
     "detect_source",
     "detect_task",
     "get_task",
     "row_for",
+    "takes_pairs",
 ]

@@ -76,6 +76,8 @@ class Tagging(Task):
     )
     few_shot_unit = "n"
     inputs = ("words",)
+    best_metric = "eval_f1"  # entity F1, the CoNLL way
+    detected_by_columns = False  # told from the file itself (detect_source)
 
     def detect_source(self, source: Path) -> Detection | None:
         file = training_file(source)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -34,7 +34,7 @@ from core.methods import get_method
 from core.methods.base import write_json
 from core.modeling import head_of, load_base, load_tokenizer
 from core.pooling import apply_pooling
-from core.tasks import AUTO, DEFAULT_TASK, get_task
+from core.tasks import AUTO, DEFAULT_TASK, Task, get_task
 from storage.ownership import (
     ADAPTER_META,
     CHECKPOINT_MARKER,
@@ -58,11 +58,16 @@ def save_adapter(
     metrics: dict[str, Any] | None = None,
     method_options: dict[str, Any] | None = None,
     task: str | None = None,
+    calibration: dict[str, Any] | None = None,
+    inputs: Sequence[str] | None = None,
 ) -> int:
     """Write the adapter folder; returns its size in bytes.
 
     ``task`` is the task the run trained (:mod:`core.tasks`), told from its data when its
-    settings say ``auto``; empty: the settings' task (auto: single_label).
+    settings say ``auto``; empty: the settings' task (auto: single_label). ``calibration`` is
+    what the task chose on validation (a multi-label run's ``"thresholds"`` per label), stored
+    at the top of the metadata. ``inputs`` are the texts a row held, stored (``"inputs"``) for
+    a task whose inputs are told from the columns (a score of one text or of a pair).
 
     ``method_options`` are the settings that rebuild the trained weights when they differ from
     the requested ones (a grown prompt ends at the size it reached). A folder of that name
@@ -87,6 +92,8 @@ def save_adapter(
             "method_options": config.method_options if method_options is None else method_options,
             "train_config": config.to_dict(),
             "metrics": metrics or {},
+            **(calibration or {}),
+            **({"inputs": list(inputs)} if inputs else {}),
         },
     )
     return folder_bytes(folder)
@@ -124,6 +131,16 @@ def read_meta(folder: Path) -> dict[str, Any]:
             )  # fmt: skip
         )
     return meta
+
+
+def input_task(folder: str | Path) -> Task:
+    """The task of the adapter in ``folder`` for the inputs it was trained on (a score of a pair
+    takes pairs); the default task when the folder is no adapter."""
+    try:
+        meta = read_meta(Path(folder))
+    except PTuneError:
+        return get_task(DEFAULT_TASK)
+    return get_task(meta.get("task") or DEFAULT_TASK).for_inputs(meta.get("inputs"))
 
 
 def task_of_folder(folder: str | Path) -> str:

@@ -1,16 +1,17 @@
-"""Evaluation: loss, accuracy, macro-F1 and the confusion matrix on a labelled split."""
+"""Evaluation: logits of a split in input order (the metrics are the task's, :mod:`core.tasks`)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 
 import torch
-from sklearn.metrics import accuracy_score, confusion_matrix, f1_score
 from torch import nn
-from torch.nn import functional as F
 
 from core.data.batching import Tokens, iterate, sorted_batches, to_device
+from core.tasks.metrics import classification_metrics
+
+__all__ = ["classification_metrics", "predict_logits"]
 
 
 @torch.no_grad()
@@ -48,22 +49,3 @@ def predict_logits(
     out = torch.empty_like(sorted_logits)
     out[torch.tensor(order)] = sorted_logits
     return out
-
-
-def classification_metrics(
-    logits: torch.Tensor, labels: Sequence[int], num_labels: int, prefix: str = "eval"
-) -> dict[str, float | list[list[int]]]:
-    """Loss, accuracy, macro-F1 and confusion matrix (rows: true label, columns: predicted)."""
-    target = torch.tensor(list(labels), dtype=torch.long)
-    predicted = logits.argmax(-1).tolist()
-    label_ids = list(range(num_labels))
-    return {
-        f"{prefix}_loss": float(F.cross_entropy(logits, target)),
-        f"{prefix}_accuracy": float(accuracy_score(labels, predicted)),
-        f"{prefix}_f1": float(
-            f1_score(labels, predicted, labels=label_ids, average="macro", zero_division=0)
-        ),
-        f"{prefix}_confusion_matrix": confusion_matrix(
-            labels, predicted, labels=label_ids
-        ).tolist(),
-    }

@@ -31,9 +31,10 @@ from torch import nn
 from core.config import TrainConfig
 from core.data.splits import DataBundle, TextSplit
 from core.data.tokens import Tokens
-from core.errors import ConfigError
+from core.errors import ConfigError, DataError
 from core.messages import say
 from core.methods.base import classifier_head
+from core.tasks import get_task
 from core.training import artifacts
 from core.training.evaluate import classification_metrics
 from core.training.events import Callback
@@ -175,6 +176,16 @@ class MultiTaskTrainer(Trainer):
 
     def _load_data(self) -> DataBundle:
         self.bundles = {name: load_run_data(self._task_config(name)) for name in self.config.tasks}
+        for name, part in self.bundles.items():
+            if get_task(part.task).label_kind != "class":
+                raise DataError(
+                    say(
+                        "a multi-task run trains tasks of one label per row; {name} has the "
+                        "task {task} - train it on its own",
+                        name=name,
+                        task=part.task,
+                    )
+                )
         bundle, self.train_tasks = combine(self.bundles)
         self.task_names = list(self.bundles)
         self.sizes = [len(b.label_names) for b in self.bundles.values()]
@@ -222,7 +233,7 @@ class MultiTaskTrainer(Trainer):
     def _task_of(self, label: int) -> int:
         return bisect.bisect_right(self.offsets, label) - 1
 
-    def _evaluate(self, features: Tokens, labels: list[int], prefix: str) -> dict[str, Any]:
+    def _evaluate(self, features: Tokens, labels: list[Any], prefix: str) -> dict[str, Any]:
         """Metrics per task (keys suffixed with the task name) and their mean over tasks."""
         tasks: list[tuple[int, list[int], torch.Tensor]] = []
         for task in range(len(self.task_names)):

@@ -26,6 +26,7 @@ from core.methods import Method
 from core.methods.base import count_parameters
 from core.modeling import DEFAULT_MODEL, load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
+from core.tasks import Task, get_task
 from core.training import warm_start
 from core.training.checkpoint import LoopState, read_checkpoint
 from core.training.events import Callback
@@ -116,6 +117,7 @@ class RunSetup:
         self._method: Method | None = None
         self._method_cfg: ConfigBase | None = None
         self._labels: list[str] | None = None
+        self.calibration: dict[str, Any] = {}  # what the task chose on validation once trained
         self._pooling: str | None = None
         self._tokenizer: PreTrainedTokenizerBase | None = None
         self.pad_id = 0
@@ -151,6 +153,11 @@ class RunSetup:
     @property
     def labels(self) -> list[str]:
         return built(self._labels, "label names")
+
+    @property
+    def task(self) -> Task:
+        """The run's task type (:mod:`core.tasks`), as its data was read."""
+        return get_task(built(self.data, "data").task)
 
     @property
     def pooling(self) -> str:

@@ -29,7 +29,6 @@ class TaggingTrainer(Trainer):
     """One run of tagged words; the loop and saving are :class:`Trainer`'s."""
 
     head = "token"
-    best_metric = "eval_f1"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

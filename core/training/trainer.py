@@ -29,6 +29,7 @@ from core.hardware import training_threads
 from core.memory import release_memory
 from core.messages import say
 from core.methods.base import count_parameters
+from core.tasks import Task
 from core.training import artifacts
 from core.training.checkpoint import write_checkpoint
 from core.training.evaluate import classification_metrics, predict_logits
@@ -49,9 +50,6 @@ from core.training.together import Together
 
 class Trainer(Together):
     """One run: ``Trainer(config, callback, stop_event).run()`` returns the summary dict."""
-
-    best_metric = "eval_accuracy"
-    """The validation metric whose best value keeps the weights and counts for early stopping."""
 
     def run(self) -> dict[str, Any]:
         """Set up, train, save; never raises: failures end with status 'failed' and a reason."""
@@ -173,14 +171,16 @@ class Trainer(Together):
     def _batch_loss(
         self, model: torch.nn.Module, indices: list[int], batch: dict[str, torch.Tensor]
     ) -> torch.Tensor:
-        """The loss of the training rows ``indices`` (``batch`` holds their tokens)."""
+        """The loss of the training rows ``indices`` (``batch`` holds their tokens), in fp32:
+        one class per row is the loop's own cross-entropy, other tasks' their own loss."""
         train = built(self.data, "data").train
-        labels = torch.tensor([train.labels[i] for i in indices])
+        labels = self.task.targets([train.labels[i] for i in indices], len(self.labels))
         batch = to_device({**batch, "labels": labels}, self.accelerator.device)
         labels = batch.pop("labels")
         with self.mixed.autocast():
             logits = model(**batch).logits
-        return F.cross_entropy(logits.float(), labels)  # the loss stays in fp32
+        logits = logits.float()
+        return F.cross_entropy(logits, labels) if self.own_loss else self.task.loss(logits, labels)
 
     def _after_backward(self) -> None:
         """Adjust the gradients before the optimizer step (nothing for one task)."""
@@ -317,11 +317,30 @@ class Trainer(Together):
             return logits_of(features)
         return self._gathered(features, logits_of)
 
-    def _evaluate(self, features: Features, labels: list[int], prefix: str) -> dict[str, Any]:
+    @property
+    def own_loss(self) -> bool:
+        """Whether the task keeps the default loss and metrics of one class per row, which the
+        loop computes itself (:func:`classification_metrics`); others are the task's."""
+        return type(self.task).loss is Task.loss and type(self.task).metrics is Task.metrics
+
+    def _evaluate(self, features: Features, labels: list[Any], prefix: str) -> dict[str, Any]:
         logits = self._logits(features)
+        if self.own_loss:
+            return self._computed_once(
+                lambda: classification_metrics(logits, labels, len(self.labels), prefix)
+            )
         return self._computed_once(
-            lambda: classification_metrics(logits, labels, len(self.labels), prefix)
+            lambda: self.task.metrics(logits, labels, self.labels, prefix, self.calibration)
         )
+
+    def _calibrate(self, features: Features, labels: list[Any]) -> None:
+        """Choose what the task tunes on the validation rows once trained (multi-label
+        thresholds) into :attr:`calibration`, the same in every process; the final metrics
+        then use it (a second pass over the rows)."""
+        logits = self._logits(features)
+        self.calibration = self._computed_once(
+            lambda: {"chosen": self.task.calibrate(logits, labels, self.labels)}
+        )["chosen"]
 
     def _evaluate_and_checkpoint(self) -> bool:
         """Evaluate on (a sample of) validation; returns True when early stopping triggers.
@@ -336,7 +355,7 @@ class Trainer(Together):
         self.pace.eval_rows += rows
         event = Evaluated(st.step, self._epoch_float(), metrics)
         self._or_later(lambda: self.emit(event))
-        if st.record_eval(metrics[self.best_metric]) and self.config.keep_best:
+        if st.record_eval(metrics[self.task.best_metric]) and self.config.keep_best:
             self.best_state = self.method.trainable_state(self._unwrapped())
         self._checkpoint()
         self.last_eval = (st.step, rows, metrics)
@@ -375,7 +394,9 @@ class Trainer(Together):
         # row (and was checkpointed), it is the final one: no second pass, no second checkpoint.
         step, rows, last = self.last_eval or (-1, 0, {})
         fresh = restored or step != st.step or rows != len(self.val_features)
-        if fresh:
+        if self.task.calibrated:
+            self._calibrate(self.val_features, data.validation.labels)
+        if fresh or self.task.calibrated:
             metrics = self._evaluate(self.val_features, data.validation.labels, "eval")
         else:
             metrics = dict(last)
@@ -415,8 +436,17 @@ class Trainer(Together):
                 {k: v for k, v in metrics.items() if not k.endswith("confusion_matrix")},
                 method_options=self._trained_options(),
                 task=self.data.task if self.data is not None else None,
+                calibration=self.calibration,
+                inputs=self._inputs(),
             )
         return {"adapter_path": str(adapter), "adapter_bytes": adapter_bytes}
+
+    def _inputs(self) -> tuple[str, ...] | None:
+        """The texts a row held, for a task whose inputs are told from the columns."""
+        pairs = self.task.for_inputs(("text", "text_pair"))
+        if pairs is self.task or self.data is None:
+            return None
+        return pairs.inputs if self.data.text_pair_column else self.task.inputs
 
     def _trained_options(self) -> dict[str, Any]:
         """The method settings that rebuild the trained adapter (a grown prompt's final size)."""

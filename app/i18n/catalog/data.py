@@ -67,10 +67,12 @@ ZH: dict[str, str] = {
         '标签列中是列表；不支持多标签数据',
     "the label column '{column}' looks continuous: it holds {distinct:,} distinct numbers such "
     'as {examples}. Classification needs a small set of classes - choose another label column, '
-    'or bin the values into a few classes (e.g. low / medium / high) in a new column':
+    'or bin the values into a few classes (e.g. low / medium / high) in a new column; or '
+    'predict the number itself: choose the task regression (CLI: --task regression)':
         "标签列 '{column}' 看起来是连续值：其中有 {distinct:,} 个不同的数，例"
         '如 {examples}。分类需要少量的类别——请换一个标签列，或在新列中把数值'
-        '分成几档（例如 低 / 中 / 高）',
+        '分成几档（例如 低 / 中 / 高）；或者直接预测这个数：选择任务类型 regression'
+        '（命令行：--task regression）',
     '1 row':
         '1 行',
     '{n:,} rows':

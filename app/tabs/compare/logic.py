@@ -8,6 +8,7 @@ so it shows again after a reload until the same dataset is evaluated again.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Sequence
 from typing import Any
@@ -30,6 +31,9 @@ from core.analysis.compare import (
     load_transfer_data,
 )
 from core.errors import PTuneError
+from core.tasks import AUTO, get_task
+from core.training.artifacts import input_task
+from core.training.recording import adapter_folder
 from storage.errors import StorageError
 
 MAX_ROWS = next(f for f in dataclasses.fields(TransferConfig) if f.name == "max_rows")
@@ -83,7 +87,7 @@ def _evaluate_runs(
     try:
         cap = TransferConfig(max_rows=int(max_rows or DEFAULT_MAX_ROWS)).max_rows
         confine.require_data(state, dataset)  # only datasets the app serves are read
-        bundle = load_transfer_data(str(dataset))
+        bundle = load_transfer_data(str(dataset), chosen_task(state, run_ids))
     except (PTuneError, StorageError) as exc:
         return [], [plain(exc, state.lang)]
     done, warnings = [], []
@@ -97,6 +101,18 @@ def _evaluate_runs(
         except (PTuneError, StorageError) as exc:  # other labels, its own training data, ...
             warnings.append(plain(exc, state.lang))
     return done, warnings
+
+
+def chosen_task(state: AppState, run_ids: Sequence[int]) -> str:
+    """The task a second dataset is read as: the runs' task when they share one that ``auto``
+    cannot find in data (a score), else auto."""
+    tasks = set()
+    for run_id in run_ids:
+        with contextlib.suppress(PTuneError, StorageError):  # its evaluation says why
+            tasks.add(input_task(adapter_folder(state.store, int(run_id))).name)
+    if len(tasks) == 1 and not get_task(next(iter(tasks))).auto_detected:
+        return tasks.pop()
+    return AUTO
 
 
 def evaluate_generalisation(

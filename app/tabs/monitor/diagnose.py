@@ -47,6 +47,12 @@ def summary_text(state: AppState, preds: RunPredictions) -> str:
     sample = ""
     if figures["rows"] < figures["validation_rows"]:
         sample = state.text("diag_sample", total=f"{figures['validation_rows']:,}")
+    if preds.scores:
+        numbers = {k: f"{figures[k]:.3f}" for k in ("pearson", "spearman", "mse", "mae")}
+        return state.text(
+            "diag_summary_score", run=preds.label, rows=f"{figures['rows']:,}", sample=sample,
+            **numbers,
+        )  # fmt: skip
     accuracy = "" if figures["accuracy"] is None else f"{figures['accuracy']:.1%}"
     return state.text(
         "diag_summary", run=preds.label, rows=f"{figures['rows']:,}", sample=sample,
@@ -69,9 +75,15 @@ def class_table(state: AppState, preds: RunPredictions) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=class_columns(state))
 
 
-def error_columns(state: AppState) -> list[str]:
+def error_columns(state: AppState, scores: bool = False) -> list[str]:
     keys = ("diag_col_row", "col_text", "diag_col_true", "diag_col_predicted")
-    return [*(state.text(k) for k in keys), state.text("diag_col_confidence")]
+    last = "diag_col_error" if scores else "diag_col_confidence"
+    return [*(state.text(k) for k in keys), state.text(last)]
+
+
+def measure(preds: RunPredictions, value: float) -> str:
+    """A mistake's confidence as a share, or a score's error as a number."""
+    return f"{value:.3f}" if preds.scores else f"{value:.1%}"
 
 
 def shown(text: Any) -> str:
@@ -97,10 +109,10 @@ def error_rows(
     wrong = engine.mistakes(preds, _label(true_label), _label(predicted_label))
     cells = [
         [row["row"] + 1, shown(row["text"]), row["true"], row["predicted"],
-         f"{row['confidence']:.1%}"]
+         measure(preds, row["confidence"])]
         for row in wrong
     ]  # fmt: skip
-    columns = error_columns(state)
+    columns = error_columns(state, preds.scores)
     table = pd.DataFrame(cells[:SHOWN_ROWS], columns=columns)
     note = state.text("diag_no_mistakes") if not wrong else ""
     if len(wrong) > SHOWN_ROWS:
@@ -148,8 +160,9 @@ def disagreement_rows(state: AppState, run_id: Any, other_id: Any) -> tuple[pd.D
     rows = engine.disagreements(first, second)
     columns = disagreement_columns(state, first.label, second.label)
     cells = [
-        [r["row"] + 1, shown(r["text"]), r["true"], r["first"], f"{r['first_confidence']:.1%}",
-         r["second"], f"{r['second_confidence']:.1%}"]
+        [r["row"] + 1, shown(r["text"]), r["true"], r["first"],
+         measure(first, r["first_confidence"]), r["second"],
+         measure(first, r["second_confidence"])]
         for r in rows[:SHOWN_ROWS]
     ]  # fmt: skip
     return pd.DataFrame(cells, columns=columns), "" if rows else state.text("diag_agree")

@@ -1,5 +1,6 @@
 """The confusion matrix of a run as a Plotly heatmap, from
-:func:`core.analysis.mistakes.confusion`; no Gradio here, so it is tested on its own."""
+:func:`core.analysis.mistakes.confusion` (a score's run: predicted against true, a scatter);
+no Gradio here, so it is tested on its own."""
 
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ def confusion_figure(
     shows its count, or with ``normalised`` its share of the true label's examples (each row
     sums to 100%). An empty figure with a note when there is no matrix."""
     base = go.Figure(layout={"height": 320})
+    if matrix and "truth" in matrix:
+        return score_figure(matrix, lang)
     if not matrix or not matrix.get("labels"):
         return empty_figure(base, lang)
     labels = [str(label) for label in matrix["labels"]]
@@ -54,4 +57,27 @@ def confusion_figure(
         xaxis={"title": text("diag_axis_predicted", lang), "type": "category", "side": "bottom"},
         yaxis={"title": text("diag_axis_true", lang), "type": "category", "autorange": "reversed"},
     )
+    return fig
+
+
+def score_figure(points: Mapping[str, Any], lang: str = "en") -> go.Figure:
+    """Each validation row's predicted score against its true one, with the line where they
+    are equal."""
+    truth, predicted = list(points["truth"]), list(points["predicted"])
+    if not truth:
+        return empty_figure(go.Figure(layout={"height": 320}), lang)
+    low, high = min(truth + predicted), max(truth + predicted)
+    fig = go.Figure(
+        [
+            go.Scatter(x=truth, y=predicted, mode="markers", marker={"opacity": 0.5},
+                       name=text("diag_predicted_score", lang)),
+            go.Scatter(x=[low, high], y=[low, high], mode="lines", name="=",
+                       line={"dash": "dot", "color": "gray"}),
+        ]
+    )  # fmt: skip
+    fig.update_layout(
+        height=420, template="plotly_white", margin={"l": 60, "r": 20, "t": 20, "b": 60},
+        xaxis={"title": text("diag_true_score", lang)},
+        yaxis={"title": text("diag_predicted_score", lang)}, showlegend=False,
+    )  # fmt: skip
     return fig

@@ -35,7 +35,8 @@ def series(rows: Rows, split: str, name: str) -> tuple[list[int], list[float]]:
 
 
 def training_figure(runs: Mapping[str, Rows], lang: str = "en") -> go.Figure:
-    """Loss, validation accuracy, learning rate and throughput of one or more runs.
+    """Loss, validation accuracy (a score's run: Pearson correlation), learning rate and
+    throughput of one or more runs.
 
     ``runs`` maps a run's display name to its metric rows (step, split, name, value).
     Train loss is solid and eval loss dotted, in the run's colour.
@@ -53,6 +54,11 @@ def training_figure(runs: Mapping[str, Rows], lang: str = "en") -> go.Figure:
                 else:
                     trace.showlegend = False
                 fig.add_trace(trace, row=row, col=col)
+        steps, values = series(rows, "eval", "eval_pearson")  # a score's run: no accuracy
+        if steps and not series(rows, "eval", "eval_accuracy")[0]:
+            trace = _line(steps, values, f"{run} · Pearson", run, color)
+            trace.showlegend = False
+            fig.add_trace(trace, row=1, col=2)
         steps, values = series(rows, "eval", "eval_loss")
         if steps:
             trace = _line(steps, values, f"{run} · {text('eval_loss', lang)}", run, color)

@@ -19,6 +19,7 @@ from app.shared.actions import predict_runs
 from app.shared.state import AppState, check_text_length
 from app.tabs.tryit.plots import prediction_figure
 from app.tabs.tryit.tagged import batch_cells, highlights, is_tagged, table_row
+from app.tabs.tryit.thresholds import decided, edited
 from core.data.columns import TEXT_NAMES
 from core.data.reading import read_table, read_text
 from core.errors import InputError
@@ -39,30 +40,40 @@ def _check(state: AppState, text: str | None, run_ids: list[int] | None) -> None
 
 
 def predict_text(
-    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
-) -> tuple[pd.DataFrame, Any]:
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None,
+    thresholds: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Any]:  # fmt: skip
     """Each run's label and probability for one sentence (with its second text, for runs
-    trained on text pairs): a table and a bar chart."""
-    table, figure, _ = judge_text(state, text, run_ids, text_pair)
+    trained on text pairs): a table and a bar chart. A run with several labels per text names
+    every label at or above its threshold: its own, or the one edited in ``thresholds``."""
+    table, figure, _ = judge_text(state, text, run_ids, text_pair, thresholds)
     return table, figure
 
 
 def judge_text(
-    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None
-) -> tuple[pd.DataFrame, Any, list[tuple[str, str | None]]]:
+    state: AppState, text: str, run_ids: list[int], text_pair: str | None = None,
+    thresholds: pd.DataFrame | None = None,
+) -> tuple[pd.DataFrame, Any, list[tuple[str, str | None]]]:  # fmt: skip
     """:func:`predict_text`'s table and chart, and the entities of the runs that tag words
     highlighted by type (empty when none does); a tagger's table row lists its entities."""
     _check(state, text, run_ids)
     pair = (text_pair or "").strip()
     if pair:
         check_text_length(state, pair)
+    chosen = edited(state, thresholds)
     results = predict_runs(state, [text.strip()], run_ids, [pair] if pair else None)
+    results = decided(state, results, chosen)
     table = pd.DataFrame(
-        [table_row(r) for r in results],
+        [table_row(r) if is_tagged(r) else [r["run"], r["label"], score_cell(r)] for r in results],
         columns=[state.text("run"), state.text("label"), state.text("col_score")],
     )
     labelled = [r for r in results if not is_tagged(r)]
     return table, prediction_figure(labelled, state.lang), highlights(results)
+
+
+def score_cell(row: dict[str, Any]) -> str:
+    """A prediction's score as a cell: a probability as a share, a predicted score as itself."""
+    return f"{row['score']:.1%}" if "probabilities" in row else f"{row['score']:.3f}"
 
 
 def read_pairs(path: str | Path) -> tuple[list[str], list[str] | None]:

@@ -23,6 +23,8 @@ from app.tabs.contract import TabParts
 from app.tabs.tryit.export import export_merged_run, export_run
 from app.tabs.tryit.predict import judge_text, predict_file
 from app.tabs.tryit.prompt_words import columns
+from app.tabs.tryit.thresholds import columns as threshold_columns
+from app.tabs.tryit.thresholds import threshold_table
 from app.tabs.tryit.view import refresh_lists, show_prompt_words
 
 POLL_SECONDS = 3.0
@@ -53,6 +55,7 @@ class TryItTab(TabParts):
     state: AppState
     text: Any
     text_pair: Any
+    thresholds: Any
     runs: Any
     refresh_button: Any
     predict: Any
@@ -131,6 +134,10 @@ def _judge_layout(state: AppState, c: TryItTab) -> None:
         label=t("tryit_entities"), show_legend=True, visible=False, elem_id="tryit-entities"
     )
     c.chart = gr.Plot(label=t("tryit_chart"), elem_id="tryit-chart")
+    c.thresholds = gr.Dataframe(
+        pd.DataFrame(columns=threshold_columns(state)), label=t("tryit_thresholds"),
+        interactive=True, visible=False, elem_id="tryit-thresholds",
+    )  # fmt: skip
 
 
 def _views_layout(state: AppState, c: TryItTab) -> None:
@@ -190,13 +197,19 @@ def _wire(state: AppState, c: TryItTab) -> None:
         return refresh_lists(state, selected, export, prompt_run)
 
     @guard
-    def on_predict(text: str, run_ids: list[int], pair: str | None) -> tuple[Any, Any, Any]:
-        table, chart, pieces = judge_text(state, text, run_ids, pair)
+    def on_predict(
+        text: str, run_ids: list[int], pair: str | None, thresholds: pd.DataFrame | None = None
+    ) -> tuple[Any, Any, Any]:
+        table, chart, pieces = judge_text(state, text, run_ids, pair, thresholds)
         return table, chart, gr.update(value=pieces, visible=bool(pieces))
 
     @guard
-    def on_runs(run_ids: list[int] | None) -> Any:
-        return gr.update(visible=pair_runs(state, run_ids))
+    def on_runs(run_ids: list[int] | None) -> tuple[Any, Any]:
+        table = threshold_table(state, run_ids)
+        return (
+            gr.update(visible=pair_runs(state, run_ids)),
+            gr.update(value=table, visible=len(table) > 0),
+        )
 
     @guard
     def on_batch(file: str | None, run_ids: list[int]) -> str:
@@ -220,11 +233,12 @@ def _wire(state: AppState, c: TryItTab) -> None:
 
     c.on_refresh, c.lists = on_refresh, [c.runs, c.export_run, c.prompt_run]
     c.refresh_button.click(on_refresh, c.lists, c.lists, **PRIVATE)
-    judged = [c.text, c.runs, c.text_pair]
-    c.predict.click(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
-    c.text.submit(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
-    c.text_pair.submit(on_predict, judged, [c.result, c.chart, c.entities], **PRIVATE)
-    c.runs.change(on_runs, c.runs, c.text_pair, **PRIVATE)
+    judged = [c.text, c.runs, c.text_pair, c.thresholds]
+    shown = [c.result, c.chart, c.entities]
+    c.predict.click(on_predict, judged, shown, **PRIVATE)
+    c.text.submit(on_predict, judged, shown, **PRIVATE)
+    c.text_pair.submit(on_predict, judged, shown, **PRIVATE)
+    c.runs.change(on_runs, c.runs, [c.text_pair, c.thresholds], **PRIVATE)
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **PRIVATE)
     c.export_button.click(on_export, c.export_run, c.export_file, **PRIVATE)
     c.merged_button.click(on_export_merged, c.export_run, c.merged_file, **PRIVATE)
