@@ -24,6 +24,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -33,7 +34,7 @@ from core.messages import say
 from core.training import jobs, ranks
 from core.training.events import Callback
 from core.training.inputs import check_config
-from core.training.launch import create_trainer
+from core.training.launch import create_trainer, joined
 from core.training.recording import (
     RESTORED,
     RunRecorder,
@@ -294,3 +295,16 @@ def follow_main(signals: ranks.StopSignal | None = None) -> dict[str, Any] | Non
             continue
         summary = trainer.run()
     return summary
+
+
+def lead_or_follow(lead: Callable[[ranks.StopSignal], int]) -> int:
+    """A group command's processes (a sweep, a few-shot experiment): alone, or the main one
+    under torchrun, records the group with ``lead`` (its exit status); the others train each
+    of its runs with it, unrecorded (:func:`follow_main`). A Ctrl-C or SIGTERM reaching any
+    of them stops them all, and the process group is taken down on the way out."""
+    with joined() as state, ranks.stop_on_signals(ranks.StopSignal()) as signals:
+        if not state.is_main_process:  # joins the others first, under torchrun
+            follow_main(signals)
+            return 0
+        with ranks.leading():
+            return lead(signals)

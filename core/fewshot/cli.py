@@ -30,9 +30,8 @@ from core.fewshot.plan import (
     read_shots,
 )
 from core.fewshot.run import run_fewshot
-from core.runs import follow_main
-from core.training.launch import joined
-from core.training.ranks import StopSignal, leading, stop_on_signals
+from core.runs import lead_or_follow
+from core.training.ranks import StopSignal
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -130,15 +129,7 @@ def _resume_args(args: argparse.Namespace) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Under torchrun only the main process records the experiment; the others train each of
-    # its runs with it, unrecorded (core.runs.follow_main).
-    with joined() as state, stop_on_signals(StopSignal()) as signals:
-        main_process = state.is_main_process  # joins the others first, under torchrun
-        if not main_process:
-            follow_main(signals)
-            return 0
-        with leading():
-            return lead(args, signals)
+    return lead_or_follow(lambda signals: lead(args, signals))
 
 
 def lead(args: argparse.Namespace, signals: StopSignal) -> int:

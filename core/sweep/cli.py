@@ -13,11 +13,10 @@ import sys
 
 from core import cli
 from core.errors import PTuneError
-from core.runs import follow_main
+from core.runs import lead_or_follow
 from core.sweep.grid import DEFAULT_LENGTHS, LENGTH, SweepConfig, parse_lengths, parse_lrs
 from core.sweep.run import run_sweep
-from core.training.launch import joined
-from core.training.ranks import StopSignal, leading, stop_on_signals
+from core.training.ranks import StopSignal
 from storage.errors import StorageError
 from storage.store import Store
 
@@ -65,15 +64,7 @@ def config_from_args(args: argparse.Namespace) -> SweepConfig:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    # Under torchrun only the main process records the sweep; the others train each of its
-    # runs with it, unrecorded (core.runs.follow_main).
-    with joined() as state, stop_on_signals(StopSignal()) as signals:
-        main_process = state.is_main_process  # joins the others first, under torchrun
-        if not main_process:
-            follow_main(signals)
-            return 0
-        with leading():
-            return lead(args, signals)
+    return lead_or_follow(lambda signals: lead(args, signals))
 
 
 def lead(args: argparse.Namespace, signals: StopSignal) -> int:
