@@ -500,3 +500,18 @@ def state(tmp_path, tmp_path_factory):
     from storage.store import Store
 
     return AppState(store=Store(tmp_path / "studio.db"), data_dir=tmp_path_factory.getbasetemp())
+
+
+def ask_server(port: int, path: str, data: dict | None = None) -> tuple[int, dict]:
+    """A model server's answer on 127.0.0.1:``port``: GET ``path``, or POST ``data`` as JSON;
+    the status and the decoded body."""
+    import http.client
+
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    body = None if data is None else json.dumps(data).encode()
+    connection.request("GET" if data is None else "POST", path, body=body,
+                       headers={"Content-Type": "application/json"})  # fmt: skip
+    response = connection.getresponse()
+    answer = response.status, json.loads(response.read())
+    connection.close()
+    return answer

@@ -4,13 +4,12 @@ the model server and the exported model folder."""
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 
 import pandas as pd
 import pytest
 import torch
+from conftest import ask_server
 from multilabel_data import MOODS, write_ids, write_joined
 
 from app.server.api import predict
@@ -123,17 +122,6 @@ def test_the_command_line_tells_several_labels(tmp_path, tiny_model_dir, capsys)
     assert "eval macro-F1" in err and "exact match" in err
 
 
-def _ask(port: int, path: str, data: dict | None = None) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = None if data is None else json.dumps(data).encode()
-    connection.request("GET" if data is None else "POST", path, body=body,
-                       headers={"Content-Type": "application/json"})  # fmt: skip
-    response = connection.getresponse()
-    answer = response.status, json.loads(response.read())
-    connection.close()
-    return answer
-
-
 @pytest.fixture(scope="module")
 def ml_adapter(tmp_path_factory, tiny_model_dir):
     from conftest import train_config
@@ -158,10 +146,10 @@ def test_the_server_answers_labels_with_their_thresholds(ml_adapter):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:
-        status, health = _ask(port, "/health")
+        status, health = ask_server(port, "/health")
         assert status == 200 and health["task"] == "multi_label"
         assert set(health["thresholds"]) == set(MOODS)
-        status, data = _ask(port, "/predict", {"texts": ["good film", "sad"]})
+        status, data = ask_server(port, "/predict", {"texts": ["good film", "sad"]})
         assert status == 200 and len(data["predictions"]) == 2
         first = data["predictions"][0]
         assert set(first) == {"label", "labels", "score", "probabilities", "thresholds"}

@@ -3,14 +3,13 @@ the exported model folder; each asked with and without the second text."""
 
 from __future__ import annotations
 
-import http.client
 import json
 import threading
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import train_config
+from conftest import ask_server, train_config
 from test_pairs import write_pairs
 
 from core.analysis.predict import Predictor
@@ -72,31 +71,20 @@ def test_a_pair_body_is_read_as_pairs_and_checked():
         read_texts(json.dumps({"texts": ["a"], "text_pairs": ["b"]}).encode(), 4, 50)
 
 
-def _post(port: int, path: str, data: dict | None = None) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = None if data is None else json.dumps(data).encode()
-    connection.request("GET" if data is None else "POST", path, body=body,
-                       headers={"Content-Type": "application/json"})  # fmt: skip
-    response = connection.getresponse()
-    answer = response.status, json.loads(response.read())
-    connection.close()
-    return answer
-
-
 @pytest.mark.train
 def test_the_server_answers_a_pair_model_in_its_own_shape(pair_run, predictor):
     server = make_server(pair_run, port=0, predictor=predictor, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:
-        status, health = _post(port, "/health")
+        status, health = ask_server(port, "/health")
         assert status == 200 and health["task"] == "pair"
         body = {"texts": [a for a, _ in PAIRS], "text_pairs": [b for _, b in PAIRS]}
-        status, data = _post(port, "/predict", body)
+        status, data = ask_server(port, "/predict", body)
         assert status == 200
         expected = predictor.predict(PAIRS, [pair_run])[str(pair_run)]
         assert [p["label"] for p in data["predictions"]] == [e["label"] for e in expected]
-        status, data = _post(port, "/predict", {"texts": ["only one"]})
+        status, data = ask_server(port, "/predict", {"texts": ["only one"]})
         assert status == 400 and "this model classifies text pairs" in data["error"]
     finally:
         server.shutdown()

@@ -3,13 +3,11 @@ Try it and the app's HTTP API, the Monitor's diagnosis, Compare, sweeps and few-
 
 from __future__ import annotations
 
-import http.client
-import json
 import threading
 
 import pytest
 import torch
-from conftest import train_config
+from conftest import ask_server, train_config
 from regression_data import write_scores
 
 from app.server.api import predict
@@ -121,17 +119,6 @@ def score_adapter(tmp_path_factory, tiny_model_dir):
     return summary["adapter_path"]
 
 
-def _ask(port: int, path: str, data: dict | None = None) -> tuple[int, dict]:
-    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    body = None if data is None else json.dumps(data).encode()
-    connection.request("GET" if data is None else "POST", path, body=body,
-                       headers={"Content-Type": "application/json"})  # fmt: skip
-    response = connection.getresponse()
-    answer = response.status, json.loads(response.read())
-    connection.close()
-    return answer
-
-
 @pytest.mark.train
 def test_the_server_answers_a_score(score_adapter):
     from core.analysis.predict import Predictor
@@ -142,11 +129,11 @@ def test_the_server_answers_a_score(score_adapter):
     threading.Thread(target=server.serve_forever, daemon=True).start()
     port = server.server_address[1]
     try:
-        status, health = _ask(port, "/health")
+        status, health = ask_server(port, "/health")
         assert status == 200 and (health["task"], health["inputs"]) == ("regression", ["text"])
-        status, data = _ask(port, "/predict", {"texts": ["good film"]})
+        status, data = ask_server(port, "/predict", {"texts": ["good film"]})
         assert status == 200 and set(data["predictions"][0]) == {"label", "score"}
-        status, data = _ask(port, "/predict", {"texts": ["a"], "text_pairs": ["b"]})
+        status, data = ask_server(port, "/predict", {"texts": ["a"], "text_pairs": ["b"]})
         assert status == 400 and "single texts" in data["error"]
     finally:
         server.shutdown()

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import shared_path, tiny_config, train_config
+from conftest import ask_server, shared_path, tiny_config, train_config
 
 from core.data.loading import load_data
 from core.errors import DataError, InputError
@@ -220,8 +220,6 @@ def test_conll2003_slice_trains_and_scores_entities_on_dev(tmp_path, tiny_model_
 
 @pytest.mark.train
 def test_a_served_tagger_answers_words_tags_and_entities(conll, tmp_path, tiny_model_dir):
-    import http.client
-    import json
     import threading
 
     from core.analysis.predict import Predictor
@@ -233,18 +231,13 @@ def test_a_served_tagger_answers_words_tags_and_entities(conll, tmp_path, tiny_m
     server = make_server(summary["adapter_path"], port=0, predictor=predictor, quiet=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     try:
-        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
-        connection.request("GET", "/health")
-        assert json.loads(connection.getresponse().read())["task"] == "tagging"
-        body = json.dumps({"texts": ["Anna visited Berlin ."]}).encode()
-        connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        answer = json.loads(response.read())
-        assert response.status == 200, answer
+        port = server.server_address[1]
+        assert ask_server(port, "/health")[1]["task"] == "tagging"
+        status, answer = ask_server(port, "/predict", {"texts": ["Anna visited Berlin ."]})
+        assert status == 200, answer
         row = answer["predictions"][0]
         assert row["words"] == ["Anna", "visited", "Berlin", "."] and len(row["tags"]) == 4
         assert isinstance(row["entities"], list)
-        connection.close()
     finally:
         server.shutdown()
         server.server_close()
