@@ -250,12 +250,17 @@ def _check_same_rows(
         current = np.bincount(data.validation.labels, minlength=len(data.label_names)).tolist()
         same = list(data.label_names) == adapter_labels and (counts is None or counts == current)
     if not same:
-        raise DataError(
-            say("the dataset of {run}, {data}, has changed since the run trained: its validation "
-                "rows are no longer the ones the run was evaluated on. Put the original data "
-                "back, or train a new run on the changed data",
-                run=run_label(run), data=data.source)
-        )  # fmt: skip
+        raise changed_data(run, data)
+
+
+def changed_data(run: dict[str, Any], data: DataBundle) -> DataError:
+    """The refusal to diagnose ``run`` on ``data`` whose validation rows changed since."""
+    return DataError(
+        say("the dataset of {run}, {data}, has changed since the run trained: its validation "
+            "rows are no longer the ones the run was evaluated on. Put the original data "
+            "back, or train a new run on the changed data",
+            run=run_label(run), data=data.source)
+    )  # fmt: skip
 
 
 def _adapter(store: Store, run: dict[str, Any], predictor: Predictor) -> Any:

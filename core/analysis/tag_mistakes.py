@@ -11,12 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 
-from core.analysis.compare import run_label
 from core.analysis.entities import entity_mistakes, entity_scores
-from core.analysis.mistakes import _adapter, _load_data, finished_run
+from core.analysis.mistakes import _adapter, _load_data, changed_data, finished_run
 from core.analysis.predict import Predictor
-from core.errors import DataError
-from core.messages import say
 from core.training.recording import adapter_folder
 from storage.store import Store
 
@@ -53,12 +50,7 @@ def tagged_predictions(
     data = _load_data(run, config)
     recorded = (run.get("metrics") or {}).get("validation_digest")
     if recorded is not None and recorded != data.digest(data.validation):
-        raise DataError(
-            say("the dataset of {run}, {data}, has changed since the run trained: its validation "
-                "rows are no longer the ones the run was evaluated on. Put the original data "
-                "back, or train a new run on the changed data",
-                run=run_label(run), data=data.source)
-        )  # fmt: skip
+        raise changed_data(run, data)
     count = min(len(data.validation), max_rows)
     words = [list(sentence) for sentence in data.validation.texts[:count]]
     truth = [

@@ -88,11 +88,8 @@ def prefix_attention(
     if ptune_prefix is not None:
         if layer is None:
             raise RuntimeError("deep prompts were not attached to this model")
-        prefix_key, prefix_value = ptune_prefix[layer]
-        batch = key.shape[0]
-        key = torch.cat([prefix_key.expand(batch, -1, -1, -1).to(key.dtype), key], dim=2)
-        value = torch.cat([prefix_value.expand(batch, -1, -1, -1).to(value.dtype), value], dim=2)
-        attention_mask = _widen_mask(attention_mask, prefix_key.shape[2])
+        key, value = own_attention.with_prefix(ptune_prefix[layer], key, value)
+        attention_mask = _widen_mask(attention_mask, ptune_prefix[layer][0].shape[2])
     return sdpa_attention_forward(module, query, key, value, attention_mask, **kwargs)
 
 

@@ -33,6 +33,7 @@ from transformers.masking_utils import AttentionMaskInterface, sdpa_mask
 
 from core.errors import UnsupportedModelError
 from core.messages import say
+from core.methods.own_attention import with_prefix
 from core.modeling import is_decoder as is_decoder_type
 
 ATTENTION_NAME = "ptune_prefix_causal"
@@ -99,11 +100,9 @@ def prefix_attention(
     if ptune_prefix is not None:
         if layer is None:
             raise RuntimeError("deep prompts were not attached to this model")
-        prefix_key, prefix_value = ptune_prefix[layer]  # 1, key/value heads, P, head_dim
-        batch = key.shape[0]
-        attention_mask = _widen_mask(attention_mask, query, key, prefix_key.shape[2])
-        key = torch.cat([prefix_key.expand(batch, -1, -1, -1).to(key.dtype), key], dim=2)
-        value = torch.cat([prefix_value.expand(batch, -1, -1, -1).to(value.dtype), value], dim=2)
+        prefix = ptune_prefix[layer]  # keys and values: 1, key/value heads, P, head_dim
+        attention_mask = _widen_mask(attention_mask, query, key, prefix[0].shape[2])
+        key, value = with_prefix(prefix, key, value)
     if kwargs.get("softcap") is not None:
         eager = _eager_function(module)
         return eager(module, query, key, value, _additive(attention_mask, query.dtype), **kwargs)

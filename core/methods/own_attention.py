@@ -57,6 +57,18 @@ class PrefixSlot:
         self.prefix = self.capture = None
 
 
+def with_prefix(
+    prefix: tuple[torch.Tensor, torch.Tensor], key: torch.Tensor, value: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``key`` and ``value`` (batch, heads, tokens, head_dim) with one layer's prefix keys and
+    values (1, heads, P, head_dim) put before every row's tokens, in their dtype and device."""
+    prefix_key, prefix_value = prefix
+    batch = key.shape[0]
+    key = torch.cat([prefix_key.expand(batch, -1, -1, -1).to(key), key], dim=2)
+    value = torch.cat([prefix_value.expand(batch, -1, -1, -1).to(value), value], dim=2)
+    return key, value
+
+
 def _heads_first(x: torch.Tensor, heads: int) -> torch.Tensor:
     """(batch * heads, length, dim) -> (batch, heads, length, dim)."""
     return x.view(-1, heads, x.shape[-2], x.shape[-1])
@@ -136,10 +148,8 @@ def _mpnet_forward(
     if slot.capture is not None:
         slot.capture[layer] = (key.detach(), value.detach())
     if slot.prefix is not None:
-        prefix_key, prefix_value = slot.prefix[layer]  # 1, heads, P, dim
-        batch, length = key.shape[0], prefix_key.shape[2]
-        key = torch.cat([prefix_key.expand(batch, -1, -1, -1).to(key), key], dim=2)
-        value = torch.cat([prefix_value.expand(batch, -1, -1, -1).to(value), value], dim=2)
+        length = slot.prefix[layer][0].shape[2]  # 1, heads, P, dim
+        key, value = with_prefix(slot.prefix[layer], key, value)
         # Zero relative bias and an open mask for the prefix columns.
         if position_bias is not None:
             zeros = position_bias.new_zeros(*position_bias.shape[:-1], length)
