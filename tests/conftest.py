@@ -515,3 +515,26 @@ def ask_server(port: int, path: str, data: dict | None = None) -> tuple[int, dic
     answer = response.status, json.loads(response.read())
     connection.close()
     return answer
+
+
+@contextlib.contextmanager
+def serving_model(adapter: str | Path, predictor: Any = None) -> Iterator[tuple[int, Any]]:
+    """``python -m core.serve``'s server of ``adapter`` on a free port of 127.0.0.1 for the
+    length of the block: its port and the predictor answering (an fp32 one made, and closed
+    after, when none is given)."""
+    import threading
+
+    from core.analysis.predict import Predictor
+    from core.serve import make_server
+
+    own = predictor is None
+    predictor = Predictor(precision="fp32") if own else predictor
+    server = make_server(adapter, port=0, predictor=predictor, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield server.server_address[1], predictor
+    finally:
+        server.shutdown()
+        server.server_close()
+        if own:
+            predictor.close()

@@ -4,15 +4,12 @@ an encoder's."""
 
 from __future__ import annotations
 
-import http.client
-import json
-import threading
 import zipfile
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import make_tiny_model_dir, write_labelled
+from conftest import ask_server, make_tiny_model_dir, serving_model, write_labelled
 from transformers import AutoModelForSequenceClassification, AutoTokenizer
 
 from app.shared.state import AppState
@@ -25,7 +22,6 @@ from core import runs
 from core.analysis.predict import Predictor
 from core.config import TrainConfig
 from core.fewshot import FewShotConfig, run_fewshot
-from core.serve import make_server
 from core.sweep import SweepConfig, run_sweep
 from core.training.recording import adapter_folder
 from storage.store import Store
@@ -116,19 +112,9 @@ def test_the_server_answers_a_decoder_run_as_the_predictor_does(decoder_runs, ru
     store, ids, _ = decoder_runs
     folder = Path(adapter_folder(store, ids[run]))
     predictor = Predictor(precision="fp32")
-    server = make_server(folder, port=0, predictor=predictor, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        connection = http.client.HTTPConnection("127.0.0.1", server.server_address[1], timeout=30)
-        body = json.dumps({"texts": TEXTS}).encode()
-        connection.request("POST", "/predict", body, {"Content-Type": "application/json"})
-        response = connection.getresponse()
-        data = json.loads(response.read())
-        connection.close()
-    finally:
-        server.shutdown()
-        server.server_close()
-    assert response.status == 200
+    with serving_model(folder, predictor) as (port, _):
+        status, data = ask_server(port, "/predict", {"texts": TEXTS})
+    assert status == 200
     expected = predictor.predict(TEXTS, [folder])[str(folder)]
     for got, want in zip(data["predictions"], expected, strict=True):
         assert got["label"] == want["label"]

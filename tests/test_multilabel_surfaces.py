@@ -4,12 +4,10 @@ the model server and the exported model folder."""
 
 from __future__ import annotations
 
-import threading
-
 import pandas as pd
 import pytest
 import torch
-from conftest import ask_server
+from conftest import ask_server, serving_model
 from multilabel_data import MOODS, write_ids, write_joined
 
 from app.server.api import predict
@@ -138,14 +136,7 @@ def ml_adapter(tmp_path_factory, tiny_model_dir):
 
 @pytest.mark.train
 def test_the_server_answers_labels_with_their_thresholds(ml_adapter):
-    from core.analysis.predict import Predictor
-    from core.serve import make_server
-
-    predictor = Predictor(precision="fp32")
-    server = make_server(ml_adapter, port=0, predictor=predictor, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    try:
+    with serving_model(ml_adapter) as (port, predictor):
         status, health = ask_server(port, "/health")
         assert status == 200 and health["task"] == "multi_label"
         assert set(health["thresholds"]) == set(MOODS)
@@ -155,10 +146,6 @@ def test_the_server_answers_labels_with_their_thresholds(ml_adapter):
         assert set(first) == {"label", "labels", "score", "probabilities", "thresholds"}
         expected = predictor.predict(["good film"], [ml_adapter])[ml_adapter][0]
         assert first["labels"] == expected["labels"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        predictor.close()
 
 
 @pytest.mark.train

@@ -4,16 +4,14 @@ the exported model folder; each asked with and without the second text."""
 from __future__ import annotations
 
 import json
-import threading
 from pathlib import Path
 
 import pytest
 import torch
-from conftest import ask_server, train_config
+from conftest import ask_server, serving_model, train_config
 from test_pairs import write_pairs
 
 from core.analysis.predict import Predictor
-from core.serve import make_server
 from core.serve.checks import BadRequest, read_texts
 
 PAIRS = [("a good film", "a great film"), ("a bad film", "a lovely story")]
@@ -73,10 +71,7 @@ def test_a_pair_body_is_read_as_pairs_and_checked():
 
 @pytest.mark.train
 def test_the_server_answers_a_pair_model_in_its_own_shape(pair_run, predictor):
-    server = make_server(pair_run, port=0, predictor=predictor, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    try:
+    with serving_model(pair_run, predictor) as (port, _):
         status, health = ask_server(port, "/health")
         assert status == 200 and health["task"] == "pair"
         body = {"texts": [a for a, _ in PAIRS], "text_pairs": [b for _, b in PAIRS]}
@@ -86,9 +81,6 @@ def test_the_server_answers_a_pair_model_in_its_own_shape(pair_run, predictor):
         assert [p["label"] for p in data["predictions"]] == [e["label"] for e in expected]
         status, data = ask_server(port, "/predict", {"texts": ["only one"]})
         assert status == 400 and "this model classifies text pairs" in data["error"]
-    finally:
-        server.shutdown()
-        server.server_close()
 
 
 # ----------------------------------------------------------------------------- export

@@ -3,11 +3,9 @@ Try it and the app's HTTP API, the Monitor's diagnosis, Compare, sweeps and few-
 
 from __future__ import annotations
 
-import threading
-
 import pytest
 import torch
-from conftest import ask_server, train_config
+from conftest import ask_server, serving_model, train_config
 from regression_data import write_scores
 
 from app.server.api import predict
@@ -121,24 +119,13 @@ def score_adapter(tmp_path_factory, tiny_model_dir):
 
 @pytest.mark.train
 def test_the_server_answers_a_score(score_adapter):
-    from core.analysis.predict import Predictor
-    from core.serve import make_server
-
-    predictor = Predictor(precision="fp32")
-    server = make_server(score_adapter, port=0, predictor=predictor, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    port = server.server_address[1]
-    try:
+    with serving_model(score_adapter) as (port, _):
         status, health = ask_server(port, "/health")
         assert status == 200 and (health["task"], health["inputs"]) == ("regression", ["text"])
         status, data = ask_server(port, "/predict", {"texts": ["good film"]})
         assert status == 200 and set(data["predictions"][0]) == {"label", "score"}
         status, data = ask_server(port, "/predict", {"texts": ["a"], "text_pairs": ["b"]})
         assert status == 400 and "single texts" in data["error"]
-    finally:
-        server.shutdown()
-        server.server_close()
-        predictor.close()
 
 
 @pytest.mark.train

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import ask_server, shared_path, tiny_config, train_config
+from conftest import ask_server, serving_model, shared_path, tiny_config, train_config
 
 from core.data.loading import load_data
 from core.errors import DataError, InputError
@@ -220,25 +220,13 @@ def test_conll2003_slice_trains_and_scores_entities_on_dev(tmp_path, tiny_model_
 
 @pytest.mark.train
 def test_a_served_tagger_answers_words_tags_and_entities(conll, tmp_path, tiny_model_dir):
-    import threading
-
-    from core.analysis.predict import Predictor
     from core.runs import train_unrecorded
-    from core.serve import make_server
 
     summary = train_unrecorded(train_config(tmp_path, conll, tiny_model_dir, max_steps=2))
-    predictor = Predictor(precision="fp32")
-    server = make_server(summary["adapter_path"], port=0, predictor=predictor, quiet=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        port = server.server_address[1]
+    with serving_model(summary["adapter_path"]) as (port, _):
         assert ask_server(port, "/health")[1]["task"] == "tagging"
         status, answer = ask_server(port, "/predict", {"texts": ["Anna visited Berlin ."]})
         assert status == 200, answer
         row = answer["predictions"][0]
         assert row["words"] == ["Anna", "visited", "Berlin", "."] and len(row["tags"]) == 4
         assert isinstance(row["entities"], list)
-    finally:
-        server.shutdown()
-        server.server_close()
-        predictor.close()
