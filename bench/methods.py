@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import subprocess
 import sys
@@ -30,12 +31,13 @@ SST2 = ROOT.parent / "shared" / "data" / "sst2"
 ALL_METHODS = list(METHODS)
 
 
-def train_process(arguments: list[str], out: Path) -> dict:
-    """One ``python -m core.train`` process; its JSON summary (or the failure) plus the wall
-    time as ``bench_wall_seconds``."""
+def train_process(arguments: list[str], out: Path, core: int | None = None) -> dict:
+    """One ``python -m core.train`` process (pinned to ``core`` when given); its JSON summary
+    (or the failure) plus the wall time as ``bench_wall_seconds``."""
     command = [sys.executable, "-m", "core.train", *arguments, "--out", str(out), "--quiet"]
+    pin = None if core is None else (lambda: os.sched_setaffinity(0, {core}))
     started = time.perf_counter()
-    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True)
+    result = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, preexec_fn=pin)
     lines = result.stdout.strip().splitlines()
     try:
         summary = json.loads(lines[-1])
@@ -107,8 +109,6 @@ def write_section(path: Path, tag: str, section: str) -> None:
 
 
 def _cores() -> str:
-    import os
-
     return f"{os.cpu_count()} logical cores"
 
 
