@@ -8,7 +8,7 @@ figures each task is judged by:
   deep prompts, a shallow prompt and fine-tuning.
 
     python -m bench.tasks --budget-minutes 3 --jobs 2           # everything, two runs at a time
-    python -m bench.tasks --tasks conll2003 --methods ptuning_v2,prompt_tuning,full
+    python -m bench.tasks --tasks conll2003 --methods ptuning_v2,prompt_tuning,full --epochs 2
 
 Each run is its own ``python -m core.train`` process with the method's default settings. The
 reported split is one no run chose anything on: RTE and STS-B publish no test labels, so their
@@ -198,27 +198,43 @@ def run_all(
         return list(pool.map(one, jobs))
 
 
-def write_report(
-    path: Path, results: list[dict], budget: float, parallel: int, command: str
-) -> str:
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what the platform says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def write_report(path: Path, results: list[dict], args: argparse.Namespace, command: str) -> str:
     """The page's section for these results (one table per dataset), written between the
-    ``bench/tasks.py`` markers of ``path``; returns it."""
-    per_core = "one core and one thread per run, two runs at a time" if parallel > 1 else (
-        f"{os.cpu_count()} logical cores per run, one run at a time")  # fmt: skip
+    markers of ``path`` named by the run's length; returns it."""
+    per_core = f"{os.cpu_count()} logical cores per run, one run at a time"
+    if args.jobs > 1:
+        per_core = f"one core and one thread per run, {args.jobs} runs at a time"
+    if args.epochs:
+        length = f"{args.epochs:g} epochs per run"
+        cut = f"training for {args.epochs:g} epochs (no time limit)"
+    else:
+        length = f"{args.budget_minutes:g} minutes per run"
+        cut = f"training cut at {args.budget_minutes:g} minutes by the run's own time budget"
     parts = [
-        f"## Task types on real data, {budget:g} minutes per run\n\n"
-        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {platform.processor() or 'a CPU'} "
-        f"({per_core}), base model all-MiniLM-L6-v2 (22.7M parameters), each method's default "
-        f"settings, training cut at {budget:g} minutes by the run's own time budget (loading and "
-        "the final evaluations come on top: the wall column). No run chose anything on the "
-        f"split it is reported on.\n\nCommand: `{command}`\n"
+        f"## Task types on real data, {length}\n\n"
+        f"Measured {datetime.now(timezone.utc):%Y-%m-%d} on {cpu_model()} ({per_core}), base "
+        f"model all-MiniLM-L6-v2 (22.7M parameters), each method's default settings, {cut} "
+        "(loading and the final evaluations come on top: the wall column). No run chose "
+        f"anything on the split it is reported on.\n\nCommand: `{command}`\n"
     ]
     for name, bench in BENCHES.items():
         rows = [r for r in results if r["bench"] == name]
         if rows:
             parts.append(f"\n### {bench.title}\n\n{bench.note}.\n\n{table(bench, rows)}")
     section = "".join(parts)
-    write_section(path, "bench/tasks.py", section)
+    write_section(path, f"bench/tasks.py {length}", section)
     return section
 
 
@@ -230,6 +246,8 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
                         help="methods, comma separated (default: every one)")  # fmt: skip
     parser.add_argument("--budget-minutes", type=float, default=3.0,
                         help="training time of each run, minutes (default 3)")  # fmt: skip
+    parser.add_argument("--epochs", type=float, default=None,
+                        help="train this many epochs instead, with no time limit")  # fmt: skip
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs at a time, one core each (default 1: all cores)")  # fmt: skip
     parser.add_argument("--shared", type=Path, default=SHARED,
@@ -265,8 +283,11 @@ def main(argv: list[str] | None = None) -> int:
     except FileNotFoundError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    arguments = ["--max-eval-rows", str(args.max_eval_rows), "--time-budget",
-                 str(args.budget_minutes)]  # fmt: skip
+    arguments = ["--max-eval-rows", str(args.max_eval_rows)]
+    if args.epochs:
+        arguments += ["--epochs", str(args.epochs)]
+    else:
+        arguments += ["--time-budget", str(args.budget_minutes)]
     for flag, value in (("--model", args.model), ("--max-train-rows", args.max_train_rows),
                         ("--max-steps", args.max_steps)):  # fmt: skip
         if value:
@@ -284,8 +305,7 @@ def main(argv: list[str] | None = None) -> int:
     jobs = [(n, m) for n in names for m in methods]
     results = run_all(jobs, folders, arguments, runs, args.jobs, report)
     command = "python -m bench.tasks " + " ".join(argv if argv is not None else sys.argv[1:])
-    section = write_report(args.out or runs / "report.md", results, args.budget_minutes,
-                           args.jobs, command.strip())  # fmt: skip
+    section = write_report(args.out or runs / "report.md", results, args, command.strip())
     print(section)
     return 0 if all(r.get("status") == "succeeded" for r in results) else 1
 

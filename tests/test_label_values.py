@@ -1,5 +1,5 @@
-"""A label column of measurements (continuous numbers) is named as such; numbers that are
-classes still train."""
+"""A label column of measurements (continuous numbers) chosen for a classification is named as
+such; numbers that are classes still train."""
 
 from __future__ import annotations
 
@@ -35,7 +35,7 @@ def scores_csv(path: Path, rows: int = 60) -> Path:
 
 def test_continuous_labels_are_named_with_what_to_do(tmp_path):
     with pytest.raises(DataError, match=CONTINUOUS):
-        load_data(scores_csv(tmp_path / "scores.csv"), label_column="score")
+        load_data(scores_csv(tmp_path / "scores.csv"), label_column="score", task="single_label")
 
 
 def test_continuous_floats_read_from_json_are_named_too(tmp_path):
@@ -43,7 +43,7 @@ def test_continuous_floats_read_from_json_are_named_too(tmp_path):
     rows = [{"text": f"film {i}", "label": 0.1 + i * 0.37} for i in range(12)]
     path.write_text("\n".join(json.dumps(row) for row in rows), encoding="utf-8")
     with pytest.raises(DataError, match="'label' looks continuous: it holds 12 distinct numbers"):
-        load_data(path)  # few rows, yet not "the training data is too small"
+        load_data(path, task="single_label")  # few rows, yet not "the data is too small"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +64,7 @@ def test_numbers_that_are_classes_still_train(tmp_path, labels, names):
 def test_the_train_tab_check_names_a_continuous_label_column(state, tiny_model_dir, tmp_path):
     values = {
         "data": str(scores_csv(tmp_path / "scores.csv")), "method": "lora",
-        "model": str(tiny_model_dir), "label_column": "score",
+        "model": str(tiny_model_dir), "label_column": "score", "task": "single_label",
     }  # fmt: skip
     with pytest.raises(FormProblems, match=CONTINUOUS) as caught:
         check_form(state, values)

@@ -5,6 +5,7 @@ thresholds chosen per label on validation, and every bad input refused with its 
 from __future__ import annotations
 
 import json
+import math
 
 import pytest
 import torch
@@ -126,6 +127,48 @@ def test_metrics_and_thresholds():
     assert chosen[0] <= 0.95 and chosen[1] <= 0.45  # -0.2 -> p 0.45: a lower threshold finds it
     tuned = multi_label_metrics(logits, labels, ["a", "b"], chosen)
     assert tuned["eval_accuracy"] == 1.0 and tuned["eval_f1"] == 1.0
+
+
+def test_validation_figures_judge_each_half_at_thresholds_chosen_on_the_other():
+    task = get_task("multi_label")
+    generator = torch.Generator().manual_seed(0)
+    logits = torch.randn(400, 3, generator=generator)  # no signal: any F1 above chance is luck
+    labels = [tuple(int(j) for j in torch.nonzero(torch.rand(3, generator=generator) < 0.2))
+              for _ in range(400)]  # fmt: skip
+    chosen, fair = task.calibrated_metrics(logits, labels, ["a", "b", "c"])
+    fitted = task.metrics(logits, labels, ["a", "b", "c"], "eval", chosen)
+    assert fair["eval_f1"] < fitted["eval_f1"] - 0.01  # thresholds fitted to the rows they score
+    shown = {name: entry["threshold"] for name, entry in fair["eval_per_label"].items()}
+    assert shown == chosen["thresholds"]  # the thresholds stored and used are the chosen ones
+    separable = torch.tensor([[4.0, -4.0], [-4.0, 4.0]] * 4)
+    chosen, fair = task.calibrated_metrics(separable, [(0,), (1,)] * 4, ["a", "b"])
+    assert fair["eval_f1"] == 1.0 and fair["eval_accuracy"] == 1.0
+
+
+def test_a_fresh_head_starts_at_each_labels_log_odds():
+    bias = get_task("multi_label").initial_bias([(0,), (0, 1), (), (0,)], 3)
+    assert bias[0] > 0 > bias[1] > bias[2]  # 3 of 4 rows, 1 of 4, none
+    assert bias[1] == pytest.approx(math.log(1.5 / 3.5))  # (1 + 0.5) / (5 - 1 - 0.5)
+    assert get_task("single_label").initial_bias([0, 1, 1], 2) is None
+
+
+@pytest.mark.train
+@pytest.mark.parametrize("method", ["head_only", "full"])
+def test_a_multi_label_run_starts_its_head_at_the_training_labels_rates(
+    method, joined, tmp_path, tiny_model_dir
+):
+    from core.methods.base import classifier_head
+    from core.training.run_setup import RunSetup
+
+    setup = RunSetup(train_config(tmp_path, joined, tiny_model_dir, method=method))
+    setup.setup()
+    expected = get_task("multi_label").initial_bias(setup.data.train.labels, len(setup.labels))
+    layers = [m for m in classifier_head(setup._unwrapped()).modules()
+              if isinstance(m, torch.nn.Linear)]  # fmt: skip
+    assert layers[-1].bias.tolist() == pytest.approx(expected, abs=1e-6)
+    rates = [sum(i in ids for ids in setup.data.train.labels) / len(setup.data.train)
+             for i in range(len(setup.labels))]  # fmt: skip
+    assert torch.sigmoid(torch.tensor(expected)).tolist() == pytest.approx(rates, abs=0.02)
 
 
 # ----------------------------------------------------------------------------- training

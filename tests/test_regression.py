@@ -1,5 +1,6 @@
-"""A score per row (regression): chosen by name (auto names it in the continuous-label
-message), one text or a pair told from the columns, trained with mean-squared error by every
+"""A score per row (regression): found by auto in a label column of measurements (or chosen by
+name; a classification chosen for one names the task in its refusal), one text or a pair told
+from the columns, trained with mean-squared error by every
 method, measured by MSE, MAE, Pearson and Spearman, and every bad score refused."""
 
 from __future__ import annotations
@@ -25,9 +26,33 @@ def pair_scores(tmp_path_factory):
     return write_scores(tmp_path_factory.mktemp("scores") / "pairs.csv", pairs=True)
 
 
-def test_auto_refuses_a_score_and_offers_regression(scores):
+def test_a_classification_chosen_for_a_score_refuses_and_offers_regression(scores):
     with pytest.raises(DataError, match=r"looks continuous.*choose the task regression \(CLI: "):
-        load_data(scores, label_column="score")
+        load_data(scores, label_column="score", task="single_label")
+
+
+def test_auto_reads_a_column_of_measurements_as_a_score_and_says_why(scores):
+    bundle = load_data(scores)  # no column named like labels: 'score' is found by its name
+    assert (bundle.task, bundle.label_names) == ("regression", ["score"])
+    assert bundle.task_reason.startswith("the label column 'score' holds ")
+    assert "distinct numbers such as" in bundle.task_reason
+    assert bundle.task_reason.endswith(": a score to predict")
+
+
+def test_auto_keeps_whole_number_ratings_as_classes(tmp_path):
+    path = tmp_path / "ratings.csv"
+    rows = [f"review {i},{1 + i % 5}" for i in range(40)]
+    path.write_text("text,score\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    bundle = load_data(path)
+    assert (bundle.task, bundle.label_names) == ("single_label", ["1", "2", "3", "4", "5"])
+
+
+def test_stsb_is_found_as_a_score_of_pairs_by_auto():
+    bundle = load_data(shared_path("stsb"), max_train_rows=64, eval_sample_rows=64)
+    assert (bundle.task, bundle.text_pair_column, bundle.label_names) == (
+        "regression", "sentence2", ["score"])  # fmt: skip
+    assert bundle.task_reason.startswith("two text columns named sentence1 and sentence2; ")
+    assert "the label column 'score' holds " in bundle.task_reason
 
 
 def test_a_score_of_one_text_loads_as_numbers(scores):
@@ -138,3 +163,43 @@ def test_stsb_trains_as_a_score_of_pairs(tmp_path, tiny_model_dir):
     summary = train_unrecorded(config)
     assert summary["status"] == "succeeded", summary.get("error")
     assert summary["task"] == "regression" and summary["eval_mse"] > 0
+
+
+@pytest.mark.train
+def test_a_resumed_auto_run_reads_its_data_as_the_task_it_started_with(tmp_path, tiny_model_dir):
+    import threading
+
+    import pandas as pd
+
+    from core.runs import train_unrecorded
+
+    data = write_scores(tmp_path / "scores.csv")
+    stop = threading.Event()
+
+    def stop_at_a_checkpoint(event):
+        if event.type == "checkpoint":
+            stop.set()
+
+    run = train_config(tmp_path, data, tiny_model_dir, method="lora", max_steps=6, eval_every=2)
+    first = train_unrecorded(run, stop_at_a_checkpoint, stop)
+    assert (first["status"], first["task"]) == ("stopped", "regression")
+    frame = pd.read_csv(data)  # edited since: whole-number scores, which auto reads as classes
+    frame.assign(score=frame["score"].round().astype(int)).to_csv(data, index=False)
+    assert load_data(data).task == "single_label"
+    resumed = train_unrecorded(run, resume_from=tmp_path / "run" / "checkpoint")
+    assert resumed["status"] == "succeeded", resumed.get("error")
+    assert resumed["task"] == "regression" and resumed["steps"] == 6
+
+
+@pytest.mark.train
+def test_a_score_head_starts_at_the_mean_training_score(scores, tmp_path, tiny_model_dir):
+    from core.methods.base import classifier_head
+    from core.training.run_setup import RunSetup
+
+    setup = RunSetup(train_config(tmp_path, scores, tiny_model_dir, method="lora"))
+    setup.setup()
+    mean = sum(setup.data.train.labels) / len(setup.data.train)
+    assert 1.0 < mean < 2.0  # 0-3 happy words: far from the 0 a fresh head starts at
+    head = classifier_head(setup._unwrapped())  # LoRA: the original and the trained copy
+    biases = [m.bias for m in head.modules() if isinstance(m, torch.nn.Linear)]
+    assert biases and all(b.item() == pytest.approx(mean, abs=1e-5) for b in biases)

@@ -1,7 +1,9 @@
 """Tagged words beyond training: a few-shot curve counts sentences, a merged export of a tagger
-is a plain token classifier, and the CoNLL-2003 benchmark runs within its budget."""
+is a plain token classifier, and the task benchmark scores each dataset on the split it reports."""
 
 from __future__ import annotations
+
+import json
 
 import pytest
 from test_tagging_task import write_conll
@@ -113,22 +115,31 @@ def test_a_prompt_tagger_is_refused_as_today(tmp_path, conll, tiny_model_dir):
 
 
 @pytest.mark.train
-def test_the_conll_benchmark_runs_within_a_tiny_budget(tmp_path, tiny_model_dir, capsys):
+def test_the_task_benchmark_scores_each_dataset_on_its_reported_split(tmp_path, tiny_model_dir):
     from conftest import shared_path
 
-    from bench.tagging import kind, main
+    from bench.tasks import BENCHES, kind, main
 
+    shared = shared_path("conll2003").parent
     code = main([
-        "--methods", "head_only", "--budget-minutes", "0.2", "--max-steps", "2",
-        "--data", str(shared_path("conll2003")), "--model", str(tiny_model_dir),
-        "--max-train-rows", "32", "--eval-rows", "16", "--runs", str(tmp_path / "runs"),
-        "--output", str(tmp_path / "report.md"),
+        "--tasks", "conll2003,stsb", "--methods", "head_only", "--budget-minutes", "0.2",
+        "--max-steps", "2", "--shared", str(shared), "--model", str(tiny_model_dir),
+        "--max-train-rows", "32", "--runs", str(tmp_path / "runs"),
+        "--out", str(tmp_path / "report.md"), "--results", str(tmp_path / "runs.jsonl"),
     ])  # fmt: skip
-    out, err = capsys.readouterr()
-    assert code == 0, err
-    line = next(row for row in out.splitlines() if row.startswith("| head_only"))
-    dev, test = (float(cell) for cell in line.split("|")[3:5])
-    assert 0.0 <= dev <= 1.0 and 0.0 <= test <= 1.0
-    assert (tmp_path / "report.md").read_text(encoding="utf-8").startswith("## Named entities")
+    assert code == 0
+    report = (tmp_path / "report.md").read_text(encoding="utf-8")
+    assert "## Task types on real data, 0.2 minutes per run" in report
+    assert "| method | kind | dev entity F1 | test entity F1 |" in report
+    assert "| method | kind | dev Pearson | dev Spearman | dev MAE |" in report
+    rows = [json.loads(line) for line in (tmp_path / "runs.jsonl").read_text().splitlines()]
+    assert [(r["bench"], r["status"]) for r in rows] == [
+        ("conll2003", "succeeded"), ("stsb", "succeeded")]  # fmt: skip
+    # STS-B's dev file is the reported split: it is read as the test split, never validated on
+    links = tmp_path / "runs" / "data" / "stsb"
+    assert (links / "test.tsv").resolve() == (shared / "stsb" / "dev.tsv").resolve()
+    assert not (links / "dev.tsv").exists() and -1 <= rows[1]["test_pearson"] <= 1
+    assert 0.0 <= rows[0]["test_f1"] <= 1.0 and set(BENCHES) >= {"rte", "goemotions"}
     assert kind("ptuning_v2") == "deep prompts" and kind("prompt_tuning") == "shallow prompt"
     assert kind("full") == "whole model" and main(["--methods", "nope"]) == 2
+    assert main(["--tasks", "rte", "--shared", str(tmp_path / "none")]) == 2

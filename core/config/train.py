@@ -95,10 +95,14 @@ class TrainConfig(ConfigBase):
     )
     task: str = param(
         "auto",
-        "What one row holds: single_label (one text, one label) or pair (two texts, one "
-        "label: entailment, paraphrase, question-answer match). auto tells it from the "
-        "columns: two text columns with known names (sentence1/sentence2, premise/hypothesis, "
-        "question/answer, ...) make a pair task.",
+        "What one row holds: single_label (one text, one label), pair (two texts, one label: "
+        "entailment, paraphrase, question-answer match), multi_label (one text, several "
+        "labels), regression (a number to predict for a text or a pair) or tagging (a tag per "
+        "word, as in CoNLL files). auto tells it from the data and says why: two text columns "
+        "with known names (sentence1/sentence2, premise/hypothesis, question/answer, ...) make "
+        "a pair, a label column of lists or of joined labels (or one 0/1 column per label) "
+        "several labels, a label column of many distinct fractional numbers a score, and a "
+        "CoNLL file tagged words.",
         choices=TASK_CHOICES,
         label="Task",
     )

@@ -20,6 +20,8 @@ TEXT_NAMES = (
 LABEL_NAMES = (
     "label", "labels", "sentiment", "class", "target", "category", "y", "polarity", "rating",
 )  # fmt: skip
+SCORE_ONLY_NAMES = ("score", "similarity", "value")
+"""Names of a column of numbers to predict, looked for when no column is named like labels."""
 COLUMN_HINT = say("set text_column / label_column (CLI: --text-column / --label-column)")
 _INT_RE = re.compile(r"[+-]?\d+(?:\.0*)?")
 MANY_NUMBERS = 20
@@ -41,7 +43,11 @@ def guess_columns(
                     available=available,
                 )
             )
-    label = label_column or by_name(df, LABEL_NAMES, exclude=text_column)
+    label = (
+        label_column
+        or by_name(df, LABEL_NAMES, exclude=text_column)
+        or by_name(df, SCORE_ONLY_NAMES, exclude=text_column)
+    )
     if label is None:
         raise DataError(
             say(
@@ -127,22 +133,29 @@ def _number(key: str) -> float | None:
         return None
 
 
-def check_not_continuous(keys: Sequence[str], column: str) -> None:
-    """DataError when the label column holds measurements, not classes.
+def looks_continuous(keys: Sequence[str]) -> bool:
+    """Whether label values (as text) are measurements, not classes.
 
-    Continuous values (scores such as 0.37, 1.52, ...) would each become a class of one or two
-    rows, and training would fail later for an unclear reason ("too small"). They are told
-    apart from classes that happen to be numbers (0/1, 1.0/2.0, a few steps such as
-    0.5/1.5/2.5) by being numbers, some with fractions, that either take more than
-    :data:`MANY_NUMBERS` distinct values or mostly occur only once.
+    Continuous values (scores such as 0.37, 1.52, ...) are told apart from classes that happen
+    to be numbers (0/1, 1.0/2.0, a few steps such as 0.5/1.5/2.5) by being numbers, some with
+    fractions, that either take more than :data:`MANY_NUMBERS` distinct values or mostly occur
+    only once.
     """
     counts = Counter(keys)
     numbers = [n for n in map(_number, counts) if n is not None]
     if not numbers or len(numbers) < len(counts) or all(n.is_integer() for n in numbers):
-        return  # words among the labels, or whole numbers only: classes
+        return False  # words among the labels, or whole numbers only: classes
     once = sum(1 for n in counts.values() if n == 1)
-    if len(counts) <= MANY_NUMBERS and once * 2 <= len(counts):
+    return not (len(counts) <= MANY_NUMBERS and once * 2 <= len(counts))
+
+
+def check_not_continuous(keys: Sequence[str], column: str) -> None:
+    """DataError when the label column of a classification holds measurements
+    (:func:`looks_continuous`): each would become a class of one or two rows, and training
+    would fail later for an unclear reason ("too small")."""
+    if not looks_continuous(keys):
         return
+    counts = Counter(keys)
     examples = ", ".join(list(counts)[:5])
     raise DataError(
         say(

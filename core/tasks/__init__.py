@@ -106,15 +106,18 @@ def detect_source(source: str | Path, task: str = AUTO) -> Detection | None:
 
 
 def detect_by_labels(found: Detection, values: Sequence[Any], column: str) -> Detection:
-    """``found`` (told from the columns, the task not given), or a one-text task told by the
-    label ``column``'s ``values`` (several labels per row) with its reason."""
-    if found.task != DEFAULT_TASK:
+    """``found`` (told from the columns, the task not given), or a task told by the label
+    ``column``'s ``values`` (several labels per row, a score) with its reason; a pair of texts
+    found in the columns stays one for a task that reads pairs."""
+    if found.task not in (DEFAULT_TASK, pair.TASK.name):
         return found
     for candidate in TASKS.values():
-        if candidate.detected_by_columns:
+        if candidate.detected_by_columns or (found.text_pair_column and not candidate.reads_pairs):
             continue
         reason = candidate.detect_labels(values, column)
         if reason is not None:
+            if found.text_pair_column:
+                reason = say("{pair}; {labels}", pair=found.reason, labels=reason)
             return Detection(candidate.name, reason, found.text_column, found.text_pair_column)
     return found
 

@@ -61,6 +61,9 @@ class Task:
     name, so a view reading a second dataset for such a run reads it as this task."""
     calibrated: bool = False
     """Whether :meth:`calibrate` chooses something on the validation rows once trained."""
+    reads_pairs: bool = False
+    """Whether a row may also hold a pair of texts (a score of two sentences): a pair found in
+    the columns keeps this task when the label values show it."""
     detected_by_columns: bool = True
     """Whether :meth:`detect` can tell this task from the column names alone; a task told by
     its label values (:meth:`detect_labels`) is only tried there, or when asked for by name."""
@@ -145,6 +148,20 @@ class Task:
         """What is chosen on the validation rows once trained (stored in the adapter folder
         and given back to :meth:`metrics` and :meth:`present`); nothing by default."""
         return {}
+
+    def initial_bias(self, labels: Sequence[Any], num_labels: int) -> list[float] | None:
+        """Where the head's outputs start, from the training ``labels`` (their base rate), or
+        None to keep the model's own start (a class per row: balanced enough for it)."""
+        return None
+
+    def calibrated_metrics(
+        self, logits: torch.Tensor, labels: Sequence[Any], label_names: Sequence[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What :meth:`calibrate` chooses on these validation rows, and their ``eval`` metrics
+        judged fairly: a task that chooses something overrides this so that no row is judged
+        by a choice made on that row itself."""
+        chosen = self.calibrate(logits, labels, label_names)
+        return chosen, self.metrics(logits, labels, label_names, "eval", chosen)
 
     def present(
         self, probabilities: Sequence[float], label_names: Sequence[str], meta: dict[str, Any]

@@ -47,12 +47,14 @@ def multi_label_metrics(
     logits: torch.Tensor,
     labels: Sequence[Sequence[int]],
     label_names: Sequence[str],
-    thresholds: Sequence[float],
+    thresholds: Sequence[float] | np.ndarray,
     prefix: str = "eval",
+    shown: Sequence[float] | None = None,
 ) -> dict[str, Any]:
     """Binary cross-entropy, exact-match accuracy (every label of the row right), micro- and
     macro-F1 and each label's precision, recall, F1 and support, deciding each label at its
-    threshold."""
+    threshold (one per label, or one per row and label); ``shown`` are the thresholds each
+    label's entry names (default: ``thresholds``)."""
     truth = multi_hot(labels, len(label_names))
     probs = logits.float().sigmoid().numpy()
     predicted = (probs >= np.asarray(thresholds, dtype=np.float32)).astype(np.int64)
@@ -66,7 +68,7 @@ def multi_label_metrics(
             "recall": float(recall[i]),
             "f1": float(f1[i]),
             "support": int(support[i]),
-            "threshold": float(thresholds[i]),
+            "threshold": float((thresholds if shown is None else shown)[i]),
         }
         for i, name in enumerate(label_names)
     }
@@ -104,6 +106,21 @@ def best_thresholds(
             scores.append(2 * tp / (hit.sum() + positives))
         chosen.append(THRESHOLD_GRID[int(np.argmax(scores))])
     return chosen
+
+
+def cross_fitted_thresholds(
+    logits: torch.Tensor, labels: Sequence[Sequence[int]], num_labels: int
+) -> np.ndarray:
+    """Thresholds per row and label: the even rows' chosen on the odd rows
+    (:func:`best_thresholds`) and the odd rows' on the even rows."""
+    rows = np.arange(len(labels))
+    out = np.empty((len(labels), num_labels), dtype=np.float32)
+    for judged, chooser in ((rows % 2 == 0, rows % 2 == 1), (rows % 2 == 1, rows % 2 == 0)):
+        picked = np.flatnonzero(chooser)
+        chosen = best_thresholds(logits[torch.from_numpy(picked)],
+                                 [labels[i] for i in picked], num_labels)  # fmt: skip
+        out[judged] = np.asarray(chosen, dtype=np.float32)
+    return out
 
 
 def class_loss(logits: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:

@@ -10,15 +10,24 @@ threshold. Metrics: exact-match accuracy (``*_accuracy``: every label of the row
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from core.messages import say
-from core.tasks.metrics import DEFAULT_THRESHOLD, best_thresholds, multi_label_metrics
+from core.tasks.metrics import (
+    DEFAULT_THRESHOLD,
+    best_thresholds,
+    cross_fitted_thresholds,
+    multi_label_metrics,
+)
 from core.tasks.single_label import SingleLabel
 
 if TYPE_CHECKING:
     import torch
+
+MIN_HALF_ROWS = 2
+"""Fewer validation rows than twice this are judged at the thresholds chosen on all of them."""
 
 SEPARATORS = (",", ";", "|")
 """What joins several labels in one cell of a CSV/TSV file (``0,15``, ``joy;love``)."""
@@ -109,6 +118,33 @@ class MultiLabel(SingleLabel):
     ) -> dict[str, Any]:
         chosen = best_thresholds(logits, labels, len(label_names))
         return {"thresholds": dict(zip(label_names, chosen, strict=True))}
+
+    def initial_bias(self, labels: Sequence[Any], num_labels: int) -> list[float] | None:
+        """Each label's log-odds in the training rows (smoothed): a fresh head starts where
+        sigmoid gives each label its frequency, not 0.5 for all, which a method with a small
+        learning rate would spend its run unlearning."""
+        counts = [0] * num_labels
+        for ids in labels:
+            for i in ids:
+                counts[i] += 1
+        rows = len(labels) + 1
+        return [math.log((n + 0.5) / (rows - n - 0.5)) for n in counts]
+
+    def calibrated_metrics(
+        self, logits: torch.Tensor, labels: Sequence[Any], label_names: Sequence[str]
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The thresholds chosen on all the validation rows, and the rows' metrics with each
+        half (alternate rows) judged at thresholds chosen on the other half: figures a person
+        can expect on new text, not the optimistic ones of thresholds fitted to the very rows
+        they score. The per-label thresholds shown are the chosen ones."""
+        chosen = self.calibrate(logits, labels, label_names)
+        thresholds = [chosen["thresholds"][name] for name in label_names]
+        if len(labels) < 2 * MIN_HALF_ROWS:
+            return chosen, self.metrics(logits, labels, label_names, "eval", chosen)
+        return chosen, multi_label_metrics(
+            logits, labels, label_names, cross_fitted_thresholds(logits, labels, len(label_names)),
+            "eval", shown=thresholds,
+        )  # fmt: skip
 
     def present(
         self, probabilities: Sequence[float], label_names: Sequence[str], meta: dict[str, Any]

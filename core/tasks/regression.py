@@ -1,7 +1,9 @@
 """A score per row (regression): one text, or a pair of texts, and a number to predict.
 
-The task is chosen by name (``--task regression``; ``auto`` keeps refusing a continuous label
-column, with a message that offers this task). Its inputs are told from the columns as for
+``auto`` finds it in a label column of measurements (many distinct numbers with fractions,
+:func:`core.data.columns.looks_continuous`; a column named ``score``, ``similarity`` or ``value``
+is read when none is named like labels); a score of whole numbers (a 1-5 rating read as a number)
+is chosen by name (``--task regression``). Its inputs are told from the columns as for
 classification: two text columns named like a pair (``sentence1``/``sentence2``, as in STS-B)
 or a given ``text_pair_column`` make it a pair of texts, stored in the adapter folder
 (``"inputs"``) so that predictions ask for the same. The model has one output, trained with
@@ -14,6 +16,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from core.messages import say
 from core.tasks import pair as pair_task
 from core.tasks.base import Detection, Encoded, Task
 from core.tasks.single_label import TASK as ONE_TEXT
@@ -47,6 +50,7 @@ class Regression(Task):
     best_metric = "eval_pearson"
     detected_by_columns = False
     auto_detected = False
+    reads_pairs = True
 
     def detect(
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None
@@ -56,6 +60,21 @@ class Regression(Task):
             return Detection(self.name, found.reason, found.text_column, found.text_pair_column)
         one = ONE_TEXT.detect(columns, text_column, None)
         return None if one is None else Detection(self.name, one.reason, one.text_column)
+
+    def detect_labels(self, values: Sequence[Any], column: str) -> str | None:
+        from core.data.columns import is_missing, looks_continuous
+
+        keys = [str(v).strip() for v in values if not is_missing(v) and str(v).strip()]
+        if not looks_continuous(keys):
+            return None
+        distinct = list(dict.fromkeys(keys))
+        return say(
+            "the label column '{column}' holds {distinct:,} distinct numbers such as {examples}: "
+            "a score to predict",
+            column=column,
+            distinct=len(distinct),
+            examples=", ".join(distinct[:3]),
+        )
 
     def encode(
         self, tokenizer: PreTrainedTokenizerBase, rows: Sequence[Any], max_length: int
@@ -83,6 +102,11 @@ class Regression(Task):
         from torch.nn import functional as F
 
         return F.mse_loss(logits.squeeze(-1), targets)
+
+    def initial_bias(self, labels: Sequence[Any], num_labels: int) -> list[float] | None:
+        """The mean training score: a fresh head starts there, not at 0."""
+        values = [float(v) for v in labels]
+        return [sum(values) / len(values)] if values else None
 
     def probabilities(self, logits: torch.Tensor) -> torch.Tensor:
         return logits.float()

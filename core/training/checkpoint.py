@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -91,6 +93,17 @@ def read_checkpoint(folder: Path, config: TrainConfig) -> ResumePoint:
     )
 
 
+def checkpoint_task(folder: Path) -> str | None:
+    """The task a checkpoint's run read its data as, None when it does not say (written before
+    tasks were kept, or unreadable: reading the checkpoint itself then says why)."""
+    for candidate in (Path(folder), Path(folder).with_name(Path(folder).name + ".old")):
+        with contextlib.suppress(OSError, ValueError):
+            state = json.loads((candidate / "trainer_state.json").read_text(encoding="utf-8"))
+            task = state.get("task") if isinstance(state, dict) else None
+            return str(task) if task else None
+    return None
+
+
 def _same_settings(stored: dict[str, Any] | None, config: TrainConfig) -> bool:
     """Whether the settings a checkpoint was written with are ``config``'s, read as this
     version reads stored settings (a setting added since takes its default; the task of one
@@ -106,12 +119,15 @@ def write_checkpoint(
     optimizer: torch.optim.Optimizer,
     scheduler: Any,
     best: dict[str, torch.Tensor] | None,
+    task: str | None = None,
 ) -> None:
-    """Write the resumable checkpoint of a run at ``state``."""
+    """Write the resumable checkpoint of a run at ``state``; ``task`` is the task its data was
+    read as (the one ``auto`` found), which a resumed run reads its data as again."""
     saved = {
         "method": config.method,
         "model": config.model,
         "config": config.to_dict(),
         "loop": asdict(state),
+        **({"task": task} if task else {}),
     }
     artifacts.save_checkpoint(folder, trainable, optimizer, scheduler, saved, best=best)

@@ -3,6 +3,7 @@ optimizer, and the checkpoint a resumed run continues from."""
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
@@ -23,12 +24,12 @@ from core.hardware import default_device, fast_fp32_matmuls, physical_cores, res
 from core.memory import release_memory
 from core.messages import say
 from core.methods import Method
-from core.methods.base import count_parameters
+from core.methods.base import classifier_head, count_parameters
 from core.modeling import DEFAULT_MODEL, load_base, max_positions
 from core.pooling import apply_pooling, resolve_pooling
-from core.tasks import Task, get_task
+from core.tasks import AUTO, Task, get_task
 from core.training import warm_start
-from core.training.checkpoint import LoopState, read_checkpoint
+from core.training.checkpoint import LoopState, checkpoint_task, read_checkpoint
 from core.training.events import Callback
 from core.training.growth import Schedule, schedule_of
 from core.training.inputs import check_config, load_run_data
@@ -244,6 +245,7 @@ class RunSetup:
         limit = max_positions(base.model.config) - self.method.reserved_positions(self.method_cfg)
         self._max_length = min(cfg.max_length, limit)
         self._prepare_base(base.model)
+        self._start_head(base.model)
         if cfg.gradient_checkpointing:
             checkpoint_activations(base.model, base.name)
         model = self.model = self.method.wrap(base.model, self.method_cfg)
@@ -282,7 +284,14 @@ class RunSetup:
         return torch.autocast("cpu", dtype=dtype)
 
     def _load_data(self) -> DataBundle:
-        return load_run_data(self.config)
+        """The run's data; a resumed run of task ``auto`` reads it as the task it started with
+        (kept in its checkpoint), so a file edited since cannot turn it into another task."""
+        config = self.config
+        if self.resume_from is not None and config.task == AUTO:
+            task = checkpoint_task(self.resume_from)
+            if task:
+                config = dataclasses.replace(config, task=task)
+        return load_run_data(config)
 
     def _language_notices(self) -> list[str]:
         """A warning when the model's tokenizer does not know much of the training text
@@ -301,6 +310,19 @@ class RunSetup:
 
     def _prepare_base(self, model: torch.nn.Module) -> None:
         """Adjust the base classifier before the method wraps it (nothing for one task)."""
+
+    def _start_head(self, model: torch.nn.Module) -> None:
+        """Start the head's outputs at the training labels' base rate where the task has one
+        (:meth:`~core.tasks.base.Task.initial_bias`: several labels, a score), by the bias of
+        its last linear layer (a head without one keeps its start); weights loaded later (a
+        resumed or warm-started run) replace it."""
+        data = built(self.data, "data")
+        bias = self.task.initial_bias(data.train.labels, len(self.labels))
+        layers = [m for m in classifier_head(model).modules() if isinstance(m, torch.nn.Linear)]
+        if bias is None or not layers or layers[-1].bias is None:
+            return
+        with torch.no_grad():
+            layers[-1].bias.copy_(torch.tensor(bias, dtype=layers[-1].bias.dtype))
 
     def _setup_accelerator(self) -> None:
         """Devices and processes from Accelerate; the precision is the run's own (see

@@ -333,14 +333,22 @@ class Trainer(Together):
             lambda: self.task.metrics(logits, labels, self.labels, prefix, self.calibration)
         )
 
-    def _calibrate(self, features: Features, labels: list[Any]) -> None:
+    def _calibrate(self, features: Features, labels: list[Any]) -> dict[str, Any]:
         """Choose what the task tunes on the validation rows once trained (multi-label
-        thresholds) into :attr:`calibration`, the same in every process; the final metrics
-        then use it (a second pass over the rows)."""
+        thresholds) into :attr:`calibration`, the same in every process; returns the rows'
+        metrics judged fairly (:meth:`~core.tasks.base.Task.calibrated_metrics`)."""
         logits = self._logits(features)
-        self.calibration = self._computed_once(
-            lambda: {"chosen": self.task.calibrate(logits, labels, self.labels)}
-        )["chosen"]
+        outcome = self._computed_once(
+            lambda: dict(
+                zip(
+                    ("chosen", "metrics"),
+                    self.task.calibrated_metrics(logits, labels, self.labels),
+                    strict=True,
+                )
+            )  # fmt: skip
+        )
+        self.calibration = outcome["chosen"]
+        return dict(outcome["metrics"])
 
     def _evaluate_and_checkpoint(self) -> bool:
         """Evaluate on (a sample of) validation; returns True when early stopping triggers.
@@ -373,7 +381,7 @@ class Trainer(Together):
         trainable = self.method.trainable_state(self._unwrapped())
         write_checkpoint(
             folder, self.config, self.state, trainable, built(self.optimizer, "optimizer"),
-            self.scheduler, self.best_state,
+            self.scheduler, self.best_state, self.data.task if self.data is not None else None,
         )  # fmt: skip
         self.emit(CheckpointWritten(self.state.step, str(folder)))
 
@@ -395,8 +403,8 @@ class Trainer(Together):
         step, rows, last = self.last_eval or (-1, 0, {})
         fresh = restored or step != st.step or rows != len(self.val_features)
         if self.task.calibrated:
-            self._calibrate(self.val_features, data.validation.labels)
-        if fresh or self.task.calibrated:
+            metrics = self._calibrate(self.val_features, data.validation.labels)
+        elif fresh:
             metrics = self._evaluate(self.val_features, data.validation.labels, "eval")
         else:
             metrics = dict(last)

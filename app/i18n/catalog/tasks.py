@@ -51,6 +51,11 @@ ZH_LABELS: dict[str, str] = {
 ZH.update(ZH_LABELS)
 
 ZH_SCORES: dict[str, str] = {
+    "the label column '{column}' holds {distinct:,} distinct numbers such as {examples}: a "
+    "score to predict":
+        "标签列 '{column}' 有 {distinct:,} 个不同的数，例如 {examples}：要预测的分数",
+    "{pair}; {labels}":
+        "{pair}；{labels}",
     "could not tell which column holds the scores (columns: {available}; known names: "
     "{names}); {hint}":
         "无法判断哪一列是分数（列：{available}；已知列名：{names}）；{hint}",
