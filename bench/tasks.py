@@ -66,7 +66,7 @@ BENCHES: dict[str, Bench] = {
         "rte",
         {"train": "train.tsv", "test": "dev.tsv"},
         (("dev accuracy", "test_accuracy"), ("dev macro-F1", "test_f1")),
-        note="best weights kept on 10% of train; dev (277 pairs) seen by no run",
+        note="Best weights kept on 10% of train; dev (277 pairs) seen by no run",
     ),
     "goemotions": Bench(
         "GoEmotions (several labels per text, 28 labels)",
@@ -78,7 +78,7 @@ BENCHES: dict[str, Bench] = {
             ("test exact match", "test_accuracy"),
         ),  # fmt: skip
         keep=("labels.txt",),
-        note="best weights and per-label thresholds chosen on dev; test (5,427) scored once; "
+        note="Best weights and per-label thresholds chosen on dev; test (5,427) scored once; "
         "the paper's BERT-base (110M parameters, full fine-tuning) reaches macro-F1 0.46",
     ),
     "stsb": Bench(
@@ -91,7 +91,7 @@ BENCHES: dict[str, Bench] = {
             ("dev MAE", "test_mae"),
         ),  # fmt: skip
         arguments=("--task", "regression"),
-        note="best weights kept on 10% of train; dev (1,500 pairs) seen by no run",
+        note="Best weights kept on 10% of train; dev (1,500 pairs) seen by no run",
     ),
     "conll2003": Bench(
         "CoNLL-2003 (tagged words, named entities)",
@@ -99,7 +99,7 @@ BENCHES: dict[str, Bench] = {
         {"train": "train.txt", "dev": "dev.txt", "test": "test.txt"},
         (("dev entity F1", "eval_f1"), ("test entity F1", "test_f1")),
         arguments=("--task", "tagging"),
-        note="entity-level F1 (seqeval, CoNLL scoring); best weights kept on dev; test "
+        note="Entity-level F1 (seqeval, CoNLL scoring); best weights kept on dev; test "
         "(3,453 sentences) scored once",
     ),
 }
