@@ -123,6 +123,8 @@ def test_metrics_and_thresholds():
     assert metrics["eval_accuracy"] == pytest.approx(2 / 3)
     assert metrics["eval_per_label"]["b"]["recall"] == pytest.approx(0.5)
     assert metrics["eval_micro_f1"] == pytest.approx(2 * 3 / (2 * 3 + 1))
+    assert best_thresholds(logits, labels, 2) == [0.5, 0.5]  # 2 or 3 rows of a label: too few
+    logits, labels = logits.repeat(5, 1), labels * 5  # each label in 10 or 15 rows
     chosen = best_thresholds(logits, labels, 2)
     assert chosen[0] <= 0.95 and chosen[1] <= 0.45  # -0.2 -> p 0.45: a lower threshold finds it
     tuned = multi_label_metrics(logits, labels, ["a", "b"], chosen)
@@ -200,7 +202,7 @@ def test_every_method_trains_and_predicts_several_labels(method, joined, tmp_pat
 def test_multi_label_learns_and_keeps_the_best_by_macro_f1(joined, tmp_path, tiny_model_dir):
     from core.runs import train_unrecorded
 
-    config = train_config(tmp_path, joined, tiny_model_dir, method="full", max_steps=200, lr=5e-3,
+    config = train_config(tmp_path, joined, tiny_model_dir, method="full", max_steps=200, lr=2e-3,
                           eval_every=20)  # fmt: skip
     summary = train_unrecorded(config)
     assert summary["status"] == "succeeded", summary.get("error")

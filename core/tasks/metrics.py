@@ -84,19 +84,22 @@ def multi_label_metrics(
 THRESHOLD_GRID = tuple(round(0.05 * i, 2) for i in range(1, 20))
 """Thresholds tried per label on validation: 0.05, 0.10, ..., 0.95."""
 DEFAULT_THRESHOLD = 0.5
+MIN_POSITIVES = 5
+"""Rows a label must occur in for its threshold to be chosen on them."""
 
 
 def best_thresholds(
     logits: torch.Tensor, labels: Sequence[Sequence[int]], num_labels: int
 ) -> list[float]:
     """Each label's threshold with the best F1 on these rows (the grid's lowest of equals);
-    0.5 for a label that never occurs in them."""
+    0.5 for a label that occurs in fewer than :data:`MIN_POSITIVES` of them, where a chosen
+    threshold would fit those few rows rather than the label."""
     truth = multi_hot(labels, num_labels)
     probs = logits.float().sigmoid().numpy()
     chosen = []
     for i in range(num_labels):
         positives = truth[:, i].sum()
-        if positives == 0:
+        if positives < MIN_POSITIVES:
             chosen.append(DEFAULT_THRESHOLD)
             continue
         scores = []
