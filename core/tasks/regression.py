@@ -14,6 +14,7 @@ import math
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from core.messages import say
 from core.tasks import pair as pair_task
 from core.tasks.base import Detection, Encoded, Task
 from core.tasks.single_label import TASK as ONE_TEXT
@@ -45,6 +46,7 @@ class Regression(Task):
     label_kind = "number"
     problem_type = "regression"
     best_metric = "eval_pearson"
+    score_name = say("Pearson")
     detected_by_columns = False
     auto_detected = False
 
