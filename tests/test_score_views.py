@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from app.i18n.catalog import ZH_MESSAGES
 from app.i18n.scores import score_name, score_text, score_title
+from app.shared.state import AppState
+from app.tabs.monitor.runs import runs_table
 from core import tasks
 from storage.store import Store
 
@@ -49,3 +51,28 @@ def test_each_task_names_its_score_in_english_and_chinese():
     assert score_name("regression", "zh") == "Pearson 相关系数"
     assert score_title("multi_label") == "Macro-F1" and score_title("tagging") == "Entity F1"
     assert score_text(0.8714, "regression") == "0.871 Pearson" and score_text(None, None) == ""
+
+
+# ----------------------------------------------------------------------------- Monitor
+def test_the_monitor_shows_each_runs_score_with_its_name(state):
+    ids = {task: stored_run(state.store, task) for task in STORED}
+    failed = state.store.create_run(name="f", method="lora", base_model="m", dataset="d.csv",
+                                    config={"lr": 1})  # fmt: skip
+    state.store.finish_run(failed, "failed", error="out of memory: lower the batch size")
+    table = runs_table(state, state.store.list_runs()).set_index("ID")
+    assert "Score" in table.columns and "Accuracy" not in table.columns
+    assert table.loc[ids["regression"], "Score"] == "0.871 Pearson"
+    assert table.loc[ids["multi_label"], "Score"] == "0.452 macro-F1"  # not exact match, 0.2
+    assert table.loc[ids["tagging"], "Score"] == "0.903 entity F1"  # not word accuracy, 0.95
+    assert table.loc[ids["single_label"], "Score"] == "0.912 accuracy"
+    assert table.loc[failed, "Score"] == ""
+    chinese = runs_table(AppState(store=state.store, lang="zh"), state.store.list_runs())
+    assert "得分" in chinese.columns
+    assert {"0.871 Pearson 相关系数", "0.452 宏平均 F1"} <= set(chinese["得分"])
+
+
+def test_a_run_stored_before_task_types_shows_its_accuracy(state):
+    run_id = state.store.create_run(name="old", method="lora", base_model="m", dataset="d.csv",
+                                    config={"lr": 1})  # fmt: skip
+    state.store.finish_run(run_id, "succeeded", metrics={"eval_accuracy": 0.8})
+    assert runs_table(state, state.store.list_runs()).iloc[0]["Score"] == "0.800 accuracy"
