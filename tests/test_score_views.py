@@ -5,11 +5,15 @@ stored without training, with the metrics a finished run of each task records.""
 
 from __future__ import annotations
 
+import pytest
 from app.i18n.catalog import ZH_MESSAGES
 from app.i18n.scores import score_name, score_text, score_title
 from app.shared.state import AppState
+from app.tabs.fewshot.view import FEWSHOT
 from app.tabs.monitor.runs import runs_table
-from core import tasks
+from app.tabs.sweep.view import SWEEP
+from core import sweep, tasks
+from core.training.events import PointFinished
 from storage.store import Store
 
 STORED = {  # task: (final metrics, the score shown, its name, as a column title)
@@ -76,3 +80,114 @@ def test_a_run_stored_before_task_types_shows_its_accuracy(state):
                                     config={"lr": 1})  # fmt: skip
     state.store.finish_run(run_id, "succeeded", metrics={"eval_accuracy": 0.8})
     assert runs_table(state, state.store.list_runs()).iloc[0]["Score"] == "0.800 accuracy"
+
+
+# ----------------------------------------------------------------------------- Few-shot
+def stored_experiment(store: Store, task: str) -> int:
+    """A finished few-shot experiment of ``task``: LoRA at k=8 with two seeds."""
+    experiment_id = store.create_sweep(
+        name="curve", method="lora", dataset="d.csv", kind="fewshot",
+        config={"task": "auto"}, grid={"methods": ["lora"], "shots": [8], "seeds": [1, 2],
+                                       "steps": 5},
+    )  # fmt: skip
+    for seed, shift in ((1, 0.0), (2, 0.02)):
+        config = {"method": "lora", "shots_per_class": 8, "seed": seed, "task": task}
+        run_id = store.create_run(name=f"k=8 seed {seed}", method="lora", base_model="m",
+                                  dataset="d.csv", config=config,
+                                  sweep_id=experiment_id)  # fmt: skip
+        store.finish_run(run_id, "succeeded", metrics=scored(task, shift))
+    store.finish_sweep(experiment_id, "succeeded")
+    return experiment_id
+
+
+@pytest.mark.parametrize("task", OTHER_TASKS)
+def test_a_few_shot_curve_plots_and_tabulates_its_tasks_score(state, task):
+    _, score, name, title = STORED[task]
+    experiment_id = stored_experiment(state.store, task)
+    _, curve, runs, figure, *_ = FEWSHOT.show(state, None, experiment_id)
+    assert list(runs[title]) == [f"{score:.4f}", f"{score + 0.02:.4f}"]
+    assert "Accuracy" not in runs.columns
+    assert list(curve.iloc[0])[1] == f"{score + 0.01:.3f} ± 0.014 (2/2)"
+    mean, seeds = figure.data
+    assert list(mean.y) == pytest.approx([score + 0.01])
+    assert f"mean {name} {score + 0.01:.4f}" in mean.hovertext[0]
+    assert seeds.hovertext[0].endswith(f": {name} {score:.4f}")
+    assert figure.layout.yaxis.title.text == f"Validation {name}"
+    assert figure.layout.title.text == f"Validation {name} by examples per class"
+    chinese = FEWSHOT.show(AppState(store=state.store, lang="zh"), None, experiment_id)[3]
+    assert chinese.layout.yaxis.title.text == f"验证集{score_name(task, 'zh')}"
+
+
+def test_the_few_shot_results_carry_the_score_and_the_task(state):
+    from core.fewshot import fewshot_results
+
+    outcome = fewshot_results(state.store, stored_experiment(state.store, "multi_label"))
+    assert outcome["task"] == "multi_label"
+    assert [r["score"] for r in outcome["runs"]] == pytest.approx([0.452, 0.472])
+    (entry,) = outcome["curve"]
+    assert (entry["score_min"], entry["score_max"]) == pytest.approx((0.452, 0.472))
+    assert "accuracy_mean" not in entry and "eval_accuracy" not in outcome["runs"][0]
+
+
+def test_a_negative_correlation_stays_on_the_few_shot_chart(state):
+    from app.tabs.fewshot.plots import y_range
+
+    outcome = {"curve": [{"score_min": -0.3, "score_max": 0.2}]}
+    assert y_range(outcome) == pytest.approx([-0.35, 0.25])
+
+
+# ----------------------------------------------------------------------------- Sweep
+def stored_sweep(store: Store, task: str) -> tuple[int, int]:
+    """A finished sweep of ``task`` over two learning rates; the id of its best run."""
+    sweep_id = store.create_sweep(name="grid", method="ptuning_v2", dataset="d.csv",
+                                  grid={"num_virtual_tokens": [10], "lr": [0.003, 0.01]},
+                                  config={})  # fmt: skip
+    best = 0
+    for lr, shift in ((0.003, -0.1), (0.01, 0.0)):
+        config = {"lr": lr, "method": "ptuning_v2", "method_options": {"num_virtual_tokens": 10}}
+        best = store.create_run(name=sweep.point_name(sweep_id, 10, lr), method="ptuning_v2",
+                                base_model="m", dataset="d.csv", config=config,
+                                sweep_id=sweep_id)  # fmt: skip
+        store.finish_run(best, "succeeded", metrics=scored(task, shift))
+    store.finish_sweep(sweep_id, "succeeded")
+    return sweep_id, best
+
+
+@pytest.mark.parametrize("task", OTHER_TASKS)
+def test_a_sweep_ranks_tabulates_and_plots_its_tasks_score(state, task):
+    _, score, name, title = STORED[task]
+    sweep_id, best = stored_sweep(state.store, task)
+    status, table, figure, *_ = SWEEP.show(state, None, sweep_id)
+    assert f" · best: run #{best}, P=10, lr=0.01, {name} {score:.4f}" in status
+    assert list(table[title]) == [f"{score - 0.1:.4f}", f"{score:.4f}"]
+    assert list(table["Best"]) == ["", "★ best"]
+    line, star = figure.data
+    assert list(line.y) == pytest.approx([score - 0.1, score]) and star.y[0] == score
+    assert figure.layout.yaxis.title.text == f"Validation {name}"
+
+
+def test_a_sweep_heatmap_names_its_tasks_score():
+    from app.tabs.sweep.plots import sweep_figure
+
+    results = [
+        {"num_virtual_tokens": n, "lr": lr, "score": 0.5 + n / 100, "eval_accuracy": None,
+         "task": "regression", "status": "succeeded", "run_id": n * 10 + i}
+        for n in (10, 20) for i, lr in enumerate((0.003, 0.01))
+    ]  # fmt: skip
+    (heat,) = sweep_figure(results, results[-1]).data
+    assert heat.colorbar.title.text == "Validation Pearson" and "Pearson" in heat.hovertemplate
+    assert [list(row) for row in heat.z] == [[0.6, 0.7], [0.6, 0.7]]
+
+
+def test_the_command_line_names_each_finished_points_score(capsys):
+    from core.cli import PointLines
+
+    lines = PointLines(True, lambda r: f"lr={r['lr']:g}")
+    result = {"lr": 0.01, "status": "succeeded", "task": "regression", "score": 0.61}
+    lines(PointFinished("sweep", 1, 0, 2, 1, result))
+    lines(PointFinished("sweep", 1, 1, 2, 2, {**result, "task": None, "score": 0.84}))
+    lines(PointFinished("sweep", 1, 1, 2, 2, {**result, "status": "failed", "score": None}))
+    err = capsys.readouterr().err
+    assert "run 1 of 2 (lr=0.01): succeeded, Pearson 0.6100" in err
+    assert "run 2 of 2 (lr=0.01): succeeded, accuracy 0.8400" in err
+    assert "run 2 of 2 (lr=0.01): failed\n" in err
