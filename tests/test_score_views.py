@@ -6,9 +6,11 @@ stored without training, with the metrics a finished run of each task records.""
 from __future__ import annotations
 
 import pytest
+
 from app.i18n.catalog import ZH_MESSAGES
 from app.i18n.scores import score_name, score_text, score_title
 from app.shared.state import AppState
+from app.tabs.compare.logic import show_comparison
 from app.tabs.fewshot.view import FEWSHOT
 from app.tabs.monitor.runs import runs_table
 from app.tabs.sweep.view import SWEEP
@@ -191,3 +193,48 @@ def test_the_command_line_names_each_finished_points_score(capsys):
     assert "run 1 of 2 (lr=0.01): succeeded, Pearson 0.6100" in err
     assert "run 2 of 2 (lr=0.01): succeeded, accuracy 0.8400" in err
     assert "run 2 of 2 (lr=0.01): failed\n" in err
+
+
+# ----------------------------------------------------------------------------- Compare
+def transfer(store: Store, run_id: int, dataset: str, **values: float) -> None:
+    """A cached generalisation result of ``run_id`` on ``dataset`` (at its final step)."""
+    store.append_metrics(run_id, [
+        {"step": 10, "split": "transfer", "name": f"{metric}:{dataset}", "value": value}
+        for metric, value in {**values, "rows": 30}.items()
+    ])  # fmt: skip
+
+
+@pytest.mark.parametrize("task", OTHER_TASKS)
+def test_compare_titles_and_shows_the_runs_shared_score(state, task):
+    _, score, name, title = STORED[task]
+    runs = [stored_run(state.store, task) for _ in range(2)]
+    transfer(state.store, runs[0], "other-data", accuracy=0.1, macro_f1=0.4, pearson=0.3)
+    table, figure, warnings = show_comparison(state, runs)
+    assert warnings == []
+    assert list(table[f"Dev {name}"]) == [f"{score:.3f} {name}"] * 2
+    assert f"Time to best {name}" in table.columns
+    other = {"macro-F1": 0.4, "entity F1": 0.4, "Pearson": 0.3}[name]
+    assert list(table[f"{title} on other-data"]) == [f"{other:.3f} {name}", ""]
+    bars = [t for t in figure.data if t.type == "bar" and list(t.x) == ["dev", "other-data"]]
+    assert list(bars[0].y) == pytest.approx([score, other]) and name in bars[0].hovertemplate
+    titles = [a.text for a in figure.layout.annotations]
+    assert f"{title}: dev and second datasets" in titles
+    assert f"Trainable share vs dev {name} (bubble: adapter size)" in titles
+    assert figure.layout.yaxis6.title.text == f"dev {name}"
+
+
+def test_compare_of_runs_of_several_tasks_names_each_score(state):
+    runs = [stored_run(state.store, task) for task in ("single_label", "regression")]
+    table, figure, _ = show_comparison(state, runs)
+    assert list(table["Dev score"]) == ["0.912 accuracy", "0.871 Pearson"]
+    assert "Score: dev and second datasets" in [a.text for a in figure.layout.annotations]
+    chinese, _, _ = show_comparison(AppState(store=state.store, lang="zh"), runs)
+    assert list(chinese["验证集得分"]) == ["0.912 准确率", "0.871 Pearson 相关系数"]
+
+
+def test_compare_of_runs_judged_by_accuracy_reads_as_before(state):
+    runs = [stored_run(state.store, "single_label") for _ in range(2)]
+    table, figure, _ = show_comparison(state, runs)
+    assert list(table["Dev accuracy"]) == ["91.2%", "91.2%"]
+    assert "Accuracy: dev and second datasets" in [a.text for a in figure.layout.annotations]
+    assert figure.layout.yaxis5.tickformat == ".0%"

@@ -110,7 +110,8 @@ EN: dict[str, str] = {
     "tab_compare": "Compare",
     "compare_intro": "Pick finished runs to see them side by side: the share of parameters each "
     "method trains, its adapter's size on disk, training speed, time to reach its best "
-    "accuracy and accuracy on the validation split. To measure generalisation, pick a second "
+    "score and its score on the validation split (accuracy, or its task's own: macro-F1, "
+    "Pearson, entity F1). To measure generalisation, pick a second "
     "dataset the runs were not trained on, with the same label names (for example, runs "
     "trained on SST-2 judged on Amazon reviews), and press **Evaluate generalisation**.",
     "compare_runs": "Runs to compare",
@@ -335,17 +336,17 @@ SERVER_EN: dict[str, str] = {
     "cmp_col_share": "Trainable share (parameters)",
     "cmp_col_adapter": "Adapter on disk",
     "cmp_col_speed": "Train samples/s",
-    "cmp_col_to_best": "Time to best accuracy",
-    "cmp_col_dev": "Dev accuracy",
-    "cmp_col_transfer": "Accuracy on {dataset}",
+    "cmp_col_to_best": "Time to best {metric}",
+    "cmp_col_dev": "Dev {metric}",
+    "cmp_col_transfer": "{Metric} on {dataset}",
     "cmp_plot_share": "Trainable parameters, % (log)",
     "cmp_plot_adapter": "Adapter size, bytes (log)",
     "cmp_plot_speed": "Training samples per second",
-    "cmp_plot_to_best": "Seconds to best accuracy",
-    "cmp_plot_accuracy": "Accuracy: dev and second datasets",
-    "cmp_plot_tradeoff": "Trainable share vs dev accuracy (bubble: adapter size)",
+    "cmp_plot_to_best": "Seconds to best {metric}",
+    "cmp_plot_accuracy": "{Metric}: dev and second datasets",
+    "cmp_plot_tradeoff": "Trainable share vs dev {metric} (bubble: adapter size)",
     "cmp_axis_share": "trainable parameters, %",
-    "cmp_axis_dev": "dev accuracy",
+    "cmp_axis_dev": "dev {metric}",
     "cmp_dev": "dev",
     "cmp_none_picked": "Pick one or more finished runs to compare.",
     "cmp_no_results": "Run #{run_id} ({name}) is {status} and has no results; it is left "

@@ -105,9 +105,9 @@ ZH: dict[str, str] = {
     "tryit_prompt_table": "每个虚拟词元最近的词表词",
     "tab_compare": "比较",
     "compare_intro": "选择已完成的运行并排比较：各方法训练的参数占比、适配器在磁盘上的大小、训练"
-    "速度、达到最佳准确率所用的时间以及验证集准确率。要衡量泛化能力，请选择一个这些运行没有训练"
-    "过、标签名称相同的第二个数据集（例如在 SST-2 上训练的运行在亚马逊评论上测试），然后点击"
-    "**评估泛化能力**。",
+    "速度、达到最佳得分所用的时间以及验证集得分（准确率，或任务自己的指标：宏平均 F1、"
+    "Pearson 相关系数、实体 F1）。要衡量泛化能力，请选择一个这些运行没有训练过、标签名称相同的"
+    "第二个数据集（例如在 SST-2 上训练的运行在亚马逊评论上测试），然后点击**评估泛化能力**。",
     "compare_runs": "要比较的运行",
     "compare_runs_info": "已完成的运行（成功或已停止）。",
     "compare_refresh": "刷新列表",
@@ -408,17 +408,17 @@ SERVER_ZH: dict[str, str] = {
     "cmp_col_share": "可训练参数占比（数量）",
     "cmp_col_adapter": "适配器大小",
     "cmp_col_speed": "训练样本/秒",
-    "cmp_col_to_best": "达到最佳准确率的时间",
-    "cmp_col_dev": "验证集准确率",
-    "cmp_col_transfer": "{dataset} 上的准确率",
+    "cmp_col_to_best": "达到最佳{metric}的时间",
+    "cmp_col_dev": "验证集{metric}",
+    "cmp_col_transfer": "{dataset} 上的{Metric}",
     "cmp_plot_share": "可训练参数，%（对数）",
     "cmp_plot_adapter": "适配器大小，字节（对数）",
     "cmp_plot_speed": "每秒训练样本数",
-    "cmp_plot_to_best": "达到最佳准确率的秒数",
-    "cmp_plot_accuracy": "准确率：验证集与第二个数据集",
-    "cmp_plot_tradeoff": "可训练占比与验证集准确率（气泡：适配器大小）",
+    "cmp_plot_to_best": "达到最佳{metric}的秒数",
+    "cmp_plot_accuracy": "{Metric}：验证集与第二个数据集",
+    "cmp_plot_tradeoff": "可训练占比与验证集{metric}（气泡：适配器大小）",
     "cmp_axis_share": "可训练参数，%",
-    "cmp_axis_dev": "验证集准确率",
+    "cmp_axis_dev": "验证集{metric}",
     "cmp_dev": "验证集",
     "cmp_none_picked": "请选择一个或多个已完成的运行进行比较。",
     "cmp_no_results": "运行 #{run_id}（{name}）状态为 {status}，没有结果，不参与比较。",
