@@ -42,7 +42,7 @@ def run_experiment(arguments: list[str], db: Path) -> dict:
 def cell(entry: dict) -> str:
     if not entry["runs"]:
         return "-"
-    mean, spread = 100 * entry["accuracy_mean"], 100 * (entry["accuracy_std"] or 0.0)
+    mean, spread = 100 * entry["score_mean"], 100 * (entry["score_std"] or 0.0)
     partial = "" if entry["runs"] == entry["planned"] else f" ({entry['runs']}/{entry['planned']})"
     if entry["runs"] == 1:  # one seed: no spread to show
         return f"{mean:.1f}{partial}"

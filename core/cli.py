@@ -24,6 +24,7 @@ from core.errors import ConfigError
 from core.fit import available_bytes, run_line
 from core.hardware import default_device
 from core.methods import METHODS
+from core.tasks import score_name
 from core.training.events import (
     Evaluated,
     Event,
@@ -254,7 +255,8 @@ def eval_line(step: int, m: dict[str, Any]) -> str:
 
 class PointLines:
     """One line on standard error per finished run of a group (a sweep, a few-shot
-    experiment), beside the runs' own progress bars: ``run 3 of 12 (POINT): STATUS, accuracy``.
+    experiment), beside the runs' own progress bars: ``run 3 of 12 (POINT): STATUS, accuracy
+    0.8400``, the score the run's task ranks by named (``Pearson 0.6100``, ``macro-F1 ...``).
 
     ``point`` says which run a finished point's result was; ``always`` prints the lines under
     ``--quiet`` too (which only hides the progress bars).
@@ -271,8 +273,8 @@ class PointLines:
         self.bar(event)
         if self.enabled and isinstance(event, PointFinished):
             result = event.result
-            accuracy = result["eval_accuracy"]
-            score = "" if accuracy is None else f", accuracy {accuracy:.4f}"
+            value = result.get("score")
+            score = "" if value is None else f", {score_name(result.get('task'))} {value:.4f}"
             print(
                 f"run {event.index + 1} of {event.total} ({self.point(result)}): "
                 f"{result['status']}{score}",

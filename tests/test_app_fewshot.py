@@ -301,7 +301,7 @@ def outcome_of(scores: dict[tuple[str, object, int], float | None]) -> dict:
     (method, k, seed); None is a failed run."""
     runs = [
         {"run_id": i, "method": m, "shots": k, "seed": s, "error": None if a is not None else "x",
-         "status": "succeeded" if a is not None else "failed", "eval_accuracy": a,
+         "status": "succeeded" if a is not None else "failed", "score": a,
          "eval_f1": a, "train_seconds": 2.0}
         for i, ((m, k, s), a) in enumerate(scores.items(), start=1)
     ]  # fmt: skip

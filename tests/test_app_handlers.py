@@ -314,7 +314,7 @@ def test_runs_table_has_the_promised_columns(state):
     recorded_run(state.store)
     table = runs_table(state, state.store.list_runs())
     assert list(table.columns) == [
-        "ID", "Name", "Status", "Method", "Accuracy", "Duration", "Error",
+        "ID", "Name", "Status", "Method", "Score", "Duration", "Error",
     ]  # fmt: skip
 
 

@@ -135,8 +135,8 @@ def test_an_experiment_records_a_curve_of_every_method_and_size(tmp_path, data, 
             (m, k, 2) for m in ("head_only", "lora") for k in (4, ALL)
         ]
         for entry in outcome["curve"]:
-            assert 0 <= entry["accuracy_min"] <= entry["accuracy_mean"] <= entry["accuracy_max"]
-            assert entry["accuracy_std"] >= 0
+            assert 0 <= entry["score_min"] <= entry["score_mean"] <= entry["score_max"]
+            assert entry["score_std"] >= 0
         runs = store.list_runs(sweep_id=outcome["experiment_id"])
         assert len(runs) == 8 and {r["status"] for r in runs} == {"succeeded"}
         for run in runs:  # one evaluation, at the end; the checkpoint is gone, the adapter kept

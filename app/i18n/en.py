@@ -110,7 +110,8 @@ EN: dict[str, str] = {
     "tab_compare": "Compare",
     "compare_intro": "Pick finished runs to see them side by side: the share of parameters each "
     "method trains, its adapter's size on disk, training speed, time to reach its best "
-    "accuracy and accuracy on the validation split. To measure generalisation, pick a second "
+    "score and its score on the validation split (accuracy, or its task's own: macro-F1, "
+    "Pearson, entity F1). To measure generalisation, pick a second "
     "dataset the runs were not trained on, with the same label names (for example, runs "
     "trained on SST-2 judged on Amazon reviews), and press **Evaluate generalisation**.",
     "compare_runs": "Runs to compare",
@@ -147,12 +148,12 @@ EN: dict[str, str] = {
     "sweep_stop": "Stop sweep",
     "sweep_past": "Sweep",
     "sweep_past_info": "The running sweep, or one from the database.",
-    "sweep_plot": "Validation accuracy by prompt length and learning rate",
+    "sweep_plot": "Validation score by prompt length and learning rate",
     "sweep_table": "Runs of the sweep (★ marks the best)",
     # Few-shot tab
     "tab_fewshot": "Few-shot",
     "fewshot_intro": "**How much data do I need?** Train each method on *k* examples of every "
-    "class, for several *k* and several seeds, and see accuracy grow with *k*. Every run trains "
+    "class, for several *k* and several seeds, and see the score grow with *k*. Every run trains "
     "the same number of steps with its method's default settings and is judged once, at its "
     "end, on the same validation rows, so the points compare fairly; **all** "
     "trains on every training row for the same steps. The runs train one after another, "
@@ -178,8 +179,8 @@ EN: dict[str, str] = {
     "fewshot_resume": "Resume experiment",
     "fewshot_past": "Few-shot experiment",
     "fewshot_past_info": "The running experiment, or one from the database.",
-    "fewshot_plot": "Accuracy by examples per class",
-    "fewshot_table": "Mean ± standard deviation of accuracy (finished / planned runs)",
+    "fewshot_plot": "Score by examples per class",
+    "fewshot_table": "Mean ± standard deviation of the score (finished / planned runs)",
     "fewshot_runs": "Runs of the experiment",
     "monitor_resume": "Resume",
     "monitor_queue": "Waiting runs",
@@ -302,7 +303,6 @@ SERVER_EN: dict[str, str] = {
     "col_name": "Name",
     "col_status": "Status",
     "col_method": "Method",
-    "col_accuracy": "Accuracy",
     "col_duration": "Duration",
     "col_error": "Error",
     "col_score": "Probability",
@@ -336,17 +336,17 @@ SERVER_EN: dict[str, str] = {
     "cmp_col_share": "Trainable share (parameters)",
     "cmp_col_adapter": "Adapter on disk",
     "cmp_col_speed": "Train samples/s",
-    "cmp_col_to_best": "Time to best accuracy",
-    "cmp_col_dev": "Dev accuracy",
-    "cmp_col_transfer": "Accuracy on {dataset}",
+    "cmp_col_to_best": "Time to best {metric}",
+    "cmp_col_dev": "Dev {metric}",
+    "cmp_col_transfer": "{Metric} on {dataset}",
     "cmp_plot_share": "Trainable parameters, % (log)",
     "cmp_plot_adapter": "Adapter size, bytes (log)",
     "cmp_plot_speed": "Training samples per second",
-    "cmp_plot_to_best": "Seconds to best accuracy",
-    "cmp_plot_accuracy": "Accuracy: dev and second datasets",
-    "cmp_plot_tradeoff": "Trainable share vs dev accuracy (bubble: adapter size)",
+    "cmp_plot_to_best": "Seconds to best {metric}",
+    "cmp_plot_accuracy": "{Metric}: dev and second datasets",
+    "cmp_plot_tradeoff": "Trainable share vs dev {metric} (bubble: adapter size)",
     "cmp_axis_share": "trainable parameters, %",
-    "cmp_axis_dev": "dev accuracy",
+    "cmp_axis_dev": "dev {metric}",
     "cmp_dev": "dev",
     "cmp_none_picked": "Pick one or more finished runs to compare.",
     "cmp_no_results": "Run #{run_id} ({name}) is {status} and has no results; it is left "
@@ -363,8 +363,8 @@ SERVER_EN: dict[str, str] = {
     "sweep_line": "Sweep #{sweep_id} **{name}** ({method}): {status} · {done} of {total} runs done",
     "sweep_current": " · now run #{run_id} (P={length}, lr={lr}), {step}",
     "sweep_step": "step {step} of {total}",
-    "sweep_best": " · best: run #{run_id}, P={length}, lr={lr}, accuracy {accuracy}",
-    "sweep_best_so_far": " · best so far: run #{run_id}, P={length}, lr={lr}, accuracy {accuracy}",
+    "sweep_best": " · best: run #{run_id}, P={length}, lr={lr}, {metric} {score}",
+    "sweep_best_so_far": " · best so far: run #{run_id}, P={length}, lr={lr}, {metric} {score}",
     "sweep_error": "Sweep error: {error}",
     "sweep_best_marker": "★ best",
     "sweep_best_point": "best",
@@ -419,11 +419,11 @@ SERVER_EN: dict[str, str] = {
     "fewshot_plan_time": "; about **{duration}** in all (a rough estimate from {speed})",
     "fewshot_all": "all",
     "fewshot_axis_k": "Training examples per class, k (log scale)",
-    "fewshot_plot_title": "Validation accuracy by examples per class",
+    "fewshot_plot_title": "Validation {metric} by examples per class",
     "fewshot_legend": "line: mean over seeds · bars: lowest to highest seed · dots: each run",
-    "fewshot_hover": "{method}, k={k}<br>mean accuracy {mean} (std {std})<br>lowest to "
+    "fewshot_hover": "{method}, k={k}<br>mean {metric} {mean} (std {std})<br>lowest to "
     "highest seed: {low} – {high}<br>{runs} of {planned} runs",
-    "fewshot_hover_run": "run #{run_id}, seed {seed}, k={k}: accuracy {accuracy}",
+    "fewshot_hover_run": "run #{run_id}, seed {seed}, k={k}: {metric} {score}",
     "fewshot_no_runs": "No finished run yet",
     "fewshot_col_method": "Method",
     "fewshot_col_k": "k",

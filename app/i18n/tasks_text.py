@@ -1,5 +1,6 @@
 """The interface's text about task types (one text or text pairs), in English and Chinese:
-the Train tab's task and second-column pickers, the detected task's line, Try it's second box."""
+the Train tab's task and second-column pickers, the detected task's line, Try it's second box,
+and the score each task is judged by as the run views title it."""
 
 from __future__ import annotations
 
@@ -28,8 +29,14 @@ ZH_TASKS: dict[str, str] = {
 
 SERVER_EN_TASKS: dict[str, str] = {
     "dataset_task": "Task: **{task}** ({reason}).",
+    "col_run_score": "Score",
+    "score_axis": "Validation {metric}",
+    "score_any": "score",
 }
 
 SERVER_ZH_TASKS: dict[str, str] = {
     "dataset_task": "任务类型：**{task}**（{reason}）。",
+    "col_run_score": "得分",
+    "score_axis": "验证集{metric}",
+    "score_any": "得分",
 }

@@ -105,9 +105,9 @@ ZH: dict[str, str] = {
     "tryit_prompt_table": "每个虚拟词元最近的词表词",
     "tab_compare": "比较",
     "compare_intro": "选择已完成的运行并排比较：各方法训练的参数占比、适配器在磁盘上的大小、训练"
-    "速度、达到最佳准确率所用的时间以及验证集准确率。要衡量泛化能力，请选择一个这些运行没有训练"
-    "过、标签名称相同的第二个数据集（例如在 SST-2 上训练的运行在亚马逊评论上测试），然后点击"
-    "**评估泛化能力**。",
+    "速度、达到最佳得分所用的时间以及验证集得分（准确率，或任务自己的指标：宏平均 F1、"
+    "Pearson 相关系数、实体 F1）。要衡量泛化能力，请选择一个这些运行没有训练过、标签名称相同的"
+    "第二个数据集（例如在 SST-2 上训练的运行在亚马逊评论上测试），然后点击**评估泛化能力**。",
     "compare_runs": "要比较的运行",
     "compare_runs_info": "已完成的运行（成功或已停止）。",
     "compare_refresh": "刷新列表",
@@ -141,12 +141,12 @@ ZH: dict[str, str] = {
     "sweep_stop": "停止扫描",
     "sweep_past": "扫描",
     "sweep_past_info": "正在进行的扫描，或数据库中的扫描。",
-    "sweep_plot": "不同提示长度和学习率下的验证准确率",
+    "sweep_plot": "不同提示长度和学习率下的验证集得分",
     "sweep_table": "扫描中的运行（★ 表示最佳）",
     # 小样本实验页
     "tab_fewshot": "小样本实验",
     "fewshot_intro": "**我需要多少数据？** 让每种方法在每个类别的 *k* 个样本上训练，"
-    "取多个 *k* 和多个种子，观察准确率如何随 *k* 增长。每次运行都以该方法的默认设置训练相同的"
+    "取多个 *k* 和多个种子，观察得分如何随 *k* 增长。每次运行都以该方法的默认设置训练相同的"
     "步数，并只在结束时于同一批验证行上评估一次，因此各点可以公平比较；"
     "**all** 表示用全部训练行训练相同的步数。各次运行依次进行，共 方法数 × 样本量数 × 种子数 次"
     "（表单下方一行会统计次数并估算用时）；每次都是普通运行，会出现在 **监控** 和 **试用** 页。"
@@ -170,8 +170,8 @@ ZH: dict[str, str] = {
     "fewshot_resume": "继续实验",
     "fewshot_past": "小样本实验",
     "fewshot_past_info": "正在进行的实验，或数据库中的实验。",
-    "fewshot_plot": "不同每类样本数下的准确率",
-    "fewshot_table": "准确率的均值 ± 标准差（已完成 / 计划的运行数）",
+    "fewshot_plot": "不同每类样本数下的得分",
+    "fewshot_table": "得分的均值 ± 标准差（已完成 / 计划的运行数）",
     "fewshot_runs": "实验中的运行",
     "monitor_resume": "继续训练",
     "monitor_queue": "排队中的运行",
@@ -380,7 +380,6 @@ SERVER_ZH: dict[str, str] = {
     "col_name": "名称",
     "col_status": "状态",
     "col_method": "方法",
-    "col_accuracy": "准确率",
     "col_duration": "用时",
     "col_error": "错误",
     "col_score": "概率",
@@ -409,17 +408,17 @@ SERVER_ZH: dict[str, str] = {
     "cmp_col_share": "可训练参数占比（数量）",
     "cmp_col_adapter": "适配器大小",
     "cmp_col_speed": "训练样本/秒",
-    "cmp_col_to_best": "达到最佳准确率的时间",
-    "cmp_col_dev": "验证集准确率",
-    "cmp_col_transfer": "{dataset} 上的准确率",
+    "cmp_col_to_best": "达到最佳{metric}的时间",
+    "cmp_col_dev": "验证集{metric}",
+    "cmp_col_transfer": "{dataset} 上的{Metric}",
     "cmp_plot_share": "可训练参数，%（对数）",
     "cmp_plot_adapter": "适配器大小，字节（对数）",
     "cmp_plot_speed": "每秒训练样本数",
-    "cmp_plot_to_best": "达到最佳准确率的秒数",
-    "cmp_plot_accuracy": "准确率：验证集与第二个数据集",
-    "cmp_plot_tradeoff": "可训练占比与验证集准确率（气泡：适配器大小）",
+    "cmp_plot_to_best": "达到最佳{metric}的秒数",
+    "cmp_plot_accuracy": "{Metric}：验证集与第二个数据集",
+    "cmp_plot_tradeoff": "可训练占比与验证集{metric}（气泡：适配器大小）",
     "cmp_axis_share": "可训练参数，%",
-    "cmp_axis_dev": "验证集准确率",
+    "cmp_axis_dev": "验证集{metric}",
     "cmp_dev": "验证集",
     "cmp_none_picked": "请选择一个或多个已完成的运行进行比较。",
     "cmp_no_results": "运行 #{run_id}（{name}）状态为 {status}，没有结果，不参与比较。",
@@ -435,8 +434,8 @@ SERVER_ZH: dict[str, str] = {
     "次运行",
     "sweep_current": " · 当前运行 #{run_id}（P={length}，lr={lr}），{step}",
     "sweep_step": "第 {step} / {total} 步",
-    "sweep_best": " · 最佳：运行 #{run_id}，P={length}，lr={lr}，准确率 {accuracy}",
-    "sweep_best_so_far": " · 目前最佳：运行 #{run_id}，P={length}，lr={lr}，准确率 {accuracy}",
+    "sweep_best": " · 最佳：运行 #{run_id}，P={length}，lr={lr}，{metric} {score}",
+    "sweep_best_so_far": " · 目前最佳：运行 #{run_id}，P={length}，lr={lr}，{metric} {score}",
     "sweep_error": "扫描出错：{error}",
     "sweep_best_marker": "★ 最佳",
     "sweep_best_point": "最佳",
@@ -484,11 +483,11 @@ SERVER_ZH: dict[str, str] = {
     "fewshot_plan_time": "；总共约 **{duration}**（根据{speed}粗略估算）",
     "fewshot_all": "全部",
     "fewshot_axis_k": "每类训练样本数 k（对数刻度）",
-    "fewshot_plot_title": "不同每类样本数下的验证准确率",
+    "fewshot_plot_title": "不同每类样本数下的验证集{metric}",
     "fewshot_legend": "线：各种子的均值 · 误差线：最低到最高的种子 · 点：每次运行",
-    "fewshot_hover": "{method}，k={k}<br>平均准确率 {mean}（标准差 {std}）<br>最低到最高的种子："
+    "fewshot_hover": "{method}，k={k}<br>{metric}均值 {mean}（标准差 {std}）<br>最低到最高的种子："
     "{low} – {high}<br>{planned} 次中完成 {runs} 次",
-    "fewshot_hover_run": "运行 #{run_id}，种子 {seed}，k={k}：准确率 {accuracy}",
+    "fewshot_hover_run": "运行 #{run_id}，种子 {seed}，k={k}：{metric} {score}",
     "fewshot_no_runs": "还没有完成的运行",
     "fewshot_col_method": "方法",
     "fewshot_col_k": "k",

@@ -3,9 +3,9 @@
 ``python -m core.fewshot --data X --methods ptuning_v2,lora --shots 8,16,32,all --seeds 3``,
 with any flag of ``python -m core.train`` for the shared settings (dataset, model, batch size,
 precision...). One line per finished run goes to standard error; the last line of standard
-output is one JSON object whose ``curve`` has one entry per method and size (mean accuracy and
-its spread over the seeds). ``--resume-experiment ID`` trains what a stopped or interrupted
-experiment has left.
+output is one JSON object whose ``curve`` has one entry per method and size (the mean score and
+its spread over the seeds, ``score_*``: the score the task ranks runs by, accuracy for one label
+per text). ``--resume-experiment ID`` trains what a stopped or interrupted experiment has left.
 """
 
 from __future__ import annotations
@@ -59,8 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser = cli.group_parser(
         "python -m core.fewshot",
         "How much data does a method need? Train every method on k examples per class, for "
-        "several k and seeds, and report accuracy against k, recorded as a few-shot experiment "
-        "in the PTune Studio database.",
+        "several k and seeds, and report each method's score (accuracy; several labels: "
+        "macro-F1; a score: Pearson; tagged words: entity F1) against k, recorded as a few-shot "
+        "experiment in the PTune Studio database.",
         hidden,
         {
             "db": "the PTune Studio database (default: the one the app uses)",
@@ -151,7 +152,7 @@ def lead(args: argparse.Namespace, signals: StopSignal) -> int:
         print(f"note: {note}", file=sys.stderr)
     line = {"experiment_id": outcome.get("experiment_id"), "db": str(store.path),
             "seconds": round(time.monotonic() - began, 1)}  # fmt: skip
-    line.update({key: outcome.get(key) for key in ("status", "error", "curve", "runs")})
+    line.update({key: outcome.get(key) for key in ("status", "error", "task", "curve", "runs")})
     print(json.dumps(line), flush=True)
     if outcome.get("status") == "failed":
         print(f"error: {outcome.get('error')}", file=sys.stderr)

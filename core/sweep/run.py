@@ -47,6 +47,7 @@ def run_result(run: dict[str, Any]) -> dict[str, Any]:
         "status": run["status"],
         "eval_accuracy": metrics.get("eval_accuracy"),
         "eval_f1": metrics.get("eval_f1"),
+        "task": metrics.get("task"),
         "score": best_score(metrics),
         "train_seconds": metrics.get("train_seconds"),
         "error": run.get("error"),

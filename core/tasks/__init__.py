@@ -130,6 +130,13 @@ def best_score(metrics: dict[str, Any]) -> float | None:
     return None if value is None else float(value)
 
 
+def score_name(task: str | None) -> str:
+    """The short name a person reads for the score that ranks ``task``'s runs (its
+    :attr:`~core.tasks.base.Task.score_name`); runs of no or an unknown task, as in
+    :func:`best_score`: accuracy."""
+    return TASKS.get(task or DEFAULT_TASK, TASKS[DEFAULT_TASK]).score_name
+
+
 def row_for(task: str | None, values: dict[str, Any], inputs: Sequence[str] | None = None) -> Any:
     """One input row of ``task`` (trained on ``inputs``, an adapter's ``"inputs"``) from named
     texts (``{"text": ..., "text_pair": ...}``)."""
@@ -154,5 +161,6 @@ __all__ = [
     "detect_task",
     "get_task",
     "row_for",
+    "score_name",
     "takes_pairs",
 ]

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from core.messages import say
+
 if TYPE_CHECKING:
     import torch
     from transformers import PreTrainedTokenizerBase
@@ -56,6 +58,9 @@ class Task:
     best_metric: str = "eval_accuracy"
     """The metric (higher is better) that keeps the best weights, stops early, ranks sweeps,
     few-shot curves and compared runs."""
+    score_name: str = say("accuracy")
+    """:attr:`best_metric`'s short name for a person ("accuracy", "macro-F1", ...), as the
+    views name the score a run is judged by."""
     auto_detected: bool = True
     """Whether ``auto`` can find this task in data; one that cannot (a score) is only chosen by
     name, so a view reading a second dataset for such a run reads it as this task."""

@@ -69,6 +69,7 @@ class MultiLabel(SingleLabel):
     label_kind = "set"
     problem_type = "multi_label_classification"
     best_metric = "eval_f1"
+    score_name = say("macro-F1")
     detected_by_columns = False
     calibrated = True
 

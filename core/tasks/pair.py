@@ -63,6 +63,7 @@ class Pair(Task):
     )
     few_shot_unit = "class"
     inputs = ("text", "text_pair")
+    score_name = say("accuracy")
 
     def detect(
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None

@@ -48,6 +48,7 @@ class Regression(Task):
     label_kind = "number"
     problem_type = "regression"
     best_metric = "eval_pearson"
+    score_name = say("Pearson")
     detected_by_columns = False
     auto_detected = False
     reads_pairs = True

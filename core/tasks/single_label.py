@@ -22,6 +22,7 @@ class SingleLabel(Task):
     help = "Classify each text into one of its classes (sentiment, topic, ...)."
     few_shot_unit = "class"
     inputs = ("text",)
+    score_name = say("accuracy")
 
     def detect(
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None

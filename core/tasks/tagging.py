@@ -77,6 +77,7 @@ class Tagging(Task):
     few_shot_unit = "n"
     inputs = ("words",)
     best_metric = "eval_f1"  # entity F1, the CoNLL way
+    score_name = say("entity F1")
     detected_by_columns = False  # told from the file itself (detect_source)
 
     def detect_source(self, source: Path) -> Detection | None:

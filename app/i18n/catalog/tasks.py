@@ -1,4 +1,5 @@
-"""Chinese of the task types' sentences (:mod:`core.tasks`): detection, choices, inputs."""
+"""Chinese of the task types' sentences (:mod:`core.tasks`): detection, choices, inputs, and the
+name of the score each is judged by."""
 
 ZH: dict[str, str] = {
     "unknown task '{name}'; choose one of {names}":
@@ -78,3 +79,12 @@ ZH.update(ZH_SCORES)
 ZH["{count} columns of 0/1 values, one per label: {names}"] = (
     "{count} 个 0/1 列，每个标签一列：{names}"
 )
+
+ZH_SCORE_NAMES: dict[str, str] = {
+    "accuracy": "准确率",
+    "macro-F1": "宏平均 F1",
+    "Pearson": "Pearson 相关系数",
+    "entity F1": "实体 F1",
+}
+"""The score each task type is judged by (:attr:`core.tasks.base.Task.score_name`)."""
+ZH.update(ZH_SCORE_NAMES)

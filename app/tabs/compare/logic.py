@@ -1,9 +1,10 @@
-"""The Compare tab's results, without Gradio: finished runs side by side, and their accuracy on
-a dataset they were not trained on (generalisation).
+"""The Compare tab's results, without Gradio: finished runs side by side, and their score on a
+dataset they were not trained on (generalisation).
 
 The table and the chart come from :func:`core.analysis.compare.compare_rows`, which reads the
-store; a generalisation result is computed once per run and dataset and then kept in the store,
-so it shows again after a reload until the same dataset is evaluated again.
+store, each run scored by its task's score (accuracy as before; macro-F1, Pearson or entity F1
+with its name); a generalisation result is computed once per run and dataset and then kept in
+the store, so it shows again after a reload until the same dataset is evaluated again.
 """
 
 from __future__ import annotations
@@ -16,10 +17,17 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
+from app.i18n.scores import score_text
 from app.shared import confine
 from app.shared.errors import plain
 from app.shared.state import AppState
-from app.tabs.compare.plots import comparison_figure
+from app.tabs.compare.plots import (
+    by_accuracy,
+    comparison_figure,
+    dev_value,
+    metric_names,
+    transfer_value,
+)
 from core.analysis.compare import (
     COLUMNS,
     PREDICTABLE,
@@ -41,15 +49,32 @@ DEFAULT_MAX_ROWS: int = TransferConfig().max_rows
 
 
 def comparison_table(state: AppState, rows: Sequence[dict[str, Any]]) -> pd.DataFrame:
-    """The comparison as a DataFrame with headers in the app's language."""
+    """The comparison as a DataFrame with headers in the app's language, its scores titled with
+    the name the runs share; runs not all judged by accuracy show each score with its name."""
     keys, cells = compare_table(rows)
+    if not by_accuracy(rows):
+        for row, line in zip(rows, cells, strict=True):
+            for i, key in enumerate(keys):
+                dataset = key.partition(":")[2]
+                if key == "dev" or dataset:
+                    value = transfer_value(row, dataset) if dataset else dev_value(row)
+                    line[i] = score_text(value, row.get("task"), state.lang)
+    names = metric_names(rows, state.lang)
     headers = [
-        state.text(f"cmp_col_{key}")
+        state.text(f"cmp_col_{key}", **names)
         if key in COLUMNS
-        else state.text("cmp_col_transfer", dataset=dataset_label(key.partition(":")[2]))
+        else state.text("cmp_col_transfer", dataset=dataset_label(key.partition(":")[2]), **names)
         for key in keys
     ]
     return pd.DataFrame(cells, columns=headers)
+
+
+def with_tasks(state: AppState, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """``rows`` each with its run's ``task`` (as its metrics name it; older runs: none)."""
+    return [
+        {**row, "task": (state.store.get_run(row["run_id"]).get("metrics") or {}).get("task")}
+        for row in rows
+    ]
 
 
 def show_comparison(
@@ -62,7 +87,7 @@ def show_comparison(
             comparison_figure([], state.lang),
             [state.text("cmp_none_picked")],
         )
-    rows = compare_rows(state.store, [int(i) for i in run_ids])
+    rows = with_tasks(state, compare_rows(state.store, [int(i) for i in run_ids]))
     shown = [row for row in rows if row["status"] in PREDICTABLE]
     warnings = [
         state.text(

@@ -3,6 +3,9 @@
 
 Each run keeps one colour in every panel. Trainable share and adapter size span several orders
 of magnitude between methods (head only to full fine-tuning), so their axes are logarithmic.
+A run is scored by its task's score (:func:`dev_value`, :func:`transfer_value`): runs all
+judged by accuracy read as shares, as before; others as the score itself, each titled with the
+name the runs share (macro-F1, Pearson, entity F1) or "score" when their tasks differ.
 """
 
 from __future__ import annotations
@@ -15,8 +18,10 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from app.i18n import text
+from app.i18n.scores import score_name
 from app.shared.plots import COLORS, empty_figure
 from core.analysis.compare import dataset_label, human_bytes, seconds_text, transfer_keys
+from core.tasks import DEFAULT_TASK, TASKS
 
 Rows = Sequence[Mapping[str, Any]]
 BAR_PANELS = (  # (row, col, value key, title key, log axis)
@@ -25,6 +30,37 @@ BAR_PANELS = (  # (row, col, value key, title key, log axis)
     (1, 3, "train_samples_per_second", "cmp_plot_speed", False),
     (2, 1, "seconds_to_best", "cmp_plot_to_best", False),
 )
+TRANSFER_SCORE = {"eval_accuracy": "accuracy", "eval_f1": "macro_f1", "eval_pearson": "pearson"}
+"""Which generalisation result is a task's score on a second dataset, by its best metric (a
+tagger's ``macro_f1`` there is its entity F1)."""
+
+
+def _best_metric(row: Mapping[str, Any]) -> str:
+    return TASKS.get(str(row.get("task") or DEFAULT_TASK), TASKS[DEFAULT_TASK]).best_metric
+
+
+def by_accuracy(rows: Rows) -> bool:
+    """Whether every run is judged by accuracy: its figures then read as shares."""
+    return all(_best_metric(row) == "eval_accuracy" for row in rows)
+
+
+def dev_value(row: Mapping[str, Any]) -> float | None:
+    """The run's validation score: its accuracy, or the score its task ranks by."""
+    accuracy = _best_metric(row) == "eval_accuracy"
+    return row.get("dev_accuracy") if accuracy else row.get("dev_score")
+
+
+def transfer_value(row: Mapping[str, Any], key: str) -> float | None:
+    """The run's score on the second dataset ``key``, None when not evaluated there."""
+    return (row["transfer"].get(key) or {}).get(TRANSFER_SCORE.get(_best_metric(row), "accuracy"))
+
+
+def metric_names(rows: Rows, lang: str) -> dict[str, str]:
+    """``metric`` and ``Metric`` (capitalised) for the titles: the name of the score the runs
+    share (accuracy when there is none), "score" when their tasks are judged differently."""
+    names = {score_name(row.get("task"), lang) for row in rows} or {score_name(None, lang)}
+    name = names.pop() if len(names) == 1 else text("score_any", lang)
+    return {"metric": name, "Metric": name[:1].upper() + name[1:]}
 
 
 def short_label(row: Mapping[str, Any]) -> str:
@@ -58,15 +94,15 @@ def _bars(rows: Rows, key: str) -> go.Bar:
     )
 
 
-def _accuracy_traces(rows: Rows, lang: str) -> list[go.Bar]:
-    """Per run: dev accuracy beside its accuracy on each second dataset (grouped)."""
+def _score_traces(rows: Rows, lang: str) -> list[go.Bar]:
+    """Per run: its dev score beside its score on each second dataset (grouped)."""
     keys = transfer_keys([dict(row) for row in rows])
     groups = [text("cmp_dev", lang)] + [dataset_label(k) for k in keys]
+    shares = by_accuracy(rows)
     traces = []
     for i, row in enumerate(rows):
-        values = [row.get("dev_accuracy")] + [
-            (row["transfer"].get(k) or {}).get("accuracy") for k in keys
-        ]
+        values = [dev_value(row)] + [transfer_value(row, k) for k in keys]
+        named = " " + score_name(row.get("task"), lang)
         traces.append(
             go.Bar(
                 x=groups,
@@ -74,7 +110,7 @@ def _accuracy_traces(rows: Rows, lang: str) -> list[go.Bar]:
                 name=f"#{row['run_id']} {row['name']}",
                 legendgroup=str(row["run_id"]),
                 marker_color=COLORS[i % len(COLORS)],
-                hovertemplate="%{x}: %{y:.1%}",
+                hovertemplate="%{x}: %{y:.1%}" if shares else "%{x}: %{y:.3f}" + named,
             )
         )
     return traces
@@ -108,11 +144,11 @@ def _padded(values: Sequence[float | None]) -> list[float] | None:
 
 
 def _tradeoff(rows: Rows) -> go.Scatter:
-    """Trainable share (log x) against dev accuracy; the bubble grows with adapter size."""
+    """Trainable share (log x) against the dev score; the bubble grows with adapter size."""
     points = [
         (COLORS[i % len(COLORS)], r)
         for i, r in enumerate(rows)
-        if r.get("trainable_share") and r.get("dev_accuracy") is not None
+        if r.get("trainable_share") and dev_value(r) is not None
     ]
     sizes = [float(r.get("adapter_bytes") or 0) for _, r in points]
     hover = [
@@ -121,7 +157,7 @@ def _tradeoff(rows: Rows) -> go.Scatter:
     ]
     return go.Scatter(
         x=[r["trainable_share"] for _, r in points],
-        y=[r["dev_accuracy"] for _, r in points],
+        y=[dev_value(r) for _, r in points],
         mode="markers+text",
         text=[r["method"] for _, r in points],
         textposition="top center",
@@ -136,16 +172,28 @@ def _tradeoff(rows: Rows) -> go.Scatter:
     )
 
 
+def _score_axes(fig: go.Figure, rows: Rows, title: str) -> None:
+    """The score panels' value axes: shares from 0 for accuracy, the score itself otherwise (a
+    correlation can be below 0)."""
+    shares = by_accuracy(rows)
+    drawn = [v for trace in fig.select_traces(row=2, col=2) for v in trace.y if v is not None]
+    low = min([0.0, *drawn])
+    fig.update_yaxes(range=[low, 1.05], tickformat=".0%" if shares else ".2f", row=2, col=2)
+    fig.update_yaxes(range=_padded([dev_value(r) for r in rows]), row=2, col=3)
+    fig.update_yaxes(tickformat=".1%" if shares else ".3f", title_text=title, row=2, col=3)
+
+
 def comparison_figure(rows: Rows, lang: str = "en") -> go.Figure:
-    """Trainable share, adapter size, training speed, time to best accuracy, accuracy on dev
-    and on each second dataset, and the share-accuracy trade-off of the given runs."""
-    titles = [text(title, lang) for _, _, _, title, _ in BAR_PANELS]
-    titles += [text("cmp_plot_accuracy", lang), text("cmp_plot_tradeoff", lang)]
+    """Trainable share, adapter size, training speed, time to the best score, the score on dev
+    and on each second dataset, and the share-score trade-off of the given runs."""
+    names = metric_names(rows, lang)
+    titles = [text(title, lang, **names) for _, _, _, title, _ in BAR_PANELS]
+    titles += [text("cmp_plot_accuracy", lang, **names), text("cmp_plot_tradeoff", lang, **names)]
     fig = make_subplots(
         rows=2, cols=3, subplot_titles=titles, vertical_spacing=0.2, horizontal_spacing=0.07
     )
-    keys = [key for _, _, key, _, _ in BAR_PANELS] + ["dev_accuracy"]
-    measured = [r for r in rows if any(r.get(key) is not None for key in keys)]
+    keys = [key for _, _, key, _, _ in BAR_PANELS]
+    measured = [r for r in rows if any(v is not None for v in (*map(r.get, keys), dev_value(r)))]
     if not measured:
         return empty_figure(fig, lang)
     for row, col, key, _, log in BAR_PANELS:
@@ -154,16 +202,14 @@ def comparison_figure(rows: Rows, lang: str = "en") -> go.Figure:
             fig.update_yaxes(
                 type="log", range=log_range([r.get(key) for r in rows]), row=row, col=col
             )
-    for trace in _accuracy_traces(rows, lang):
+    for trace in _score_traces(rows, lang):
         fig.add_trace(trace, row=2, col=2)
     fig.add_trace(_tradeoff(rows), row=2, col=3)
     shares = [r.get("trainable_share") for r in rows]
     fig.update_xaxes(
         type="log", range=log_range(shares), title_text=text("cmp_axis_share", lang), row=2, col=3
     )
-    fig.update_yaxes(range=_padded([r.get("dev_accuracy") for r in rows]), row=2, col=3)
-    fig.update_yaxes(range=[0, 1.05], tickformat=".0%", row=2, col=2)
-    fig.update_yaxes(tickformat=".1%", title_text=text("cmp_axis_dev", lang), row=2, col=3)
+    _score_axes(fig, rows, text("cmp_axis_dev", lang, **names))
     fig.update_layout(
         barmode="group",
         height=720,

@@ -1,1 +1,2 @@
-"""Few-shot tab: how accuracy grows with the examples per class, per method."""
+"""Few-shot tab: how a method's score (its task's: accuracy, macro-F1, Pearson, entity F1) grows
+with the examples per class."""

@@ -1,4 +1,5 @@
-"""Few-shot tab: how accuracy grows with the examples per class, per method.
+"""Few-shot tab: how a method's score (its task's: accuracy, macro-F1, Pearson, entity F1) grows
+with the examples per class.
 
 The form (:mod:`app.tabs.fewshot.form`) starts an experiment of :mod:`core.fewshot`; while the
 tab is shown the page clock refreshes it (:mod:`app.tabs.fewshot.view`), redrawing the tables and

@@ -1,5 +1,6 @@
 """The Few-shot tab's tables and status line, without Gradio: the learning curve (method x
-examples per class), every run of an experiment, and one line on how far it is."""
+examples per class), every run of an experiment, and one line on how far it is. Scores are the
+ones the experiment's task ranks runs by, the runs' column titled with its name."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 import pandas as pd
 
+from app.i18n.scores import score_title
 from app.shared.estimate import duration
 from app.shared.state import AppState
 from app.tabs.fewshot.form import RESUMABLE
@@ -25,7 +27,7 @@ def _score(value: float | None) -> str:
 
 
 def curve_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
-    """Method x examples per class: mean ± std of accuracy (finished / planned runs)."""
+    """Method x examples per class: mean ± std of the score (finished / planned runs)."""
     shots = list(outcome["shots"]) if outcome else []
     columns = [state.text("fewshot_col_method")] + [_k(state, k) for k in shots]
     if outcome is None:
@@ -45,8 +47,8 @@ def curve_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
             row.append(
                 state.text(
                     "fewshot_cell",
-                    mean=f"{entry['accuracy_mean']:.3f}",
-                    std=f"{entry['accuracy_std']:.3f}",
+                    mean=f"{entry['score_mean']:.3f}",
+                    std=f"{entry['score_std']:.3f}",
                     runs=entry["runs"],
                     planned=entry["planned"],
                 )  # fmt: skip
@@ -56,7 +58,8 @@ def curve_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
 
 
 def runs_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
-    """Every run of the experiment, oldest first, with its point, status and scores."""
+    """Every run of the experiment, oldest first, with its point, status and scores; the score
+    column is titled with the task's score ("Accuracy", "Macro-F1", "Pearson", "Entity F1")."""
     rows = [
         [
             r["run_id"],
@@ -64,16 +67,18 @@ def runs_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
             _k(state, r["shots"]),
             r["seed"],
             state.translate(r["status"]),
-            _score(r["eval_accuracy"]),
+            _score(r["score"]),
             _score(r["eval_f1"]),
             "" if r["train_seconds"] is None else duration(r["train_seconds"]),
             state.translate(r.get("error") or ""),
         ]  # fmt: skip
         for r in (outcome or {}).get("runs", [])
     ]
-    keys = ("col_id", "fewshot_col_method", "fewshot_col_k", "fewshot_col_seed", "col_status",
-            "col_accuracy", "sweep_col_f1", "sweep_col_time", "col_error")  # fmt: skip
-    return pd.DataFrame(rows, columns=[state.text(k) for k in keys])
+    columns = [state.text(k) for k in ("col_id", "fewshot_col_method", "fewshot_col_k",
+                                       "fewshot_col_seed", "col_status")]  # fmt: skip
+    columns.append(score_title((outcome or {}).get("task"), state.lang))
+    columns += [state.text(k) for k in ("sweep_col_f1", "sweep_col_time", "col_error")]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _current(state: AppState, outcome: Outcome) -> str:

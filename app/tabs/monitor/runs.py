@@ -13,10 +13,12 @@ from typing import Any
 
 import pandas as pd
 
+from app.i18n.scores import score_text
 from app.shared.actions import active_run_id
 from app.shared.estimate import duration
 from app.shared.state import AppState
 from core.config import TrainConfig
+from core.tasks import best_score
 
 TABLE_LIMIT = 200
 LIVE = ("queued", "running")
@@ -35,17 +37,18 @@ def _seconds(run: dict[str, Any]) -> float | None:
 
 
 def runs_table(state: AppState, runs: list[dict[str, Any]]) -> pd.DataFrame:
-    """One row per run: id, name, status, method, accuracy, duration, error."""
+    """One row per run: id, name, status, method, score, duration, error. The score is the one
+    the run's task ranks by, with its name (``0.912 accuracy``, ``0.871 Pearson``)."""
     rows = []
     for run in runs:
-        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
+        metrics = run.get("metrics") or {}
+        score = score_text(best_score(metrics), metrics.get("task"), state.lang)
         seconds = _seconds(run)
         rows.append([
-            run["id"], run["name"], state.translate(run["status"]), run["method"],
-            "" if accuracy is None else f"{accuracy:.3f}",
+            run["id"], run["name"], state.translate(run["status"]), run["method"], score,
             "" if seconds is None else duration(seconds), state.translate(run.get("error") or ""),
         ])  # fmt: skip
-    keys = ("col_id", "col_name", "col_status", "col_method", "col_accuracy", "col_duration")
+    keys = ("col_id", "col_name", "col_status", "col_method", "col_run_score", "col_duration")
     columns = [state.text(k) for k in (*keys, "col_error")]
     return pd.DataFrame(rows, columns=columns)
 

@@ -12,12 +12,13 @@ from typing import Any
 
 import pandas as pd
 
+from app.i18n.scores import group_task, score_name, score_title
 from app.shared import confine, forms
 from app.shared.actions import running_group_id
 from app.shared.estimate import duration
 from app.shared.preflight import group_base, problem_sentence, refuse
 from app.shared.state import AppState
-from app.tabs.sweep.plots import lr_label
+from app.tabs.sweep.plots import lr_label, score_of
 from core import sweep
 from core.config import TrainConfig
 from core.training import jobs
@@ -96,11 +97,12 @@ def stop_sweep(state: AppState) -> str:
 
 # ----------------------------------------------------------------------------- results
 def results_table(state: AppState, results: list[dict[str, Any]], best: Any) -> pd.DataFrame:
-    """One row per run of the sweep; the best one marked in the first column."""
+    """One row per run of the sweep; the best one marked in the first column. The score is the
+    one the sweep's task ranks by, its column titled with its name ("Accuracy", "Pearson")."""
     best_id = best["run_id"] if best else None
     rows = []
     for r in results:
-        accuracy, f1, seconds = r["eval_accuracy"], r["eval_f1"], r["train_seconds"]
+        score, f1, seconds = score_of(r), r["eval_f1"], r["train_seconds"]
         rows.append(
             [
                 state.text("sweep_best_marker") if r["run_id"] == best_id else "",
@@ -108,24 +110,16 @@ def results_table(state: AppState, results: list[dict[str, Any]], best: Any) -> 
                 r[sweep.LENGTH],
                 "" if r["lr"] is None else lr_label(r["lr"]),
                 state.translate(r["status"]),
-                "" if accuracy is None else f"{accuracy:.4f}",
+                "" if score is None else f"{score:.4f}",
                 "" if f1 is None else f"{f1:.4f}",
                 "" if seconds is None else duration(seconds),
                 state.translate(r.get("error") or ""),
             ]
         )
-    keys = (
-        "sweep_col_best",
-        "col_id",
-        "sweep_col_length",
-        "sweep_col_lr",
-        "col_status",
-        "col_accuracy",
-        "sweep_col_f1",
-        "sweep_col_time",
-        "col_error",
-    )
-    return pd.DataFrame(rows, columns=[state.text(k) for k in keys])
+    keys = ("sweep_col_best", "col_id", "sweep_col_length", "sweep_col_lr", "col_status")
+    columns = [state.text(k) for k in keys] + [score_title(group_task(results), state.lang)]
+    columns += [state.text(k) for k in ("sweep_col_f1", "sweep_col_time", "col_error")]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def _planned(outcome: dict[str, Any]) -> int:
@@ -170,7 +164,8 @@ def status_text(state: AppState, outcome: dict[str, Any] | None) -> str:
             run_id=best["run_id"],
             length=best[sweep.LENGTH],
             lr=lr_label(best["lr"]),
-            accuracy=f"{best['eval_accuracy']:.4f}",
+            metric=score_name(group_task(runs), state.lang),
+            score=f"{score_of(best):.4f}",
         )
     if outcome.get("error"):
         line += "\n\n" + state.text("sweep_error", error=state.translate(outcome["error"]))

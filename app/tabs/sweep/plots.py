@@ -1,8 +1,9 @@
 """Plotly figures of a sweep's results; no Gradio here, so they are tested on their own.
 
-A grid of two or more prompt lengths and two or more learning rates is a heatmap of validation
-accuracy, the best cell framed in gold and starred; a sweep along one axis is a line, the best
-point a gold star.
+A grid of two or more prompt lengths and two or more learning rates is a heatmap of the runs'
+validation score (the one their task ranks by, :func:`score_of`, named on the axis: accuracy,
+macro-F1, Pearson, entity F1), the best cell framed in gold and starred; a sweep along one axis
+is a line, the best point a gold star.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import plotly.graph_objects as go
 
 from app.i18n import text
+from app.i18n.scores import group_task, score_name
 from app.shared.plots import COLORS
 
 LENGTH = "num_virtual_tokens"
@@ -32,8 +34,20 @@ def _axes(results: Sequence[Result]) -> tuple[list[int], list[float]]:
     return lengths, lrs
 
 
+def score_of(result: Result) -> float | None:
+    """A run's score: the one its task ranks by (``score``, :func:`core.tasks.best_score`);
+    a result without it, its accuracy."""
+    score = result.get("score")
+    return result.get("eval_accuracy") if score is None else score
+
+
 def _scored(results: Sequence[Result]) -> list[Result]:
-    return [r for r in results if r.get("eval_accuracy") is not None]
+    return [r for r in results if score_of(r) is not None]
+
+
+def axis_title(results: Sequence[Result], lang: str) -> str:
+    """The axis title: the score of the sweep's task ("Validation accuracy", ...)."""
+    return text("score_axis", lang, metric=score_name(group_task(results), lang))
 
 
 def no_data_figure(lang: str = "en") -> go.Figure:
@@ -55,9 +69,10 @@ def no_data_figure(lang: str = "en") -> go.Figure:
 def sweep_figure(
     results: Sequence[Result], best: Result | None = None, lang: str = "en"
 ) -> go.Figure:
-    """Validation accuracy over prompt length x learning rate, the best run starred.
+    """The validation score over prompt length x learning rate, the best run starred.
 
-    ``results`` holds one {num_virtual_tokens, lr, eval_accuracy, status, run_id} per run.
+    ``results`` holds one {num_virtual_tokens, lr, score (or eval_accuracy), task, status,
+    run_id} per run.
     """
     if not _scored(results):
         return no_data_figure(lang)
@@ -83,31 +98,32 @@ def sweep_figure(
 def _cell_text(result: Result | None, best: Result | None) -> str:
     if result is None:
         return ""
-    if result.get("eval_accuracy") is None:
+    score = score_of(result)
+    if score is None:
         return str(result.get("status") or "")
     star = "★ " if best is not None and result.get("run_id") == best.get("run_id") else ""
-    return f"{star}{result['eval_accuracy']:.3f}"
+    return f"{star}{score:.3f}"
 
 
 def heatmap(
     results: Sequence[Result], lengths: list[int], lrs: list[float], best: Result | None, lang: str
 ) -> go.Figure:
-    """Accuracy per (length, learning rate) cell; lengths across, learning rates up."""
+    """The score per (length, learning rate) cell; lengths across, learning rates up."""
     cells = {(int(r[LENGTH]), float(r["lr"])): r for r in results if r.get(LENGTH) is not None}
     rows = [[cells.get((n, lr)) for n in lengths] for lr in lrs]
     x, y = [str(n) for n in lengths], [lr_label(lr) for lr in lrs]
-    accuracy = text("accuracy", lang)
+    title = axis_title(results, lang)
     fig = go.Figure(
         go.Heatmap(
             x=x,
             y=y,
-            z=[[None if c is None else c.get("eval_accuracy") for c in row] for row in rows],
+            z=[[None if c is None else score_of(c) for c in row] for row in rows],
             text=[[_cell_text(c, best) for c in row] for row in rows],
             texttemplate="%{text}",
             colorscale="Blues",
-            colorbar={"title": {"text": accuracy}},
+            colorbar={"title": {"text": title}},
             hoverongaps=False,
-            hovertemplate="P=%{x} · lr=%{y}<br>" + accuracy + " %{z:.4f}<extra></extra>",
+            hovertemplate="P=%{x} · lr=%{y}<br>" + title + " %{z:.4f}<extra></extra>",
         )
     )
     if best is not None:  # a gold frame around the best cell (categories sit at 0, 1, ...)
@@ -124,12 +140,12 @@ def heatmap(
 def lines(
     results: Sequence[Result], x_key: str, group_key: str, best: Result | None, lang: str
 ) -> go.Figure:
-    """Accuracy against ``x_key``, one line per value of ``group_key``."""
+    """The score against ``x_key``, one line per value of ``group_key``."""
     fig = go.Figure()
     groups = sorted({r[group_key] for r in _scored(results) if r.get(group_key) is not None})
     for i, value in enumerate(groups):
         points = sorted(
-            (r[x_key], r["eval_accuracy"]) for r in _scored(results) if r.get(group_key) == value
+            (r[x_key], score_of(r)) for r in _scored(results) if r.get(group_key) == value
         )
         label = f"lr={lr_label(value)}" if group_key == "lr" else f"P={value}"
         fig.add_trace(
@@ -145,11 +161,11 @@ def lines(
         fig.add_trace(
             go.Scatter(
                 x=[best[x_key]],
-                y=[best["eval_accuracy"]],
+                y=[score_of(best)],
                 mode="markers",
                 marker=BEST_MARKER,
                 name=text("sweep_best_point", lang),
             )
         )
-    fig.update_yaxes(title_text=text("accuracy", lang))
+    fig.update_yaxes(title_text=axis_title(results, lang))
     return fig
