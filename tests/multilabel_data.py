@@ -62,3 +62,15 @@ def write_ids(folder: Path, rows: int = 96, seed: int = 0) -> Path:
                 ids = ",".join(str(MOODS.index(n)) for n in labels) or "[]"
                 writer.writerow([text, ids, f"r{i}"])
     return folder
+
+
+def write_binary(path: Path, rows: int = 96, seed: int = 0) -> Path:
+    """A CSV with one 0/1 column per label (as Jigsaw's toxicity columns): text, happy, sad,
+    movie."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow(["text", *MOODS])
+        for text, labels in labelled_rows(rows, seed):
+            writer.writerow([text, *(int(name in labels) for name in MOODS)])
+    return path

@@ -25,7 +25,8 @@ EN: dict[str, str] = {
     "train_data_heading": "### 1. Data",
     "train_dataset": "Dataset",
     "train_dataset_info": "The demo reviews, the data folder's datasets or your uploads "
-    "(CSV, TSV, JSON lines, JSON or Parquet with a text and a label column).",
+    "(CSV, TSV, JSON lines, JSON or Parquet with a text and a label column), or a CoNLL file "
+    "of tagged words (.txt, .conll, .iob, .bio: a word and its tag per line).",
     "train_upload": "Upload a dataset",
     "train_text_column": "Text column",
     "train_label_column": "Label column",

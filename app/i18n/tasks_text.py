@@ -1,15 +1,28 @@
-"""The interface's text about task types (one text or text pairs), in English and Chinese:
-the Train tab's task and second-column pickers, the detected task's line, Try it's second box,
-and the score each task is judged by as the run views title it."""
+"""The interface's text about task types, in English and Chinese: the Train tab's task picker
+(each task by its title, the English one the task's own) and second-column picker, the detected
+task's line and the summaries of several labels and of scores, Try it's second box, and the
+score each task is judged by as the run views title it."""
 
 from __future__ import annotations
+
+from core.tasks import AUTO, TASKS
+
+TASK_TITLES_ZH: dict[str, str] = {
+    AUTO: "自动（根据数据判断）",
+    "single_label": "一个文本，一个标签",
+    "pair": "文本对",
+    "multi_label": "每个文本多个标签",
+    "regression": "分数（回归）",
+    "tagging": "带标签的词语（实体）",
+}
+"""Each task's title in Chinese (and auto's), keyed by the task's name."""
 
 EN_TASKS: dict[str, str] = {
     "train_task": "Task",
     "train_task_info": "auto tells it from the columns: two text columns named like a pair "
     "(sentence1/sentence2, premise/hypothesis, question/answer, ...) make a pair task, labels "
-    "joined in one cell (0,15 or joy;love) or lists several labels per text; a score "
-    "(regression) is chosen here",
+    "joined in one cell (0,15 or joy;love), lists or one 0/1 column per label several labels "
+    "per text, a CoNLL file tagged words; a score (regression) is chosen here",
     "train_text_pair_column": "Second text column",
     "train_text_pair_column_info": "For text pairs: the column of each row's second text",
     "tryit_text_pair": "Second text (runs trained on text pairs)",
@@ -20,7 +33,8 @@ ZH_TASKS: dict[str, str] = {
     "train_task": "任务类型",
     "train_task_info": "auto 根据列判断：两个名称成对的文本列（sentence1/sentence2、"
     "premise/hypothesis、question/answer……）构成文本对任务，一个单元格中连接的标签"
-    "（0,15 或 joy;love）或列表表示每个文本多个标签；分数（回归）需在此选择",
+    "（0,15 或 joy;love）、列表或每个标签一个 0/1 列表示每个文本多个标签，CoNLL 文件表示带标签的"
+    "词语；分数（回归）需在此选择",
     "train_text_pair_column": "第二个文本列",
     "train_text_pair_column_info": "文本对任务：每行第二个文本所在的列",
     "tryit_text_pair": "第二个文本（用文本对训练的运行）",
@@ -28,15 +42,25 @@ ZH_TASKS: dict[str, str] = {
 }
 
 SERVER_EN_TASKS: dict[str, str] = {
-    "dataset_task": "Task: **{task}** ({reason}).",
     "col_run_score": "Score",
     "score_axis": "Validation {metric}",
     "score_any": "score",
+    "dataset_task": "**{title}**. Task: **{task}** ({reason}).",
+    "dataset_binary_summary": "{rows} rows, {labels} labels: {names}. Text column `{text}`; "
+    "each label is a column of 0/1 values.",
+    "dataset_score_summary": "{rows} rows. Text column `{text}`, score column `{label}`: "
+    "from {low} to {high}.",
+    f"task_{AUTO}": "Auto (told from the data)",
+    **{f"task_{name}": task.title for name, task in TASKS.items()},
 }
 
 SERVER_ZH_TASKS: dict[str, str] = {
-    "dataset_task": "任务类型：**{task}**（{reason}）。",
     "col_run_score": "得分",
     "score_axis": "验证集{metric}",
     "score_any": "得分",
+    "dataset_task": "**{title}**。任务类型：**{task}**（{reason}）。",
+    "dataset_binary_summary": "{rows} 行，{labels} 个标签：{names}。文本列 `{text}`；"
+    "每个标签是一列 0/1 值。",
+    "dataset_score_summary": "{rows} 行。文本列 `{text}`，分数列 `{label}`：从 {low} 到 {high}。",
+    **{f"task_{name}": title for name, title in TASK_TITLES_ZH.items()},
 }

@@ -25,7 +25,8 @@ ZH: dict[str, str] = {
     "train_data_heading": "### 1. 数据",
     "train_dataset": "数据集",
     "train_dataset_info": "演示用的评论数据、数据文件夹中的数据集，或你上传的文件"
-    "（CSV、TSV、JSON Lines、JSON 或 Parquet，含文本列和标签列）。",
+    "（CSV、TSV、JSON Lines、JSON 或 Parquet，含文本列和标签列），或带标签词语的 CoNLL 文件"
+    "（.txt、.conll、.iob、.bio：每行一个词及其标签）。",
     "train_upload": "上传数据集",
     "train_text_column": "文本列",
     "train_label_column": "标签列",

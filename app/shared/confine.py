@@ -24,12 +24,12 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
+from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.state import DEMO_DATA, AppState
 from core.checks import RunCheck, nest_method_options
 from core.checks import check_run as check_settings
 from core.config import Problem, TrainConfig, parse_tasks
 from core.data.loading import looks_like_path
-from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import ConfigProblems, DataError
 from core.messages import Message, say
 from core.modeling import DEFAULT_MODEL, embedded_model_path, resolve_model_source
@@ -77,7 +77,7 @@ def data_refusal(state: AppState, source: Any) -> Message | None:
     if _resolved(text) == DEMO_DATA.resolve():
         return None
     roots = _roots(state.data_dir, state.upload_dir)
-    outside = _outside(text, roots, SUPPORTED_EXTENSIONS)
+    outside = _outside(text, roots, DATASET_EXTENSIONS)
     if outside is None:
         return None
     if state.data_dir is None:

@@ -12,20 +12,37 @@ from typing import Any
 import pandas as pd
 
 from app.shared import confine
+from app.shared.data_files import not_conll
 from app.shared.state import AppState
 from app.shared.tagged_preview import tagged_summary
-from core.data.columns import guess_columns
-from core.data.label_sets import label_set, names_file, read_names
+from core.data.columns import LABEL_NAMES, by_name, guess_columns
+from core.data.label_sets import binary_columns, label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files
+from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.scores import score_columns
 from core.data.splits import DataBundle
 from core.errors import DataError
 from core.messages import say
-from core.tasks import AUTO, detect_by_labels, detect_task, get_task
+from core.tasks import (
+    AUTO,
+    DEFAULT_TASK,
+    Detection,
+    detect_by_labels,
+    detect_task,
+    get_task,
+    takes_pairs,
+)
+from core.tasks.multi_label import TASK as MULTI_LABEL_TASK
+from core.tasks.multi_label import is_list
+from core.tasks.pair import TASK as PAIR_TASK
+from core.tasks.tagging import training_file
 from core.training.inputs import load_run_data
 
 PREVIEW_ROWS = 8
+MULTI_LABEL = MULTI_LABEL_TASK.name
+PAIR_INPUTS = PAIR_TASK.inputs
+"""The inputs of a row of two texts: a chosen task that cannot read them reads one text."""
 
 
 @dataclass
@@ -46,17 +63,44 @@ class Preview:
     text_pair_column: str | None = None
     tags: list[str] = field(default_factory=list)
     """Tagged words only: the tag names (``label_counts`` then counts entities per type)."""
+    label_columns: list[str] = field(default_factory=list)
+    """Several labels as one 0/1 column per label: those columns (``label_column`` is None,
+    training joins them; ``label_counts`` counts the rows of each)."""
+    score_range: tuple[float, float] | None = None
+    """A score (regression): the lowest and highest score of the label column."""
 
 
 def train_file(source: str | Path) -> Path:
     """The file holding the training rows: the file itself or a folder's train file (its only
-    data file when none is named train; :func:`core.data.loading.folder_files`)."""
+    data file when none is named train; :func:`core.data.loading.folder_files`).
+
+    Raises:
+        DataError: no such file or folder, no training file, or a file named like a CoNLL file
+            only (``.txt``) whose lines are not tagged words, saying what such a file needs.
+    """
     path = Path(source).expanduser()
     if path.is_file():
+        _refuse_not_conll(path)
         return path
     if path.is_dir():
-        return folder_files(path)[0]["train"]
+        try:
+            return folder_files(path)[0]["train"]
+        except DataError:
+            tagged = training_file(path)
+            if tagged is not None and not _has_tables(path):  # CoNLL names only (train.txt)
+                _refuse_not_conll(tagged)
+            raise
     raise DataError(say("file or folder not found: {path}", path=path))
+
+
+def _has_tables(folder: Path) -> bool:
+    return any(p.suffix.lower() in SUPPORTED_EXTENSIONS for p in folder.iterdir() if p.is_file())
+
+
+def _refuse_not_conll(path: Path) -> None:
+    refusal = not_conll(path)
+    if refusal is not None:
+        raise DataError(refusal)
 
 
 def _read(state: AppState, path: Path) -> pd.DataFrame:
@@ -88,23 +132,17 @@ def preview(
         )  # fmt: skip
     df = _read(state, train_file(source))
     columns = [str(c) for c in df.columns]
-    text_column = text_column if text_column in columns else None
-    label_column = label_column if label_column in columns else None
-    text_pair_column = text_pair_column if text_pair_column in columns else None
-    found = None
-    with contextlib.suppress(DataError):  # unguessable columns: the person picks them
-        found = detect_task(columns, task or AUTO, text_column, text_pair_column)
-        pair = found.text_pair_column
-        candidates = df if pair is None else df.drop(columns=[pair])
-        text_column = found.text_column or text_column
-        guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
-        text_column, label_column = guess(candidates, text_column, label_column)
-        if (task or AUTO) == AUTO:
-            found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
+    if task and task != AUTO and not takes_pairs(task, PAIR_INPUTS):
+        text_pair_column = None  # a task of one text reads no second one (the picker clears)
+    given = [c if c in columns else None for c in (text_column, label_column, text_pair_column)]
+    found, text_column, label_column, binary = _detected(df, task or AUTO, *given)
+    kind = get_task(found.task).label_kind if found is not None else "class"
     counts: dict[str, int] = {}
-    if label_column and found is not None and found.task == "multi_label":
+    if binary:
+        counts = {name: int(_ones(df[name])) for name in sorted(binary)}
+    elif label_column and kind == "set":
         counts = set_counts(df[label_column].tolist(), source)
-    elif label_column and (found is None or get_task(found.task).label_kind != "number"):
+    elif label_column and kind != "number":
         values = df[label_column].astype(str).str.strip()
         counts = {str(k): int(v) for k, v in values.value_counts().sort_index().items()}
     sample: list[str] = []
@@ -112,10 +150,81 @@ def preview(
         texts = df[text_column].dropna().astype(str).head(SAMPLE_ROWS * 2)
         sample = [text for text in texts if text.strip()][:SAMPLE_ROWS]
     return Preview(
-        df.head(PREVIEW_ROWS), columns, text_column, label_column, counts, len(df), sample,
-        found.task if found else None, found.reason if found else "",
-        found.text_pair_column if found else None,
+        _shown(df.head(PREVIEW_ROWS)), columns, text_column, label_column, counts, len(df),
+        sample, found.task if found else None, found.reason if found else "",
+        found.text_pair_column if found else None, label_columns=binary,
+        score_range=_range(df, label_column) if kind == "number" else None,
     )  # fmt: skip
+
+
+def _detected(
+    df: pd.DataFrame, task: str, text_column: str | None, label_column: str | None,
+    text_pair_column: str | None,
+) -> tuple[Detection | None, str | None, str | None, list[str]]:  # fmt: skip
+    """The task and the text and label columns as training reads them
+    (:func:`core.data.loading.load_data`), and the 0/1 columns when they hold the labels;
+    columns that cannot be told are None (the person picks them)."""
+    found, binary = None, []
+    with contextlib.suppress(DataError):  # unguessable columns: the person picks them
+        found = detect_task(list(df.columns), task, text_column, text_pair_column)
+        pair = found.text_pair_column
+        candidates = df if pair is None else df.drop(columns=[pair])
+        text_column = found.text_column or text_column
+        if task in (AUTO, MULTI_LABEL) and not label_column and found.task == DEFAULT_TASK:
+            found, binary = _one_column_per_label(candidates, found, text_column)
+        guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
+        if binary:  # the text column, told apart from the 0/1 ones as training does
+            text_column = guess(candidates, text_column, binary[0])[0]
+            return found, text_column, None, binary
+        text_column, label_column = guess(candidates, text_column, label_column)
+        if task == AUTO:
+            found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
+    return found, text_column, label_column, binary
+
+
+def _one_column_per_label(
+    df: pd.DataFrame, found: Detection, text_column: str | None
+) -> tuple[Detection, list[str]]:
+    """Several labels as one 0/1 column per label, when no column is named like labels: the
+    task with its reason and those columns, as :func:`core.data.loading.load_data` tells
+    them; else ``found`` and no column."""
+    if by_name(df, LABEL_NAMES, exclude=None) is not None:
+        return found, []
+    columns = binary_columns(df, [text_column])
+    if len(columns) < 2:
+        return found, []
+    reason = say(
+        "{count} columns of 0/1 values, one per label: {names}",
+        count=len(columns),
+        names=", ".join(columns[:6]) + (", ..." if len(columns) > 6 else ""),
+    )
+    detection = Detection(MULTI_LABEL, reason, found.text_column, found.text_pair_column)
+    return detection, columns
+
+
+def _ones(values: pd.Series) -> int:
+    """Rows whose 0/1 cell is 1."""
+    return int(values.astype(str).str.strip().str.lower().isin(["1", "1.0", "true"]).sum())
+
+
+def _range(df: pd.DataFrame, column: str | None) -> tuple[float, float] | None:
+    """The lowest and highest number of a score column (None: no column, or no number)."""
+    if not column:
+        return None
+    numbers = pd.to_numeric(df[column], errors="coerce").dropna()
+    return (float(numbers.min()), float(numbers.max())) if len(numbers) else None
+
+
+def _shown(head: pd.DataFrame) -> pd.DataFrame:
+    """The first rows as the table shows them: a cell holding a list of labels (JSON lines,
+    Parquet) as its labels joined by commas."""
+    shown = head.copy()
+    for column in shown.columns:
+        if shown[column].map(is_list).any():
+            shown[column] = [
+                ", ".join(map(str, value)) if is_list(value) else value for value in shown[column]
+            ]
+    return shown
 
 
 def set_counts(values: list[Any], source: str) -> dict[str, int]:

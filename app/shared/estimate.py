@@ -76,12 +76,16 @@ def guessed_speed(model: str | None, method: str, tokens: float = REFERENCE_TOKE
 
 def mean_tokens(model: str | None, texts: Sequence[str], max_length: int) -> float:
     """Mean tokens of the first :data:`SAMPLE_ROWS` of ``texts`` for ``model``, as the run will
-    cut them (:data:`~core.fit.REFERENCE_TOKENS` when the tokenizer cannot be read)."""
+    cut them (:data:`~core.fit.REFERENCE_TOKENS` when the tokenizer cannot be read); a row of
+    several texts (a pair, a tagged sentence's words) counts them joined by spaces."""
     try:
         tokenizer = cached_tokenizer(model or TrainConfig.model)
     except PTuneError:
         return REFERENCE_TOKENS
-    sample = [str(text) for text in texts[:SAMPLE_ROWS]]
+    sample = [
+        " ".join(map(str, text)) if isinstance(text, (tuple, list)) else str(text)
+        for text in texts[:SAMPLE_ROWS]
+    ]
     if not sample:
         return REFERENCE_TOKENS
     counts = tokenizer(sample, truncation=True, max_length=max_length)["input_ids"]

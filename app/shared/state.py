@@ -10,9 +10,9 @@ from typing import Any
 
 from app.i18n import check_lang, text
 from app.server.limits import Limits
+from app.shared.data_files import DATASET_EXTENSIONS, conll_only, not_conll
 from core.cache import ByteLRU
 from core.config import DEFAULT_METHOD, DEFAULT_MODEL
-from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.splits import SPLIT_STEMS
 from core.errors import InputError
 from core.messages import say
@@ -93,9 +93,17 @@ def create_state(
 # ----------------------------------------------------------------------------- datasets
 def _is_dataset_folder(folder: Path) -> bool:
     return any(
-        p.is_file() and p.stem.lower() == "train" and p.suffix.lower() in SUPPORTED_EXTENSIONS
+        p.is_file() and p.stem.lower() == "train" and p.suffix.lower() in DATASET_EXTENSIONS
         for p in folder.iterdir()
     )
+
+
+def _is_dataset_file(path: Path) -> bool:
+    """A table, or a file named like a CoNLL file whose lines are tagged words (a stray
+    ``notes.txt`` is no dataset)."""
+    if path.suffix.lower() not in DATASET_EXTENSIONS or path.stem.lower() in SPLIT_NAMES:
+        return False
+    return not conll_only(path) or not_conll(path) is None
 
 
 def _scan(folder: Path, depth: int) -> list[Path]:
@@ -113,7 +121,7 @@ def _scan(folder: Path, depth: int) -> list[Path]:
                 found.append(entry)
             elif depth > 1:
                 found += _scan(entry, depth - 1)
-        elif entry.suffix.lower() in SUPPORTED_EXTENSIONS and entry.stem.lower() not in SPLIT_NAMES:
+        elif _is_dataset_file(entry):
             found.append(entry)
     return found
 
@@ -135,7 +143,7 @@ def uploaded_datasets(state: AppState) -> list[tuple[str, str]]:
     return [
         (f"{prefix}: {p.name}", str(p))
         for p in sorted(folder.iterdir())
-        if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS
+        if p.is_file() and p.suffix.lower() in DATASET_EXTENSIONS
     ]
 
 
@@ -150,12 +158,14 @@ def save_upload(state: AppState, temp_path: str | Path) -> str:
 
     Gradio already refuses uploads over the cap (``max_file_size``); checking again here keeps
     the cap when the file came another way, e.g. an app launched without :mod:`app.server.serving`.
+    A file named like a CoNLL file only (``.txt``, ``.conll``, ...) is kept only when its lines
+    are words with their tags.
     """
     source = Path(temp_path)
-    if source.suffix.lower() not in SUPPORTED_EXTENSIONS:
+    if source.suffix.lower() not in DATASET_EXTENSIONS:
         raise InputError(
             say("'{name}' is not a supported dataset file; use one of {kinds}",
-                name=source.name, kinds=", ".join(SUPPORTED_EXTENSIONS))
+                name=source.name, kinds=", ".join(DATASET_EXTENSIONS))
         )  # fmt: skip
     size, cap = source.stat().st_size, state.limits.max_upload_bytes
     if size > cap:
@@ -164,6 +174,9 @@ def save_upload(state: AppState, temp_path: str | Path) -> str:
                 "Upload a smaller file, or start the app with a larger --max-upload-mb",
                 name=source.name, size=size, mb=state.limits.max_upload_mb, cap=cap)
         )  # fmt: skip
+    refusal = not_conll(source)
+    if refusal is not None:
+        raise InputError(refusal)
     state.upload_dir.mkdir(parents=True, exist_ok=True)
     target = state.upload_dir / source.name
     shutil.copyfile(source, target)

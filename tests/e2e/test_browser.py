@@ -264,3 +264,26 @@ def resume_stopped(page) -> None:
     page.locator("#monitor-status").get_by_text("running").wait_for(timeout=RUN_TIMEOUT_MS)
     page.locator("#monitor-stop").click()
     page.locator("#monitor-status").get_by_text("stopped").wait_for(timeout=RUN_TIMEOUT_MS)
+
+
+def test_an_uploaded_pair_file_shows_its_task_and_the_preview_follows_the_picker(page, tmp_path):
+    pairs = tmp_path / "paraphrase.csv"
+    rows = [("A man plays a flute.", "A man plays music.", "same"),
+            ("A cat sleeps.", "The stock market fell.", "other")] * 6  # fmt: skip
+    pairs.write_text("sentence1,sentence2,label\n" + "".join(",".join(r) + "\n" for r in rows))
+    info = "document.querySelector('#train-data-info').innerText"
+    page.locator("#train-data-info").get_by_text("300 rows").wait_for()  # the demo's preview
+    with page.expect_file_chooser() as chooser:
+        page.locator("#train-upload").click()
+    chooser.value.set_files(str(pairs))
+    page.wait_for_function(
+        f"() => {info}.includes('Text pairs. Task: pair (two text columns named sentence1 and"
+        " sentence2)')"
+    )
+    second = page.locator("#train-text-pair-column input")
+    assert second.input_value() == "sentence2"
+    page.locator("#train-task input").click()
+    page.get_by_role("option", name="One text, one label").click()
+    page.wait_for_function(f"() => {info}.includes('Task: single_label (chosen: single_label)')")
+    page.wait_for_function("() => !document.querySelector('#train-text-pair-column input').value")
+    assert "12 rows, 2 labels: other, same." in page.locator("#train-data-info").inner_text()

@@ -51,4 +51,10 @@ ZH: dict[str, str] = {
         "或用更大的 --max-upload-mb 启动应用"
     ),
     "{file} has no column of texts; name it 'text'": "{file} 中没有文本列；请把文本列命名为“text”",
+    "{name} is not a CoNLL file of tagged words: {reason}. A {ext} file needs one word and its "
+    "tag per line (e.g. 'Paris B-LOC') and a blank line between sentences; a table of texts and "
+    "labels goes in a {tables} file": (
+        "{name} 不是带标签词语的 CoNLL 文件：{reason}。{ext} 文件每行需要一个词及其标签（例如"
+        "“Paris B-LOC”），句子之间空一行；文本和标签的表格请存为 {tables} 文件"
+    ),
 }

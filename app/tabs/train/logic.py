@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from app.shared import confine, estimate, forms
+from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.language_note import language_note
 from app.shared.preflight import check_start
 from app.shared.run_queue import submit_run
@@ -16,7 +17,6 @@ from app.shared.state import AppState
 from app.tabs.train.suggest import memory_text
 from core.checks import model_support
 from core.config import TrainConfig
-from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import PTuneError
 from core.methods import METHODS
 
@@ -24,7 +24,7 @@ from core.methods import METHODS
 def is_hub_id(source: str) -> bool:
     """True for a name like ``glue:sst2`` or ``imdb`` that is no local file or folder."""
     path = Path(source).expanduser()
-    looks_local = source.startswith(("/", ".", "~")) or path.suffix.lower() in SUPPORTED_EXTENSIONS
+    looks_local = source.startswith(("/", ".", "~")) or path.suffix.lower() in DATASET_EXTENSIONS
     return not path.exists() and not looks_local and source.count("/") <= 1
 
 

@@ -14,15 +14,16 @@ import gradio as gr
 from app.i18n import field_key, t
 from app.shared import confine, forms
 from app.shared.actions import stop_training
+from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.errors import friendly
 from app.shared.state import DEMO_DATA, AppState, dataset_choices
 from app.tabs.contract import RUN_STARTED, Signal, TabParts
 from app.tabs.train.logic import check_form, code_views, show_model, start_training
 from app.tabs.train.suggest import picked_model, suggestion_table
-from app.tabs.train.view import add_upload, show_dataset, switch_method
+from app.tabs.train.view import add_upload, show_dataset, switch_method, task_choices
 from core.config import TrainConfig
 from core.methods import METHODS
-from core.tasks import AUTO, TASK_CHOICES
+from core.tasks import AUTO
 
 PRIVATE: dict[str, Any] = {"api_visibility": "private"}
 
@@ -111,15 +112,15 @@ def _data_column(state: AppState, tab: TrainTab) -> None:
             scale=4,
         )  # fmt: skip
         tab.upload = gr.UploadButton(
-            t("train_upload"), file_types=[".csv", ".tsv", ".jsonl", ".json", ".parquet"],
-            elem_id="train-upload", scale=1,
+            t("train_upload"), file_types=list(DATASET_EXTENSIONS), elem_id="train-upload",
+            scale=1,
         )  # fmt: skip
     with gr.Row():
         f["text_column"] = gr.Dropdown(label=t("train_text_column"), elem_id="train-text-column")
         f["label_column"] = gr.Dropdown(label=t("train_label_column"), elem_id="train-label-column")
     with gr.Row():
         f["task"] = gr.Dropdown(
-            choices=list(TASK_CHOICES), value=AUTO, label=t("train_task"),
+            choices=task_choices(state.lang), value=AUTO, label=t("train_task"),
             info=t("train_task_info"), elem_id="train-task",
         )  # fmt: skip
         f["text_pair_column"] = gr.Dropdown(
