@@ -1,5 +1,6 @@
 """The interface's text about task types (one text or text pairs), in English and Chinese:
-the Train tab's task and second-column pickers, the detected task's line, Try it's second box."""
+the Train tab's task and second-column pickers, the detected task's line, Try it's second box
+and its "Why?" of a score, of several labels and of a pair's two texts."""
 
 from __future__ import annotations
 
@@ -28,8 +29,24 @@ ZH_TASKS: dict[str, str] = {
 
 SERVER_EN_TASKS: dict[str, str] = {
     "dataset_task": "Task: **{task}** ({reason}).",
+    # "Why?" of a score, of several labels and of a pair's two texts
+    "why_tip_score": "{change:+.3f} to the score",
+    "why_head_score": "<b>{run}</b> predicts a score of <b>{value}</b>: green words raised it, "
+    "red words lowered it",
+    "why_head_labels": "<b>{run}</b> predicts <b>{labels}</b> (each word: its pull on these "
+    "labels together)",
+    "why_head_no_label": "<b>{run}</b> predicts no label; the words for and against its "
+    "likeliest, <b>{labels}</b>",
+    "why_part": "Text {n}",
 }
 
 SERVER_ZH_TASKS: dict[str, str] = {
     "dataset_task": "任务类型：**{task}**（{reason}）。",
+    "why_tip_score": "使分数变化 {change:+.3f}",
+    "why_head_score": "<b>{run}</b> 预测的分数为 <b>{value}</b>：绿色的词使分数升高，"
+    "红色的词使它降低",
+    "why_head_labels": "<b>{run}</b> 预测为 <b>{labels}</b>（每个词：它对这些标签的共同影响）",
+    "why_head_no_label": "<b>{run}</b> 没有预测任何标签；下面是支持和反对其最可能标签 "
+    "<b>{labels}</b> 的词",
+    "why_part": "文本 {n}",
 }

@@ -78,6 +78,7 @@ class Tagging(Task):
     inputs = ("words",)
     best_metric = "eval_f1"  # entity F1, the CoNLL way
     detected_by_columns = False  # told from the file itself (detect_source)
+    tags_words = True
 
     def detect_source(self, source: Path) -> Detection | None:
         file = training_file(source)
