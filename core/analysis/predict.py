@@ -252,8 +252,9 @@ class Predictor:
         adapter = self.load(folder)
         if not texts:
             return []
-        if adapter.task == "tagging":  # words, tags and entities per sentence
-            rows = get_task(adapter.task).rows(texts)
+        task = get_task(adapter.task)
+        if task.tags_words:  # words, tags and entities per sentence
+            rows = task.rows(texts)
             with self._tokenize_lock:
                 return tag_rows(
                     adapter,
@@ -262,7 +263,6 @@ class Predictor:
                     self.device,
                     lambda: self._forward(self.device != "cpu"),
                 )
-        task = get_task(adapter.task)
         probs = task.probabilities(self.logits(adapter, texts).float()).tolist()
         return [task.present(p, adapter.label_names, adapter.meta) for p in probs]
 
