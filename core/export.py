@@ -165,7 +165,7 @@ def export_merged(folder: str | Path, out: str | Path) -> Path:
 def model_card(meta: dict[str, Any]) -> str:
     """A short README for the folder: what it is and how to load it (a tagger's:
     :func:`core.tag_export.tagger_card`)."""
-    if meta.get("task") == "tagging":
+    if get_task(meta.get("task")).tags_words:
         return tagger_card(meta)
     metrics = meta.get("metrics") or {}
     accuracy = metrics.get("eval_accuracy")

@@ -16,7 +16,7 @@ import random
 import socket
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -281,13 +281,16 @@ def tiny_model_dir(tmp_path_factory) -> Path:
     return make_tiny_model_dir(tmp_path_factory.mktemp("tiny-bert"), "bert")
 
 
-def load_tiny_model(folder: Path):
-    """The two-label classifier saved in ``folder``, loaded with the random state reset."""
+def load_tiny_model(folder: Path, num_labels: int = 2):
+    """The classifier saved in ``folder`` (two labels; another number gets a new random head),
+    loaded with the random state reset."""
     import torch
     from transformers import AutoModelForSequenceClassification
 
     torch.manual_seed(0)
-    return AutoModelForSequenceClassification.from_pretrained(folder, num_labels=2)
+    return AutoModelForSequenceClassification.from_pretrained(
+        folder, num_labels=num_labels, ignore_mismatched_sizes=num_labels != 2
+    )
 
 
 def tiny_inputs() -> dict:
@@ -327,17 +330,29 @@ def moved_adapter(model_dir: Path, name: str, folder: Path, seed: int = 0) -> Pa
     return save_test_adapter(wrapped, name, model_dir, folder)
 
 
-def hinge_model(model_dir: Path, folder: Path) -> Path:
+def hinge_model(
+    model_dir: Path, folder: Path, task: str | None = None,
+    labels: Sequence[str] = ("neg", "pos"), bias: Sequence[float] = (0.0, 1.0),
+    inputs: Sequence[str] | None = None,
+) -> Path:  # fmt: skip
     """A classifier that says 'neg' exactly when the word 'terrible' is in the text.
 
     Every layer passes its input through unchanged (zero attention and feed-forward outputs),
     so with mean pooling the sentence vector is the average of the normalised word embeddings.
     Every word but 'terrible' has 0 in dimension 0 after normalisation; 'terrible' has a large
-    value there, and the head turns dimension 0 into evidence for 'neg'.
+    value there, and the head turns dimension 0 into evidence for the first label.
+
+    ``task`` saves it as an adapter of that task (:mod:`core.tasks`) with the outputs
+    ``labels`` (the first one's raised by 'terrible', each starting at its ``bias``) and the
+    texts a row holds ``inputs``: a pair classifier (a pair's two texts are pooled together),
+    a score that 'terrible' raises, several labels.
     """
     import torch
 
-    model = load_tiny_model(model_dir)
+    from core.config import TrainConfig
+    from core.training.artifacts import save_adapter
+
+    model = load_tiny_model(model_dir, len(labels))
     hidden = model.config.hidden_size
     with torch.no_grad():
         for name, p in model.bert.encoder.named_parameters():
@@ -354,8 +369,13 @@ def hinge_model(model_dir: Path, folder: Path) -> Path:
         model.bert.pooler.dense.bias.zero_()
         model.classifier.weight.zero_()
         model.classifier.weight[0, 0] = 10.0
-        model.classifier.bias.copy_(torch.tensor([0.0, 1.0]))
-    return save_test_adapter(model, "full", model_dir, folder, pooling="mean")
+        model.classifier.bias.copy_(torch.tensor(list(bias)))
+    if task is None:
+        return save_test_adapter(model, "full", model_dir, folder, pooling="mean")
+    config = TrainConfig(data="x.csv", method="full", model=str(model_dir))
+    save_adapter(folder, model, config, list(labels), max_length=48, pooling="mean", task=task,
+                 inputs=inputs)  # fmt: skip
+    return folder
 
 
 # ----------------------------------------------------------------------------- datasets

@@ -13,7 +13,7 @@ from conftest import ask_server, serving_model, shared_path, tiny_config, train_
 from core.data.loading import load_data
 from core.errors import DataError, InputError
 from core.methods import METHODS
-from core.tasks import detect_source, get_task
+from core.tasks import TASKS, detect_source, get_task
 from core.training.tagging_eval import real_positions, tagging_metrics, token_labels, token_loss
 
 PEOPLE = ["Peter", "Anna", "John", "Maria"]
@@ -110,6 +110,15 @@ def test_sentences_for_prediction_are_word_lists():
         task.rows([123])
     with pytest.raises(InputError, match="a sentence to tag has no words"):
         task.row({"text": "   "})
+
+
+def test_only_the_tagger_tags_words_and_callers_ask_the_task_not_its_name():
+    assert [task.name for task in TASKS.values() if task.tags_words] == ["tagging"]
+    root = Path(__file__).resolve().parents[1]
+    for path in ("core/analysis/predict.py", "core/analysis/compare.py", "core/export.py",
+                 "core/tag_export.py", "app/shared/actions.py"):  # fmt: skip
+        source = (root / path).read_text(encoding="utf-8")
+        assert '"tagging"' not in source and '("words",)' not in source, path
 
 
 # ----------------------------------------------------------------------------- alignment

@@ -99,7 +99,9 @@ EN: dict[str, str] = {
     "tryit_why": "Why? The words behind each prediction",
     "tryit_why_legend": "Each word is left out in turn and the sentence judged again: "
     "**green** words pushed the run toward its prediction, **red** ones against it; the deeper "
-    "the colour, the bigger the change (hover over a word for the number).",
+    "the colour, the bigger the change (hover over a word for the number). For a run that "
+    "predicts a score, green words raised the score and red ones lowered it; for a run trained "
+    "on text pairs, the words of both texts are explained.",
     "tryit_why_button": "Explain the predictions",
     "tryit_prompt_words": "Prompt words: what a learned prompt resembles",
     "tryit_prompt_run": "Prompt-method run",

@@ -1,7 +1,8 @@
 """The interface's text about task types, in English and Chinese: the Train tab's task picker
 (each task by its title, the English one the task's own) and second-column picker, the detected
-task's line and the summaries of several labels and of scores, Try it's second box, and the
-score each task is judged by as the run views title it."""
+task's line and the summaries of several labels and of scores, Try it's second box and its
+"Why?" of a score, of several labels and of a pair's two texts, and the score each task is
+judged by as the run views title it."""
 
 from __future__ import annotations
 
@@ -52,6 +53,15 @@ SERVER_EN_TASKS: dict[str, str] = {
     "from {low} to {high}.",
     f"task_{AUTO}": "Auto (told from the data)",
     **{f"task_{name}": task.title for name, task in TASKS.items()},
+    # "Why?" of a score, of several labels and of a pair's two texts
+    "why_tip_score": "{change:+.3f} to the score",
+    "why_head_score": "<b>{run}</b> predicts a score of <b>{value}</b>: green words raised it, "
+    "red words lowered it",
+    "why_head_labels": "<b>{run}</b> predicts <b>{labels}</b> (each word: its pull on these "
+    "labels together)",
+    "why_head_no_label": "<b>{run}</b> predicts no label; the words for and against its "
+    "likeliest, <b>{labels}</b>",
+    "why_part": "Text {n}",
 }
 
 SERVER_ZH_TASKS: dict[str, str] = {
@@ -63,4 +73,11 @@ SERVER_ZH_TASKS: dict[str, str] = {
     "每个标签是一列 0/1 值。",
     "dataset_score_summary": "{rows} 行。文本列 `{text}`，分数列 `{label}`：从 {low} 到 {high}。",
     **{f"task_{name}": title for name, title in TASK_TITLES_ZH.items()},
+    "why_tip_score": "使分数变化 {change:+.3f}",
+    "why_head_score": "<b>{run}</b> 预测的分数为 <b>{value}</b>：绿色的词使分数升高，"
+    "红色的词使它降低",
+    "why_head_labels": "<b>{run}</b> 预测为 <b>{labels}</b>（每个词：它对这些标签的共同影响）",
+    "why_head_no_label": "<b>{run}</b> 没有预测任何标签；下面是支持和反对其最可能标签 "
+    "<b>{labels}</b> 的词",
+    "why_part": "文本 {n}",
 }

@@ -89,7 +89,7 @@ def predict_runs(
     for folder in dict.fromkeys(folders.values()):
         rows: list[Any] = list(texts)
         task = input_task(folder)  # a tagger reads one sentence, never a second text
-        if task.inputs != ("words",) and (pairs is not None or "text_pair" in task.inputs):
+        if not task.tags_words and (pairs is not None or "text_pair" in task.inputs):
             rows = list(zip(texts, pairs or [""] * len(texts), strict=True))
         results.update(state.predictor().predict(rows, [folder]))
     out = []

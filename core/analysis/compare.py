@@ -220,7 +220,7 @@ def evaluate_transfer(
     predictor = predictor or Predictor()
     adapter = _adapter(store, run_id, predictor)
     _check_task(run, adapter.task, bundle)
-    if adapter.task == "tagging":  # words tagged right and entity F1
+    if get_task(adapter.task).tags_words:  # words tagged right and entity F1
         folder = adapter_folder(store, run_id)
         rows, accuracy, f1 = tagged_transfer(
             bundle, split, folder, list(adapter.label_names), predictor, settings.max_rows

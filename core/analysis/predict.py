@@ -229,6 +229,11 @@ class Predictor:
     def logits(self, adapter: LoadedAdapter, texts: Sequence[Any]) -> torch.Tensor:
         """Logits of ``texts`` (a pair task's: ``(text, text_pair)`` rows) under ``adapter``."""
         rows = get_task(adapter.task).for_inputs(adapter.meta.get("inputs")).rows(texts)
+        return self.row_logits(adapter, rows)
+
+    def row_logits(self, adapter: LoadedAdapter, rows: Sequence[Any]) -> torch.Tensor:
+        """Logits of ``rows`` already in the shape the adapter's task encodes, not checked as
+        a person's rows are (Why takes out a pair's second text's only word, leaving it empty)."""
         with self._tokenize_lock:
             features = tokenize(adapter.tokenizer, rows, adapter.max_length, adapter.task)
         pad = adapter.tokenizer.pad_token_id or 0
@@ -247,8 +252,9 @@ class Predictor:
         adapter = self.load(folder)
         if not texts:
             return []
-        if adapter.task == "tagging":  # words, tags and entities per sentence
-            rows = get_task(adapter.task).rows(texts)
+        task = get_task(adapter.task)
+        if task.tags_words:  # words, tags and entities per sentence
+            rows = task.rows(texts)
             with self._tokenize_lock:
                 return tag_rows(
                     adapter,
@@ -257,7 +263,6 @@ class Predictor:
                     self.device,
                     lambda: self._forward(self.device != "cpu"),
                 )
-        task = get_task(adapter.task)
         probs = task.probabilities(self.logits(adapter, texts).float()).tolist()
         return [task.present(p, adapter.label_names, adapter.meta) for p in probs]
 

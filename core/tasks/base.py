@@ -72,6 +72,11 @@ class Task:
     detected_by_columns: bool = True
     """Whether :meth:`detect` can tell this task from the column names alone; a task told by
     its label values (:meth:`detect_labels`) is only tried there, or when asked for by name."""
+    tags_words: bool = False
+    """Whether the task tags each word of a sentence (a tagger) instead of answering for the
+    whole row: it predicts words, tags and entities, is measured on other data by words tagged
+    right and entity F1, exports as a token classifier, reads no second text and has no
+    word attributions ("Why?")."""
 
     def detect(
         self, columns: Sequence[str], text_column: str | None, text_pair_column: str | None

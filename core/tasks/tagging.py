@@ -79,6 +79,7 @@ class Tagging(Task):
     best_metric = "eval_f1"  # entity F1, the CoNLL way
     score_name = say("entity F1")
     detected_by_columns = False  # told from the file itself (detect_source)
+    tags_words = True
 
     def detect_source(self, source: Path) -> Detection | None:
         file = training_file(source)

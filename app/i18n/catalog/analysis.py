@@ -32,6 +32,11 @@ ZH: dict[str, str] = {
         "标签里）。请选择标签与训练数据一致的数据集，或把它的标签改成该运行的标签名"
     ),
     "there are no words to explain; type a sentence first": "没有可以解释的词；请先输入一句话",
+    "this run tags words: its answer is a tag per word already, shown with its prediction; "
+    "'Why?' explains runs that label or score a whole text": (
+        "该运行为每个词打标签：它的回答本身就是每个词的标签，已随预测显示；"
+        "“为什么？”解释的是为整段文本给出标签或分数的运行"
+    ),
     "the text has {words} words and punctuation marks; an explanation takes up to {most}: "
     "shorten the text or explain one part at a time": (
         "这段文本有 {words} 个词和标点；一次解释最多支持 {most} 个：请缩短文本，或分段解释"

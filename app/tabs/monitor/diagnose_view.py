@@ -11,7 +11,7 @@ from typing import Any
 
 import gradio as gr
 
-from app.shared.actions import run_choices
+from app.shared.actions import pair_runs, run_choices
 from app.shared.explain import show_why
 from app.shared.state import AppState
 from app.tabs.monitor.diagnose import class_table, error_rows, predictions, summary_text
@@ -44,11 +44,15 @@ def diagnose(state: AppState, run_id: Any, normalised: bool) -> tuple:
 
 
 def why_mistake(state: AppState, run_id: Any, event: gr.SelectData) -> str:
-    """The "Why?" colouring of the clicked mistake's text under the run."""
+    """The "Why?" colouring of the clicked mistake's text under the run; a pair's two texts,
+    read from the run's validation rows (the table shows them joined in one cell)."""
     row = event.row_value or []
     if run_id in (None, "") or len(row) < 2 or not row[1]:
         return ""
-    return show_why(state, str(row[1]), [int(run_id)])
+    if not pair_runs(state, [int(run_id)]):
+        return show_why(state, str(row[1]), [int(run_id)])
+    both: Any = predictions(state, run_id).texts[int(row[0]) - 1]  # (text, text_pair)
+    return show_why(state, both[0], [int(run_id)], both[1])
 
 
 def run_pickers(

@@ -224,8 +224,8 @@ def _wire(state: AppState, c: TryItTab) -> None:
         return export_merged_run(state, run_id)
 
     @guard
-    def on_why(text: str, run_ids: list[int]) -> str:
-        return show_why(state, text, run_ids)
+    def on_why(text: str, run_ids: list[int], pair: str | None = None) -> str:
+        return show_why(state, text, run_ids, pair)
 
     @guard
     def on_prompt_words(run_id: int | None, k: float) -> tuple[Any, str]:
@@ -242,6 +242,6 @@ def _wire(state: AppState, c: TryItTab) -> None:
     c.batch_run.click(on_batch, [c.batch_file, c.runs], c.batch_out, **PRIVATE)
     c.export_button.click(on_export, c.export_run, c.export_file, **PRIVATE)
     c.merged_button.click(on_export_merged, c.export_run, c.merged_file, **PRIVATE)
-    c.why.click(on_why, [c.text, c.runs], c.why_out, **PRIVATE)
+    c.why.click(on_why, [c.text, c.runs, c.text_pair], c.why_out, **PRIVATE)
     prompt_out = [c.prompt_table, c.prompt_note]
     c.prompt_show.click(on_prompt_words, [c.prompt_run, c.prompt_k], prompt_out, **PRIVATE)
