@@ -77,6 +77,17 @@ def test_the_monitor_shows_each_runs_score_with_its_name(state):
     assert {"0.871 Pearson 相关系数", "0.452 宏平均 F1"} <= set(chinese["得分"])
 
 
+def test_the_run_pickers_name_each_runs_score(state):
+    from app.shared.actions import run_choices
+
+    ids = {task: stored_run(state.store, task) for task in STORED}
+    labels = {run_id: label for label, run_id in run_choices(state)}
+    assert labels[ids["single_label"]] == f"#{ids['single_label']} single_label run (lora, 91%)"
+    assert labels[ids["regression"]].endswith("(lora, 0.87 Pearson)")
+    assert labels[ids["multi_label"]].endswith("(lora, 0.45 macro-F1)")  # not exact match
+    assert labels[ids["tagging"]].endswith("(lora, 0.90 entity F1)")
+
+
 def test_a_run_stored_before_task_types_shows_its_accuracy(state):
     run_id = state.store.create_run(name="old", method="lora", base_model="m", dataset="d.csv",
                                     config={"lr": 1})  # fmt: skip

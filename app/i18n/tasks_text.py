@@ -23,7 +23,8 @@ EN_TASKS: dict[str, str] = {
     "train_task_info": "auto tells it from the columns: two text columns named like a pair "
     "(sentence1/sentence2, premise/hypothesis, question/answer, ...) make a pair task, labels "
     "joined in one cell (0,15 or joy;love), lists or one 0/1 column per label several labels "
-    "per text, a CoNLL file tagged words; a score (regression) is chosen here",
+    "per text, a label column of many distinct fractional numbers a score, a CoNLL file tagged "
+    "words; a score of whole numbers (a 1-5 rating to predict as a number) is chosen here",
     "train_text_pair_column": "Second text column",
     "train_text_pair_column_info": "For text pairs: the column of each row's second text",
     "tryit_text_pair": "Second text (runs trained on text pairs)",
@@ -35,7 +36,7 @@ ZH_TASKS: dict[str, str] = {
     "train_task_info": "auto 根据列判断：两个名称成对的文本列（sentence1/sentence2、"
     "premise/hypothesis、question/answer……）构成文本对任务，一个单元格中连接的标签"
     "（0,15 或 joy;love）、列表或每个标签一个 0/1 列表示每个文本多个标签，CoNLL 文件表示带标签的"
-    "词语；分数（回归）需在此选择",
+    "词语，包含许多不同小数的标签列表示分数；整数分数（例如要作为数值预测的 1-5 评分）需在此选择",
     "train_text_pair_column": "第二个文本列",
     "train_text_pair_column_info": "文本对任务：每行第二个文本所在的列",
     "tryit_text_pair": "第二个文本（用文本对训练的运行）",

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.i18n.scores import score_text
 from app.shared.run_queue import submit_resume
 from app.shared.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.fewshot.run import KIND as FEWSHOT
+from core.tasks import best_score, score_name
 from core.training import jobs
 from core.training.artifacts import input_task
 from core.training.recording import adapter_folder
@@ -70,8 +72,14 @@ def run_choices(state: AppState) -> list[tuple[str, int]]:
     """(label, run id) of every run that can predict, for the run pickers."""
     choices = []
     for run in predictable_runs(state):
-        accuracy = (run.get("metrics") or {}).get("eval_accuracy")
-        score = "" if accuracy is None else f", {accuracy:.0%}"
+        metrics = run.get("metrics") or {}
+        value, task = best_score(metrics), metrics.get("task")
+        if value is None:
+            score = ""
+        elif score_name(task) == "accuracy":
+            score = f", {value:.0%}"
+        else:  # macro-F1, Pearson, entity F1: the number with its name
+            score = f", {score_text(value, task, state.lang, digits=2)}"
         choices.append((f"#{run['id']} {run['name']} ({run['method']}{score})", run["id"]))
     return choices
 

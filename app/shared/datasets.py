@@ -164,7 +164,8 @@ def _detected(
     """The task and the text and label columns as training reads them
     (:func:`core.data.loading.load_data`), and the 0/1 columns when they hold the labels;
     columns that cannot be told are None (the person picks them)."""
-    found, binary = None, []
+    found: Detection | None = None
+    binary: list[str] = []
     with contextlib.suppress(DataError):  # unguessable columns: the person picks them
         found = detect_task(list(df.columns), task, text_column, text_pair_column)
         pair = found.text_pair_column

@@ -121,7 +121,7 @@ def cross_fitted_thresholds(
     for judged, chooser in ((rows % 2 == 0, rows % 2 == 1), (rows % 2 == 1, rows % 2 == 0)):
         picked = np.flatnonzero(chooser)
         chosen = best_thresholds(logits[torch.from_numpy(picked)],
-                                 [labels[i] for i in picked], num_labels)  # fmt: skip
+                                 [labels[int(i)] for i in picked], num_labels)  # fmt: skip
         out[judged] = np.asarray(chosen, dtype=np.float32)
     return out
 
