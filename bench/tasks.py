@@ -230,7 +230,8 @@ def write_report(path: Path, results: list[dict], args: argparse.Namespace, comm
         f"anything on the split it is reported on.\n\nCommand: `{command}`\n"
     ]
     for name, bench in BENCHES.items():
-        rows = [r for r in results if r["bench"] == name]
+        rows = sorted((r for r in results if r["bench"] == name),
+                      key=lambda r: ALL_METHODS.index(r["method"]))  # fmt: skip
         if rows:
             parts.append(f"\n### {bench.title}\n\n{bench.note}.\n\n{table(bench, rows)}")
     section = "".join(parts)

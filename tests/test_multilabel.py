@@ -270,3 +270,6 @@ def test_one_zero_one_column_per_label_is_read_as_several_labels(tmp_path):
         "text,flag,label\n" + "".join(f"t {i},{i % 2},{'ab'[i % 2]}\n" for i in range(20))
     )
     assert load_data(one).task == "single_label"  # a column named like labels: one label
+    chosen = load_data(path, task="multi_label")  # the task given reads the 0/1 columns too
+    assert (chosen.task, chosen.label_names) == ("multi_label", ["happy", "movie", "sad"])
+    assert chosen.train.labels == load_data(path).train.labels

@@ -15,10 +15,10 @@ from app.shared import confine
 from app.shared.data_files import not_conll
 from app.shared.state import AppState
 from app.shared.tagged_preview import tagged_summary
-from core.data.columns import LABEL_NAMES, by_name, guess_columns
-from core.data.label_sets import binary_columns, label_set, names_file, read_names
+from core.data.columns import guess_columns
+from core.data.label_sets import label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
-from core.data.loading import folder_files
+from core.data.loading import folder_files, one_column_per_label
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.data.scores import score_columns
 from core.data.splits import DataBundle
@@ -171,8 +171,9 @@ def _detected(
         pair = found.text_pair_column
         candidates = df if pair is None else df.drop(columns=[pair])
         text_column = found.text_column or text_column
-        if task in (AUTO, MULTI_LABEL) and not label_column and found.task == DEFAULT_TASK:
-            found, binary = _one_column_per_label(candidates, found, text_column)
+        one_text = found.task in (DEFAULT_TASK, MULTI_LABEL)  # not a pair
+        if task in (AUTO, MULTI_LABEL) and not label_column and one_text:
+            found, binary = one_column_per_label(candidates, found, text_column)
         guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
         if binary:  # the text column, told apart from the 0/1 ones as training does
             text_column = guess(candidates, text_column, binary[0])[0]
@@ -181,26 +182,6 @@ def _detected(
         if task == AUTO:
             found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
     return found, text_column, label_column, binary
-
-
-def _one_column_per_label(
-    df: pd.DataFrame, found: Detection, text_column: str | None
-) -> tuple[Detection, list[str]]:
-    """Several labels as one 0/1 column per label, when no column is named like labels: the
-    task with its reason and those columns, as :func:`core.data.loading.load_data` tells
-    them; else ``found`` and no column."""
-    if by_name(df, LABEL_NAMES, exclude=None) is not None:
-        return found, []
-    columns = binary_columns(df, [text_column])
-    if len(columns) < 2:
-        return found, []
-    reason = say(
-        "{count} columns of 0/1 values, one per label: {names}",
-        count=len(columns),
-        names=", ".join(columns[:6]) + (", ..." if len(columns) > 6 else ""),
-    )
-    detection = Detection(MULTI_LABEL, reason, found.text_column, found.text_pair_column)
-    return detection, columns
 
 
 def _ones(values: pd.Series) -> int:

@@ -271,7 +271,8 @@ def _task_and_columns(
     found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
     pair = found.text_pair_column
     candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
-    if task in (AUTO, MULTI_LABEL) and not label_column and found.task == DEFAULT_TASK:
+    one_text = found.task in (DEFAULT_TASK, MULTI_LABEL)  # not a pair
+    if task in (AUTO, MULTI_LABEL) and not label_column and one_text:
         found, label_column = _binary_labels(frames, candidates, found, text_column)
         candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
     if get_task(found.task).label_kind == "number":
@@ -287,20 +288,31 @@ def _binary_labels(
     frames: dict[str, pd.DataFrame], candidates: pd.DataFrame, found: Detection,
     text_column: str | None,
 ) -> tuple[Detection, str | None]:  # fmt: skip
-    """Several labels as one 0/1 column per label (when no column is named like labels): the
-    columns joined into one label column of lists, and the task with its reason."""
-    if by_name(candidates, LABEL_NAMES, exclude=None) is not None:
-        return found, None
-    columns = binary_columns(candidates, [found.text_column or text_column])
-    if len(columns) < 2:
+    """Several labels as one 0/1 column per label (:func:`one_column_per_label`): the columns
+    joined into one label column of lists, and the task with its reason."""
+    found, columns = one_column_per_label(candidates, found, text_column)
+    if not columns:
         return found, None
     joined_binary(frames, columns, BINARY_LABELS)
+    return found, BINARY_LABELS
+
+
+def one_column_per_label(
+    df: pd.DataFrame, found: Detection, text_column: str | None
+) -> tuple[Detection, list[str]]:
+    """Several labels as one 0/1 column per label, when no column is named like labels: the
+    task with its reason and those columns; else ``found`` and no column."""
+    if by_name(df, LABEL_NAMES, exclude=None) is not None:
+        return found, []
+    columns = binary_columns(df, [found.text_column or text_column])
+    if len(columns) < 2:
+        return found, []
     reason = say(
         "{count} columns of 0/1 values, one per label: {names}",
         count=len(columns),
         names=", ".join(columns[:6]) + (", ..." if len(columns) > 6 else ""),
     )
-    return Detection(MULTI_LABEL, reason, found.text_column, found.text_pair_column), BINARY_LABELS
+    return Detection(MULTI_LABEL, reason, found.text_column, found.text_pair_column), columns
 
 
 def _check_sizes(
