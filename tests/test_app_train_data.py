@@ -16,11 +16,11 @@ from test_tagging_task import write_conll
 from app.i18n import EN, text
 from app.i18n.tasks_text import TASK_TITLES_ZH
 from app.shared import confine, estimate
-from app.shared.data_files import DATASET_EXTENSIONS, conll_only
 from app.shared.datasets import preview
 from app.shared.state import AppState, dataset_choices, find_datasets, save_upload
 from app.tabs.train.logic import check_form
 from app.tabs.train.view import show_dataset, task_choices
+from core.data.files import DATASET_EXTENSIONS, conll_only
 from core.data.loading import load_data
 from core.data.reading import SUPPORTED_EXTENSIONS
 from core.errors import DataError, InputError

@@ -239,3 +239,13 @@ def test_a_served_tagger_answers_words_tags_and_entities(conll, tmp_path, tiny_m
         row = answer["predictions"][0]
         assert row["words"] == ["Anna", "visited", "Berlin", "."] and len(row["tags"]) == 4
         assert isinstance(row["entities"], list)
+
+
+def test_a_txt_file_that_is_not_tagged_words_is_named_as_such(tmp_path):
+    notes = tmp_path / "notes.txt"
+    notes.write_text("I liked this film a lot\nIt was long\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"notes\.txt is not a CoNLL file of tagged words: .*one "
+                       r"word and its tag per line"):  # fmt: skip
+        load_data(notes)
+    with pytest.raises(DataError, match="file or folder not found"):
+        load_data(tmp_path / "missing.txt")

@@ -24,11 +24,11 @@ import dataclasses
 from pathlib import Path
 from typing import Any
 
-from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.state import DEMO_DATA, AppState
 from core.checks import RunCheck, nest_method_options
 from core.checks import check_run as check_settings
 from core.config import Problem, TrainConfig, parse_tasks
+from core.data.files import DATASET_EXTENSIONS
 from core.data.loading import looks_like_path
 from core.errors import ConfigProblems, DataError
 from core.messages import Message, say

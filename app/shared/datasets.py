@@ -12,10 +12,10 @@ from typing import Any
 import pandas as pd
 
 from app.shared import confine
-from app.shared.data_files import not_conll
 from app.shared.state import AppState
 from app.shared.tagged_preview import tagged_summary
 from core.data.columns import guess_columns
+from core.data.files import not_conll
 from core.data.label_sets import label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
 from core.data.loading import folder_files, one_column_per_label

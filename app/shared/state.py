@@ -10,9 +10,9 @@ from typing import Any
 
 from app.i18n import check_lang, text
 from app.server.limits import Limits
-from app.shared.data_files import DATASET_EXTENSIONS, conll_only, not_conll
 from core.cache import ByteLRU
 from core.config import DEFAULT_METHOD, DEFAULT_MODEL
+from core.data.files import DATASET_EXTENSIONS, conll_only, not_conll
 from core.data.splits import SPLIT_STEMS
 from core.errors import InputError
 from core.messages import say

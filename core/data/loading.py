@@ -21,6 +21,7 @@ from core.data.columns import (
     guess_columns,
     sorted_label_names,
 )
+from core.data.files import not_conll
 from core.data.hub import hub_frames
 from core.data.label_sets import binary_columns, joined_binary, set_splits
 from core.data.reading import NOTES_ATTR, SUPPORTED_EXTENSIONS, read_table
@@ -225,6 +226,9 @@ def load_data(
             max_train_rows=max_train_rows, shots=shots_per_class,
             eval_sample_rows=eval_sample_rows,
         )  # fmt: skip
+    problem = not_conll(Path(str(source)).expanduser())
+    if problem is not None:  # a .txt (or .conll, ...) file whose lines are not tagged words
+        raise DataError(problem)
     frames, orders = _load_frames(source, hf_config)
     notes = [note for df in frames.values() for note in df.attrs.get(NOTES_ATTR, [])]
     found, cols = _task_and_columns(frames, task, text_column, label_column, text_pair_column)

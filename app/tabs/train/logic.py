@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from app.shared import confine, estimate, forms
-from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.language_note import language_note
 from app.shared.preflight import check_start
 from app.shared.run_queue import submit_run
@@ -17,6 +16,7 @@ from app.shared.state import AppState
 from app.tabs.train.suggest import memory_text
 from core.checks import model_support
 from core.config import TrainConfig
+from core.data.files import DATASET_EXTENSIONS
 from core.errors import PTuneError
 from core.methods import METHODS
 

@@ -14,7 +14,6 @@ import gradio as gr
 from app.i18n import field_key, t
 from app.shared import confine, forms
 from app.shared.actions import stop_training
-from app.shared.data_files import DATASET_EXTENSIONS
 from app.shared.errors import friendly
 from app.shared.state import DEMO_DATA, AppState, dataset_choices
 from app.tabs.contract import RUN_STARTED, Signal, TabParts
@@ -22,6 +21,7 @@ from app.tabs.train.logic import check_form, code_views, show_model, start_train
 from app.tabs.train.suggest import picked_model, suggestion_table
 from app.tabs.train.view import add_upload, show_dataset, switch_method, task_choices
 from core.config import TrainConfig
+from core.data.files import DATASET_EXTENSIONS
 from core.methods import METHODS
 from core.tasks import AUTO
 

@@ -1,7 +1,7 @@
-"""Which files the app takes as datasets: tables (:data:`core.data.reading.SUPPORTED_EXTENSIONS`)
-and CoNLL files of tagged words (:data:`core.tasks.tagging.CONLL_EXTENSIONS`), both lists the
-engine's own, so the upload button, the dataset picker and the engine agree; and why a file
-named like a CoNLL file is refused when its lines are not tagged words."""
+"""Which files are datasets: tables (:data:`core.data.reading.SUPPORTED_EXTENSIONS`)
+and CoNLL files of tagged words (:data:`core.tasks.tagging.CONLL_EXTENSIONS`), one list read by
+the engine and by the app's upload button and dataset picker; and why a file named like a CoNLL
+file is refused when its lines are not tagged words."""
 
 from __future__ import annotations
 
@@ -15,7 +15,8 @@ from core.tasks.tagging import CONLL_EXTENSIONS
 DATASET_EXTENSIONS: tuple[str, ...] = tuple(
     dict.fromkeys([*SUPPORTED_EXTENSIONS, *CONLL_EXTENSIONS])
 )
-"""Every extension of a dataset file the app uploads, lists and reads (tables first)."""
+"""Every extension of a dataset file: the engine reads it, the app uploads and lists it (tables
+first)."""
 
 
 def conll_only(path: Path) -> bool:
@@ -26,9 +27,9 @@ def conll_only(path: Path) -> bool:
 
 
 def not_conll(path: Path) -> Message | None:
-    """Why ``path``, named like a CoNLL file only, is no dataset (its lines are not words with
-    their tags); None when it looks like one, or is named like a table."""
-    if not conll_only(path):
+    """Why the file ``path``, named like a CoNLL file only, is no dataset (its lines are not
+    words with their tags); None when it looks like one, is named like a table or is no file."""
+    if not conll_only(path) or not path.is_file():
         return None
     found, reason = looks_like_conll(path)
     if found:
