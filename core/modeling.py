@@ -153,8 +153,12 @@ HEADS = {"sequence": AutoModelForSequenceClassification, "token": AutoModelForTo
 
 
 def head_of(task: str | None) -> str:
-    """The classifier kind a task trains (:data:`HEADS`): a tag per token for tagged words."""
-    return "token" if task == "tagging" else "sequence"
+    """The classifier kind a task trains (:data:`HEADS`): a tag per token for a task that tags
+    words (:attr:`~core.tasks.base.Task.tags_words`)."""
+    from core.tasks import TASKS
+
+    known = TASKS.get(task or "")
+    return "token" if known is not None and known.tags_words else "sequence"
 
 
 def saved_head(folder: str | Path) -> str:

@@ -1,4 +1,4 @@
-"""Few-shot learning curves: how accuracy grows with the examples per class, per method.
+"""Few-shot learning curves: how a run's score grows with the examples per class, per method.
 
 :mod:`core.fewshot.plan` holds the plan and its checks, :mod:`core.fewshot.run` runs it (one
 recorded run per method, size and seed, stoppable and resumable), :mod:`core.fewshot.results`

@@ -20,6 +20,7 @@ from core.analysis.tag_mistakes import (
     type_scores,
 )
 from core.errors import PTuneError
+from core.tasks import TASKS
 from core.training.artifacts import task_of_folder
 from core.training.recording import adapter_folder
 from storage.errors import StorageError
@@ -36,7 +37,8 @@ def is_tagging_run(state: AppState, run_id: Any) -> bool:
         folder = adapter_folder(state.store, int(run_id))
     except (PTuneError, StorageError):
         return False
-    return task_of_folder(folder) == "tagging"
+    task = TASKS.get(task_of_folder(folder))  # a task of a later version: not a tagger here
+    return task is not None and task.tags_words
 
 
 def tagged(state: AppState, run_id: Any) -> TaggedPredictions:
