@@ -121,6 +121,7 @@ def test_a_few_shot_curve_plots_and_tabulates_its_tasks_score(state, task):
     assert list(runs[title]) == [f"{score:.4f}", f"{score + 0.02:.4f}"]
     assert "Accuracy" not in runs.columns
     assert list(curve.iloc[0])[1] == f"{score + 0.01:.3f} ± 0.014 (2/2)"
+    assert list(curve.columns) == [f"Method ({name})", "8"]  # the cells' score, named
     mean, seeds = figure.data
     assert list(mean.y) == pytest.approx([score + 0.01])
     assert f"mean {name} {score + 0.01:.4f}" in mean.hovertext[0]
