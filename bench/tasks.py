@@ -218,7 +218,7 @@ def write_report(path: Path, results: list[dict], args: argparse.Namespace, comm
         per_core = f"one core and one thread per run, {args.jobs} runs at a time"
     if args.epochs:
         length = f"{args.epochs:g} epochs per run"
-        cut = f"training for {args.epochs:g} epochs (no time limit)"
+        cut = f"training for {args.epochs:g} epochs with no time limit"
     else:
         length = f"{args.budget_minutes:g} minutes per run"
         cut = f"training cut at {args.budget_minutes:g} minutes by the run's own time budget"
