@@ -14,22 +14,17 @@ import pandas as pd
 from app.shared import confine
 from app.shared.state import AppState
 from app.shared.tagged_preview import tagged_summary
-from core.data.columns import guess_columns
 from core.data.files import not_conll
 from core.data.label_sets import label_set, names_file, read_names
 from core.data.language import SAMPLE_ROWS
-from core.data.loading import folder_files, one_column_per_label
+from core.data.loading import columns_of, folder_files, task_of_columns
 from core.data.reading import SUPPORTED_EXTENSIONS
-from core.data.scores import score_columns
 from core.data.splits import DataBundle
 from core.errors import DataError
 from core.messages import say
 from core.tasks import (
     AUTO,
-    DEFAULT_TASK,
     Detection,
-    detect_by_labels,
-    detect_task,
     get_task,
     takes_pairs,
 )
@@ -162,25 +157,18 @@ def _detected(
     text_pair_column: str | None,
 ) -> tuple[Detection | None, str | None, str | None, list[str]]:  # fmt: skip
     """The task and the text and label columns as training reads them
-    (:func:`core.data.loading.load_data`), and the 0/1 columns when they hold the labels;
-    columns that cannot be told are None (the person picks them)."""
-    found: Detection | None = None
-    binary: list[str] = []
+    (:func:`core.data.loading.task_of_columns` and :func:`~core.data.loading.columns_of`),
+    and the 0/1 columns when they hold the labels; what cannot be told is None (the person
+    picks it)."""
+    try:
+        found, binary = task_of_columns(df, task, text_column, label_column, text_pair_column)
+    except DataError:
+        return None, text_column, label_column, []
+    text_column = found.text_column or text_column
     with contextlib.suppress(DataError):  # unguessable columns: the person picks them
-        found = detect_task(list(df.columns), task, text_column, text_pair_column)
-        pair = found.text_pair_column
-        candidates = df if pair is None else df.drop(columns=[pair])
-        text_column = found.text_column or text_column
-        one_text = found.task in (DEFAULT_TASK, MULTI_LABEL)  # not a pair
-        if task in (AUTO, MULTI_LABEL) and not label_column and one_text:
-            found, binary = one_column_per_label(candidates, found, text_column)
-        guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
-        if binary:  # the text column, told apart from the 0/1 ones as training does
-            text_column = guess(candidates, text_column, binary[0])[0]
-            return found, text_column, None, binary
-        text_column, label_column = guess(candidates, text_column, label_column)
-        if task == AUTO:
-            found = detect_by_labels(found, df[label_column].head(1000).tolist(), label_column)
+        found, text_column, label_column = columns_of(
+            df, found, task, text_column, label_column, binary
+        )
     return found, text_column, label_column, binary
 
 

@@ -167,7 +167,7 @@ def _load_frames(
 
 MULTI_LABEL = "multi_label"
 BINARY_LABELS = "labels"
-"""The label column made of 0/1 columns, one per label (:func:`_binary_labels`)."""
+"""The label column made of 0/1 columns, one per label (:func:`_task_and_columns` joins them)."""
 
 HOLDOUT_SEED = 42
 """Seed of the validation rows held out for few-shot samples: fixed, so that every sample size
@@ -271,34 +271,56 @@ def _task_and_columns(
     label_column: str | None, text_pair_column: str | None,
 ) -> tuple[Detection, tuple[str, str]]:  # fmt: skip
     """The task (given, else told from the columns, then from the label values) and the text
-    and label columns of the training frame."""
-    found = detect_task(frames["train"].columns, task, text_column, text_pair_column)
-    pair = found.text_pair_column
-    candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
+    and label columns of the training frame; 0/1 columns holding the labels are joined into
+    one label column of lists."""
+    train = frames["train"]
+    found, binary = task_of_columns(train, task, text_column, label_column, text_pair_column)
+    found, text, label = columns_of(train, found, task, text_column, label_column, binary)
+    if binary:
+        joined_binary(frames, binary, BINARY_LABELS)
+        label = BINARY_LABELS
+    return found, (text, str(label))
+
+
+def task_of_columns(
+    df: pd.DataFrame, task: str, text_column: str | None, label_column: str | None,
+    text_pair_column: str | None,
+) -> tuple[Detection, list[str]]:  # fmt: skip
+    """The task of a table told from its columns (``task`` when given), and the 0/1 columns
+    that hold its labels when there is one per label (:func:`one_column_per_label`), else
+    none. Training and the Train tab's preview both read a table this way."""
+    found = detect_task(df.columns, task, text_column, text_pair_column)
     one_text = found.task in (DEFAULT_TASK, MULTI_LABEL)  # not a pair
     if task in (AUTO, MULTI_LABEL) and not label_column and one_text:
-        found, label_column = _binary_labels(frames, candidates, found, text_column)
-        candidates = frames["train"] if pair is None else frames["train"].drop(columns=[pair])
-    if get_task(found.task).label_kind == "number":
-        cols = score_columns(candidates, found.text_column or text_column, label_column)
-    else:
-        cols = guess_columns(candidates, found.text_column or text_column, label_column)
+        return one_column_per_label(_without_pair(df, found), found, text_column)
+    return found, []
+
+
+def columns_of(
+    df: pd.DataFrame, found: Detection, task: str, text_column: str | None,
+    label_column: str | None, binary: list[str],
+) -> tuple[Detection, str, str | None]:  # fmt: skip
+    """The text and label columns of a table of task ``found`` (the label column None where
+    the ``binary`` 0/1 columns hold the labels), and under ``auto`` the task its label values
+    show (several labels per row, a score).
+
+    Raises:
+        DataError: a column that cannot be told.
+    """
+    candidates = _without_pair(df, found)
+    text_column = found.text_column or text_column
+    guess = score_columns if get_task(found.task).label_kind == "number" else guess_columns
+    if binary:  # the text column, told apart from the 0/1 ones
+        return found, guess(candidates, text_column, binary[0])[0], None
+    text, label = guess(candidates, text_column, label_column)
     if task == AUTO:
-        found = detect_by_labels(found, frames["train"][cols[1]].head(1000).tolist(), cols[1])
-    return found, cols
+        found = detect_by_labels(found, df[label].head(1000).tolist(), label)
+    return found, text, label
 
 
-def _binary_labels(
-    frames: dict[str, pd.DataFrame], candidates: pd.DataFrame, found: Detection,
-    text_column: str | None,
-) -> tuple[Detection, str | None]:  # fmt: skip
-    """Several labels as one 0/1 column per label (:func:`one_column_per_label`): the columns
-    joined into one label column of lists, and the task with its reason."""
-    found, columns = one_column_per_label(candidates, found, text_column)
-    if not columns:
-        return found, None
-    joined_binary(frames, columns, BINARY_LABELS)
-    return found, BINARY_LABELS
+def _without_pair(df: pd.DataFrame, found: Detection) -> pd.DataFrame:
+    pair = found.text_pair_column
+    return df if pair is None else df.drop(columns=[pair])
 
 
 def one_column_per_label(
