@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import sys
 import tempfile
 from collections.abc import Sequence
@@ -28,7 +27,7 @@ from typing import Any
 if __package__ in (None, ""):  # run as a file: python bench/compare.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.methods import ALL_METHODS, SST2, run_method, write_section  # noqa: E402
+from bench.methods import ALL_METHODS, SST2, cpu_model, run_method, write_section  # noqa: E402
 from core.analysis.compare import (  # noqa: E402
     COLUMNS,
     compare_rows,
@@ -209,15 +208,7 @@ def machine() -> str:
 
     from core.hardware import cpu_has_bf16, physical_cores
 
-    model = platform.processor() or platform.machine()
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            names = [
-                line.split(":", 1)[1].strip() for line in info if line.startswith("model name")
-            ]
-        model = names[0] if names else model
-    except OSError:
-        pass
+    model = cpu_model()
     bf16 = "native bf16 (AVX512-BF16/AMX)" if cpu_has_bf16() else "no native bf16"
     return (
         f"{model}, {os.cpu_count()} logical cores, training on {physical_cores()} threads, "

@@ -108,6 +108,18 @@ def write_section(path: Path, tag: str, section: str) -> None:
     path.write_text(text, encoding="utf-8")
 
 
+def cpu_model() -> str:
+    """The CPU's model name (``/proc/cpuinfo``), else what the platform says."""
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as info:
+            for line in info:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def _cores() -> str:
     return f"{os.cpu_count()} logical cores"
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import sys
 import tempfile
 import threading
@@ -37,7 +36,7 @@ from pathlib import Path
 if __package__ in (None, ""):  # run as a file: python bench/tasks.py
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.methods import ALL_METHODS, train_process, write_section  # noqa: E402
+from bench.methods import ALL_METHODS, cpu_model, train_process, write_section  # noqa: E402
 from core.methods import METHODS, get_method  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -196,18 +195,6 @@ def run_all(
 
     with ThreadPoolExecutor(max_workers=max(1, parallel)) as pool:
         return list(pool.map(one, jobs))
-
-
-def cpu_model() -> str:
-    """The CPU's model name (``/proc/cpuinfo``), else what the platform says."""
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as info:
-            for line in info:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
 
 
 def write_report(path: Path, results: list[dict], args: argparse.Namespace, command: str) -> str:
