@@ -17,6 +17,13 @@ def score_name(task: str | None, lang: str = "en") -> str:
     return translate(tasks.score_name(task), lang)
 
 
+def judged_by_accuracy(task: str | None) -> bool:
+    """Whether ``task``'s runs are ranked by accuracy (no task, or an unknown one: yes), whose
+    figures the views show as shares without a name, as before scores had names."""
+    known = tasks.TASKS.get(task or tasks.DEFAULT_TASK)
+    return known is None or known.best_metric == "eval_accuracy"
+
+
 def score_title(task: str | None, lang: str = "en") -> str:
     """The name as a column or axis title: "Accuracy", "Macro-F1", "Pearson", "Entity F1"."""
     name = score_name(task, lang)

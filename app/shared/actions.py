@@ -8,12 +8,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.i18n.scores import score_text
+from app.i18n.scores import judged_by_accuracy, score_text
 from app.shared.run_queue import submit_resume
 from app.shared.state import AppState
 from core.analysis.compare import PREDICTABLE
 from core.fewshot.run import KIND as FEWSHOT
-from core.tasks import best_score, score_name
+from core.tasks import best_score
 from core.training import jobs
 from core.training.artifacts import input_task
 from core.training.recording import adapter_folder
@@ -76,7 +76,7 @@ def run_choices(state: AppState) -> list[tuple[str, int]]:
         value, task = best_score(metrics), metrics.get("task")
         if value is None:
             score = ""
-        elif score_name(task) == "accuracy":
+        elif judged_by_accuracy(task):
             score = f", {value:.0%}"
         else:  # macro-F1, Pearson, entity F1: the number with its name
             score = f", {score_text(value, task, state.lang, digits=2)}"

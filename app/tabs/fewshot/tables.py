@@ -8,12 +8,12 @@ from typing import Any
 
 import pandas as pd
 
-from app.i18n.scores import score_name, score_title
+from app.i18n.scores import judged_by_accuracy, score_name, score_title
 from app.shared.estimate import duration
 from app.shared.state import AppState
 from app.tabs.fewshot.form import RESUMABLE
 from app.tabs.fewshot.plots import method_title
-from core import fewshot, tasks
+from core import fewshot
 
 Outcome = dict[str, Any]
 
@@ -31,7 +31,7 @@ def curve_table(state: AppState, outcome: Outcome | None) -> pd.DataFrame:
     shots = list(outcome["shots"]) if outcome else []
     method = state.text("fewshot_col_method")
     task = outcome.get("task") if outcome else None
-    if tasks.score_name(task) != "accuracy":  # the cells' score named: "Method (Pearson)"
+    if not judged_by_accuracy(task):  # the cells' score named: "Method (Pearson)"
         method = f"{method} ({score_name(task, state.lang)})"
     columns = [method] + [_k(state, k) for k in shots]
     if outcome is None:
